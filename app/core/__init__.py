@@ -1,0 +1,1 @@
+"""Domain dataclasses, enums, events and change detection: standard library only."""

@@ -1,0 +1,225 @@
+"""One frozen dataclass per trading entity (after VeighNa's object.py), free of any terminal or GUI type.
+
+Times are timezone-aware datetimes. Terminal records carry broker server time as epoch seconds; the
+adapter turns them into datetimes tagged UTC without shifting them, so what the trader reads matches
+the terminal's own display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.core.enums import (
+    AccountTradeMode,
+    ConnectionState,
+    DealEntry,
+    DealType,
+    MarginMode,
+    OrderAction,
+    Side,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """An open position, keyed by ticket (a hedging account may hold several per symbol)."""
+
+    ticket: int
+    symbol: str
+    side: Side
+    volume: float
+    price_open: float
+    price_current: float
+    sl: float | None
+    tp: float | None
+    swap: float
+    profit: float
+    time: datetime
+    magic: int = 0
+    comment: str = ""
+    identifier: int = 0
+    time_update: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Trading account figures in the account currency."""
+
+    login: int
+    name: str
+    server: str
+    company: str
+    currency: str
+    leverage: int
+    balance: float
+    equity: float
+    margin: float
+    margin_free: float
+    margin_level: float
+    profit: float
+    credit: float = 0.0
+    trade_mode: AccountTradeMode = AccountTradeMode.DEMO
+    margin_mode: MarginMode = MarginMode.HEDGING
+    trade_allowed: bool = True
+    trade_expert: bool = True
+    currency_digits: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalStatus:
+    """Health of the terminal link as the heartbeat last saw it."""
+
+    state: ConnectionState
+    mt5_connected: bool
+    account_number: int | None = None
+    account_balance: float | None = None
+    positions_count: int | None = None
+    ping_ms: float | None = None
+    trade_allowed: bool = False
+    last_heartbeat: datetime | None = None
+    server: str = ""
+    build: int | None = None
+    path: str = ""
+    simulated: bool = False
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Latest prices of a symbol."""
+
+    symbol: str
+    time: datetime
+    bid: float
+    ask: float
+    last: float = 0.0
+    volume: float = 0.0
+    time_msc: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One OHLC bar; `time` is the bar's opening time."""
+
+    time: datetime
+    open: float
+    high: float
+    low: float
+    close: float
+    tick_volume: int = 0
+    spread: int = 0
+    real_volume: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolSpec:
+    """What the app needs of `symbol_info()`: precision, volume limits, stops level, fill modes."""
+
+    name: str
+    description: str
+    digits: int
+    point: float
+    spread: int
+    trade_mode: int
+    stops_level: int
+    filling_mode: int
+    volume_min: float
+    volume_max: float
+    volume_step: float
+    contract_size: float
+    tick_size: float
+    tick_value: float
+    currency_base: str
+    currency_profit: str
+    currency_margin: str
+    bid: float = 0.0
+    ask: float = 0.0
+    select: bool = False
+    visible: bool = False
+
+    @property
+    def pip(self) -> float:
+        """Size of one pip: ten points on 3- and 5-digit quotes, else one point."""
+        return self.point * 10 if self.digits in (3, 5) else self.point
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """A trade the app wants made: open at market, close (fully or partly) or change SL/TP.
+
+    `sl`/`tp` None means "none" for OPEN and "remove" for MODIFY; `ticket` names the position for
+    CLOSE and MODIFY; `volume` None on CLOSE closes the whole position.
+    """
+
+    action: OrderAction
+    symbol: str
+    side: Side | None = None
+    volume: float | None = None
+    sl: float | None = None
+    tp: float | None = None
+    ticket: int | None = None
+    comment: str = ""
+    magic: int = 0
+    deviation: int = 20
+    price: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    """What the terminal answered to a sent order (a rejection is a result too, with its retcode)."""
+
+    retcode: int
+    deal: int
+    order: int
+    volume: float
+    price: float
+    bid: float
+    ask: float
+    comment: str
+    request_id: int = 0
+    retcode_external: int = 0
+
+    @property
+    def position_ticket(self) -> int:
+        """A market fill's order number is also the new position's ticket."""
+        return self.order
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    """One executed deal from the terminal's history."""
+
+    ticket: int
+    order: int
+    time: datetime
+    type: DealType
+    entry: DealEntry
+    position_id: int
+    symbol: str
+    volume: float
+    price: float
+    profit: float
+    commission: float = 0.0
+    swap: float = 0.0
+    fee: float = 0.0
+    magic: int = 0
+    reason: int = 0
+    comment: str = ""
+
+    @property
+    def net_profit(self) -> float:
+        return self.profit + self.commission + self.swap + self.fee
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSummary:
+    """A model as the desk lists it: enough for a viewer to show what is running."""
+
+    model_id: str
+    name: str
+    symbol: str
+    timeframe: str
+    enabled: bool
+    open_positions: int = 0
+    today_profit: float = 0.0

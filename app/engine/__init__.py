@@ -1,0 +1,1 @@
+"""Event hub, terminal worker, trading service, auto-trader and risk guard."""

@@ -1,0 +1,1 @@
+"""Features, labels, training, backtests, metrics and the model store."""

@@ -1,0 +1,1 @@
+"""Read-only remote viewing: WebSocket server and viewer client."""

@@ -1,0 +1,1 @@
+"""SQLite journal of trades, equity samples and events."""

@@ -1,0 +1,1 @@
+"""Adapter over any MetaTrader5-shaped API, backend selection and the simulator."""

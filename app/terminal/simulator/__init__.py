@@ -1,0 +1,1 @@
+"""A MetaTrader5-shaped simulated terminal: same functions, records, constants and errors."""
