@@ -1,0 +1,342 @@
+"""The app's settings as frozen dataclasses, and their validation from plain dicts (what TOML loads).
+
+Every value is checked on load; a bad one never stops the app: the default is used instead and a problem
+line names the key, says what was expected and what was found, so the trader can fix the file. The MT5
+password is deliberately not a setting: it lives in the OS keyring only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from enum import Enum, StrEnum
+from typing import Any
+
+from app.core.enums import Backend
+
+
+class Theme(StrEnum):
+    """Colour theme of the desktop UI; `system` follows the OS."""
+
+    SYSTEM = "system"
+    LIGHT = "light"
+    DARK = "dark"
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalSettings:
+    """How to reach the MetaTrader 5 terminal (login and server only; never the password)."""
+
+    backend: Backend = Backend.AUTO
+    path: str = ""
+    login: int | None = None
+    server: str = ""
+    # Bounded because the MetaTrader5 module holds the GIL while it waits: a long wait freezes the whole app.
+    timeout_ms: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalSettings:
+    """Seconds between the terminal worker's sync loops."""
+
+    pnl_s: float = 1.0
+    positions_s: float = 3.0
+    account_s: float = 5.0
+    heartbeat_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationSettings:
+    """Which events raise a desktop notification."""
+
+    auto_trade: bool = True
+    trade_error: bool = True
+    connection: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class UiSettings:
+    """Look and window behaviour of the desktop UI."""
+
+    theme: Theme = Theme.SYSTEM
+    close_to_tray: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSettings:
+    """The read-only remote viewing server: off and bound to loopback unless the trader says otherwise."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8765
+    tls_cert: str = ""
+    tls_key: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    mask_account: bool = True
+    max_clients: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class RiskSettings:
+    """Safety switches that must be turned on deliberately."""
+
+    allow_real_account: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """All settings, one section per concern, as stored in settings.toml."""
+
+    terminal: TerminalSettings = field(default_factory=TerminalSettings)
+    intervals: IntervalSettings = field(default_factory=IntervalSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    remote: RemoteSettings = field(default_factory=RemoteSettings)
+    risk: RiskSettings = field(default_factory=RiskSettings)
+
+
+class _Rejected(Exception):
+    """A value that does not meet its rule; the caller words the problem."""
+
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What a setting must be (`expect` completes "must be ...") and how to convert an accepted value."""
+
+    expect: str
+    convert: Callable[[Any, Report], Any]
+
+
+def _number(low: float, high: float) -> _Rule:
+    def convert(value: Any, report: Report) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Rejected
+        if not math.isfinite(value) or not low <= value <= high:
+            raise _Rejected
+        return float(value)
+
+    return _Rule(f"a number between {low:g} and {high:g}", convert)
+
+
+def _whole(low: int, high: int) -> _Rule:
+    def convert(value: Any, report: Report) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise _Rejected
+        return value
+
+    return _Rule(f"a whole number between {low} and {high}", convert)
+
+
+def _account_login() -> _Rule:
+    def convert(value: Any, report: Report) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise _Rejected
+        return value
+
+    return _Rule("a positive whole number (the account number)", convert)
+
+
+def _flag() -> _Rule:
+    def convert(value: Any, report: Report) -> bool:
+        if not isinstance(value, bool):
+            raise _Rejected
+        return value
+
+    return _Rule("true or false", convert)
+
+
+def _text(max_length: int, *, allow_empty: bool = True) -> _Rule:
+    def convert(value: Any, report: Report) -> str:
+        if not isinstance(value, str) or len(value) > max_length:
+            raise _Rejected
+        if not allow_empty and not value.strip():
+            raise _Rejected
+        if any(ch in value for ch in "\r\n\0"):
+            raise _Rejected
+        return value
+
+    expect = f"text of at most {max_length} characters"
+    return _Rule(expect if allow_empty else f"non-empty {expect}", convert)
+
+
+def _choice(kind: type[StrEnum]) -> _Rule:
+    def convert(value: Any, report: Report) -> StrEnum:
+        if not isinstance(value, str):
+            raise _Rejected
+        try:
+            return kind(value.strip().lower())
+        except ValueError:
+            raise _Rejected from None
+
+    return _Rule("one of " + ", ".join(repr(member.value) for member in kind), convert)
+
+
+def _origins() -> _Rule:
+    # One bad entry should not throw away the good ones, so entries are checked one by one.
+    def convert(value: Any, report: Report) -> tuple[str, ...]:
+        if not isinstance(value, list | tuple):
+            raise _Rejected
+        kept: list[str] = []
+        for index, item in enumerate(value):
+            if _is_origin(item):
+                kept.append(item)
+            else:
+                report(
+                    f"[{index}]: must be a web origin like 'https://desk.example.com', got {item!r}; ignored"
+                )
+        return tuple(kept)
+
+    return _Rule("a list of web origins like ['https://desk.example.com']", convert)
+
+
+def _is_origin(item: Any) -> bool:
+    if not isinstance(item, str) or len(item) > 255 or any(ch.isspace() for ch in item):
+        return False
+    scheme, sep, rest = item.partition("://")
+    return bool(sep) and scheme in ("http", "https") and bool(rest) and "/" not in rest
+
+
+_SECTIONS: dict[str, tuple[type, dict[str, _Rule]]] = {
+    "terminal": (
+        TerminalSettings,
+        {
+            "backend": _choice(Backend),
+            "path": _text(4096),
+            "login": _account_login(),
+            "server": _text(128),
+            "timeout_ms": _whole(1_000, 120_000),
+        },
+    ),
+    "intervals": (
+        IntervalSettings,
+        {
+            "pnl_s": _number(0.2, 60),
+            "positions_s": _number(0.5, 300),
+            "account_s": _number(0.5, 300),
+            "heartbeat_s": _number(5, 600),
+        },
+    ),
+    "notifications": (
+        NotificationSettings,
+        {"auto_trade": _flag(), "trade_error": _flag(), "connection": _flag()},
+    ),
+    "ui": (UiSettings, {"theme": _choice(Theme), "close_to_tray": _flag()}),
+    "remote": (
+        RemoteSettings,
+        {
+            "enabled": _flag(),
+            "host": _text(253, allow_empty=False),
+            "port": _whole(1, 65_535),
+            "tls_cert": _text(4096),
+            "tls_key": _text(4096),
+            "allowed_origins": _origins(),
+            "mask_account": _flag(),
+            "max_clients": _whole(1, 200),
+        },
+    ),
+    "risk": (RiskSettings, {"allow_real_account": _flag()}),
+}
+
+
+def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
+    """Settings from a TOML-shaped dict; each bad or unknown value gives a problem line naming its key."""
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        problems.append(f"settings: must be a table of sections, got {data!r}; using defaults")
+        return Settings(), problems
+    for key in data:
+        if key not in _SECTIONS:
+            problems.append(_unknown_key_problem(str(key)))
+    sections = {
+        name: _section_from_dict(name, kind, rules, data.get(name, {}), problems)
+        for name, (kind, rules) in _SECTIONS.items()
+    }
+    settings = Settings(**sections)
+    return _check_tls_pair(settings, problems), problems
+
+
+def _section_from_dict(name: str, kind: type, rules: dict[str, _Rule], raw: Any, problems: list[str]) -> Any:
+    defaults = kind()
+    if not isinstance(raw, Mapping):
+        problems.append(f"{name}: must be a table of settings, got {raw!r}; using defaults for the section")
+        return defaults
+    for key in raw:
+        if key not in rules:
+            problems.append(_unknown_key_problem(f"{name}.{key}"))
+    values: dict[str, Any] = {}
+    for key, rule in rules.items():
+        if key not in raw:
+            continue
+        qualified = f"{name}.{key}"
+        try:
+            values[key] = rule.convert(raw[key], lambda text, q=qualified: problems.append(q + text))
+        except _Rejected:
+            default = getattr(defaults, key)
+            problems.append(
+                f"{qualified}: must be {rule.expect}, got {_show(raw[key])}; using {_show(default)}"
+            )
+    return replace(defaults, **values)
+
+
+def _unknown_key_problem(qualified: str) -> str:
+    # A secret typed into the file is worth a sharper warning than a typo: it sits there in plain text.
+    if any(word in qualified.lower() for word in _SECRET_WORDS):
+        return (
+            f"{qualified}: secrets are never read from the settings file (the app keeps them in the system "
+            "keyring); remove this line from the file"
+        )
+    return f"{qualified}: unknown setting, ignored"
+
+
+_SECRET_WORDS = ("password", "passwd", "token", "secret")
+
+
+def _check_tls_pair(settings: Settings, problems: list[str]) -> Settings:
+    # Half a TLS configuration would either fail at start or silently serve plain text: refuse both halves.
+    remote = settings.remote
+    if bool(remote.tls_cert) == bool(remote.tls_key):
+        return settings
+    missing = "remote.tls_key" if remote.tls_cert else "remote.tls_cert"
+    problems.append(
+        f"{missing}: must be set together with "
+        f"{'remote.tls_cert' if remote.tls_cert else 'remote.tls_key'}; TLS is off until both are set"
+    )
+    return replace(settings, remote=replace(remote, tls_cert="", tls_key=""))
+
+
+def _show(value: Any) -> str:
+    """A value as the trader would write it in the TOML file."""
+    if value is None:
+        return "none (not set)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return repr(value.value)
+    if isinstance(value, tuple):
+        return repr(list(value))
+    return repr(value)
+
+
+def settings_to_dict(settings: Settings) -> dict[str, dict[str, Any]]:
+    """A TOML-writable dict of `settings`: enums as their values, tuples as lists, unset values left out."""
+    result: dict[str, dict[str, Any]] = {}
+    for name in _SECTIONS:
+        section = getattr(settings, name)
+        values: dict[str, Any] = {}
+        for item in fields(section):
+            value = getattr(section, item.name)
+            if value is None:
+                continue  # TOML has no null: an absent key reads back as None
+            if isinstance(value, Enum):
+                value = value.value
+            elif isinstance(value, tuple):
+                value = list(value)
+            values[item.name] = value
+        result[name] = values
+    return result

@@ -1,0 +1,76 @@
+"""Commands sent to the terminal worker, and the ids that make each trade idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.core.enums import TradeSource
+from app.core.models import OrderRequest
+
+# Every order the desk sends carries this tag and its trade id in the MT5 comment, so after a crash the
+# journal's pending rows can be matched with what the terminal actually did.
+COMMENT_TAG = "MD-"
+TRADE_ID_LENGTH = 10
+MT5_COMMENT_LIMIT = 29
+
+
+def new_trade_id() -> str:
+    """A fresh random trade id for a manual order."""
+    return secrets.token_hex(TRADE_ID_LENGTH // 2)
+
+
+def auto_trade_id(model_id: str, bar_time: datetime) -> str:
+    """The same (model, bar) always gives the same id: a bar can be traded once, across restarts too."""
+    key = f"{model_id}|{int(bar_time.timestamp())}".encode()
+    return hashlib.sha256(key).hexdigest()[:TRADE_ID_LENGTH]
+
+
+def tagged_comment(trade_id: str, comment: str = "") -> str:
+    """The MT5 comment for a trade: tag and id first (never cut), then as much of `comment` as fits."""
+    head = f"{COMMENT_TAG}{trade_id}"
+    tail = "".join(ch for ch in comment if ch.isascii() and ch.isprintable()).strip()
+    text = f"{head} {tail}" if tail else head
+    return text[:MT5_COMMENT_LIMIT]
+
+
+def trade_id_in(comment: str) -> str | None:
+    """The trade id a comment carries, if the desk wrote it."""
+    start = comment.find(COMMENT_TAG)
+    if start < 0:
+        return None
+    candidate = comment[start + len(COMMENT_TAG) : start + len(COMMENT_TAG) + TRADE_ID_LENGTH]
+    if len(candidate) == TRADE_ID_LENGTH and all(c in "0123456789abcdef" for c in candidate):
+        return candidate
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class AutoContext:
+    """Who asked for an automatic trade, so the fill can be announced as AUTO_TRADE_EXECUTED."""
+
+    model_id: str
+    model_name: str
+    confidence: float
+    bar_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TradeCommand:
+    """Place, close or modify: the request plus who asked and the idempotency id."""
+
+    request: OrderRequest
+    trade_id: str
+    source: TradeSource = TradeSource.MANUAL
+    auto: AutoContext | None = None
+
+    @classmethod
+    def manual(cls, request: OrderRequest) -> TradeCommand:
+        return cls(request=request, trade_id=new_trade_id())
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshCommand:
+    """Ask the worker to poll everything now and re-announce its status."""

@@ -1,0 +1,112 @@
+"""Desk: the engine assembled once per process — journal, hub, worker, watchdog and the folded state.
+
+The GUI, headless mode, the self-test and the remote server are all clients of one Desk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PyQt6.QtCore import QObject, pyqtSlot
+
+from app.core.enums import Backend
+from app.core.events import Event
+from app.core.state import DeskState
+from app.engine.commands import RefreshCommand, TradeCommand
+from app.engine.hub import EventHub
+from app.engine.watchdog import Watchdog
+from app.engine.worker import Intervals, TerminalWorker
+from app.storage.database import open_database
+from app.storage.journal import Journal
+from app.terminal.adapter import Terminal
+from app.terminal.backend import BackendSelection, open_terminal
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DeskConfig:
+    """Everything needed to build a desk; the password is fetched only when connecting."""
+
+    backend: Backend
+    database_file: Path
+    sim_state_file: Path
+    intervals: Intervals = field(default_factory=Intervals)
+    mt5_path: str | None = None
+    login: int | None = None
+    server: str | None = None
+    timeout_ms: int = 10_000
+    bridge_host: str = "127.0.0.1"
+    bridge_port: int = 18812
+    password: Callable[[], str | None] = lambda: None
+    sim_clock: object | None = None
+
+
+class Desk(QObject):
+    """Owns the engine objects and keeps `state` folded from the hub in the owner's thread."""
+
+    def __init__(self, config: DeskConfig, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.config = config
+        self.journal = Journal(open_database(config.database_file))
+        self.hub = EventHub(self)
+        self.state = DeskState()
+        self.hub.event.connect(self._fold)
+        self.worker = TerminalWorker(
+            opener=self._open,
+            reconnect=self._reconnect,
+            hub=self.hub,
+            journal=self.journal,
+            intervals=config.intervals,
+        )
+        self.watchdog = Watchdog(self.worker, self.hub, config.intervals.stale_after_s, self)
+
+    def start(self) -> None:
+        """Start the worker; it selects the backend and connects in its own thread."""
+        self.worker.start()
+
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """Stop the worker and close the terminal link; False if the worker did not stop in time."""
+        stopped = self.worker.stop(timeout_s)
+        if not stopped:
+            log.error("terminal worker did not stop within %.0f s", timeout_s)
+        return stopped
+
+    def submit(self, command: TradeCommand | RefreshCommand) -> None:
+        """Queue a command for the worker (orders, refresh)."""
+        self.worker.submit(command)
+
+    @pyqtSlot(object)
+    def _fold(self, event: Event) -> None:
+        self.state.apply(event)
+
+    def _open(self) -> BackendSelection:
+        c = self.config
+        return open_terminal(
+            c.backend,
+            sim_state_path=c.sim_state_file,
+            mt5_path=c.mt5_path,
+            login=c.login,
+            password=c.password() if c.login else None,
+            server=c.server,
+            bridge_host=c.bridge_host,
+            bridge_port=c.bridge_port,
+            timeout_ms=c.timeout_ms,
+            sim_clock=c.sim_clock,
+        )
+
+    def _reconnect(self, terminal: Terminal) -> None:
+        c = self.config
+        if terminal.simulated:
+            terminal.connect(timeout_ms=c.timeout_ms)
+            return
+        terminal.connect(
+            path=c.mt5_path,
+            login=c.login,
+            password=c.password() if c.login else None,
+            server=c.server,
+            timeout_ms=c.timeout_ms,
+        )

@@ -1,0 +1,117 @@
+"""JournalSink: what the worker writes to the journal as it learns it: deals, external trades, equity, events.
+
+Lives in the worker thread, so the GUI thread never waits on SQLite. A failing write is reported once
+(through `on_failure`, which must not come back here) and never stops the sync loops.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.core.events import AutoTradeExecuted, Event, Notice, StatusUpdate, TradeError, encode
+from app.core.models import Account, Position
+from app.engine.tracker import TrackedChange
+from app.storage.errors import JournalError
+from app.storage.journal import Journal
+from app.terminal.adapter import Terminal
+
+log = logging.getLogger(__name__)
+
+THIN_EVERY = timedelta(hours=1)
+DEAL_SYNC_LOOKBACK = timedelta(days=7)
+
+
+class JournalSink:
+    """Writes to the journal from the worker thread; swallows and reports storage failures."""
+
+    def __init__(self, journal: Journal, on_failure: Callable[[str], None] | None = None) -> None:
+        self._journal = journal
+        self._on_failure = on_failure
+        self._failing = False
+        self._last_state: str | None = None
+        self._last_thin: datetime | None = None
+        self._deals_synced_until: datetime | None = None
+
+    def event(self, event: Event) -> None:
+        """Keep every trade error, auto-trade, notice and connection state change."""
+        if isinstance(event, StatusUpdate):
+            state = event.status.state.value
+            if state == self._last_state:
+                return
+            self._last_state = state
+            level, title, text = "info", f"Connection {state}", event.status.message
+        elif isinstance(event, TradeError):
+            level, title, text = "error", f"{event.order_type} {event.symbol} failed", event.error
+        elif isinstance(event, AutoTradeExecuted):
+            level = "info"
+            title = f"Auto-trade {event.direction.value} {event.lot_size:g} {event.symbol}"
+            text = f"{event.model_name} at {event.entry_price:g}, confidence {event.confidence:.0%}"
+        elif isinstance(event, Notice):
+            level, title, text = event.level.value, event.title, event.text
+        else:
+            return
+        self._write(
+            lambda: self._journal.add_event(
+                time=event.timestamp,
+                type=event.type,
+                level=level,
+                title=title,
+                text=text,
+                payload_json=encode(event),
+            )
+        )
+
+    def positions_changed(
+        self, terminal: Terminal, change: TrackedChange, current: dict[int, Position], now: datetime
+    ) -> None:
+        """Journal external opens, SL/TP/volume edits, and the deals of closed or reduced positions."""
+        update = change.positions
+        if update is not None:
+            for ticket in update.added:
+                self._write(lambda t=ticket: self._journal.record_external_open(current[t], now))
+            for ticket in update.modified:
+                self._write(lambda t=ticket: self._journal.update_position(current[t]))
+        self.record_position_deals(terminal, (*change.closed, *change.reduced))
+
+    def record_position_deals(self, terminal: Terminal, positions: Iterable[Position]) -> None:
+        """Fetch and store the deals of these positions (terminal errors propagate to the loop)."""
+        for position in positions:
+            deals = terminal.deals_for_position(position.identifier or position.ticket)
+            self._write(lambda d=deals: self._journal.record_deals(d))
+
+    def sync_deals(self, terminal: Terminal, now: datetime) -> None:
+        """Store recent history deals (idempotent), so trades closed while the desk was away are journaled."""
+        since = self._deals_synced_until or (now - DEAL_SYNC_LOOKBACK)
+        deals = terminal.deals(since - timedelta(hours=24), now + timedelta(hours=24))
+        self._write(lambda: self._journal.record_deals(deals))
+        self._deals_synced_until = now
+
+    def equity_sample(self, account: Account, now: datetime) -> None:
+        """One equity sample per account read; older samples thinned once an hour."""
+        self._write(
+            lambda: self._journal.add_equity_sample(
+                time=now,
+                balance=account.balance,
+                equity=account.equity,
+                margin=account.margin,
+                floating=account.profit,
+            )
+        )
+        if self._last_thin is None or now - self._last_thin >= THIN_EVERY:
+            self._last_thin = now
+            self._write(lambda: self._journal.thin_equity_samples(now))
+
+    def _write(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except (JournalError, SQLAlchemyError, OSError) as error:
+            log.error("journal write failed: %s", error)
+            if not self._failing and self._on_failure is not None:
+                self._failing = True
+                self._on_failure(f"The journal could not be written ({error}). Check free disk space.")
+            return
+        self._failing = False

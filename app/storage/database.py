@@ -1,0 +1,324 @@
+"""The journal's SQLite file: opening it safely, migrating its schema, and short sessions for one thread each.
+
+Money records must survive a crash, so every connection runs in WAL mode with `synchronous=FULL` (each
+commit is on disk before it returns). A file that is not a database or fails SQLite's integrity check is
+never repaired or replaced here: a copy is put next to it and `JournalError` says what to do.
+"""
+
+from __future__ import annotations
+
+import glob
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.storage.errors import JournalError
+
+__all__ = ["MIGRATIONS_DIR", "Database", "JournalError", "open_database"]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+_WRITE_OPTION = "journal_write"
+_DAMAGE_CODES = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+
+
+class Database:
+    """An open journal file handing out short sessions; safe to use from several threads at once."""
+
+    def __init__(self, path: Path, engine: Engine) -> None:
+        self._path = path
+        self._engine = engine
+        # Writers take the write lock at BEGIN, so a busy database makes them wait (busy_timeout) instead
+        # of failing when a read inside the transaction has gone stale.
+        self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        try:
+            with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise JournalError(f"Could not write to the trade journal {self._path}: {_reason(exc)}") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One read transaction on a consistent snapshot; never blocks the writer (WAL)."""
+        try:
+            with Session(self._engine) as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise JournalError(f"Could not read the trade journal {self._path}: {_reason(exc)}") from exc
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the file is at."""
+        with self.read() as session:
+            return MigrationContext.configure(session.connection()).get_current_revision()
+
+    def integrity_problems(self) -> list[str]:
+        """What `PRAGMA integrity_check` reports; empty when the file is sound."""
+        with self.read() as session:
+            result = session.connection().exec_driver_sql("PRAGMA integrity_check")
+            rows = [str(row[0]) for row in result]
+        return [] if rows == ["ok"] else rows
+
+    def close(self) -> None:
+        """Close every pooled connection (the last one folds the WAL back into the file)."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_database(path: Path | str, *, migrations: Path = MIGRATIONS_DIR) -> Database:
+    """Open (or create) the journal at `path` and bring its schema to the newest revision.
+
+    `migrations` is the Alembic script folder; only tests point it elsewhere.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise JournalError(
+            f"Could not create the folder {path.parent} for the trade journal: {exc}. "
+            "Check that the drive is there and the folder is writable, or choose another data folder."
+        ) from exc
+    if path.exists() and path.stat().st_size > 0:
+        _check_existing_file(path)
+    engine = _create_engine(path)
+    try:
+        _require_wal(engine, path)
+        _upgrade_to_head(engine, path, migrations)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Database(path, engine)
+
+
+def _create_engine(path: Path) -> Engine:
+    engine = create_engine(URL.create("sqlite", database=str(path)))
+    event.listen(engine, "connect", _configure_connection)
+    event.listen(engine, "begin", _begin)
+    return engine
+
+
+def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (see _begin): the sqlite3 module's own transaction handling skips
+    # BEGIN before SELECT, which would split a read-then-write into two transactions.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        # macOS: plain fsync does not flush the drive's cache; these make a commit survive a power cut.
+        cursor.execute("PRAGMA fullfsync = ON")
+        cursor.execute("PRAGMA checkpoint_fullfsync = ON")
+    finally:
+        cursor.close()
+
+
+def _begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _require_wal(engine: Engine, path: Path) -> None:
+    try:
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            mode = str(cursor.execute("PRAGMA journal_mode").fetchone()[0])
+            cursor.close()
+        finally:
+            raw.close()
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        raise JournalError(
+            f"Could not open the trade journal {path}: {_reason(exc)}. "
+            "Check that the file and its folder are writable and that no other program holds it."
+        ) from exc
+    if mode.lower() != "wal":
+        raise JournalError(
+            f"The trade journal {path} cannot use SQLite's write-ahead log (journal mode stays '{mode}'); "
+            "this happens on network drives. Choose a data folder on a local disk."
+        )
+
+
+def _check_existing_file(path: Path) -> None:
+    """Refuse a file that is not a sound SQLite database, leaving it untouched and a copy beside it."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise JournalError(
+            f"Could not read the trade journal {path}: {exc}. Check that it is a file you may read and write."
+        ) from exc
+    if header != SQLITE_HEADER:
+        raise _damaged(path, "it is not an SQLite database")
+    try:
+        # Read-only, so that nothing (not even folding the WAL back in) is written before the copy is made.
+        read_only = f"{path.resolve().as_uri()}?mode=ro"
+        connection = sqlite3.connect(read_only, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            rows = [str(row[0]) for row in connection.execute("PRAGMA integrity_check")]
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", "") in _DAMAGE_CODES:
+            raise _damaged(path, f"SQLite says: {exc}") from exc
+        raise JournalError(
+            f"Could not open the trade journal {path}: {exc}. "
+            "If MT5 Desk is already running, use that window; otherwise check the file's permissions."
+        ) from exc
+    if rows != ["ok"]:
+        raise _damaged(path, "SQLite's integrity check found: " + "; ".join(rows[:5]))
+
+
+def _damaged(path: Path, problem: str) -> JournalError:
+    try:
+        copy = _copy_damaged(path)
+    except OSError as exc:
+        saved = f"Making a copy of it failed ({exc}); the file itself was not changed."
+    else:
+        saved = f"A copy of it is at {copy}; the file itself was not changed."
+    return JournalError(
+        f"The trade journal {path} is damaged: {problem}. {saved} "
+        f"To go on, close MT5 Desk and move {path.name} out of that folder; MT5 Desk then starts a new, "
+        "empty journal (your positions are still in the terminal). Keep the copy: the sqlite3 tool's "
+        "'.recover' command may get the old records back."
+    )
+
+
+def _copy_damaged(path: Path) -> Path:
+    """Copy the file (and its WAL, which may hold the newest commits) once per distinct content."""
+    for earlier in sorted(path.parent.glob(f"{glob.escape(path.name)}.damaged-*")):
+        if not earlier.name.endswith("-wal") and _same_bytes(earlier, path):
+            return earlier
+    copy = _free_name(path.parent, f"{path.name}.damaged-{_stamp()}")
+    shutil.copy2(path, copy)
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        shutil.copy2(wal, copy.with_name(copy.name + "-wal"))
+    return copy
+
+
+def _same_bytes(first: Path, second: Path) -> bool:
+    if first.stat().st_size != second.stat().st_size:
+        return False
+    with first.open("rb") as a, second.open("rb") as b:
+        while True:
+            block_a, block_b = a.read(1 << 20), b.read(1 << 20)
+            if block_a != block_b:
+                return False
+            if not block_a:
+                return True
+
+
+def _upgrade_to_head(engine: Engine, path: Path, migrations: Path) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise JournalError(
+            f"Could not read the schema version of the trade journal {path}: {_reason(exc)}"
+        ) from exc
+    if current == head:
+        return
+    backup_note = ""
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except CommandError as exc:
+            raise JournalError(
+                f"The trade journal {path} was written by a newer version of MT5 Desk (schema '{current}', "
+                f"this version knows up to '{head}'). Install that newer version again, or move the file "
+                "out of the folder to start a new journal with this one."
+            ) from exc
+        backup = _backup_before_upgrade(path, current)
+        backup_note = f" A copy taken before the update is at {backup}."
+    try:
+        with engine.execution_options(**{_WRITE_OPTION: True}).begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except Exception as exc:  # a revision is code: whatever it raises, the trader needs the message
+        raise JournalError(
+            f"Could not update the trade journal {path} to schema '{head}': {_reason(exc)}. "
+            f"The update was rolled back, so the file is as it was.{backup_note} "
+            "Please report this; meanwhile run the MT5 Desk version that wrote the file."
+        ) from exc
+
+
+def _backup_before_upgrade(path: Path, revision: str) -> Path:
+    """A consistent copy through SQLite's backup API (it includes commits still in the WAL)."""
+    backup = _free_name(path.parent, f"{path.name}.backup-schema-{revision}-{_stamp()}")
+    try:
+        source = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            target = sqlite3.connect(backup)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+        finally:
+            source.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise JournalError(
+            f"The trade journal {path} needs a schema update, but the safety copy {backup} could not be "
+            f"made: {exc}. Free some disk space or make the folder writable, then start MT5 Desk again."
+        ) from exc
+    return backup
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    candidate, number = folder / name, 1
+    while candidate.exists():
+        number += 1
+        candidate = folder / f"{name}-{number}"
+    return candidate
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words (not SQLAlchemy's SQL dump), with a hint for the common operational causes."""
+    origin = getattr(exc, "orig", None) or exc
+    text = str(origin).strip() or type(origin).__name__
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return f"{text} (another program is holding the journal; is MT5 Desk running twice?)"
+    if "disk is full" in lowered or "disk i/o" in lowered:
+        return f"{text} (check free space and health of the disk)"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"{text} (the file or its folder is read-only)"
+    return text

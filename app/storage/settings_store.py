@@ -1,0 +1,91 @@
+"""settings.toml on disk: a load that never crashes (a corrupt file is kept aside) and an atomic save."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import tomli_w
+
+from app.core.settings import Settings, settings_from_dict, settings_to_dict
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSettings:
+    """The settings in effect, the problems found on the way, and where a corrupt file was moved to."""
+
+    settings: Settings
+    problems: list[str] = field(default_factory=list)
+    backup_path: Path | None = None
+
+
+def load_settings(path: Path, *, now: Callable[[], datetime] = datetime.now) -> LoadedSettings:
+    """Read `path`; a missing file gives defaults, an unparsable one is renamed aside and defaults used."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LoadedSettings(Settings())
+    except OSError as error:
+        return LoadedSettings(
+            Settings(),
+            [f"{path}: cannot be read ({error.strerror or error}); using default settings for this run"],
+        )
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return _set_aside_corrupt(path, error, now())
+    settings, problems = settings_from_dict(data)
+    return LoadedSettings(settings, problems)
+
+
+def _set_aside_corrupt(path: Path, error: Exception, moment: datetime) -> LoadedSettings:
+    # Keep the trader's file rather than overwrite it on the next save: it may hold values worth copying back.
+    backup = _free_backup_name(path, moment)
+    try:
+        path.replace(backup)
+    except OSError as move_error:
+        return LoadedSettings(
+            Settings(),
+            [
+                f"{path}: not valid TOML ({error}); using default settings. It could not be moved aside "
+                f"({move_error.strerror or move_error}): fix or delete it before changing settings."
+            ],
+        )
+    return LoadedSettings(
+        Settings(),
+        [f"{path}: not valid TOML ({error}); using default settings. The old file was kept as {backup}"],
+        backup_path=backup,
+    )
+
+
+def _free_backup_name(path: Path, moment: datetime) -> Path:
+    base = f"{path.name}.corrupt-{moment:%Y%m%d-%H%M%S}"
+    candidate = path.with_name(base)
+    counter = 1
+    while candidate.exists():
+        candidate = path.with_name(f"{base}-{counter}")
+        counter += 1
+    return candidate
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    """Write `settings` as TOML to `path` atomically: readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = tomli_w.dumps(settings_to_dict(settings))
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,186 @@
+"""settings.toml on disk: defaults when missing, corrupt files kept aside, atomic saves; the app folders."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from app.core.enums import Backend
+from app.core.settings import IntervalSettings, Settings, TerminalSettings
+from app.storage.paths import AppPaths
+from app.storage.settings_store import load_settings, save_settings
+
+MOMENT = datetime(2026, 11, 18, 10, 30, 5)
+
+
+def at_moment() -> datetime:
+    return MOMENT
+
+
+@pytest.fixture
+def settings_file(tmp_path: Path) -> Path:
+    return tmp_path / "config" / "settings.toml"
+
+
+def test_a_missing_file_gives_defaults_without_problems(settings_file: Path) -> None:
+    loaded = load_settings(settings_file)
+    assert (loaded.settings, loaded.problems, loaded.backup_path) == (Settings(), [], None)
+
+
+def test_saved_settings_load_back_equal(settings_file: Path) -> None:
+    custom = Settings(
+        terminal=TerminalSettings(backend=Backend.SIM, login=5012345, server="MT5Desk-Demo"),
+        intervals=IntervalSettings(pnl_s=0.5),
+    )
+    save_settings(settings_file, custom)
+    loaded = load_settings(settings_file)
+    assert (loaded.settings, loaded.problems, loaded.backup_path) == (custom, [], None)
+
+
+def test_a_saved_file_is_plain_toml_with_one_table_per_section(settings_file: Path) -> None:
+    save_settings(settings_file, Settings())
+    data = tomllib.loads(settings_file.read_text(encoding="utf-8"))
+    assert set(data) == {"terminal", "intervals", "notifications", "ui", "remote", "risk"}
+    assert data["terminal"]["backend"] == "auto"
+
+
+def test_save_creates_the_missing_config_folder(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "settings.toml"
+    save_settings(target, Settings())
+    assert target.is_file()
+
+
+def test_save_replaces_the_old_file_and_leaves_no_temporary_files(settings_file: Path) -> None:
+    save_settings(settings_file, Settings())
+    save_settings(settings_file, Settings(terminal=TerminalSettings(server="Second")))
+    assert [p.name for p in settings_file.parent.iterdir()] == ["settings.toml"]
+    assert load_settings(settings_file).settings.terminal.server == "Second"
+
+
+def test_a_failed_save_keeps_the_old_file_and_leaves_no_temporary_files(settings_file: Path) -> None:
+    save_settings(settings_file, Settings(terminal=TerminalSettings(server="Old")))
+    before = settings_file.read_bytes()
+    unwritable = Settings(terminal=TerminalSettings(server="bad\udcff"))  # a lone surrogate cannot be UTF-8
+    with pytest.raises(UnicodeEncodeError):
+        save_settings(settings_file, unwritable)
+    assert settings_file.read_bytes() == before
+    assert [p.name for p in settings_file.parent.iterdir()] == ["settings.toml"]
+
+
+def test_bad_values_in_a_valid_file_are_reported_by_key_and_the_file_is_left_alone(
+    settings_file: Path,
+) -> None:
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text('[intervals]\npnl_s = "fast"\n', encoding="utf-8")
+    loaded = load_settings(settings_file)
+    assert loaded.problems == ["intervals.pnl_s: must be a number between 0.2 and 60, got 'fast'; using 1.0"]
+    assert loaded.backup_path is None
+    assert settings_file.read_text(encoding="utf-8") == '[intervals]\npnl_s = "fast"\n'
+
+
+def test_a_corrupt_file_is_moved_to_a_timestamped_backup_and_defaults_are_used(settings_file: Path) -> None:
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text("[terminal\nlogin = 5", encoding="utf-8")
+    loaded = load_settings(settings_file, now=at_moment)
+    backup = settings_file.with_name("settings.toml.corrupt-20261118-103005")
+    assert loaded.settings == Settings()
+    assert loaded.backup_path == backup
+    assert backup.read_text(encoding="utf-8") == "[terminal\nlogin = 5"
+    assert not settings_file.exists()
+
+
+def test_the_corrupt_file_problem_says_where_the_backup_is(settings_file: Path) -> None:
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text("not = = toml", encoding="utf-8")
+    loaded = load_settings(settings_file, now=at_moment)
+    [problem] = loaded.problems
+    assert "not valid TOML" in problem
+    assert problem.endswith(f"The old file was kept as {loaded.backup_path}")
+
+
+def test_a_file_that_is_not_utf8_counts_as_corrupt(settings_file: Path) -> None:
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_bytes(b'[terminal]\nserver = "\xff\xfe"\n')
+    loaded = load_settings(settings_file, now=at_moment)
+    assert loaded.settings == Settings()
+    assert loaded.backup_path is not None and loaded.backup_path.exists()
+
+
+def test_a_second_corrupt_file_in_the_same_second_gets_its_own_backup(settings_file: Path) -> None:
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text("first = [", encoding="utf-8")
+    first = load_settings(settings_file, now=at_moment).backup_path
+    settings_file.write_text("second = [", encoding="utf-8")
+    second = load_settings(settings_file, now=at_moment).backup_path
+    assert first is not None and second is not None and first != second
+    assert (first.read_text(), second.read_text()) == ("first = [", "second = [")
+
+
+def test_a_corrupt_file_that_cannot_be_moved_is_reported_and_defaults_used(
+    settings_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text("broken = [", encoding="utf-8")
+
+    # A read-only folder cannot stop root (who runs CI), so the refusal is injected at the rename itself.
+    def refuse(self: Path, target: Path) -> Path:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "replace", refuse)
+    loaded = load_settings(settings_file, now=at_moment)
+    assert loaded.settings == Settings() and loaded.backup_path is None
+    [problem] = loaded.problems
+    assert "not valid TOML" in problem and "could not be moved aside (Permission denied)" in problem
+    assert settings_file.read_text(encoding="utf-8") == "broken = ["
+
+
+def test_a_settings_path_that_is_a_folder_is_reported_not_raised(tmp_path: Path) -> None:
+    loaded = load_settings(tmp_path)
+    assert loaded.settings == Settings() and loaded.backup_path is None
+    assert loaded.problems[0].startswith(f"{tmp_path}: cannot be read")
+
+
+def test_mt5desk_home_puts_every_path_under_that_folder(tmp_path: Path) -> None:
+    paths = AppPaths.from_environment({"MT5DESK_HOME": str(tmp_path)})
+    for value in (
+        paths.config_dir,
+        paths.data_dir,
+        paths.log_dir,
+        paths.settings_file,
+        paths.database_file,
+        paths.sim_state_file,
+        paths.models_dir,
+        paths.lock_file,
+    ):
+        assert value.is_relative_to(tmp_path)
+    assert paths.settings_file.name == "settings.toml"
+
+
+def test_without_mt5desk_home_the_platform_folders_named_for_the_app_are_used() -> None:
+    paths = AppPaths.from_environment({})
+    assert "MT5Desk" in paths.config_dir.parts and "MT5Desk" in paths.data_dir.parts
+    assert paths.settings_file.parent == paths.config_dir
+
+
+def test_a_relative_mt5desk_home_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    paths = AppPaths.from_environment({"MT5DESK_HOME": "desk"})
+    assert paths.config_dir == tmp_path.resolve() / "desk" / "config"
+
+
+def test_ensure_creates_the_folders_but_no_files(tmp_path: Path) -> None:
+    paths = AppPaths.from_environment({"MT5DESK_HOME": str(tmp_path / "home")}).ensure()
+    assert all(
+        folder.is_dir() for folder in (paths.config_dir, paths.data_dir, paths.log_dir, paths.models_dir)
+    )
+    assert not paths.settings_file.exists() and not paths.database_file.exists()
+
+
+def test_the_test_session_keeps_app_folders_out_of_the_real_user_folders() -> None:
+    home = Path(os.environ["MT5DESK_HOME"]).resolve()
+    assert AppPaths.from_environment().config_dir.is_relative_to(home)
+    assert not AppPaths.from_environment().config_dir.is_relative_to(AppPaths.from_environment({}).config_dir)
