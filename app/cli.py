@@ -9,13 +9,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import __version__
 from app.core.enums import Backend
 from app.core.settings import Settings
 from app.storage.paths import HOME_VARIABLE, AppPaths
 from app.storage.settings_store import load_settings
+
+if TYPE_CHECKING:
+    from app.engine.desk import DeskConfig
 
 PROGRAM = "mt5desk"
 
@@ -60,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"keep settings, journal and models under PATH for this run (same as setting {HOME_VARIABLE})",
     )
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="run the engine without a window (for a VPS or a service); stop with Ctrl+C or SIGTERM",
+    )
+    parser.add_argument(
+        "--events-jsonl",
+        metavar="PATH|-",
+        default=None,
+        help="with --headless: append every event as one JSON line to PATH, or to standard output with -",
+    )
     return parser
 
 
@@ -93,7 +109,62 @@ def main(argv: list[str] | None = None) -> int:
     args.terminal = Backend(args.terminal) if args.terminal is not None else settings.terminal.backend
     args.settings_problems = list(loaded.problems)
 
+    if args.headless:
+        return _run_headless(args, paths, settings)
     return _run_gui(args, paths, settings)
+
+
+def desk_config(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> DeskConfig:
+    """The engine's configuration from the settings file and this run's options."""
+    terminal = settings.terminal
+    intervals = settings.intervals
+    from app.engine.desk import DeskConfig
+    from app.engine.worker import Intervals
+
+    bridge_host, bridge_port = args.bridge if args.bridge else ("127.0.0.1", 18812)
+    return DeskConfig(
+        backend=args.terminal,
+        database_file=paths.database_file,
+        sim_state_file=paths.sim_state_file,
+        intervals=Intervals(
+            pnl_s=intervals.pnl_s,
+            positions_s=intervals.positions_s,
+            account_s=intervals.account_s,
+            heartbeat_s=intervals.heartbeat_s,
+        ),
+        mt5_path=terminal.path or None,
+        login=terminal.login,
+        server=terminal.server or None,
+        timeout_ms=terminal.timeout_ms,
+        bridge_host=bridge_host,
+        bridge_port=bridge_port,
+        password=_password_provider(terminal.login, terminal.server),
+    )
+
+
+def _password_provider(login: int | None, server: str) -> Callable[[], str | None]:
+    """Reads the MT5 password from the OS keyring when connecting; never from a file."""
+
+    def read() -> str | None:
+        if login is None:
+            return None
+        from app.ui.credentials import CredentialStore
+
+        store = CredentialStore()
+        return store.get(login, server) if store.available() else None
+
+    return read
+
+
+def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
+    from app.headless import run_headless
+    from app.storage.errors import JournalError
+
+    try:
+        return run_headless(desk_config(args, paths, settings), paths.lock_file, args.events_jsonl)
+    except JournalError as error:
+        print(f"{PROGRAM}: {error}", file=sys.stderr)
+        return 1
 
 
 def _check_backend_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

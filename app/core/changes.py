@@ -74,7 +74,7 @@ def diff_positions(previous: Mapping[int, Position], current: Mapping[int, Posit
             or old.magic != new.magic
             or old.identifier != new.identifier
             or old.time != new.time
-
+            or old.time_update != new.time_update
         ):
             modified.append(ticket)
     # Every ticket of `current` not added is in `previous`; if that accounts for all of `previous`,

@@ -139,7 +139,7 @@ def _encode_int(value: Any) -> int:
 
 
 def _decode_int(value: Any) -> int:
-    if not isinstance(value, int):
+    if type(value) is not int:
         raise FieldProblem(f"expected an integer, got {shown(value)}")
     return value
 

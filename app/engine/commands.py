@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.core.enums import TradeSource
 from app.core.models import OrderRequest
+
+if TYPE_CHECKING:
+    from app.terminal.adapter import Terminal
 
 # Every order the desk sends carries this tag and its trade id in the MT5 comment, so after a crash the
 # journal's pending rows can be matched with what the terminal actually did.
@@ -74,3 +79,15 @@ class TradeCommand:
 @dataclass(frozen=True, slots=True)
 class RefreshCommand:
     """Ask the worker to poll everything now and re-announce its status."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryCommand:
+    """A read the GUI needs from the terminal (symbols, a spec, a quote, a margin estimate).
+
+    `call` runs in the worker thread with the Terminal; its result or error comes back on
+    `TerminalWorker.query_done` tagged with `request_id`.
+    """
+
+    request_id: int
+    call: Callable[[Terminal], object]

@@ -19,7 +19,7 @@ from app.core.enums import ConnectionState, NoticeLevel
 from app.core.events import AccountUpdate, Event, Notice, StatusUpdate, utc_now
 from app.core.models import Account, TerminalStatus
 from app.engine.backoff import Backoff
-from app.engine.commands import RefreshCommand, TradeCommand
+from app.engine.commands import QueryCommand, RefreshCommand, TradeCommand
 from app.engine.hub import EventHub
 from app.engine.journal_sink import JournalSink
 from app.engine.reconcile import reconcile_pending
@@ -56,6 +56,7 @@ class TerminalWorker(QObject):
 
     alive = pyqtSignal()
     finished = pyqtSignal()
+    query_done = pyqtSignal(int, object, str)  # request id, result, error text ("" when it worked)
     _command = pyqtSignal(object)
     _stop = pyqtSignal()
 
@@ -102,7 +103,7 @@ class TerminalWorker(QObject):
         """Start the worker thread; it connects and begins its loops."""
         self._thread.start()
 
-    def submit(self, command: TradeCommand | RefreshCommand) -> None:
+    def submit(self, command: TradeCommand | RefreshCommand | QueryCommand) -> None:
         """Queue a command; its result comes back as events."""
         self._command.emit(command)
 
@@ -161,6 +162,22 @@ class TerminalWorker(QObject):
             return
         if isinstance(command, TradeCommand):
             self._execute(command)
+        elif isinstance(command, QueryCommand):
+            self._answer(command)
+
+    def _answer(self, query: QueryCommand) -> None:
+        try:
+            result = query.call(self._term)
+        except TerminalError as error:
+            self.query_done.emit(query.request_id, None, _sentence(error))
+            if is_link_error(error) and self._state in (ConnectionState.CONNECTED, ConnectionState.STALE):
+                self._link_lost(error)
+            return
+        except Exception as error:  # a failing query must not take the worker down
+            log.exception("query %s failed", query.request_id)
+            self.query_done.emit(query.request_id, None, f"{type(error).__name__}: {error}")
+            return
+        self.query_done.emit(query.request_id, result, "")
 
     def _execute(self, command: TradeCommand) -> None:
         if self._trading is None:
@@ -291,17 +308,22 @@ class TerminalWorker(QObject):
             self._sink.positions_changed(self._term, change, current, self._now())
 
     def _poll_account(self, *, force: bool) -> None:
+        account = self._read_account(force=force)
+        if self._sink is not None:
+            self._sink.equity_sample(account, self._now())
+
+    def _read_account(self, *, force: bool = False) -> Account:
+        """Read the account and publish it when it changed; the one place `_account` is replaced."""
         account = self._term.account()
         if force or account != self._account:
             self._account = account
             self._publish(AccountUpdate(account=account))
-        if self._sink is not None:
-            self._sink.equity_sample(account, self._now())
+        return account
 
     def _heartbeat(self) -> None:
         started = time.monotonic()
         self._info = self._term.terminal_info()
-        self._account = self._term.account()
+        self._read_account()
         self._last_heartbeat = self._now()
         if self._sink is not None:
             self._sink.sync_deals(self._term, self._last_heartbeat)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.codec import codec_for
@@ -40,6 +40,8 @@ from app.core.events import (
 from app.core.models import Account, ModelSummary, Position, TerminalStatus
 from tests import strategies as s
 
+# Timing varies with machine load, correctness does not: no per-example deadline.
+relaxed = settings(deadline=None)
 T0 = datetime(2026, 11, 23, 10, 0, 0, 123000, tzinfo=UTC)
 POSITION = Position(
     ticket=501,
@@ -127,23 +129,27 @@ def test_wire_only_types_are_hello_ping_resync_and_error() -> None:
     assert {"HELLO", "PING", "RESYNC", "ERROR"} == WIRE_ONLY_TYPES
 
 
+@relaxed
 @given(s.events(number=s.WIRE_FLOATS), st.none() | st.integers(min_value=0, max_value=2**53))
 def test_any_event_round_trips_with_its_seq(event: Event, seq: int | None) -> None:
     assert decode_envelope(encode(event, seq=seq)) == (event, seq)
 
 
+@relaxed
 @given(s.positions(number=s.WIRE_FLOATS))
 def test_any_position_round_trips(position: Position) -> None:
     codec = codec_for(Position)
     assert codec.decode(json.loads(json.dumps(codec.encode(position)))) == position
 
 
+@relaxed
 @given(s.accounts(number=s.WIRE_FLOATS))
 def test_any_account_round_trips(account: Account) -> None:
     codec = codec_for(Account)
     assert codec.decode(json.loads(json.dumps(codec.encode(account)))) == account
 
 
+@relaxed
 @given(s.terminal_statuses(number=s.WIRE_FLOATS))
 def test_any_terminal_status_round_trips(status: TerminalStatus) -> None:
     codec = codec_for(TerminalStatus)
@@ -173,6 +179,7 @@ def test_default_timestamp_is_now_in_utc_to_the_millisecond() -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", wire(Ping())["timestamp"])
 
 
+@relaxed
 @given(s.aware_datetimes())
 def test_other_offsets_are_sent_as_the_same_instant_in_utc(moment: datetime) -> None:
     decoded = decode(encode(Ping(timestamp=moment)))
@@ -269,7 +276,11 @@ REJECTED: list[tuple[str, bytes | str, str]] = [
     ("type not a string", json.dumps({"type": 5}), "type must be a string"),
     ("unknown type", json.dumps(PING | {"type": "ORDER_SEND"}), "unknown message type 'ORDER_SEND'"),
     ("no version", json.dumps({"type": "PING", "timestamp": PING["timestamp"]}), r"PING\.v: missing"),
-    ("wrong version", json.dumps(PING | {"v": 2}), r"PING\.v: protocol version 2 is not supported"),
+    (
+        "wrong version",
+        json.dumps(PING | {"v": 2}),
+        r"PING\.v: unsupported protocol version: .* sent the integer 2",
+    ),
     ("bool version", json.dumps(PING | {"v": True}), r"PING\.v: expected an integer"),
     ("negative seq", json.dumps(PING | {"seq": -1}), r"PING\.seq"),
     ("bool seq", json.dumps(PING | {"seq": False}), r"PING\.seq"),
@@ -411,6 +422,7 @@ JSON_VALUES = st.recursive(
 )
 
 
+@relaxed
 @given(st.sampled_from(EXAMPLES), st.data())
 def test_any_corrupted_field_is_either_accepted_or_a_protocol_error(
     event: Event, data: st.DataObject

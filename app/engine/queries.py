@@ -1,0 +1,153 @@
+"""Read paths for widgets: terminal reads answered by the worker, journal reads run off the GUI thread.
+
+Widgets never call the terminal or the database. They ask here and get the answer as a Qt signal in
+their own thread, so a slow terminal or a large journal never freezes the window.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal, pyqtSlot
+
+from app.core.enums import Side, TradeSource
+from app.engine.commands import QueryCommand
+from app.engine.worker import TerminalWorker
+from app.storage.journal import Journal
+from app.terminal.adapter import Terminal
+
+log = logging.getLogger(__name__)
+
+_ids = itertools.count(1)
+
+
+class TerminalQueries(QObject):
+    """Asks the worker for symbols, specs, quotes and margin estimates; answers arrive as signals.
+
+    Every `request_*` returns the request id that the answer signal carries, so a dialog can ignore
+    answers to questions it no longer asks (e.g. the quote of a symbol the trader just left).
+    """
+
+    symbols_ready = pyqtSignal(int, object)  # request id, list[str]
+    spec_ready = pyqtSignal(int, object)  # request id, SymbolSpec
+    quote_ready = pyqtSignal(int, object)  # request id, Tick
+    margin_ready = pyqtSignal(int, float)  # request id, margin in account currency
+    failed = pyqtSignal(int, str)  # request id, what went wrong (for a person)
+
+    def __init__(self, worker: TerminalWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._pending: dict[int, pyqtSignal] = {}
+        worker.query_done.connect(self._on_done)
+
+    def request_symbols(self) -> int:
+        return self._ask(lambda t: t.symbols(), self.symbols_ready)
+
+    def request_spec(self, symbol: str) -> int:
+        return self._ask(lambda t: t.symbol(symbol), self.spec_ready)
+
+    def request_quote(self, symbol: str) -> int:
+        return self._ask(lambda t: t.tick(symbol), self.quote_ready)
+
+    def request_margin(self, side: Side, symbol: str, volume: float, price: float) -> int:
+        return self._ask(lambda t: t.calc_margin(side, symbol, volume, price), self.margin_ready)
+
+    def _ask(self, call: Callable[[Terminal], object], answer: pyqtSignal) -> int:
+        request_id = next(_ids)
+        self._pending[request_id] = answer
+        self._worker.submit(QueryCommand(request_id=request_id, call=call))
+        return request_id
+
+    @pyqtSlot(int, object, str)
+    def _on_done(self, request_id: int, result: object, error: str) -> None:
+        answer = self._pending.pop(request_id, None)
+        if answer is None:
+            return
+        if error:
+            self.failed.emit(request_id, error)
+        else:
+            answer.emit(request_id, result)
+
+
+class _Job(QRunnable):
+    def __init__(self, run: Callable[[], object], done: Callable[[object, str], None]) -> None:
+        super().__init__()
+        self._run = run
+        self._done = done
+
+    def run(self) -> None:
+        try:
+            result = self._run()
+        except Exception as error:  # reported to the asker; a pool thread must never die silently
+            log.exception("journal query failed")
+            self._done(None, f"Could not read the journal: {error}")
+            return
+        self._done(result, "")
+
+
+class JournalQueries(QObject):
+    """Journal reads on a thread pool; results come back as signals in the owner's thread."""
+
+    equity_loaded = pyqtSignal(int, object)  # request id, list[EquitySample]
+    trades_loaded = pyqtSignal(int, object)  # request id, list[TradeRecord]
+    events_loaded = pyqtSignal(int, object)  # request id, list[EventRecord]
+    closed_profit_loaded = pyqtSignal(int, float)  # request id, realised P&L since the asked time
+    failed = pyqtSignal(int, str)
+    _finished = pyqtSignal(int, object, str)
+
+    def __init__(
+        self, journal: Journal, parent: QObject | None = None, pool: QThreadPool | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._journal = journal
+        self._pool = pool or QThreadPool.globalInstance()
+        self._pending: dict[int, pyqtSignal] = {}
+        self._finished.connect(self._on_finished)
+
+    def load_equity(self, since: datetime | None = None, until: datetime | None = None) -> int:
+        return self._start(lambda: self._journal.equity_samples(since=since, until=until), self.equity_loaded)
+
+    def load_closed_trades(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        symbol: str | None = None,
+        source: TradeSource | None = None,
+    ) -> int:
+        return self._start(
+            lambda: self._journal.closed_trades(since=since, until=until, symbol=symbol, source=source),
+            self.trades_loaded,
+        )
+
+    def load_events(
+        self, limit: int = 500, search: str | None = None, types: Sequence[str] | None = None
+    ) -> int:
+        return self._start(
+            lambda: self._journal.events(limit=limit, search=search, types=types), self.events_loaded
+        )
+
+    def load_closed_profit(self, since: datetime) -> int:
+        return self._start(lambda: self._journal.closed_profit(since), self.closed_profit_loaded)
+
+    def wait(self, timeout_ms: int = 5000) -> bool:
+        """Wait for running reads (tests and shutdown)."""
+        return self._pool.waitForDone(timeout_ms)
+
+    def _start(self, run: Callable[[], object], answer: pyqtSignal) -> int:
+        request_id = next(_ids)
+        self._pending[request_id] = answer
+        self._pool.start(_Job(run, lambda result, error: self._finished.emit(request_id, result, error)))
+        return request_id
+
+    @pyqtSlot(int, object, str)
+    def _on_finished(self, request_id: int, result: object, error: str) -> None:
+        answer = self._pending.pop(request_id, None)
+        if answer is None:
+            return
+        if error:
+            self.failed.emit(request_id, error)
+        else:
+            answer.emit(request_id, result)

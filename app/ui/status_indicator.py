@@ -1,0 +1,266 @@
+"""ConnectionIndicator: the status bar's light and line saying how the link to MetaTrader 5 is doing.
+
+Fed only by events (STATUS_UPDATE, ACCOUNT_UPDATE, SNAPSHOT); the "heartbeat N s ago" part is
+recomputed once a second from the last heartbeat time, never by asking the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PyQt6.QtCore import QRectF, QSize, Qt, QTimer
+from PyQt6.QtGui import QColor, QPainter, QPaintEvent
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from app.core.enums import AccountTradeMode, ConnectionState
+from app.core.events import AccountUpdate, Event, Snapshot, StatusUpdate
+from app.core.models import Account, TerminalStatus
+from app.engine.hub import EventHub
+
+REFRESH_MS = 1000
+SEPARATOR = " · "
+SIMULATED_BADGE = "Demo (simulated terminal)"
+ALGO_OFF_TEXT = "Algo Trading is off in MetaTrader 5 — automatic and Python orders are refused"
+
+STATE_COLOURS: dict[ConnectionState, QColor] = {
+    ConnectionState.CONNECTED: QColor("#2da44e"),
+    ConnectionState.STALE: QColor("#d4a017"),
+    ConnectionState.DISCONNECTED: QColor("#cf222e"),
+    ConnectionState.RECONNECTING: QColor("#0969da"),
+}
+STATE_LABELS: dict[ConnectionState, str] = {
+    ConnectionState.CONNECTED: "Connected",
+    ConnectionState.STALE: "Not answering",
+    ConnectionState.DISCONNECTED: "Disconnected",
+    ConnectionState.RECONNECTING: "Reconnecting",
+}
+ACCOUNT_TYPE_LABELS: dict[AccountTradeMode, str] = {
+    AccountTradeMode.DEMO: "Demo account",
+    AccountTradeMode.CONTEST: "Contest account",
+    AccountTradeMode.REAL: "REAL account",
+}
+REAL_ACCOUNT_COLOUR = QColor("#bc4c00")  # orange: real money is at stake, without reading as an error
+_LINK_UP = (ConnectionState.CONNECTED, ConnectionState.STALE)
+
+
+def heartbeat_age_text(last_heartbeat: datetime, now: datetime) -> str:
+    """How long ago the last heartbeat was: "4 s ago", "3 min ago", "2 h ago"."""
+    seconds = max(0, int((now - last_heartbeat).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    return f"{seconds // 3600} h ago"
+
+
+def status_text(status: TerminalStatus, now: datetime, viewer_host: str | None = None) -> str:
+    """The indicator's line, e.g. "Connected · 5012345 @ MT5Desk-Demo · ping 23 ms · heartbeat 4 s ago".
+
+    In viewer mode it starts with the remote desk being watched: "Viewing host:port · connected · ...".
+    While the link is down the last message says why.
+    """
+    label = STATE_LABELS[status.state]
+    parts = [f"Viewing {viewer_host}", label.lower()] if viewer_host is not None else [label]
+    if status.account_number is not None:
+        parts.append(f"{status.account_number} @ {status.server}" if status.server else str(status.account_number))
+    if status.state in _LINK_UP and status.ping_ms is not None:
+        parts.append(f"ping {status.ping_ms:.0f} ms")
+    if status.last_heartbeat is not None:
+        parts.append(f"heartbeat {heartbeat_age_text(status.last_heartbeat, now)}")
+    if status.state not in _LINK_UP and status.message:
+        parts.append(status.message)
+    return SEPARATOR.join(parts)
+
+
+def status_tooltip(status: TerminalStatus, account: Account | None) -> str:
+    """Details for the hover: terminal build and path, Algo Trading, server, last message."""
+    lines = [
+        f"State: {status.state.value}" + (" (simulated terminal)" if status.simulated else ""),
+        f"Terminal build: {status.build if status.build is not None else 'unknown'}",
+        f"Terminal path: {status.path or 'unknown'}",
+        f"Algo Trading allowed: {'yes' if status.trade_allowed else 'no'}",
+        f"Server: {status.server or (account.server if account else '') or 'unknown'}",
+    ]
+    if account is not None:
+        lines.append(f"Account: {account.login} ({account.trade_mode.value}), {account.company}")
+    if status.last_heartbeat is not None:
+        lines.append(f"Last heartbeat: {status.last_heartbeat.astimezone().strftime('%Y-%m-%d %H:%M:%S')}")
+    lines.append(f"Last message: {status.message or '(none)'}")
+    return "\n".join(lines)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StatusLight(QWidget):
+    """A round light in one colour."""
+
+    DIAMETER = 12
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colour = STATE_COLOURS[ConnectionState.DISCONNECTED]
+        self.setFixedSize(self.sizeHint())
+
+    def colour(self) -> QColor:
+        return QColor(self._colour)
+
+    def set_colour(self, colour: QColor) -> None:
+        if colour != self._colour:
+            self._colour = QColor(colour)
+            self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(self.DIAMETER + 4, self.DIAMETER + 4)
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(self._colour.darker(140))
+            painter.setBrush(self._colour)
+            painter.drawEllipse(QRectF(2, 2, self.DIAMETER, self.DIAMETER))
+        finally:
+            painter.end()
+
+
+class ConnectionIndicator(QWidget):
+    """Status-bar widget: light + text, simulated badge, account type, and the Algo Trading warning.
+
+    `now` is injectable so tests can fix the clock the heartbeat age is measured against.
+    `viewer_host` switches the text to describe the link to a remote desk.
+    """
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        now: Callable[[], datetime] = _utc_now,
+        viewer_host: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._now = now
+        self._viewer_host = viewer_host
+        self._status = TerminalStatus(state=ConnectionState.DISCONNECTED, mt5_connected=False)
+        self._account: Account | None = None
+
+        self._light = StatusLight(self)
+        self._text = QLabel(self)
+        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self._simulated = QLabel(SIMULATED_BADGE, self)
+        self._simulated.setStyleSheet(
+            "QLabel { background: #6f42c1; color: white; border-radius: 3px; padding: 0 6px; }"
+        )
+        self._simulated.setToolTip(
+            "No MetaTrader 5 terminal is used: prices and fills come from the built-in simulator"
+        )
+        self._account_type = QLabel(self)
+        self._algo_off = QLabel(ALGO_OFF_TEXT, self)
+        self._algo_off.setStyleSheet("QLabel { color: #cf222e; font-weight: bold; }")
+        self._algo_off.setToolTip(
+            "Press the 'Algo Trading' button in the MetaTrader 5 toolbar (or allow it under "
+            "Tools > Options > Expert Advisors) so the desk can send orders"
+        )
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(8)
+        for widget in (self._light, self._text, self._simulated, self._account_type, self._algo_off):
+            layout.addWidget(widget)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self._render()
+
+    # --- feeding -------------------------------------------------------------------------------------
+
+    def subscribe(self, hub: EventHub) -> None:
+        """Follow the hub's status, account and snapshot events."""
+        hub.status_update.connect(self.apply)
+        hub.account_update.connect(self.apply)
+        hub.snapshot.connect(self.apply)
+
+    def apply(self, event: Event) -> None:
+        """Take in one event; anything other than status, account or snapshot is ignored."""
+        if isinstance(event, StatusUpdate):
+            self._status = event.status
+        elif isinstance(event, AccountUpdate):
+            self._account = event.account
+        elif isinstance(event, Snapshot):
+            self._status = event.status
+            self._account = event.account
+        else:
+            return
+        self._render()
+
+    def refresh(self) -> None:
+        """Recompute the time-dependent text (the heartbeat age); called every second by the timer."""
+        self._text.setText(status_text(self._status, self._now(), self._viewer_host))
+
+    # --- reading (for the window and tests) ------------------------------------------------------------
+
+    @property
+    def viewer_mode(self) -> bool:
+        return self._viewer_host is not None
+
+    def set_viewer_host(self, host: str | None) -> None:
+        """Describe the link to the remote desk at `host` (None: this desk's own terminal)."""
+        self._viewer_host = host
+        self._render()
+
+    def status(self) -> TerminalStatus:
+        return self._status
+
+    def light_colour(self) -> QColor:
+        return self._light.colour()
+
+    def text(self) -> str:
+        return self._text.text()
+
+    def account_type_text(self) -> str:
+        return self._account_type.text()
+
+    def account_type_colour(self) -> QColor | None:
+        """The warning colour for a real account, None (palette text) otherwise."""
+        if self._account is not None and self._account.trade_mode is AccountTradeMode.REAL:
+            return QColor(REAL_ACCOUNT_COLOUR)
+        return None
+
+    def simulated_badge_shown(self) -> bool:
+        return not self._simulated.isHidden()
+
+    def algo_off_shown(self) -> bool:
+        return not self._algo_off.isHidden()
+
+    def refresh_timer(self) -> QTimer:
+        return self._timer
+
+    # --- drawing ----------------------------------------------------------------------------------
+
+    def _render(self) -> None:
+        status = self._status
+        self._light.set_colour(STATE_COLOURS[status.state])
+        self.refresh()
+        self._simulated.setHidden(not status.simulated)
+        self._algo_off.setHidden(status.state not in _LINK_UP or status.trade_allowed)
+        self._render_account_type()
+        tooltip = status_tooltip(status, self._account)
+        self.setToolTip(tooltip)
+        self._text.setToolTip(tooltip)
+        self._light.setToolTip(tooltip)
+
+    def _render_account_type(self) -> None:
+        if self._account is None:
+            self._account_type.setText("")
+            self._account_type.hide()
+            return
+        self._account_type.setText(ACCOUNT_TYPE_LABELS[self._account.trade_mode])
+        colour = self.account_type_colour()
+        self._account_type.setStyleSheet(
+            f"QLabel {{ color: {colour.name()}; font-weight: bold; }}" if colour is not None else ""
+        )
+        self._account_type.show()

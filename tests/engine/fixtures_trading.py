@@ -1,0 +1,199 @@
+"""A TradingService on a real simulator and a real journal, with the helpers the money-path specs share.
+
+The simulator is a subclass that records every order_send and, at that very moment, what the journal
+holds for the trade id in the request's comment: a real object standing where MetaTrader 5 stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.enums import Backend, OrderAction, Side, TradeSource
+from app.core.events import Event, TradeError
+from app.core.models import OrderRequest
+from app.engine.commands import TradeCommand, new_trade_id, tagged_comment, trade_id_in
+from app.engine.trading import TradeOutcome, TradingService
+from app.storage.database import Database, open_database
+from app.storage.journal import Journal, TradeRecord
+from app.terminal.adapter import Terminal
+from app.terminal.simulator import ManualClock, SimulatedTerminal
+
+WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+SATURDAY = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+FAR_FUTURE = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SentOrder:
+    """One order_send as the terminal saw it, and the journal row of its trade id at that moment."""
+
+    request: dict[str, Any]
+    trade_id: str | None
+    row_at_send: TradeRecord | None
+
+
+class WatchedTerminal(SimulatedTerminal):
+    """The simulator, noting each order_send and reading the journal before it executes anything."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.journal: Journal | None = None
+        self.sent: list[SentOrder] = []
+
+    def order_send(self, *args: Any, **kwargs: Any) -> Any:
+        request = dict(args[0]) if args and isinstance(args[0], dict) else dict(kwargs)
+        trade_id = trade_id_in(str(request.get("comment", "")))
+        row = self.journal.find_trade(trade_id) if self.journal is not None and trade_id else None
+        self.sent.append(SentOrder(request, trade_id, row))
+        return super().order_send(*args, **kwargs)
+
+
+@dataclass
+class Rig:
+    """A TradingService and what it runs on, wired as the worker wires them (minus Qt)."""
+
+    clock: ManualClock
+    sim: WatchedTerminal
+    terminal: Terminal
+    database: Database
+    journal: Journal
+    service: TradingService
+    events: list[Event] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.now(), UTC)
+
+    def open(self, side: Side = Side.BUY, volume: float = 0.1, symbol: str = "EURUSD", **fields: Any):
+        """Execute a manual market open; returns (command, outcome)."""
+        command = TradeCommand.manual(
+            OrderRequest(action=OrderAction.OPEN, symbol=symbol, side=side, volume=volume, **fields)
+        )
+        return command, self.service.execute(command)
+
+    def close(self, ticket: int, volume: float | None = None, symbol: str = ""):
+        command = TradeCommand.manual(
+            OrderRequest(action=OrderAction.CLOSE, symbol=symbol, ticket=ticket, volume=volume)
+        )
+        return command, self.service.execute(command)
+
+    def modify(self, ticket: int, sl: float | None, tp: float | None, symbol: str = ""):
+        command = TradeCommand.manual(
+            OrderRequest(action=OrderAction.MODIFY, symbol=symbol, ticket=ticket, sl=sl, tp=tp)
+        )
+        return command, self.service.execute(command)
+
+    def row(self, trade_id: str) -> TradeRecord:
+        record = self.journal.find_trade(trade_id)
+        assert record is not None, f"trade {trade_id} is not in the journal"
+        return record
+
+    def trade_errors(self) -> list[TradeError]:
+        return [e for e in self.events if isinstance(e, TradeError)]
+
+    def positions(self) -> tuple[Any, ...]:
+        return tuple(self.sim.positions_get())
+
+    def deals_of(self, trade_id: str, entry: int | None = None) -> list[Any]:
+        """Every deal in the terminal's history whose comment carries this trade id."""
+        deals = self.sim.history_deals_get(datetime(2020, 1, 1, tzinfo=UTC), FAR_FUTURE)
+        return [
+            d
+            for d in deals
+            if trade_id_in(d.comment) == trade_id and (entry is None or d.entry == entry)
+        ]
+
+
+def build_rig(folder: Path, clock: ManualClock) -> Rig:
+    """A connected simulator, a journal on disk and a TradingService publishing into a list."""
+    sim = WatchedTerminal(clock=clock, state_path=folder / "sim.json")
+    terminal = Terminal(sim, Backend.SIM)
+    terminal.connect()
+    database = open_database(folder / "journal" / "journal.sqlite3")
+    journal = Journal(database)
+    sim.journal = journal
+    events: list[Event] = []
+
+    def now() -> datetime:
+        return datetime.fromtimestamp(clock.now(), UTC)
+
+    service = TradingService(terminal, journal, events.append, now)
+    return Rig(clock, sim, terminal, database, journal, service, events)
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    built = build_rig(tmp_path, ManualClock(WEDNESDAY))
+    yield built
+    built.database.close()
+
+
+def record_pending_open(
+    journal: Journal,
+    requested_at: datetime,
+    *,
+    symbol: str = "EURUSD",
+    side: Side = Side.BUY,
+    volume: float = 0.1,
+    sl: float | None = None,
+    tp: float | None = None,
+) -> str:
+    """A pending OPEN row as TradingService writes it before sending; returns its trade id."""
+    trade_id = new_trade_id()
+    journal.record_pending(
+        trade_id=trade_id,
+        source=TradeSource.MANUAL,
+        action=OrderAction.OPEN,
+        symbol=symbol,
+        side=side,
+        volume=volume,
+        sl=sl,
+        tp=tp,
+        magic=0,
+        comment=tagged_comment(trade_id),
+        model_id=None,
+        position_ticket=None,
+        requested_at=requested_at,
+    )
+    return trade_id
+
+
+def record_pending_change(
+    journal: Journal,
+    requested_at: datetime,
+    action: OrderAction,
+    ticket: int,
+    *,
+    symbol: str = "EURUSD",
+    sl: float | None = None,
+    tp: float | None = None,
+) -> str:
+    """A pending CLOSE or MODIFY row aimed at position `ticket`; returns its trade id."""
+    trade_id = new_trade_id()
+    journal.record_pending(
+        trade_id=trade_id,
+        source=TradeSource.MANUAL,
+        action=action,
+        symbol=symbol,
+        side=None,
+        volume=None,
+        sl=sl,
+        tp=tp,
+        magic=0,
+        comment=tagged_comment(trade_id),
+        model_id=None,
+        position_ticket=ticket,
+        requested_at=requested_at,
+    )
+    return trade_id
+
+
+def sent_straight(terminal: Terminal, trade_id: str, request: OrderRequest) -> Any:
+    """Send a request through the adapter with the trade's tagged comment, bypassing the journal."""
+    return terminal.send(replace(request, comment=tagged_comment(trade_id, request.comment)))
+

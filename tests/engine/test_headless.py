@@ -1,0 +1,91 @@
+"""Headless mode as a service runs it: a real subprocess, JSON lines out, clean stop, one per data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.core.events import StatusUpdate, decode
+
+
+def start(home: Path, *extra: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["MT5DESK_HOME"] = str(home)
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "--headless", "--terminal", "sim", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def read_until_connected(process: subprocess.Popen[str], timeout_s: float = 30) -> list[str]:
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        event = decode(line)
+        if isinstance(event, StatusUpdate) and event.status.state.value == "connected":
+            return lines
+    raise AssertionError(f"no connected status; got {lines!r}")
+
+
+@pytest.fixture
+def running(tmp_path: Path):
+    process = start(tmp_path, "--events-jsonl", "-")
+    lines = read_until_connected(process)
+    yield process, lines
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_every_event_is_one_json_line_with_type_seq_and_utc_timestamp(running):
+    _, lines = running
+    messages = [json.loads(line) for line in lines]
+    assert [m["seq"] for m in messages] == list(range(1, len(messages) + 1))
+    assert all(m["timestamp"].endswith("Z") and m["type"] for m in messages)
+
+
+def test_sigterm_stops_cleanly_with_exit_code_zero(running):
+    process, _ = running
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+
+
+def test_sigint_stops_cleanly_with_exit_code_zero(running):
+    process, _ = running
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) == 0
+
+
+def test_a_second_instance_on_the_same_data_folder_is_refused_naming_the_holder(running, tmp_path: Path):
+    first, _ = running
+    second = start(tmp_path)
+    _, err = second.communicate(timeout=30)
+    assert second.returncode == 3
+    assert "already running" in err and f"process {first.pid}" in err
+
+
+def test_a_lock_left_by_a_killed_process_does_not_block_the_next_start(running, tmp_path: Path):
+    first, _ = running
+    first.kill()
+    first.wait()
+    second = start(tmp_path, "--events-jsonl", "-")
+    try:
+        read_until_connected(second)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=20)
