@@ -82,6 +82,9 @@ class TradeStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     FAILED = "failed"
+    # Netting accounts keep one position per symbol: an order that adds to it is merged into the trade
+    # that holds the position, whose volume and profit then cover both.
+    MERGED = "merged"
 
 
 class NoticeLevel(StrEnum):

@@ -91,3 +91,10 @@ class QueryCommand:
 
     request_id: int
     call: Callable[[Terminal], object]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCommand:
+    """The trader asks to connect (connect=True) or to disconnect and stay disconnected."""
+
+    connect: bool

@@ -17,6 +17,7 @@ from app.core.models import Deal, Position
 from app.engine.commands import trade_id_in
 from app.storage.journal import Journal, TradeRecord
 from app.terminal.adapter import Terminal
+from app.terminal.errors import TerminalError
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def reconcile_pending(terminal: Terminal, journal: Journal, now: Callable[[], da
             if _resolve_open(trade, positions, deals, terminal, journal):
                 opened.append(trade.trade_id)
                 continue
-        elif _resolve_change(trade, positions, deals, journal):
+        elif _resolve_change(trade, positions, deals, journal, _point(terminal, trade.symbol)):
             done.append(trade.trade_id)
             continue
         journal.mark_failed(trade.trade_id, retcode=None, error=NOT_EXECUTED, at=now())
@@ -117,7 +118,7 @@ def _resolve_open(
 
 
 def _resolve_change(
-    trade: TradeRecord, positions: dict[int, Position], deals: Sequence[Deal], journal: Journal
+    trade: TradeRecord, positions: dict[int, Position], deals: Sequence[Deal], journal: Journal, point: float
 ) -> bool:
     """A close is done when its deal exists or the position is gone; a modify when SL/TP match."""
     ticket = trade.position_ticket
@@ -128,7 +129,26 @@ def _resolve_change(
             journal.mark_done(trade.trade_id, retcode=RETCODE_DONE, at=trade.requested_at)
             return True
         return False
-    if position is not None and position.sl == trade.sl and position.tp == trade.tp:
+    if (
+        position is not None
+        and _same_price(position.sl, trade.sl, point)
+        and _same_price(position.tp, trade.tp, point)
+    ):
         journal.mark_done(trade.trade_id, retcode=RETCODE_DONE, at=trade.requested_at)
         return True
     return False
+
+
+def _point(terminal: Terminal, symbol: str) -> float:
+    """The symbol's point, for comparing prices the terminal rounded; tiny if the symbol is unknown."""
+    try:
+        return terminal.symbol(symbol).point if symbol else 1e-9
+    except TerminalError:
+        return 1e-9
+
+
+def _same_price(a: float | None, b: float | None, point: float) -> bool:
+    """Equal as the terminal sees them: MT5 rounds SL/TP to the symbol's digits."""
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) < point / 2

@@ -16,7 +16,7 @@ from enum import StrEnum
 from app.core.enums import NoticeLevel, OrderAction, Side, TradeSource
 from app.core.events import AutoTradeExecuted, Event, Notice, TradeError
 from app.core.models import OrderRequest, OrderResult
-from app.engine.commands import TradeCommand, tagged_comment
+from app.engine.commands import TradeCommand, tagged_comment, trade_id_in
 from app.storage.errors import JournalError
 from app.storage.journal import Journal
 from app.terminal.adapter import Terminal
@@ -87,7 +87,17 @@ class TradingService:
 
     def execute(self, command: TradeCommand) -> TradeOutcome:
         """Journal as pending, send (retrying a moved price a bounded number of times), record the result."""
-        request = replace(command.request, comment=tagged_comment(command.trade_id, command.request.comment))
+        if trade_id_in(tagged_comment(command.trade_id)) != command.trade_id:
+            # After a crash the comment is the only link between an order and its row: refuse to send
+            # anything whose id the comment could not carry back.
+            text = f"Order not sent: trade id {command.trade_id!r} does not fit the MT5 comment (a bug)."
+            log.error(text)
+            self._emit_error(command, command.request, text, code=None)
+            return TradeOutcome(command.trade_id, Outcome.FAILED, message=text)
+        request = replace(
+            self._with_position_symbol(command.request),
+            comment=tagged_comment(command.trade_id, command.request.comment),
+        )
         refused = self._record_pending(command, request)
         if refused is not None:
             return refused
@@ -113,6 +123,25 @@ class TradingService:
         if refused is not None:
             return refused
         return self._fail(command, request, None, reason)
+
+    def _with_position_symbol(self, request: OrderRequest) -> OrderRequest:
+        """A close or modify names its position by ticket; journal and errors also need its symbol."""
+        if request.symbol or request.ticket is None:
+            return request
+        try:
+            position = self._terminal.position(request.ticket)
+        except TerminalError:
+            return request  # the send reports the real problem
+        return replace(request, symbol=position.symbol) if position is not None else request
+
+    def _position_of(self, result: OrderResult) -> int:
+        """The position a market fill opened or added to: the order's deal says (netting reuses tickets)."""
+        try:
+            deals = self._terminal.deals_for_order(result.order)
+        except TerminalError as error:
+            log.warning("could not read the deal of order %s: %s", result.order, error)
+            deals = []
+        return deals[0].position_id if deals else result.position_ticket
 
     def _record_pending(self, command: TradeCommand, request: OrderRequest) -> TradeOutcome | None:
         try:
@@ -167,16 +196,7 @@ class TradingService:
         at = self._now()
         try:
             if request.action is OrderAction.OPEN:
-                self._journal.mark_opened(
-                    command.trade_id,
-                    position_ticket=result.position_ticket,
-                    order=result.order,
-                    deal=result.deal,
-                    price=result.price,
-                    volume=result.volume,
-                    opened_at=at,
-                    retcode=result.retcode,
-                )
+                self._record_fill(command, result, at)
             else:
                 self._journal.mark_done(command.trade_id, retcode=result.retcode, at=at)
         except JournalError as error:
@@ -191,10 +211,22 @@ class TradingService:
         if command.auto is not None and request.action is OrderAction.OPEN:
             self._publish(_auto_trade_event(command, request, result, at))
         else:
-            self._publish(
-                Notice(level=NoticeLevel.INFO, title="Order executed", text=_describe_fill(request, result))
-            )
+            text = _describe_fill(request, result)
+            self._publish(Notice(level=NoticeLevel.INFO, title="Order executed", text=text, timestamp=at))
         return TradeOutcome(command.trade_id, Outcome.FILLED, result=result)
+
+    def _record_fill(self, command: TradeCommand, result: OrderResult, at: datetime) -> None:
+        ticket = self._position_of(result)
+        fill = {"order": result.order, "deal": result.deal, "price": result.price, "volume": result.volume}
+        holder = self._journal.open_trade_of_position(ticket)
+        if holder is not None and holder.trade_id != command.trade_id:
+            self._journal.mark_merged(
+                command.trade_id, position_ticket=ticket, at=at, retcode=result.retcode, **fill
+            )
+        else:
+            self._journal.mark_opened(
+                command.trade_id, position_ticket=ticket, opened_at=at, retcode=result.retcode, **fill
+            )
 
     def _send_failed(
         self, command: TradeCommand, request: OrderRequest, error: TerminalError

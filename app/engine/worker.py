@@ -19,7 +19,7 @@ from app.core.enums import ConnectionState, NoticeLevel
 from app.core.events import AccountUpdate, Event, Notice, StatusUpdate, utc_now
 from app.core.models import Account, TerminalStatus
 from app.engine.backoff import Backoff
-from app.engine.commands import QueryCommand, RefreshCommand, TradeCommand
+from app.engine.commands import LinkCommand, QueryCommand, RefreshCommand, TradeCommand
 from app.engine.hub import EventHub
 from app.engine.journal_sink import JournalSink
 from app.engine.reconcile import reconcile_pending
@@ -103,7 +103,7 @@ class TerminalWorker(QObject):
         """Start the worker thread; it connects and begins its loops."""
         self._thread.start()
 
-    def submit(self, command: TradeCommand | RefreshCommand | QueryCommand) -> None:
+    def submit(self, command: TradeCommand | RefreshCommand | QueryCommand | LinkCommand) -> None:
         """Queue a command; its result comes back as events."""
         self._command.emit(command)
 
@@ -153,6 +153,14 @@ class TerminalWorker(QObject):
 
     @pyqtSlot(object)
     def _on_command(self, command: object) -> None:
+        try:
+            self._dispatch(command)
+        except Exception as error:  # an exception escaping a slot would abort the whole process
+            log.exception("command %r failed", command)
+            text = f"MT5 Desk hit an internal error handling a request ({type(error).__name__}: {error})."
+            self._publish(Notice(level=NoticeLevel.ERROR, title="Internal error", text=text))
+
+    def _dispatch(self, command: object) -> None:
         if isinstance(command, RefreshCommand):
             if self._state in (ConnectionState.CONNECTED, ConnectionState.STALE):
                 for name in LOOPS:
@@ -164,6 +172,22 @@ class TerminalWorker(QObject):
             self._execute(command)
         elif isinstance(command, QueryCommand):
             self._answer(command)
+        elif isinstance(command, LinkCommand):
+            self._switch_link(command.connect)
+
+    def _switch_link(self, connect: bool) -> None:
+        if connect:
+            if self._state is ConnectionState.DISCONNECTED:
+                self._backoff.reset()
+                self._attempt_connect()
+            return
+        for timer in self._timers.values():
+            timer.stop()
+        if self._reconnect_timer is not None:
+            self._reconnect_timer.stop()
+        if self._terminal is not None:
+            self._terminal.disconnect()
+        self._set_state(ConnectionState.DISCONNECTED, message="Disconnected on request")
 
     def _answer(self, query: QueryCommand) -> None:
         try:

@@ -131,6 +131,49 @@ class TradeJournal:
             session.flush()
             _apply_deals(session, row)
 
+    def open_trade_of_position(self, position_ticket: int) -> TradeRecord | None:
+        """The open trade that holds this position, if the journal has one."""
+        with self._db.read() as session:
+            row = _trade_of_position(session, position_ticket)
+            return TradeRecord.from_row(row) if row is not None else None
+
+    def mark_merged(
+        self,
+        trade_id: str,
+        *,
+        position_ticket: int,
+        order: int,
+        deal: int,
+        price: float,
+        volume: float,
+        at: datetime,
+        retcode: int,
+    ) -> None:
+        """An OPEN filled by adding to a position another trade holds (netting): that trade now covers it."""
+        with self._db.write() as session:
+            row = _get(session, trade_id)
+            _require_action(row, OrderAction.OPEN, "merged")
+            _require_status(row, (TradeStatus.PENDING, TradeStatus.FAILED), "merged")
+            holder = _trade_of_position(session, position_ticket)
+            if holder is None:
+                raise JournalError(
+                    f"No open trade holds position {position_ticket}; record trade {trade_id} as opened."
+                )
+            row.status = TradeStatus.MERGED
+            row.position_ticket = position_ticket
+            row.open_order, row.open_deal = order, deal
+            row.price_open, row.volume = price, volume
+            row.opened_at = row.resolved_at = at
+            row.retcode = retcode
+            row.error = (
+                f"Added {volume:g} lots to position #{position_ticket} (trade {holder.trade_id}): "
+                "this account nets one position per symbol, so that trade's volume and profit "
+                "include this order."
+            )
+            row.updated_at = _now()
+            session.flush()
+            _apply_deals(session, holder)
+
     def mark_failed(self, trade_id: str, *, retcode: int | None, error: str, at: datetime) -> None:
         """The request did not execute; the row stays, with the terminal's code and the error text."""
         with self._db.write() as session:

@@ -210,6 +210,10 @@ class Terminal:
         """Every deal of one position (its opening and closing deals)."""
         return self._history(position=int(position_id))
 
+    def deals_for_order(self, order: int) -> list[Deal]:
+        """The deals an order produced (MT5's `ticket=` filter of history_deals_get is the order ticket)."""
+        return self._history(ticket=int(order))
+
     def _history(self, *args: Any, **kwargs: Any) -> list[Deal]:
         return [
             to_deal(record) for record in _records(self._call("history_deals_get", *args, **kwargs), "deals")

@@ -18,11 +18,12 @@ from app.core.enums import Backend, OrderAction, Side, TradeSource
 from app.core.events import Event, TradeError
 from app.core.models import OrderRequest
 from app.engine.commands import TradeCommand, new_trade_id, tagged_comment, trade_id_in
-from app.engine.trading import TradeOutcome, TradingService
+from app.engine.trading import TradingService
 from app.storage.database import Database, open_database
 from app.storage.journal import Journal, TradeRecord
 from app.terminal.adapter import Terminal
 from app.terminal.simulator import ManualClock, SimulatedTerminal
+from app.terminal.simulator.errors import IPC_RECV_FAILED
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 SATURDAY = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -36,22 +37,38 @@ class SentOrder:
     request: dict[str, Any]
     trade_id: str | None
     row_at_send: TradeRecord | None
+    at: float
 
 
 class WatchedTerminal(SimulatedTerminal):
-    """The simulator, noting each order_send and reading the journal before it executes anything."""
+    """The simulator, noting each order_send and reading the journal before it executes anything.
+
+    `seconds_per_send` moves the clock after each send (the market moves during a round trip);
+    `lose_next_reply` lets the next send execute and then drops the link before the answer arrives.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.journal: Journal | None = None
         self.sent: list[SentOrder] = []
+        self.seconds_per_send = 0.0
+        self.lose_next_reply = False
 
     def order_send(self, *args: Any, **kwargs: Any) -> Any:
         request = dict(args[0]) if args and isinstance(args[0], dict) else dict(kwargs)
         trade_id = trade_id_in(str(request.get("comment", "")))
         row = self.journal.find_trade(trade_id) if self.journal is not None and trade_id else None
-        self.sent.append(SentOrder(request, trade_id, row))
-        return super().order_send(*args, **kwargs)
+        self.sent.append(SentOrder(request, trade_id, row, self.clock.now()))
+        answer = super().order_send(*args, **kwargs)
+        if self.seconds_per_send and isinstance(self.clock, ManualClock):
+            self.clock.advance(self.seconds_per_send)
+        if self.lose_next_reply:
+            self.lose_next_reply = False
+            self.disconnect()
+            # The IPC layer, not the trade server, fails: the order stands but its answer never arrives.
+            self._last_error.set(IPC_RECV_FAILED)
+            return None
+        return answer
 
 
 @dataclass
@@ -103,15 +120,13 @@ class Rig:
         """Every deal in the terminal's history whose comment carries this trade id."""
         deals = self.sim.history_deals_get(datetime(2020, 1, 1, tzinfo=UTC), FAR_FUTURE)
         return [
-            d
-            for d in deals
-            if trade_id_in(d.comment) == trade_id and (entry is None or d.entry == entry)
+            d for d in deals if trade_id_in(d.comment) == trade_id and (entry is None or d.entry == entry)
         ]
 
 
-def build_rig(folder: Path, clock: ManualClock) -> Rig:
+def build_rig(folder: Path, clock: ManualClock, **sim_options: Any) -> Rig:
     """A connected simulator, a journal on disk and a TradingService publishing into a list."""
-    sim = WatchedTerminal(clock=clock, state_path=folder / "sim.json")
+    sim = WatchedTerminal(clock=clock, state_path=folder / "sim.json", **sim_options)
     terminal = Terminal(sim, Backend.SIM)
     terminal.connect()
     database = open_database(folder / "journal" / "journal.sqlite3")
@@ -126,8 +141,9 @@ def build_rig(folder: Path, clock: ManualClock) -> Rig:
     return Rig(clock, sim, terminal, database, journal, service, events)
 
 
-@pytest.fixture
-def rig(tmp_path: Path) -> Iterator[Rig]:
+@pytest.fixture(name="rig")
+def rig_fixture(tmp_path: Path) -> Iterator[Rig]:
+    """A fresh account and journal on a Wednesday morning."""
     built = build_rig(tmp_path, ManualClock(WEDNESDAY))
     yield built
     built.database.close()
@@ -196,4 +212,3 @@ def record_pending_change(
 def sent_straight(terminal: Terminal, trade_id: str, request: OrderRequest) -> Any:
     """Send a request through the adapter with the trade's tagged comment, bypassing the journal."""
     return terminal.send(replace(request, comment=tagged_comment(trade_id, request.comment)))
-

@@ -117,7 +117,9 @@ def test_idle_terminal_publishes_no_position_pnl_or_account_events(qtbot, sim, r
 
 def test_heartbeat_publishes_status_with_ping_and_trade_allowed(qtbot, running, recorder):
     recorder.clear()
-    event, _ = wait_for(qtbot, recorder, lambda e: isinstance(e, StatusUpdate), timeout_s=FAST.heartbeat_s * 3)
+    event, _ = wait_for(
+        qtbot, recorder, lambda e: isinstance(e, StatusUpdate), timeout_s=FAST.heartbeat_s * 3
+    )
     status = event.status
     assert status.state is ConnectionState.CONNECTED
     assert status.trade_allowed and status.ping_ms is not None and status.last_heartbeat is not None
@@ -141,13 +143,17 @@ def test_disconnect_is_noticed_within_two_positions_intervals(qtbot, sim, runnin
         lambda e: isinstance(e, StatusUpdate) and e.status.state is ConnectionState.DISCONNECTED,
     )
     assert elapsed < 2 * FAST.positions_s
-    notice = next(e for e in recorder.of(Notice) if e.level is NoticeLevel.ERROR)
+    notice, _ = wait_for(qtbot, recorder, lambda e: isinstance(e, Notice) and e.level is NoticeLevel.ERROR)
     assert "MetaTrader 5" in notice.text
 
 
 def test_reconnects_with_backoff_after_the_terminal_returns(qtbot, sim, running, recorder):
     sim.disconnect()
-    wait_for(qtbot, recorder, lambda e: isinstance(e, StatusUpdate) and e.status.state is ConnectionState.RECONNECTING)
+    wait_for(
+        qtbot,
+        recorder,
+        lambda e: isinstance(e, StatusUpdate) and e.status.state is ConnectionState.RECONNECTING,
+    )
     qtbot.wait(300)  # several failed attempts while the terminal is away
     assert not [e for e in recorder.of(StatusUpdate)[-1:] if e.status.state is ConnectionState.CONNECTED]
     recorder.clear()
@@ -161,7 +167,11 @@ def test_position_closed_during_outage_is_removed_and_journaled_after_reconnect(
     ticket = sim.open_external("EURUSD", "sell", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
     sim.disconnect()
-    wait_for(qtbot, recorder, lambda e: isinstance(e, StatusUpdate) and e.status.state is ConnectionState.RECONNECTING)
+    wait_for(
+        qtbot,
+        recorder,
+        lambda e: isinstance(e, StatusUpdate) and e.status.state is ConnectionState.RECONNECTING,
+    )
     sim.close_external(ticket)
     sim.restore()
     wait_for(qtbot, recorder, update_with("removed", ticket))
@@ -224,7 +234,9 @@ def _trade_for(journal, ticket: int):
     return trades[0]
 
 
-def test_watchdog_declares_stale_when_the_worker_is_stuck_in_slow_calls(qtbot, sim, hub, make_worker, recorder):
+def test_watchdog_declares_stale_when_the_worker_is_stuck_in_slow_calls(
+    qtbot, sim, hub, make_worker, recorder
+):
     from app.engine.watchdog import Watchdog
 
     worker = make_worker()
@@ -242,3 +254,19 @@ def test_watchdog_declares_stale_when_the_worker_is_stuck_in_slow_calls(qtbot, s
     finally:
         sim.set_latency(0.0)
         watchdog.deleteLater()
+
+
+def test_disconnect_on_request_stays_disconnected_until_asked_to_connect(qtbot, running, recorder):
+    from app.engine.commands import LinkCommand
+
+    running.submit(LinkCommand(connect=False))
+    wait_for(
+        qtbot,
+        recorder,
+        lambda e: isinstance(e, StatusUpdate) and e.status.state is ConnectionState.DISCONNECTED,
+    )
+    recorder.clear()
+    qtbot.wait(500)  # no reconnect attempts on its own
+    assert not [e for e in recorder.of(StatusUpdate) if e.status.state is not ConnectionState.DISCONNECTED]
+    running.submit(LinkCommand(connect=True))
+    wait_for(qtbot, recorder, connected)

@@ -1,0 +1,152 @@
+"""A trading run to be killed: the real Desk on a slow simulated terminal, opening and closing until stopped.
+
+    python -m tests.engine.trading_process DATA_DIR [--latency S] [--reply-latency S] [--every S]
+
+Prints `CONNECTED` once the desk is connected, then `SUBMIT <trade id> <open|close>` for every trade
+command it queues (flushed at once, so a test reading the pipe knows what was asked before it kills).
+Journal: DATA_DIR/journal.sqlite3; simulated account: DATA_DIR/sim.json. Trades BTCUSD, which the
+simulated broker quotes every day of the week, so the run works on any date with the wall clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import QCoreApplication, QObject, QTimer, pyqtSlot
+
+from app.core.enums import Backend, ConnectionState, OrderAction, Side
+from app.core.events import Event, Notice, TradeError
+from app.core.models import OrderRequest
+from app.engine.commands import TradeCommand, trade_id_in
+from app.engine.desk import Desk, DeskConfig
+from app.terminal.adapter import Terminal
+from app.terminal.backend import BackendSelection
+from app.terminal.simulator import SimulatedTerminal
+
+SYMBOL = "BTCUSD"
+VOLUME = 0.01
+MAX_OPEN = 3
+MAX_QUEUED = 2
+GIVE_UP_AFTER_S = 60.0  # a run nobody kills ends by itself instead of lingering
+
+
+class SlowReplyTerminal(SimulatedTerminal):
+    """The simulator with a slow answer: order_send executes, then the reply takes `reply_latency` to come.
+
+    The simulator's own latency sleeps before a call executes; a real IPC round trip also takes time
+    after the server has filled the order, and that is when a crash leaves a filled order unrecorded.
+    """
+
+    reply_latency = 0.0
+
+    def order_send(self, *args: Any, **kwargs: Any) -> Any:
+        answer = super().order_send(*args, **kwargs)
+        time.sleep(self.reply_latency)
+        return answer
+
+
+class SlowTerminalDesk(Desk):
+    """The real Desk, opening a SlowReplyTerminal on the configured state file instead of a plain one."""
+
+    latency = 0.0
+    reply_latency = 0.0
+
+    def _open(self) -> BackendSelection:
+        sim = SlowReplyTerminal(state_path=self.config.sim_state_file)
+        sim.set_latency(self.latency)
+        sim.reply_latency = self.reply_latency
+        terminal = Terminal(sim, Backend.SIM)
+        terminal.connect(timeout_ms=self.config.timeout_ms)
+        return BackendSelection(terminal, Backend.SIM, True, "Slow simulated terminal for the crash test.")
+
+
+class Trader(QObject):
+    """Queues an open or a close every few milliseconds, from what the desk currently shows.
+
+    At most MAX_QUEUED commands wait in the worker at a time, so the positions the desk shows stay
+    close to what the terminal holds and opens and closes keep alternating.
+    """
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__()
+        self._desk = desk
+        self._closing: set[int] = set()
+        self._announced = False
+        self._submitted = 0
+        self._finished = 0
+        desk.hub.event.connect(self.seen)
+
+    @pyqtSlot(object)
+    def seen(self, event: Event) -> None:
+        # Every executed command ends in exactly one of these (see TradingService).
+        if isinstance(event, TradeError) or (
+            isinstance(event, Notice) and event.title in ("Order executed", "Duplicate order refused")
+        ):
+            self._finished += 1
+
+    def step(self) -> None:
+        if self._desk.state.status.state is not ConnectionState.CONNECTED:
+            return
+        if not self._announced:
+            self._announced = True
+            say("CONNECTED")
+        if self._submitted - self._finished >= MAX_QUEUED:
+            return
+        mine = sorted(
+            ticket
+            for ticket, position in self._desk.state.positions.items()
+            if trade_id_in(position.comment) and ticket not in self._closing
+        )
+        if len(mine) >= MAX_OPEN:
+            self._closing.add(mine[0])
+            request = OrderRequest(action=OrderAction.CLOSE, symbol=SYMBOL, ticket=mine[0])
+        else:
+            request = OrderRequest(action=OrderAction.OPEN, symbol=SYMBOL, side=Side.BUY, volume=VOLUME)
+        command = TradeCommand.manual(request)
+        self._desk.submit(command)
+        self._submitted += 1
+        say(f"SUBMIT {command.trade_id} {request.action.value}")
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--latency", type=float, default=0.02, help="seconds every terminal call blocks")
+    parser.add_argument("--reply-latency", type=float, default=0.1, help="seconds an order's answer takes")
+    parser.add_argument("--every", type=float, default=0.05, help="seconds between trade commands")
+    args = parser.parse_args(argv)
+
+    app = QCoreApplication([])
+    SlowTerminalDesk.latency = args.latency
+    SlowTerminalDesk.reply_latency = args.reply_latency
+    desk = SlowTerminalDesk(
+        DeskConfig(
+            backend=Backend.SIM,
+            database_file=args.data / "journal.sqlite3",
+            sim_state_file=args.data / "sim.json",
+        )
+    )
+    trader = Trader(desk)
+    timer = QTimer()
+    timer.timeout.connect(trader.step)
+    timer.start(max(1, int(args.every * 1000)))
+    QTimer.singleShot(int(GIVE_UP_AFTER_S * 1000), app.quit)
+    desk.start()
+    try:
+        return app.exec()
+    finally:
+        desk.stop()
+        desk.journal.database.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
