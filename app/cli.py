@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app import __version__
-from app.core.enums import Backend
+from app.core.enums import Backend, Timeframe
 from app.core.settings import Settings
 from app.storage.paths import HOME_VARIABLE, AppPaths
 from app.storage.settings_store import load_settings
 
 if TYPE_CHECKING:
     from app.engine.desk import DeskConfig
+    from app.ml.bars import BarFrame
 
 PROGRAM = "mt5desk"
 
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="with --headless: append every event as one JSON line to PATH, or to standard output with -",
     )
+    _add_train_parser(parser.add_subparsers(dest="command", metavar="COMMAND"))
     return parser
 
 
@@ -109,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     args.terminal = Backend(args.terminal) if args.terminal is not None else settings.terminal.backend
     args.settings_problems = list(loaded.problems)
 
+    if getattr(args, "command", None) == "train":
+        return _run_train(args, paths, settings)
     if args.headless:
         return _run_headless(args, paths, settings)
     return _run_gui(args, paths, settings)
@@ -116,29 +120,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def desk_config(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> DeskConfig:
     """The engine's configuration from the settings file and this run's options."""
-    terminal = settings.terminal
-    intervals = settings.intervals
-    from app.engine.desk import DeskConfig
-    from app.engine.worker import Intervals
+    from app.engine.desk import config_from_settings
 
-    bridge_host, bridge_port = args.bridge if args.bridge else ("127.0.0.1", 18812)
-    return DeskConfig(
+    return config_from_settings(
+        settings,
+        paths,
         backend=args.terminal,
-        database_file=paths.database_file,
-        sim_state_file=paths.sim_state_file,
-        intervals=Intervals(
-            pnl_s=intervals.pnl_s,
-            positions_s=intervals.positions_s,
-            account_s=intervals.account_s,
-            heartbeat_s=intervals.heartbeat_s,
-        ),
-        mt5_path=terminal.path or None,
-        login=terminal.login,
-        server=terminal.server or None,
-        timeout_ms=terminal.timeout_ms,
-        bridge_host=bridge_host,
-        bridge_port=bridge_port,
-        password=_password_provider(terminal.login, terminal.server),
+        bridge=args.bridge,
+        password=_password_provider(settings.terminal.login, settings.terminal.server),
     )
 
 
@@ -201,3 +190,154 @@ def _no_display() -> bool:
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return False
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+# -- mt5desk train ---------------------------------------------------------------------------------------
+
+TRAIN_ERROR_EXIT = 2
+
+
+def _add_train_parser(commands: argparse._SubParsersAction) -> None:
+    train = commands.add_parser(
+        "train",
+        help="train a model on the terminal's history or a CSV file and save it in the models folder",
+        description="Train a model, evaluate it walk-forward (out of sample, in time order), backtest its "
+        "signals with spread costs, and save it in the data folder's models folder.",
+    )
+    train.add_argument("--symbol", required=True, help="symbol as MT5's Market Watch spells it, e.g. EURUSD")
+    train.add_argument(
+        "--timeframe",
+        required=True,
+        type=lambda text: Timeframe(text.upper()),
+        metavar="|".join(tf.value for tf in Timeframe),
+    )
+    train.add_argument("--csv", type=Path, metavar="FILE", help="bars from this CSV instead of the terminal")
+    train.add_argument("--algorithm", choices=["logreg", "forest", "hgb"], default="logreg")
+    train.add_argument(
+        "--bars", type=_positive_int, metavar="N", help="bars of history (terminal default 20000; CSV: all)"
+    )
+    train.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (same seed, same model)")
+    train.add_argument("--name", default="", help="the model's name (default: symbol, timeframe, algorithm)")
+    train.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    # Also accepted after `train`; SUPPRESS keeps the value given before it when they are not repeated.
+    train.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
+    train.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return int(text)
+
+
+def _run_train(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
+    """`mt5desk train`: load bars, train, save; exit 2 with a message on bad input or an unusable terminal."""
+    import json
+
+    from app.ml.errors import DataError, ModelStoreError
+    from app.ml.store import save_model
+    from app.ml.training import train_model
+    from app.terminal.errors import TerminalError
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"{PROGRAM} train: {fraction:4.0%} {message}", file=sys.stderr, flush=True)
+
+    try:
+        frame = _train_bars(args, settings)
+        result = train_model(
+            frame,
+            symbol=args.symbol,
+            timeframe=args.timeframe,
+            algorithm=args.algorithm,
+            seed=args.seed,
+            progress=progress,
+        )
+        manifest = save_model(result, paths.models_dir, name=args.name)
+    except (DataError, TerminalError, ModelStoreError, OSError) as error:
+        print(f"{PROGRAM} train: {error}", file=sys.stderr)
+        return TRAIN_ERROR_EXIT
+    except KeyboardInterrupt:
+        print(f"{PROGRAM} train: cancelled; no model was saved", file=sys.stderr)
+        return 130
+    model_file = paths.models_dir / manifest.file_name
+    summary = {
+        "model_id": manifest.model_id,
+        "name": manifest.name,
+        "symbol": manifest.symbol,
+        "timeframe": manifest.timeframe.value,
+        "algorithm": manifest.algorithm.value,
+        "seed": manifest.seed,
+        "bars": manifest.bars,
+        "samples": manifest.samples,
+        "oos_accuracy": manifest.oos_accuracy,
+        "baseline_accuracy": manifest.baseline_accuracy,
+        "folds": [
+            {"test_samples": f.test_samples, "accuracy": f.accuracy, "baseline_accuracy": f.baseline_accuracy}
+            for f in result.folds
+        ],
+        "backtest_threshold": result.options.threshold,
+        "backtest": manifest.backtest.to_dict(),
+        "model_file": str(model_file),
+    }
+    if args.json:
+        print(json.dumps(summary, allow_nan=False))
+        return 0
+    bt = manifest.backtest
+    print(f'Saved model {manifest.model_id} "{manifest.name}" to {model_file}')
+    print(f"  {manifest.bars:,} bars, {manifest.samples:,} labelled; {len(result.folds)} walk-forward folds")
+    print(
+        f"  out-of-sample accuracy {manifest.oos_accuracy:.1%} vs majority baseline "
+        f"{manifest.baseline_accuracy:.1%}"
+    )
+    print(
+        f"  backtest (confidence ≥ {result.options.threshold}, spread costs, 1 unit): {bt.trades} trades, "
+        f"win rate {_share(bt.win_rate)}, profit factor {_figure(bt.profit_factor)}, "
+        f"net {bt.net_profit:+.5g}, max drawdown {bt.max_drawdown_pct:.2f}%, "
+        f"Sharpe {_figure(bt.sharpe)}, Sortino {_figure(bt.sortino)}"
+    )
+    return 0
+
+
+def _train_bars(args: argparse.Namespace, settings: Settings) -> BarFrame:
+    from app.ml.bars import BarFrame, read_csv
+    from app.ml.training import MIN_TRAINING_BARS
+
+    if args.csv is not None:
+        loaded = read_csv(args.csv, min_rows=MIN_TRAINING_BARS)
+        if loaded.duplicates_dropped:
+            print(
+                f"{PROGRAM} train: {args.csv.name}: dropped {loaded.duplicates_dropped} row(s) repeating the "
+                f"previous timestamp (first at line {loaded.first_duplicate_line})",
+                file=sys.stderr,
+            )
+        return loaded.frame.tail(args.bars) if args.bars else loaded.frame
+    from app.terminal.backend import open_terminal
+
+    host, port = args.bridge if args.bridge else ("127.0.0.1", 18812)
+    # No login and no account file: reading bars must neither switch the terminal's account nor touch
+    # the simulated account a running desk may be using.
+    selection = open_terminal(
+        args.terminal,
+        sim_state_path=None,
+        mt5_path=settings.terminal.path or None,
+        bridge_host=host,
+        bridge_port=port,
+        timeout_ms=settings.terminal.timeout_ms,
+    )
+    if not args.json or selection.simulated:
+        print(f"{PROGRAM} train: {selection.reason}", file=sys.stderr)
+    terminal = selection.terminal
+    try:
+        point = terminal.symbol(args.symbol).point
+        rates = terminal.rates(args.symbol, args.timeframe, args.bars or 20_000, start_pos=1)
+    finally:
+        terminal.disconnect()
+    return BarFrame.from_rates(rates, point)
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"

@@ -14,6 +14,7 @@ from PyQt6.QtCore import QObject, pyqtSlot
 
 from app.core.enums import Backend
 from app.core.events import Event
+from app.core.settings import Settings
 from app.core.state import DeskState
 from app.engine.commands import RefreshCommand, TradeCommand
 from app.engine.hub import EventHub
@@ -21,6 +22,7 @@ from app.engine.watchdog import Watchdog
 from app.engine.worker import Intervals, TerminalWorker
 from app.storage.database import open_database
 from app.storage.journal import Journal
+from app.storage.paths import AppPaths
 from app.terminal.adapter import Terminal
 from app.terminal.backend import BackendSelection, open_terminal
 
@@ -43,6 +45,37 @@ class DeskConfig:
     bridge_port: int = 18812
     password: Callable[[], str | None] = lambda: None
     sim_clock: object | None = None
+
+
+def config_from_settings(
+    settings: Settings,
+    paths: AppPaths,
+    *,
+    backend: Backend,
+    bridge: tuple[str, int] | None,
+    password: Callable[[], str | None],
+) -> DeskConfig:
+    """The engine's configuration from the settings file and this run's choices."""
+    terminal, intervals = settings.terminal, settings.intervals
+    bridge_host, bridge_port = bridge if bridge else ("127.0.0.1", 18812)
+    return DeskConfig(
+        backend=backend,
+        database_file=paths.database_file,
+        sim_state_file=paths.sim_state_file,
+        intervals=Intervals(
+            pnl_s=intervals.pnl_s,
+            positions_s=intervals.positions_s,
+            account_s=intervals.account_s,
+            heartbeat_s=intervals.heartbeat_s,
+        ),
+        mt5_path=terminal.path or None,
+        login=terminal.login,
+        server=terminal.server or None,
+        timeout_ms=terminal.timeout_ms,
+        bridge_host=bridge_host,
+        bridge_port=bridge_port,
+        password=password,
+    )
 
 
 class Desk(QObject):

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from PyQt6.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QEvent, QObject, QRect, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QMouseEvent
-from PyQt6.QtWidgets import QFrame, QLabel, QSystemTrayIcon, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QFrame, QLabel, QMainWindow, QSystemTrayIcon, QVBoxLayout, QWidget
 
 from app.core.enums import ConnectionState, NoticeLevel
 from app.core.events import AutoTradeExecuted, Event, Notice, Snapshot, StatusUpdate, TradeError
@@ -186,7 +186,8 @@ class ToastWidget(QFrame):
         layout.setContentsMargins(10, 6, 10, 8)
         layout.addWidget(title)
         layout.addWidget(text)
-        self.setFixedWidth(_TOAST_WIDTH)
+        # Wrapped text needs its height computed for the final width, or lines overlap or gap.
+        self.setFixedSize(_TOAST_WIDTH, layout.totalHeightForWidth(_TOAST_WIDTH))
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.dismiss)
@@ -203,7 +204,7 @@ class ToastWidget(QFrame):
         self.dismissed.emit(self)
         self.deleteLater()
 
-    def mousePressEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802 (Qt override)
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:
         self.dismiss()
 
 
@@ -227,7 +228,6 @@ class InWindowToasts(QObject):
         self._widgets.insert(0, widget)
         for oldest in self._widgets[self._max_visible :]:
             oldest.dismiss()
-        widget.adjustSize()
         widget.show()
         widget.raise_()
         self._place()
@@ -240,7 +240,7 @@ class InWindowToasts(QObject):
         """What is on screen, newest first."""
         return [widget.toast for widget in self._widgets]
 
-    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:  # noqa: N802 (Qt override)
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
         if watched is self._window and event is not None and event.type() == QEvent.Type.Resize:
             self._place()
         return False
@@ -251,10 +251,19 @@ class InWindowToasts(QObject):
             self._place()
 
     def _place(self) -> None:
-        y = _MARGIN
+        area = self._area()
+        y = area.top() + _MARGIN
         for widget in self._widgets:
-            widget.move(max(0, self._window.width() - widget.width() - _MARGIN), y)
+            widget.move(max(area.left(), area.right() - widget.width() - _MARGIN), y)
             y += widget.height() + _SPACING
+
+    def _area(self) -> QRect:
+        # In a main window, keep clear of the menu and tool bars: use the central widget's corner.
+        if isinstance(self._window, QMainWindow):
+            central = self._window.centralWidget()
+            if central is not None:
+                return central.geometry()
+        return self._window.rect()
 
 
 def choose_sink(

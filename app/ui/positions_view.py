@@ -162,6 +162,9 @@ class PositionsView(QWidget):
         header.setSortIndicatorClearable(True)  # a third click returns to arrival order
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
+        # Fit the columns to the first positions shown, unless the trader's saved layout is restored.
+        self._columns_sized = False
+        self.model.rowsInserted.connect(self._fit_columns_once)
 
         self.summary_label = QLabel(self)
         self.pnl_label = QLabel(self)
@@ -235,8 +238,14 @@ class PositionsView(QWidget):
         header = self.table.horizontalHeader()
         if state.isEmpty() or not header.restoreState(state):
             return False
+        self._columns_sized = True
         self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
         return True
+
+    def _fit_columns_once(self) -> None:
+        if not self._columns_sized:
+            self._columns_sized = True
+            self.table.resizeColumnsToContents()
 
     # --- actions -----------------------------------------------------------------------------------
 

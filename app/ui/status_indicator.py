@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from PyQt6.QtCore import QRectF, QSize, Qt, QTimer
 from PyQt6.QtGui import QColor, QPainter, QPaintEvent
-from PyQt6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from app.core.enums import AccountTradeMode, ConnectionState
 from app.core.events import AccountUpdate, Event, Snapshot, StatusUpdate
@@ -63,7 +63,8 @@ def status_text(status: TerminalStatus, now: datetime, viewer_host: str | None =
     label = STATE_LABELS[status.state]
     parts = [f"Viewing {viewer_host}", label.lower()] if viewer_host is not None else [label]
     if status.account_number is not None:
-        parts.append(f"{status.account_number} @ {status.server}" if status.server else str(status.account_number))
+        login = str(status.account_number)
+        parts.append(f"{login} @ {status.server}" if status.server else login)
     if status.state in _LINK_UP and status.ping_ms is not None:
         parts.append(f"ping {status.ping_ms:.0f} ms")
     if status.last_heartbeat is not None:
@@ -112,16 +113,33 @@ class StatusLight(QWidget):
             self._colour = QColor(colour)
             self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+    def sizeHint(self) -> QSize:
         return QSize(self.DIAMETER + 4, self.DIAMETER + 4)
 
-    def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802 (Qt override)
+    def paintEvent(self, event: QPaintEvent | None) -> None:
         painter = QPainter(self)
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(self._colour.darker(140))
             painter.setBrush(self._colour)
             painter.drawEllipse(QRectF(2, 2, self.DIAMETER, self.DIAMETER))
+        finally:
+            painter.end()
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives up width first and ends in "…" when cut (full text in `text()`)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("Algo Trading is off…") + 8)
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:
+        painter = QPainter(self)
+        try:
+            shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+            painter.drawText(self.rect(), int(self.alignment()), shown)
         finally:
             painter.end()
 
@@ -149,6 +167,8 @@ class ConnectionIndicator(QWidget):
         self._light = StatusLight(self)
         self._text = QLabel(self)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        # The state line is what the trader reads first: the other labels give way before it is clipped.
+        self._text.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         self._simulated = QLabel(SIMULATED_BADGE, self)
         self._simulated.setStyleSheet(
             "QLabel { background: #6f42c1; color: white; border-radius: 3px; padding: 0 6px; }"
@@ -157,7 +177,7 @@ class ConnectionIndicator(QWidget):
             "No MetaTrader 5 terminal is used: prices and fills come from the built-in simulator"
         )
         self._account_type = QLabel(self)
-        self._algo_off = QLabel(ALGO_OFF_TEXT, self)
+        self._algo_off = ElidedLabel(ALGO_OFF_TEXT, self)
         self._algo_off.setStyleSheet("QLabel { color: #cf222e; font-weight: bold; }")
         self._algo_off.setToolTip(
             "Press the 'Algo Trading' button in the MetaTrader 5 toolbar (or allow it under "
@@ -167,8 +187,11 @@ class ConnectionIndicator(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(8)
-        for widget in (self._light, self._text, self._simulated, self._account_type, self._algo_off):
+        for widget in (self._simulated, self._account_type):
+            widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        for widget in (self._light, self._text, self._simulated, self._account_type):
             layout.addWidget(widget)
+        layout.addWidget(self._algo_off, 1)
 
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)

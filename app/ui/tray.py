@@ -30,13 +30,12 @@ class TrayController(QObject):
         close_to_tray: bool = False,
         icon: QIcon | None = None,
         tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
-        tray: QSystemTrayIcon | None = None,
     ) -> None:
         super().__init__(window)
         self._window = window
         self._close_to_tray = close_to_tray
         self._tray_available = tray_available
-        self._tray = tray if tray is not None else QSystemTrayIcon(self)
+        self._tray = QSystemTrayIcon(self)
         self._tray.setIcon(icon if icon is not None else app_icon())
         self._tray.setToolTip(TOOLTIP)
 

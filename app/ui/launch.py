@@ -1,0 +1,154 @@
+"""run_gui: the desktop app — engine, main window, tray — on one Qt event loop shared with asyncio."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from dataclasses import replace
+
+import qasync
+from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
+
+from app.core.settings import Settings, Theme
+from app.engine.commands import LinkCommand, TradeCommand
+from app.engine.desk import Desk, config_from_settings
+from app.engine.queries import JournalQueries, TerminalQueries
+from app.instance_lock import InstanceLock, InstanceLockedError
+from app.storage.errors import JournalError
+from app.storage.paths import AppPaths
+from app.storage.settings_store import save_settings
+from app.ui.credentials import CredentialStore, SessionPasswords, find_password
+from app.ui.icons import app_icon
+from app.ui.main_window import MainWindow
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+
+class DeskApp:
+    """Owns the desk and its window for one run; every exit path goes through `shutdown`."""
+
+    def __init__(
+        self, qt_app: QApplication, args: argparse.Namespace, paths: AppPaths, settings: Settings
+    ) -> None:
+        self.qt_app = qt_app
+        self.paths = paths
+        self.settings = settings
+        self.credentials = CredentialStore()
+        self.session = SessionPasswords()
+        config = config_from_settings(
+            settings, paths, backend=args.terminal, bridge=args.bridge, password=self._password
+        )
+        self.desk = Desk(config)
+        self.window = MainWindow(
+            self.desk.hub,
+            self.desk.state,
+            settings,
+            terminal_queries=TerminalQueries(self.desk.worker),
+            journal_queries=JournalQueries(self.desk.journal),
+            window_state_file=paths.config_dir / "window.ini",
+        )
+        self.window.order_requested.connect(lambda request: self.desk.submit(TradeCommand.manual(request)))
+        self.window.link_requested.connect(lambda connect: self.desk.submit(LinkCommand(connect=connect)))
+        self.window.settings_requested.connect(self.edit_settings)
+        self.window.theme_chosen.connect(self._save_theme)
+        self.window.quit_requested.connect(qt_app.quit)
+
+    def start(self) -> None:
+        self._ask_password_if_needed()
+        self.window.show()
+        self.desk.start()
+
+    def shutdown(self) -> None:
+        self.window.save_window_state()
+        if not self.desk.stop():
+            log.error("the terminal worker did not stop in time")
+
+    def edit_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.credentials, self.session, self.window)
+        if dialog.exec():
+            self._save(dialog.result_settings())
+            QMessageBox.information(
+                self.window,
+                "Settings saved",
+                "Saved. Notification and appearance changes apply now; terminal and interval changes "
+                "apply the next time MT5 Desk starts.",
+            )
+
+    def _save_theme(self, theme: Theme) -> None:
+        if theme is not self.settings.ui.theme:
+            self._save(replace(self.settings, ui=replace(self.settings.ui, theme=theme)))
+
+    def _save(self, settings: Settings) -> None:
+        try:
+            save_settings(self.paths.settings_file, settings)
+        except OSError as error:
+            QMessageBox.warning(
+                self.window,
+                "Settings not saved",
+                f"The settings file could not be written ({error}). Check that {self.paths.config_dir} is "
+                "writable; your changes apply to this session only.",
+            )
+        self.settings = settings
+        self.window.apply_settings(settings)
+
+    def _password(self) -> str | None:
+        login, server = self.settings.terminal.login, self.settings.terminal.server
+        if login is None:
+            return None
+        return find_password(self.credentials, self.session, login, server)
+
+    def _ask_password_if_needed(self) -> None:
+        login, server = self.settings.terminal.login, self.settings.terminal.server
+        if login is None or self._password() is not None:
+            return
+        text, ok = QInputDialog.getText(
+            None,
+            "MetaTrader 5 password",
+            f"Password for account {login} on {server or 'the terminal'} (kept in memory for this session):",
+            QLineEdit.EchoMode.Password,
+        )
+        if ok and text:
+            self.session.set(login, server, text)
+
+
+def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
+    """Show the desk until the trader quits; returns the process exit code."""
+    qt_app = QApplication.instance()
+    assert isinstance(qt_app, QApplication)
+    apply_theme(qt_app, settings.ui.theme)
+    qt_app.setWindowIcon(app_icon())
+    qt_app.setQuitOnLastWindowClosed(False)  # closing to the tray must not end the program
+    lock = InstanceLock(paths.lock_file)
+    try:
+        lock.acquire()
+    except InstanceLockedError as error:
+        QMessageBox.warning(None, "MT5 Desk is already running", str(error))
+        return 3
+    try:
+        try:
+            desk_app = DeskApp(qt_app, args, paths, settings)
+        except JournalError as error:
+            QMessageBox.critical(None, "The trade journal cannot be opened", str(error))
+            return 1
+        for problem in getattr(args, "settings_problems", []):
+            desk_app.window.statusBar().showMessage(f"Settings: {problem}", 15_000)
+        return _run_event_loop(qt_app, desk_app)
+    finally:
+        lock.release()
+
+
+def _run_event_loop(qt_app: QApplication, desk_app: DeskApp) -> int:
+    loop = qasync.QEventLoop(qt_app)
+    asyncio.set_event_loop(loop)
+    closed = asyncio.Event()
+    qt_app.aboutToQuit.connect(closed.set)
+    with loop:
+        desk_app.start()
+        try:
+            loop.run_until_complete(closed.wait())
+        finally:
+            desk_app.shutdown()
+    return 0

@@ -1,0 +1,283 @@
+"""MainWindow: the desk the trader looks at all day, assembled from the widgets; the same window serves
+the trading desk and the read-only remote viewer (trading actions are absent there, not disabled)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PyQt6.QtCore import QSettings, Qt, pyqtSignal, pyqtSlot
+from PyQt6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PyQt6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+)
+
+from app.core.enums import ConnectionState, OrderAction
+from app.core.events import Event, StatusUpdate
+from app.core.models import OrderRequest
+from app.core.settings import Settings, Theme
+from app.core.state import DeskState
+from app.engine.hub import EventHub
+from app.engine.queries import JournalQueries, TerminalQueries
+from app.ui.account_panel import AccountPanel
+from app.ui.charts import EquityChart, PnlBySymbolChart
+from app.ui.event_log import EventLogView
+from app.ui.history_view import HistoryView
+from app.ui.icons import app_icon
+from app.ui.modify_dialog import ModifyDialog, confirm_close
+from app.ui.notifier import Notifier
+from app.ui.order_ticket import OrderTicket
+from app.ui.positions_view import PositionsView
+from app.ui.status_indicator import ConnectionIndicator
+from app.ui.theme import apply_theme
+from app.ui.tray import TrayController
+
+
+class MainWindow(QMainWindow):
+    """Positions, history and event log on the left; account and charts on the right; status below."""
+
+    order_requested = pyqtSignal(object)  # OrderRequest, for the engine
+    link_requested = pyqtSignal(bool)  # True: connect, False: disconnect
+    settings_requested = pyqtSignal()
+    theme_chosen = pyqtSignal(object)  # Theme
+    quit_requested = pyqtSignal()
+
+    def __init__(
+        self,
+        hub: EventHub,
+        state: DeskState,
+        settings: Settings,
+        *,
+        read_only: bool = False,
+        terminal_queries: TerminalQueries | None = None,
+        journal_queries: JournalQueries | None = None,
+        window_state_file: Path | None = None,
+        viewer_host: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.read_only = read_only
+        self._state = state
+        self._settings = settings
+        self._terminal_queries = terminal_queries
+        self._window_state = (
+            QSettings(str(window_state_file), QSettings.Format.IniFormat) if window_state_file else None
+        )
+        self._quitting = False
+        self.setWindowTitle(f"MT5 Desk — viewing {viewer_host}" if viewer_host else "MT5 Desk")
+        self.setWindowIcon(app_icon())
+        self.resize(1280, 800)
+
+        self.positions = PositionsView(read_only=read_only)
+        self.history = HistoryView(journal_queries)
+        self.event_log = EventLogView()
+        self.account = AccountPanel(journal_queries, mask_login=settings.remote.mask_account and read_only)
+        self.equity_chart = EquityChart(journal_queries)
+        self.pnl_chart = PnlBySymbolChart()
+        self.indicator = ConnectionIndicator(viewer_host=viewer_host)
+        for widget in (self.positions.model, self.history, self.event_log, self.account):
+            widget.subscribe(hub)
+        for widget in (self.equity_chart, self.pnl_chart, self.indicator):
+            widget.subscribe(hub)
+        hub.status_update.connect(self._on_status)
+        if journal_queries is not None:
+            self.event_log.load_history(journal_queries)
+            self.equity_chart.load_history()
+
+        self.left_tabs = QTabWidget()
+        self.left_tabs.addTab(self.positions, "Positions")
+        self.left_tabs.addTab(self.history, "History")
+        self.left_tabs.addTab(self.event_log, "Event log")
+        self.right_tabs = QTabWidget()
+        self.right_tabs.addTab(self.equity_chart, "Equity")
+        self.right_tabs.addTab(self.pnl_chart, "P&&L by symbol")
+        self.right_split = QSplitter(Qt.Orientation.Vertical)
+        self.right_split.addWidget(self.account)
+        self.right_split.addWidget(self.right_tabs)
+        self.right_split.setStretchFactor(1, 1)
+        self.main_split = QSplitter(Qt.Orientation.Horizontal)
+        self.main_split.addWidget(self.left_tabs)
+        self.main_split.addWidget(self.right_split)
+        self.main_split.setStretchFactor(0, 3)
+        self.main_split.setStretchFactor(1, 2)
+        self.main_split.setSizes([720, 560])
+        self.setCentralWidget(self.main_split)
+        self.statusBar().addPermanentWidget(self.indicator, 1)
+
+        self.tray = TrayController(self, close_to_tray=settings.ui.close_to_tray)
+        self.tray.quit_requested.connect(self.quit)
+        self.tray.show()
+        self.notifier = Notifier.for_window(self, self.tray.tray_icon, settings.notifications)
+        self.notifier.subscribe(hub)
+
+        self._build_actions()
+        if not read_only:
+            self.positions.close_requested.connect(self._close_position)
+            self.positions.modify_requested.connect(self._modify_position)
+        self.restore_window_state()
+
+    # ---- actions --------------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
+        menu = self.menuBar()
+        desk_menu = menu.addMenu("&Desk")
+        if self.read_only:
+            badge = QLabel("  Read-only view  ")
+            badge.setStyleSheet(
+                "QLabel { background: #b45309; color: white; border-radius: 4px; padding: 2px; }"
+            )
+            toolbar.addWidget(badge)
+        else:
+            self.connect_action = QAction("Disconnect", self)
+            self.connect_action.setToolTip("Disconnect from MetaTrader 5 (the desk stops polling)")
+            self.connect_action.triggered.connect(self._toggle_link)
+            self.new_order_action = QAction("New order…", self)
+            self.new_order_action.setShortcut(QKeySequence("Ctrl+N"))
+            self.new_order_action.triggered.connect(self.open_order_ticket)
+            self.settings_action = QAction("Settings…", self)
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+            self.settings_action.triggered.connect(self.settings_requested)
+            for action in (self.new_order_action, self.connect_action):
+                toolbar.addAction(action)
+                desk_menu.addAction(action)
+            desk_menu.addAction(self.settings_action)
+            desk_menu.addSeparator()
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.quit)
+        desk_menu.addAction(quit_action)
+        view_menu = menu.addMenu("&View")
+        theme_menu = view_menu.addMenu("Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[Theme, QAction] = {}
+        for theme in Theme:
+            action = QAction(theme.value.capitalize(), self, checkable=True)
+            action.setChecked(theme is self._settings.ui.theme)
+            action.triggered.connect(lambda _checked, t=theme: self.set_theme(t))
+            group.addAction(action)
+            theme_menu.addAction(action)
+            self.theme_actions[theme] = action
+
+    @pyqtSlot()
+    def open_order_ticket(self) -> OrderTicket | None:
+        """The order ticket; its order goes to the engine through `order_requested`."""
+        if self.read_only or self._terminal_queries is None:
+            return None
+        currency = self._state.account.currency if self._state.account else ""
+        ticket = OrderTicket(self._terminal_queries, account_currency=currency, parent=self)
+        ticket.order_requested.connect(self.order_requested)
+        ticket.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        ticket.show()
+        return ticket
+
+    @pyqtSlot(int, object)
+    def _close_position(self, ticket: int, volume: float | None) -> None:
+        position = self._state.positions.get(ticket)
+        if position is None:
+            QMessageBox.information(self, "Close position", f"Position #{ticket} is already closed.")
+            return
+        if confirm_close(self, position, volume):
+            request = OrderRequest(
+                action=OrderAction.CLOSE, symbol=position.symbol, ticket=ticket, volume=volume
+            )
+            self.order_requested.emit(request)
+
+    @pyqtSlot(int)
+    def _modify_position(self, ticket: int) -> None:
+        position = self._state.positions.get(ticket)
+        if position is None or self._terminal_queries is None:
+            return
+        dialog = ModifyDialog(self._terminal_queries, position, self)
+        dialog.order_requested.connect(self.order_requested)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    @pyqtSlot()
+    def _toggle_link(self) -> None:
+        self.link_requested.emit(self.connect_action.text() == "Connect")
+
+    @pyqtSlot(object)
+    def _on_status(self, event: Event) -> None:
+        if self.read_only or not isinstance(event, StatusUpdate):
+            return
+        disconnected = event.status.state is ConnectionState.DISCONNECTED
+        self.connect_action.setText("Connect" if disconnected else "Disconnect")
+        self.connect_action.setToolTip(
+            "Connect to MetaTrader 5"
+            if disconnected
+            else "Disconnect from MetaTrader 5 (the desk stops polling)"
+        )
+
+    def set_theme(self, theme: Theme) -> None:
+        """Switch light/dark/system now; the launcher saves the choice."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+        self._settings = replace(self._settings, ui=replace(self._settings.ui, theme=theme))
+        self.theme_actions[theme].setChecked(True)
+        self.theme_chosen.emit(theme)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Take new settings (notifications, tray behaviour, theme) without a restart."""
+        self._settings = settings
+        self.notifier.set_settings(settings.notifications)
+        self.tray.set_close_to_tray(settings.ui.close_to_tray)
+        self.set_theme(settings.ui.theme)
+
+    # ---- window state -----------------------------------------------------------------------------
+    def restore_window_state(self) -> None:
+        """Geometry, splitters and column layouts as the trader left them."""
+        store = self._window_state
+        if store is None:
+            return
+        for key, restore in (
+            ("geometry", self.restoreGeometry),
+            ("state", self.restoreState),
+            ("main_split", self.main_split.restoreState),
+            ("right_split", self.right_split.restoreState),
+            ("positions_header", self.positions.restore_header_state),
+            ("history_header", self.history.restore_header_state),
+        ):
+            value = store.value(key)
+            if value is not None:
+                restore(value)
+
+    def save_window_state(self) -> None:
+        store = self._window_state
+        if store is None:
+            return
+        store.setValue("geometry", self.saveGeometry())
+        store.setValue("state", self.saveState())
+        store.setValue("main_split", self.main_split.saveState())
+        store.setValue("right_split", self.right_split.saveState())
+        store.setValue("positions_header", self.positions.header_state())
+        store.setValue("history_header", self.history.header_state())
+        store.sync()
+
+    @pyqtSlot()
+    def quit(self) -> None:
+        """Save the layout and ask the launcher to stop the engine and exit."""
+        self._quitting = True
+        self.save_window_state()
+        self.tray.tray_icon.hide()
+        self.quit_requested.emit()
+
+    def closeEvent(self, event: QCloseEvent | None) -> None:
+        if event is None:
+            return
+        if not self._quitting and self.tray.should_hide_on_close():
+            self.save_window_state()
+            self.hide()
+            event.ignore()
+            return
+        if not self._quitting:
+            self.quit()
+        event.accept()

@@ -1,0 +1,276 @@
+"""Settings dialog: round trip, refusals with reasons, and where the MT5 password goes (never the file).
+
+The real keyring is never touched: each test installs an in-memory backend, the fail backend (no keyring
+on this system) or a backend that refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import keyring.backends.fail
+import keyring.backends.null
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError, PasswordSetError
+
+from app.core.enums import Backend
+from app.core.settings import (
+    IntervalSettings,
+    NotificationSettings,
+    RemoteSettings,
+    RiskSettings,
+    Settings,
+    TerminalSettings,
+    Theme,
+    UiSettings,
+)
+from app.storage.settings_store import save_settings
+from app.ui.credentials import (
+    NO_KEYRING_MESSAGE,
+    SERVICE,
+    CredentialStore,
+    SessionPasswords,
+    find_password,
+)
+from app.ui.settings_dialog import SettingsDialog
+
+PASSWORD = "s3cret-Pa55word!"
+ACCOUNT = "mt5:51234567@Broker-Demo"
+WITH_ACCOUNT = Settings(terminal=TerminalSettings(login=51234567, server="Broker-Demo"))
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps its entries in a dict."""
+
+    # Below the fail backend: installed explicitly by the tests, never picked by keyring's own discovery.
+    priority = -1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.entries.pop((service, username), None) is None:
+            raise PasswordDeleteError("no such password")
+
+
+class RefusingKeyring(MemoryKeyring):
+    """A keyring that is there but says no, as a locked or denied one does."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise PasswordSetError("the collection is locked")
+
+
+@pytest.fixture
+def use_keyring() -> Iterator:
+    previous = keyring.get_keyring()
+
+    def install(backend: KeyringBackend) -> KeyringBackend:
+        keyring.set_keyring(backend)
+        return backend
+
+    yield install
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory(use_keyring) -> MemoryKeyring:  # type: ignore[no-untyped-def]
+    return use_keyring(MemoryKeyring())
+
+
+@pytest.fixture
+def no_keyring(use_keyring) -> None:  # type: ignore[no-untyped-def]
+    use_keyring(keyring.backends.fail.Keyring())
+
+
+def open_dialog(
+    qtbot, settings: Settings = WITH_ACCOUNT, session: SessionPasswords | None = None
+) -> SettingsDialog:  # type: ignore[no-untyped-def]
+    dialog = SettingsDialog(settings, CredentialStore(), session or SessionPasswords())
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+# -- round trip and refusals ----------------------------------------------------------------------------
+
+CHANGED = Settings(
+    terminal=TerminalSettings(
+        backend=Backend.BRIDGE, path="C:/MT5/terminal64.exe", login=777, server="Demo-2", timeout_ms=20_000
+    ),
+    intervals=IntervalSettings(pnl_s=0.5, positions_s=2.5, account_s=10.0, heartbeat_s=60.0),
+    notifications=NotificationSettings(auto_trade=False, trade_error=True, connection=False),
+    ui=UiSettings(theme=Theme.DARK, close_to_tray=True),
+    remote=RemoteSettings(
+        enabled=True,
+        host="0.0.0.0",
+        port=9443,
+        tls_cert="/etc/desk/cert.pem",
+        tls_key="/etc/desk/key.pem",
+        allowed_origins=("https://desk.example.com", "http://localhost:3000"),
+        mask_account=False,
+        max_clients=5,
+    ),
+    risk=RiskSettings(allow_real_account=True),
+)
+
+
+@pytest.mark.parametrize("settings", [Settings(), CHANGED], ids=["defaults", "every-value-changed"])
+def test_settings_come_back_unchanged_through_the_dialog(qtbot, memory, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, settings)
+    assert dialog.problems() == {}
+    assert dialog.ok_button.isEnabled()
+    assert dialog.result_settings() == settings
+
+
+def test_an_interval_out_of_range_is_refused_with_the_reason_next_to_it(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot)
+    dialog.intervals["pnl_s"].setValue(0.1)
+    error = dialog._errors["intervals.pnl_s"]
+    assert error.text() == "Must be a number between 0.2 and 60, got 0.1"
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.summary.text() == "Fix before saving: Intervals."
+    dialog.intervals["pnl_s"].setValue(0.5)
+    assert error.text() == "" and dialog.ok_button.isEnabled()
+
+
+def test_a_login_that_is_not_an_account_number_is_refused(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot)
+    dialog.login.setText("trader1")
+    assert dialog._errors["terminal.login"].text() == (
+        "Must be a positive whole number (the account number), got 'trader1'"
+    )
+    assert not dialog.ok_button.isEnabled()
+
+
+def test_remote_values_are_refused_each_under_its_own_field(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot)
+    dialog.port.setValue(0)
+    dialog.host.setText(" ")
+    dialog.origins.setText("https://desk.example.com, desk.example.com")
+    dialog.tls_cert.setText("/etc/desk/cert.pem")
+    errors = dialog._errors
+    assert errors["remote.port"].text() == "Must be a whole number between 1 and 65535, got 0"
+    assert errors["remote.host"].text() == "Must be non-empty text of at most 253 characters, got ''"
+    assert errors["remote.allowed_origins"].text() == (
+        "Must be a web origin like 'https://desk.example.com', got 'desk.example.com'"
+    )
+    assert errors["remote.tls_key"].text() == "Must be set together with the TLS certificate"
+    assert dialog.summary.text() == "Fix before saving: Remote."
+    assert not dialog.ok_button.isEnabled()
+
+
+def test_ok_does_not_accept_while_a_value_is_refused(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot)
+    dialog.show()
+    dialog.max_clients.setValue(0)
+    dialog.accept()
+    assert dialog.isVisible()
+
+
+def test_listening_beyond_this_computer_without_tls_is_pointed_out(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot)
+    dialog.remote_enabled.setChecked(True)
+    dialog.host.setText("0.0.0.0")
+    assert "without TLS" in dialog.exposure_note.text()
+    dialog.host.setText("127.0.0.1")
+    assert dialog.exposure_note.text() == ""
+
+
+def test_the_real_account_switch_carries_its_warning(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot)
+    assert dialog.real_warning.text().startswith("Real money:")
+    dialog.allow_real.setChecked(True)
+    assert dialog.result_settings().risk.allow_real_account is True
+
+
+# -- the password ---------------------------------------------------------------------------------------
+
+
+def test_with_a_keyring_the_password_goes_there_and_never_into_the_settings_file(  # type: ignore[no-untyped-def]
+    qtbot, memory: MemoryKeyring, tmp_path: Path
+) -> None:
+    dialog = open_dialog(qtbot)
+    dialog.password.setText(PASSWORD)
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    assert memory.entries == {(SERVICE, ACCOUNT): PASSWORD}
+    settings_file = tmp_path / "settings.toml"
+    save_settings(settings_file, dialog.result_settings())
+    text = settings_file.read_text(encoding="utf-8")
+    assert "51234567" in text
+    assert PASSWORD not in text
+    assert dialog.password.text() == ""
+
+
+def test_a_saved_password_is_announced_and_can_be_forgotten(qtbot, memory: MemoryKeyring) -> None:  # type: ignore[no-untyped-def]
+    memory.entries[(SERVICE, ACCOUNT)] = PASSWORD
+    dialog = open_dialog(qtbot)
+    assert dialog.password.placeholderText() == "saved: type to replace"
+    assert dialog.password.text() == ""  # never shown back, not even masked
+    assert dialog.forget_button.isEnabled()
+    dialog.forget_button.click()
+    assert memory.entries == {}
+    assert not dialog.forget_button.isEnabled()
+
+
+def test_a_keyring_that_refuses_the_password_is_reported_and_nothing_is_accepted(qtbot, use_keyring) -> None:  # type: ignore[no-untyped-def]
+    use_keyring(RefusingKeyring())
+    dialog = open_dialog(qtbot)
+    dialog.show()
+    dialog.password.setText(PASSWORD)
+    dialog.accept()
+    assert dialog.isVisible()
+    assert (
+        dialog._errors["terminal.password"]
+        .text()
+        .startswith("The system keyring refused the password (the collection is locked).")
+    )
+
+
+def test_a_password_without_a_login_is_refused(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, Settings())
+    dialog.password.setText(PASSWORD)
+    assert dialog._errors["terminal.password"].text() == "Enter the login this password belongs to"
+    assert not dialog.ok_button.isEnabled()
+
+
+def test_without_a_keyring_the_dialog_says_so(qtbot, no_keyring) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot)
+    assert dialog.password_note.text() == NO_KEYRING_MESSAGE + "."
+    assert not CredentialStore().available()
+
+
+def test_without_a_keyring_the_password_is_kept_in_memory_only(qtbot, no_keyring, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    session = SessionPasswords()
+    dialog = open_dialog(qtbot, session=session)
+    dialog.password.setText(PASSWORD)
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    assert session.get(51234567, "Broker-Demo") == PASSWORD
+    assert CredentialStore().get(51234567, "Broker-Demo") is None
+    assert find_password(CredentialStore(), session, 51234567, "Broker-Demo") == PASSWORD
+    settings_file = tmp_path / "settings.toml"
+    save_settings(settings_file, dialog.result_settings())
+    assert PASSWORD not in settings_file.read_text(encoding="utf-8")
+    assert PASSWORD not in repr(session)
+
+
+def test_the_null_keyring_counts_as_no_keyring(use_keyring) -> None:  # type: ignore[no-untyped-def]
+    use_keyring(keyring.backends.null.Keyring())
+    assert not CredentialStore().available()
+
+
+def test_the_keyring_password_is_preferred_over_the_sessions(memory: MemoryKeyring) -> None:
+    memory.entries[(SERVICE, ACCOUNT)] = PASSWORD
+    session = SessionPasswords()
+    session.set(51234567, "Broker-Demo", "older")
+    assert find_password(CredentialStore(), session, 51234567, "Broker-Demo") == PASSWORD
