@@ -1,0 +1,165 @@
+"""Screenshots for the README: `QT_QPA_PLATFORM=offscreen python -m tests.make_screenshots`.
+
+Builds a realistic demo desk: eight simulated hours of trading on the simulator (journal and equity
+samples filled as the engine would), then the real main window, order ticket and a toast, grabbed into
+resources/screenshots/.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PyQt6.QtCore import QEventLoop, QTimer
+from PyQt6.QtWidgets import QApplication
+
+from app.core.enums import Backend, ConnectionState, Side
+from app.core.events import AutoTradeExecuted, TradeError
+from app.core.settings import Settings
+from app.engine.desk import Desk, DeskConfig
+from app.engine.queries import JournalQueries, TerminalQueries
+from app.engine.worker import Intervals
+from app.storage.database import open_database
+from app.storage.journal import Journal
+from app.terminal.adapter import Terminal
+from app.terminal.simulator import ManualClock, SimulatedTerminal, WallClock
+from app.ui.main_window import MainWindow
+from app.ui.theme import apply_theme
+
+OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
+# The session ends now, so journal history and live points share one time line (run it on a weekday:
+# FX and gold are closed at weekends, as in MetaTrader 5).
+END = datetime.now(UTC).replace(second=0, microsecond=0)
+TRADES = [  # (hours before END it opens, symbol, side, volume, hours it stays open or None)
+    (7.5, "EURUSD", "buy", 0.50, 2.0),
+    (7.0, "XAUUSD", "sell", 0.10, 3.5),
+    (6.0, "GBPUSD", "sell", 0.30, None),
+    (5.0, "USDJPY", "buy", 1.00, 1.5),
+    (4.0, "EURUSD", "sell", 0.20, None),
+    (3.0, "BTCUSD", "buy", 0.05, None),
+    (2.0, "XAUUSD", "buy", 0.20, None),
+    (1.0, "AUDUSD", "buy", 0.40, None),
+]
+
+
+def build_history(home: Path) -> None:
+    """Trade on the simulator through eight hours and journal what the engine would have seen."""
+    clock = ManualClock(END - timedelta(hours=8))
+    sim = SimulatedTerminal(clock=clock, state_path=home / "sim.json")
+    sim.initialize()
+    sim.symbol_select("BTCUSD", True)
+    terminal = Terminal(sim, Backend.SIM)
+    terminal.connect()
+    database = open_database(home / "journal.sqlite3")
+    journal = Journal(database)
+    opens = {END - timedelta(hours=h): (s, side, v, hold) for h, s, side, v, hold in TRADES}
+    closes: dict[datetime, int] = {}
+    t = clock.now()
+    while t < END.timestamp():
+        now = datetime.fromtimestamp(t, UTC)
+        for at in [a for a in opens if a <= now]:
+            symbol, side, volume, hold = opens.pop(at)
+            ticket = sim.open_external(symbol, side, volume)
+            journal.record_external_open(terminal.position(ticket), now)
+            if hold is not None:
+                closes[now + timedelta(hours=hold)] = ticket
+        for at in [a for a in closes if a <= now]:
+            ticket = closes.pop(at)
+            sim.close_external(ticket)
+            journal.record_deals(terminal.deals_for_position(ticket))
+        account = terminal.account()
+        journal.add_equity_sample(
+            time=now,
+            balance=account.balance,
+            equity=account.equity,
+            margin=account.margin,
+            floating=account.profit,
+        )
+        t += 30
+        clock.set(t)
+    database.close()
+    sim.shutdown()
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_theme(app, Settings().ui.theme)
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        build_history(home)
+        desk = Desk(
+            DeskConfig(
+                backend=Backend.SIM,
+                database_file=home / "journal.sqlite3",
+                sim_state_file=home / "sim.json",
+                intervals=Intervals(0.5, 1.0, 1.0, 2.0),
+                sim_clock=WallClock(),
+            )
+        )
+        queries = TerminalQueries(desk.worker)
+        window = MainWindow(
+            desk.hub,
+            desk.state,
+            Settings(),
+            terminal_queries=queries,
+            journal_queries=JournalQueries(desk.journal),
+        )
+        window.resize(1366, 800)
+        window.show()
+        desk.start()
+        for _ in range(100):
+            wait(100)
+            if desk.state.status.state is ConnectionState.CONNECTED and desk.state.positions:
+                break
+        window.equity_chart.show_range("1d")
+        wait(1500)
+        window.grab().save(str(OUT / "main_window.png"))
+
+        ticket = window.open_order_ticket()
+        assert ticket is not None
+        wait(2500)
+        ticket.grab().save(str(OUT / "order_ticket.png"))
+        ticket.close()
+
+        desk.hub.publish(
+            AutoTradeExecuted(
+                model_id="m1",
+                model_name="Trend EURUSD M1",
+                trade_id="3f2a9c1b7e",
+                direction=Side.BUY,
+                symbol="EURUSD",
+                confidence=0.72,
+                entry_price=1.08512,
+                stop_loss=1.08312,
+                take_profit=1.08912,
+                lot_size=0.1,
+            )
+        )
+        desk.hub.publish(
+            TradeError(
+                trade_id="9b1e04c2aa",
+                symbol="GBPUSD",
+                order_type="SELL",
+                error="Not enough free margin: 2,540.00 USD required, 1,980.40 USD free",
+                code=10019,
+            )
+        )
+        wait(600)
+        window.grab().save(str(OUT / "toast.png"))
+        window.quit()
+        desk.stop()
+    print(f"screenshots written to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
