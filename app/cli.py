@@ -10,12 +10,13 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app import __version__
 from app.core.enums import Backend, Timeframe
-from app.core.settings import Settings
+from app.core.settings import RemoteSettings, Settings
 from app.storage.paths import HOME_VARIABLE, AppPaths
 from app.storage.settings_store import load_settings
 
@@ -78,6 +79,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --headless: append every event as one JSON line to PATH, or to standard output with -",
     )
     _add_train_parser(parser.add_subparsers(dest="command", metavar="COMMAND"))
+    parser.add_argument(
+        "--serve",
+        metavar="[HOST:]PORT",
+        default=None,
+        help="serve a read-only view of this desk on PORT (loopback unless HOST is given, e.g. 0.0.0.0:8765)",
+    )
+    parser.add_argument(
+        "--token-file",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="read the viewer token from PATH (must not be readable by other users); "
+        "with --viewer, the token to connect with",
+    )
+    parser.add_argument(
+        "--viewer",
+        metavar="URL",
+        default=None,
+        help="open a read-only window on a desk served elsewhere, e.g. ws://192.168.1.20:8765",
+    )
+    parser.add_argument(
+        "--token", metavar="TOKEN", default=None, help="with --viewer: the desk's viewer token"
+    )
     return parser
 
 
@@ -113,6 +137,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if getattr(args, "command", None) == "train":
         return _run_train(args, paths, settings)
+    try:
+        args.serve = parse_serve(args.serve) if args.serve else None
+    except ValueError as error:
+        print(f"{PROGRAM}: --serve: {error}", file=sys.stderr)
+        return 2
+    args.remote = remote_settings_for_run(settings.remote, args.serve)
     if args.headless:
         return _run_headless(args, paths, settings)
     return _run_gui(args, paths, settings)
@@ -150,10 +180,32 @@ def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings)
     from app.storage.errors import JournalError
 
     try:
-        return run_headless(desk_config(args, paths, settings), paths.lock_file, args.events_jsonl)
+        return run_headless(
+            desk_config(args, paths, settings),
+            paths.lock_file,
+            args.events_jsonl,
+            remote=args.remote if args.remote.enabled else None,
+            token_file=args.token_file,
+        )
     except JournalError as error:
         print(f"{PROGRAM}: {error}", file=sys.stderr)
         return 1
+
+
+def parse_serve(text: str) -> tuple[str | None, int]:
+    """`--serve [HOST:]PORT`: the host is optional (the settings' host, loopback by default)."""
+    host, sep, port_text = text.strip().rpartition(":")
+    if not port_text.isdigit() or not 0 <= int(port_text) < 65_536:  # 0: any free port
+        raise ValueError(f"expected [HOST:]PORT such as 8765 or 0.0.0.0:8765, got {text!r}")
+    return (host.strip("[]") or None) if sep else None, int(port_text)
+
+
+def remote_settings_for_run(settings: RemoteSettings, serve: tuple[str | None, int] | None) -> RemoteSettings:
+    """`--serve` switches the server on for this run (and may move it) without touching the file."""
+    if serve is None:
+        return settings
+    host, port = serve
+    return replace(settings, enabled=True, port=port, host=host or settings.host)
 
 
 def _check_backend_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -235,8 +287,6 @@ def _run_train(args: argparse.Namespace, paths: AppPaths, settings: Settings) ->
     import json
 
     from app.ml.errors import DataError, ModelStoreError
-    from app.ml.store import save_model
-    from app.ml.training import train_model
     from app.terminal.errors import TerminalError
 
     def progress(fraction: float, message: str) -> None:
@@ -244,6 +294,9 @@ def _run_train(args: argparse.Namespace, paths: AppPaths, settings: Settings) ->
 
     try:
         frame = _train_bars(args, settings)
+        from app.ml.store import save_model  # scikit-learn loads only once the bars are known to be good
+        from app.ml.training import train_model
+
         result = train_model(
             frame,
             symbol=args.symbol,
@@ -300,10 +353,9 @@ def _run_train(args: argparse.Namespace, paths: AppPaths, settings: Settings) ->
 
 def _train_bars(args: argparse.Namespace, settings: Settings) -> BarFrame:
     from app.ml.bars import BarFrame, read_csv
-    from app.ml.training import MIN_TRAINING_BARS
 
     if args.csv is not None:
-        loaded = read_csv(args.csv, min_rows=MIN_TRAINING_BARS)
+        loaded = read_csv(args.csv)
         if loaded.duplicates_dropped:
             print(
                 f"{PROGRAM} train: {args.csv.name}: dropped {loaded.duplicates_dropped} row(s) repeating the "

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import sys
 from pathlib import Path
 from typing import TextIO
 
+import qasync
 from PyQt6.QtCore import QCoreApplication, QObject, QTimer, pyqtSlot
 
 from app.core.events import Event, encode
+from app.core.settings import RemoteSettings
 from app.engine.desk import Desk, DeskConfig
 from app.instance_lock import InstanceLock, InstanceLockedError
+from app.remote.server import RemoteConfigError
+from app.remote_wiring import print_to_stderr, start_remote_server
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +40,13 @@ class JsonLinesWriter(QObject):
             log.error("cannot write event: %s", error)
 
 
-def run_headless(config: DeskConfig, lock_file: Path, events_jsonl: str | None) -> int:
+def run_headless(
+    config: DeskConfig,
+    lock_file: Path,
+    events_jsonl: str | None,
+    remote: RemoteSettings | None = None,
+    token_file: Path | None = None,
+) -> int:
     """Run until SIGINT/SIGTERM; returns the process exit code."""
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     lock = InstanceLock(lock_file)
@@ -51,29 +62,47 @@ def run_headless(config: DeskConfig, lock_file: Path, events_jsonl: str | None) 
             stream = sys.stdout if events_jsonl == "-" else open(events_jsonl, "a", encoding="utf-8")  # noqa: SIM115
             writer = JsonLinesWriter(stream, desk)
             desk.hub.event.connect(writer.write)
-        stopping = False
-
-        def stop(signum: int, _frame: object) -> None:
-            nonlocal stopping
-            if stopping:
-                return
-            stopping = True
-            log.info("signal %s: stopping", signum)
-            desk.stop()
-            app.quit()
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        # Python runs signal handlers only between bytecodes; this idle timer gives it the chance.
-        pulse = QTimer()
-        pulse.timeout.connect(lambda: None)
-        pulse.start(200)
-        desk.start()
-        print("MT5 Desk running headless; press Ctrl+C to stop.", file=sys.stderr, flush=True)
-        app.exec()
-        desk.stop()
-        return 0
+        return _serve_until_signalled(app, desk, remote, token_file)
     finally:
         if stream is not None and stream is not sys.stdout:
             stream.close()
         lock.release()
+
+
+def _serve_until_signalled(
+    app: QCoreApplication, desk: Desk, remote: RemoteSettings | None, token_file: Path | None
+) -> int:
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    stopping = asyncio.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal %s: stopping", signum)
+        loop.call_soon_threadsafe(stopping.set)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    # Python runs signal handlers only between bytecodes; this idle timer gives it the chance.
+    pulse = QTimer()
+    pulse.timeout.connect(lambda: None)
+    pulse.start(200)
+    code = 0
+    with loop:
+        desk.start()
+        server = None
+        if remote is not None:
+            try:
+                server = loop.run_until_complete(
+                    start_remote_server(desk, remote, token_file, announce=print_to_stderr)
+                )
+            except (RemoteConfigError, OSError, ValueError) as error:
+                print_to_stderr(f"Remote viewing not started: {error}")
+                code = 2
+                stopping.set()
+        print_to_stderr("MT5 Desk running headless; press Ctrl+C to stop.")
+        loop.run_until_complete(stopping.wait())
+        if server is not None:
+            loop.run_until_complete(server.stop())
+    pulse.stop()
+    desk.stop()
+    return code

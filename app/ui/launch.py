@@ -6,15 +6,22 @@ import argparse
 import asyncio
 import logging
 from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import qasync
 from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
-from app.core.settings import Settings, Theme
+from app.core.settings import RemoteSettings, Settings, Theme
+from app.core.state import DeskState
 from app.engine.commands import LinkCommand, TradeCommand
 from app.engine.desk import Desk, config_from_settings
+from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.instance_lock import InstanceLock, InstanceLockedError
+from app.remote.server import RemoteConfigError
+from app.remote.tokens import read_token_file
+from app.remote_wiring import ViewerLink, print_to_stderr, start_remote_server
 from app.storage.errors import JournalError
 from app.storage.paths import AppPaths
 from app.storage.settings_store import save_settings
@@ -54,7 +61,6 @@ class DeskApp:
         self.window.link_requested.connect(lambda connect: self.desk.submit(LinkCommand(connect=connect)))
         self.window.settings_requested.connect(self.edit_settings)
         self.window.theme_chosen.connect(self._save_theme)
-        self.window.quit_requested.connect(qt_app.quit)
 
     def start(self) -> None:
         self._ask_password_if_needed()
@@ -115,12 +121,14 @@ class DeskApp:
 
 
 def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
-    """Show the desk until the trader quits; returns the process exit code."""
+    """Show the desk (or, with --viewer, a read-only view of a remote desk) until the trader quits."""
     qt_app = QApplication.instance()
     assert isinstance(qt_app, QApplication)
     apply_theme(qt_app, settings.ui.theme)
     qt_app.setWindowIcon(app_icon())
     qt_app.setQuitOnLastWindowClosed(False)  # closing to the tray must not end the program
+    if getattr(args, "viewer", None):
+        return run_viewer(qt_app, args, settings)
     lock = InstanceLock(paths.lock_file)
     try:
         lock.acquire()
@@ -135,20 +143,64 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
             return 1
         for problem in getattr(args, "settings_problems", []):
             desk_app.window.statusBar().showMessage(f"Settings: {problem}", 15_000)
-        return _run_event_loop(qt_app, desk_app)
+        return _run_event_loop(qt_app, desk_app, getattr(args, "remote", settings.remote), args.token_file)
     finally:
         lock.release()
 
 
-def _run_event_loop(qt_app: QApplication, desk_app: DeskApp) -> int:
+def _run_event_loop(
+    qt_app: QApplication, desk_app: DeskApp, remote: RemoteSettings, token_file: Path | None
+) -> int:
     loop = qasync.QEventLoop(qt_app)
     asyncio.set_event_loop(loop)
-    closed = asyncio.Event()
-    qt_app.aboutToQuit.connect(closed.set)
+    stopping = asyncio.Event()
+    desk_app.window.quit_requested.connect(stopping.set)
+    qt_app.aboutToQuit.connect(stopping.set)
     with loop:
         desk_app.start()
+        server = None
         try:
-            loop.run_until_complete(closed.wait())
+            server = loop.run_until_complete(
+                start_remote_server(desk_app.desk, remote, token_file, announce=print_to_stderr)
+            )
+        except (RemoteConfigError, OSError, ValueError) as error:
+            QMessageBox.warning(desk_app.window, "Remote viewing not started", str(error))
+        try:
+            loop.run_until_complete(stopping.wait())
         finally:
+            if server is not None:
+                loop.run_until_complete(server.stop())
             desk_app.shutdown()
+    return 0
+
+
+def run_viewer(qt_app: QApplication, args: argparse.Namespace, settings: Settings) -> int:
+    """A read-only window fed by a remote desk's events: the same widgets, no trading controls."""
+    token = args.token or (read_token_file(args.token_file) if args.token_file else "")
+    if not token:
+        QMessageBox.warning(
+            None, "Viewer token needed", "Start the viewer with --token TOKEN or --token-file PATH."
+        )
+        return 2
+    hub = EventHub()
+    state = DeskState()
+    hub.event.connect(lambda event: state.apply(event))  # DeskState has slots: no weakref for PyQt
+    host = urlsplit(args.viewer).netloc or args.viewer
+    window = MainWindow(hub, state, settings, read_only=True, viewer_host=host)
+    loop = qasync.QEventLoop(qt_app)
+    asyncio.set_event_loop(loop)
+    stopping = asyncio.Event()
+    window.quit_requested.connect(stopping.set)
+    qt_app.aboutToQuit.connect(stopping.set)
+    with loop:
+        try:
+            link = ViewerLink(args.viewer, token, hub)
+        except ValueError as error:
+            QMessageBox.warning(None, "Viewer address", str(error))
+            return 2
+        window.show()
+        link.start()
+        loop.run_until_complete(stopping.wait())
+        loop.run_until_complete(link.stop())
+        window.save_window_state()
     return 0

@@ -89,3 +89,31 @@ def test_a_lock_left_by_a_killed_process_does_not_block_the_next_start(running, 
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=20)
+
+
+def test_serve_prints_the_viewer_url_once_and_serves_hello_then_snapshot(tmp_path: Path):
+    import asyncio
+    import re
+
+    from websockets.asyncio.client import connect
+
+    process = start(tmp_path, "--serve", "127.0.0.1:0")
+    try:
+        assert process.stderr is not None
+        url = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not url:
+            line = process.stderr.readline()
+            found = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=(\S+)", line)
+            url = found.group(0) if found else ""
+        assert url, "no viewer URL printed"
+        port, token = found.group(1), found.group(2)
+
+        async def first_two() -> list[str]:
+            async with connect(f"ws://127.0.0.1:{port}/?token={token}") as socket:
+                return [json.loads(await socket.recv())["type"] for _ in range(2)]
+
+        assert asyncio.run(first_two()) == ["HELLO", "SNAPSHOT"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0

@@ -1,0 +1,35 @@
+"""Messages encoded once and stamped per connection; account numbers masked on the way out."""
+
+from __future__ import annotations
+
+from hypothesis import given
+
+from app.core.events import AccountUpdate, Event, Snapshot, StatusUpdate, decode_envelope, encode
+from app.remote.outgoing import mask_account_number, mask_event, prepare
+from tests.remote.conftest import account, status
+from tests.strategies import events
+
+
+@given(events())
+def test_a_stamped_message_is_exactly_what_encode_gives_for_that_seq(event: Event) -> None:
+    outgoing = prepare(event)
+    for seq in (0, 1, 987_654_321):
+        assert outgoing.stamped(seq) == encode(event, seq=seq)
+
+
+def test_a_stamped_message_decodes_with_its_seq() -> None:
+    event = AccountUpdate(account=account())
+    assert decode_envelope(prepare(event).stamped(41)) == (event, 41)
+
+
+def test_masking_keeps_the_last_four_digits() -> None:
+    assert [mask_account_number(n) for n in (50_123_456, 1234, 7, 90_000)] == [3456, 1234, 7, 0]
+
+
+def test_masking_covers_the_account_the_status_and_the_snapshot() -> None:
+    snapshot = Snapshot(account=account(12_345_678), positions=(), status=status(12_345_678), models=())
+    masked = mask_event(snapshot)
+    assert (masked.account.login, masked.status.account_number) == (5678, 5678)
+    assert mask_event(AccountUpdate(account=account(12_345_678))).account.login == 5678
+    assert mask_event(StatusUpdate(status=status(12_345_678))).status.account_number == 5678
+    assert masked.timestamp == snapshot.timestamp
