@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.core.events import AutoTradeExecuted, Event, Notice, StatusUpdate, TradeError, encode
+from app.core.event_text import describe
+from app.core.events import Event, StatusUpdate, encode
 from app.core.models import Account, Position
 from app.engine.tracker import TrackedChange
 from app.storage.errors import JournalError
@@ -41,26 +42,18 @@ class JournalSink:
         if isinstance(event, StatusUpdate):
             state = event.status.state.value
             if state == self._last_state:
-                return
+                return  # only changes of state are worth a row
             self._last_state = state
-            level, title, text = "info", f"Connection {state}", event.status.message
-        elif isinstance(event, TradeError):
-            level, title, text = "error", f"{event.order_type} {event.symbol} failed", event.error
-        elif isinstance(event, AutoTradeExecuted):
-            level = "info"
-            title = f"Auto-trade {event.direction.value} {event.lot_size:g} {event.symbol}"
-            text = f"{event.model_name} at {event.entry_price:g}, confidence {event.confidence:.0%}"
-        elif isinstance(event, Notice):
-            level, title, text = event.level.value, event.title, event.text
-        else:
+        described = describe(event)
+        if described is None:
             return
         self._write(
             lambda: self._journal.add_event(
                 time=event.timestamp,
                 type=event.type,
-                level=level,
-                title=title,
-                text=text,
+                level=described.level,
+                title=described.title,
+                text=described.text,
                 payload_json=encode(event),
             )
         )

@@ -117,17 +117,10 @@ class TradeJournal:
                     f"Position {position_ticket} already belongs to trade {holder.trade_id} in the journal, "
                     f"so trade {trade_id} cannot be recorded as its opening."
                 )
-            row.status = TradeStatus.OPEN
-            row.position_ticket = position_ticket
-            row.open_order = order
-            row.open_deal = deal
-            row.price_open = price
-            row.volume = volume
-            row.opened_at = opened_at
-            row.resolved_at = opened_at
-            row.retcode = retcode
+            _record_fill(
+                row, TradeStatus.OPEN, position_ticket, order, deal, price, volume, opened_at, retcode
+            )
             row.current_sl, row.current_tp = row.sl, row.tp
-            row.updated_at = _now()
             session.flush()
             _apply_deals(session, row)
 
@@ -159,18 +152,12 @@ class TradeJournal:
                 raise JournalError(
                     f"No open trade holds position {position_ticket}; record trade {trade_id} as opened."
                 )
-            row.status = TradeStatus.MERGED
-            row.position_ticket = position_ticket
-            row.open_order, row.open_deal = order, deal
-            row.price_open, row.volume = price, volume
-            row.opened_at = row.resolved_at = at
-            row.retcode = retcode
+            _record_fill(row, TradeStatus.MERGED, position_ticket, order, deal, price, volume, at, retcode)
             row.error = (
                 f"Added {volume:g} lots to position #{position_ticket} (trade {holder.trade_id}): "
                 "this account nets one position per symbol, so that trade's volume and profit "
                 "include this order."
             )
-            row.updated_at = _now()
             session.flush()
             _apply_deals(session, holder)
 
@@ -306,6 +293,27 @@ class TradeJournal:
     def _trades(self, query: Select[Any]) -> list[TradeRecord]:
         with self._db.read() as session:
             return [TradeRecord.from_row(row) for row in session.scalars(query)]
+
+
+def _record_fill(
+    row: TradeRow,
+    status: TradeStatus,
+    position_ticket: int,
+    order: int,
+    deal: int,
+    price: float,
+    volume: float,
+    at: datetime,
+    retcode: int,
+) -> None:
+    """What a filled OPEN request learnt from the terminal, whether it opened a position or added to one."""
+    row.status = status
+    row.position_ticket = position_ticket
+    row.open_order, row.open_deal = order, deal
+    row.price_open, row.volume = price, volume
+    row.opened_at = row.resolved_at = at
+    row.retcode = retcode
+    row.updated_at = _now()
 
 
 def _now() -> datetime:

@@ -31,6 +31,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.enums import ConnectionState
+from app.core.event_text import describe
 from app.core.events import AutoTradeExecuted, Event, Notice, StatusUpdate, TradeError
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
@@ -65,23 +66,11 @@ class LogEntry:
 
 
 def entry_for_event(event: Event) -> LogEntry | None:
-    """How the log (and the journal) describes an event; None for events the log does not keep.
-
-    Mirrors `JournalSink.event` in app/engine/journal_sink.py: change both together.
-    """
-    if isinstance(event, StatusUpdate):
-        level, title, text = "info", f"Connection {event.status.state.value}", event.status.message
-    elif isinstance(event, TradeError):
-        level, title, text = "error", f"{event.order_type} {event.symbol} failed", event.error
-    elif isinstance(event, AutoTradeExecuted):
-        level = "info"
-        title = f"Auto-trade {event.direction.value} {event.lot_size:g} {event.symbol}"
-        text = f"{event.model_name} at {event.entry_price:g}, confidence {event.confidence:.0%}"
-    elif isinstance(event, Notice):
-        level, title, text = event.level.value, event.title, event.text
-    else:
+    """How the log describes an event (the journal's wording); None for events the log does not keep."""
+    described = describe(event)
+    if described is None:
         return None
-    return LogEntry(event.timestamp, event.type, level, title, text)
+    return LogEntry(event.timestamp, event.type, described.level, described.title, described.text)
 
 
 def _level_colour(level: str) -> QColor | None:
