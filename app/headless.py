@@ -17,7 +17,7 @@ from app.core.settings import RemoteSettings
 from app.engine.desk import Desk, DeskConfig
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
-from app.remote_wiring import print_to_stderr, start_remote_server
+from app.remote_wiring import RemoteService, print_to_stderr
 
 log = logging.getLogger(__name__)
 
@@ -89,20 +89,18 @@ def _serve_until_signalled(
     code = 0
     with loop:
         desk.start()
-        server = None
-        if remote is not None:
+        service = RemoteService(desk, remote, token_file, announce=print_to_stderr) if remote else None
+        if service is not None:
             try:
-                server = loop.run_until_complete(
-                    start_remote_server(desk, remote, token_file, announce=print_to_stderr)
-                )
+                loop.run_until_complete(service.start())
             except (RemoteConfigError, OSError, ValueError) as error:
                 print_to_stderr(f"Remote viewing not started: {error}")
                 code = 2
                 stopping.set()
         print_to_stderr("MT5 Desk running headless; press Ctrl+C to stop.")
         loop.run_until_complete(stopping.wait())
-        if server is not None:
-            loop.run_until_complete(server.stop())
+        if service is not None:
+            loop.run_until_complete(service.stop())
     pulse.stop()
     desk.stop()
     return code

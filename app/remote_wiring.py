@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from app import __version__
@@ -20,32 +21,81 @@ from app.engine.desk import Desk
 from app.engine.hub import EventHub
 from app.remote.client import ViewerClient
 from app.remote.server import RemoteServer
-from app.remote.tokens import load_token, viewer_url
+from app.remote.tokens import load_token, regenerate_token, viewer_url
+from app.resources import resource_path
 
 log = logging.getLogger(__name__)
 
-PAGE_DIR = Path(__file__).resolve().parent.parent / "resources" / "viewer"
+PAGE_DIR = resource_path("viewer")
 
 
-async def start_remote_server(
-    desk: Desk, settings: RemoteSettings, token_file: Path | None, *, announce=print
-) -> RemoteServer | None:
-    """Start the server when enabled; prints the viewer URL (with its token) once, like Jupyter."""
-    if not settings.enabled:
-        return None
-    token = load_token(token_file)  # a problem keeping the token is logged there, with what to do
-    server = RemoteServer(
-        desk.hub,
-        desk.state.snapshot,
-        settings,
-        token.value,
-        page_dir=PAGE_DIR if PAGE_DIR.is_dir() else None,
-        server_version=__version__,
-    )
-    host, port = await server.start()
-    tls = bool(settings.tls_cert and settings.tls_key)
-    announce(f"Remote viewing (read-only) at {viewer_url(host, port, token.value, tls)}")
-    return server
+class RemoteService:
+    """The read-only server beside a desk: started when enabled, stopped at exit, token regenerable."""
+
+    def __init__(
+        self, desk: Desk, settings: RemoteSettings, token_file: Path | None, *, announce=print
+    ) -> None:
+        self._desk = desk
+        self._settings = settings
+        self._token_file = token_file
+        self._announce = announce
+        self._server: RemoteServer | None = None
+        self._token = ""
+        self._address: tuple[str, int] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def url(self) -> str | None:
+        """The browser address with the token, while the server runs."""
+        if self._address is None:
+            return None
+        host, port = self._address
+        return viewer_url(host, port, self._token, bool(self._settings.tls_cert and self._settings.tls_key))
+
+    @property
+    def token_from_file(self) -> bool:
+        return self._token_file is not None
+
+    async def start(self) -> None:
+        """Start when enabled; prints the viewer URL (with its token) once, as Jupyter does."""
+        if not self._settings.enabled:
+            return
+        self._token = load_token(self._token_file).value  # a problem keeping it is logged there
+        await self._listen()
+        self._announce(f"Remote viewing (read-only) at {self.url}")
+
+    async def regenerate(self) -> str:
+        """A new token; the server restarts on the same port, so viewers must use the new link."""
+        if self._token_file is not None:
+            raise ValueError(f"The token comes from {self._token_file}; change that file and restart.")
+        self._token = regenerate_token().value
+        if self._server is not None:
+            await self.stop()
+            await self._listen()
+        return self.url or ""
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            server, self._server = self._server, None
+            await server.stop()
+
+    async def _listen(self) -> None:
+        settings = self._settings
+        if self._address is not None:  # keep the port a regenerated link points at
+            settings = replace(settings, port=self._address[1])
+        server = RemoteServer(
+            self._desk.hub,
+            self._desk.state.snapshot,
+            settings,
+            self._token,
+            page_dir=PAGE_DIR if PAGE_DIR.is_dir() else None,
+            server_version=__version__,
+        )
+        self._address = await server.start()
+        self._server = server
 
 
 class ViewerLink:

@@ -21,7 +21,7 @@ from app.engine.queries import JournalQueries, TerminalQueries
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
 from app.remote.tokens import read_token_file
-from app.remote_wiring import ViewerLink, print_to_stderr, start_remote_server
+from app.remote_wiring import RemoteService, ViewerLink, print_to_stderr
 from app.storage.errors import JournalError
 from app.storage.paths import AppPaths
 from app.storage.settings_store import save_settings
@@ -45,6 +45,7 @@ class DeskApp:
         self.settings = settings
         self.credentials = CredentialStore()
         self.session = SessionPasswords()
+        self.remote: RemoteService | None = None  # set once the event loop runs
         config = config_from_settings(
             settings, paths, backend=args.terminal, bridge=args.bridge, password=self._password
         )
@@ -73,7 +74,9 @@ class DeskApp:
             log.error("the terminal worker did not stop in time")
 
     def edit_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self.credentials, self.session, self.window)
+        dialog = SettingsDialog(
+            self.settings, self.credentials, self.session, self.window, viewer_access=self.remote
+        )
         if dialog.exec():
             self._save(dialog.result_settings())
             QMessageBox.information(
@@ -158,18 +161,15 @@ def _run_event_loop(
     qt_app.aboutToQuit.connect(stopping.set)
     with loop:
         desk_app.start()
-        server = None
+        desk_app.remote = RemoteService(desk_app.desk, remote, token_file, announce=print_to_stderr)
         try:
-            server = loop.run_until_complete(
-                start_remote_server(desk_app.desk, remote, token_file, announce=print_to_stderr)
-            )
+            loop.run_until_complete(desk_app.remote.start())
         except (RemoteConfigError, OSError, ValueError) as error:
             QMessageBox.warning(desk_app.window, "Remote viewing not started", str(error))
         try:
             loop.run_until_complete(stopping.wait())
         finally:
-            if server is not None:
-                loop.run_until_complete(server.stop())
+            loop.run_until_complete(desk_app.remote.stop())
             desk_app.shutdown()
     return 0
 

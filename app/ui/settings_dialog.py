@@ -32,6 +32,7 @@ from app.core.enums import Backend
 from app.core.settings import Settings, Theme, settings_from_dict
 from app.ui.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
 from app.ui.order_fields import InlineError, muted_label, stack
+from app.ui.viewer_access_box import ViewerAccess, ViewerAccessBox
 
 _BACKENDS = {
     Backend.AUTO: "Automatic: MetaTrader 5 if it answers, else the simulator",
@@ -76,9 +77,11 @@ class SettingsDialog(QDialog):
         credentials: CredentialStore | None = None,
         session: SessionPasswords | None = None,
         parent: QWidget | None = None,
+        viewer_access: ViewerAccess | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self.viewer_access = ViewerAccessBox(viewer_access)
         self.credentials = credentials or CredentialStore()
         self.session = session or SessionPasswords()
         self._errors: dict[str, InlineError] = {}
@@ -192,6 +195,7 @@ class SettingsDialog(QDialog):
         self._row(form, "Most viewers", "remote.max_clients", self.max_clients)
         self.exposure_note = muted_label()
         form.addRow(self.exposure_note)
+        form.addRow("Viewer link", self.viewer_access)
         return _page(form)
 
     def _risk_tab(self, settings: Settings) -> QWidget:
