@@ -43,6 +43,7 @@ from app.terminal.errors import (
     TerminalError,
     error_from_last_error,
 )
+from app.terminal.position_cache import PositionCache
 
 __all__ = ["Terminal", "TerminalInfoView"]
 
@@ -62,6 +63,7 @@ class Terminal:
         self._lock = threading.Lock()
         self._connected = False
         self._specs: dict[str, SymbolSpec] = {}
+        self._position_cache = PositionCache()
 
     @property
     def api(self) -> Any:
@@ -161,6 +163,7 @@ class Terminal:
         # initialize() drops any previous connection first, so until it succeeds we have none.
         self._connected = False
         self._specs.clear()
+        self._position_cache.clear()
         result, code, text = self._invoke("initialize", args, kwargs)
         if not result:
             raise self._failure("initialize", code, text, args, kwargs)
@@ -170,6 +173,7 @@ class Terminal:
         """shutdown(); never raises (a link that is already gone is disconnected enough)."""
         was_connected, self._connected = self._connected, False
         self._specs.clear()
+        self._position_cache.clear()
         try:
             self._invoke("shutdown", (), {})
         except TerminalError as exc:
@@ -194,8 +198,10 @@ class Terminal:
 
     def positions(self, symbol: str | None = None) -> dict[int, Position]:
         """Open positions keyed by ticket, all or one symbol's; a failed query raises, never returns {}."""
-        answer = self._call("positions_get", symbol=symbol) if symbol else self._call("positions_get")
-        return {position.ticket: position for position in map(to_position, _records(answer, "positions"))}
+        if symbol:
+            answer = self._call("positions_get", symbol=symbol)
+            return {position.ticket: position for position in map(to_position, _records(answer, "positions"))}
+        return self._position_cache.convert(_records(self._call("positions_get"), "positions"))
 
     def position(self, ticket: int) -> Position | None:
         """The open position with this ticket, or None when there is none (closed or never existed)."""

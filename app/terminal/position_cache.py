@@ -1,0 +1,77 @@
+"""Cheap repeated reads of positions: a record whose trader-visible part did not change keeps its Position.
+
+The worker reads every position once a second. Most records differ from the last read only in
+price_current and profit, so those get a new Position built straight from the cached one (no field-by-field
+validation again), and records that did not change at all keep the very same object, which also lets
+diff_positions skip them by identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from app.core.models import Position
+from app.terminal.convert import to_position
+
+# TradePosition field order (MT5_API.md): price_current and profit are the fields that move with the market.
+_FIELDS = 19
+_PRICE_CURRENT = 13
+_PROFIT = 15
+
+
+class PositionCache:
+    """Converts TradePosition records, reusing what the previous read already converted."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, tuple[tuple[Any, ...], Position]] = {}
+
+    def clear(self) -> None:
+        self._last = {}
+
+    def convert(self, records: Iterable[Any]) -> dict[int, Position]:
+        """Positions keyed by ticket; unusual records always take the full, validating conversion."""
+        fresh: dict[int, tuple[tuple[Any, ...], Position]] = {}
+        for record in records:
+            key = _structure_key(record)
+            cached = self._last.get(record[0]) if key is not None else None
+            if cached is not None and cached[0] == key and _prices_are_floats(record):
+                position = _moved(cached[1], record[_PRICE_CURRENT], record[_PROFIT])
+            else:
+                position = to_position(record)
+            fresh[position.ticket] = (key or (), position)
+        self._last = fresh
+        return {ticket: position for ticket, (_, position) in fresh.items()}
+
+
+def _structure_key(record: Any) -> tuple[Any, ...] | None:
+    """Everything but price_current and profit, or None when the record is not a plain 19-field tuple."""
+    if not isinstance(record, tuple) or len(record) != _FIELDS:
+        return None
+    return record[:_PRICE_CURRENT] + record[_PRICE_CURRENT + 1 : _PROFIT] + record[_PROFIT + 1 :]
+
+
+def _prices_are_floats(record: tuple[Any, ...]) -> bool:
+    return type(record[_PRICE_CURRENT]) is float and type(record[_PROFIT]) is float
+
+
+def _moved(position: Position, price: float, profit: float) -> Position:
+    if position.price_current == price and position.profit == profit:
+        return position
+    return Position(
+        position.ticket,
+        position.symbol,
+        position.side,
+        position.volume,
+        position.price_open,
+        price,
+        position.sl,
+        position.tp,
+        position.swap,
+        profit,
+        position.time,
+        position.magic,
+        position.comment,
+        position.identifier,
+        position.time_update,
+    )
