@@ -59,6 +59,8 @@ class Quote:
     volume: int
 
 
+QUOTE_CACHE_SIZE = 4096
+
 class Market:
     """Quotes, bars and ticks of every symbol from one deterministic seeded path; thread-safe."""
 
@@ -74,6 +76,8 @@ class Market:
         self.seed = seed
         self.symbols: Mapping[str, SymbolDef] = MappingProxyType(dict(symbols))
         self._lock = threading.RLock()
+        # One quote per (symbol, second): a positions read prices every position several times.
+        self._quotes: dict[tuple[str, int], Quote] = {}
         self._paths: dict[str, PricePath] = {}
         self._offsets: dict[str, list[tuple[int, float]]] = {}
         self._bids_cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
@@ -98,12 +102,20 @@ class Market:
         """The quote in force at `t` (default now); while closed, the last one before the close."""
         spec = self._symbol(symbol)
         with self._lock:
-            second = self._second_not_after_now(t)
+            asked = self._second_not_after_now(t)
+            cached = self._quotes.get((symbol, asked))
+            if cached is not None:
+                return cached
+            second = asked
             if self._closed_day(spec, second // DAY):
                 second = self._last_second_before_close(second)
             day = second // DAY
             bid = float(self._bids(symbol, day)[second - day * DAY])
-        return Quote(second, second * 1000, bid, _ask(spec, bid), 0.0, 0)
+            quote = Quote(second, second * 1000, bid, _ask(spec, bid), 0.0, 0)
+            if len(self._quotes) >= QUOTE_CACHE_SIZE:
+                self._quotes.clear()
+            self._quotes[(symbol, asked)] = quote
+        return quote
 
     def bid_range(self, symbol: str, t0: float, t1: float) -> tuple[float, float] | None:
         """(low, high) of the bid over (t0, t1], looking back no further than history_start;
@@ -150,6 +162,7 @@ class Market:
                 changes[-1] = (second, float(offset))
             else:
                 changes.append((second, float(offset)))
+            self._quotes.clear()
             # Only days from now on change; closed days (in the bar caches) are never affected.
             for key in [k for k in self._bids_cache if k[0] == symbol and k[1] >= second // DAY]:
                 del self._bids_cache[key]
