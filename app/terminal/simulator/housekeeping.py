@@ -64,7 +64,10 @@ class Housekeeping:
             changed |= self._stop_out(midnight)
             t0 = midnight
         changed |= self._stops_between(t0, until)
-        changed |= self._stop_out(until)
+        # The margin check costs a pass over every position: once per simulated second is enough
+        # (a broker's stop out is not instant either), and the daily checks above still run.
+        if math.floor(until) != math.floor(start) or until == start:
+            changed |= self._stop_out(until)
         self.ledger.processed_until = until
         if changed:
             self.save()
