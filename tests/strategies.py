@@ -19,6 +19,7 @@ from app.core.events import (
     ErrorMessage,
     Event,
     Hello,
+    ModelsUpdate,
     Notice,
     Ping,
     PnlUpdate,
@@ -150,6 +151,12 @@ def model_summaries(number: Floats = MONEY) -> st.SearchStrategy[ModelSummary]:
         enabled=st.booleans(),
         open_positions=st.integers(min_value=0, max_value=1000),
         today_profit=number,
+        algorithm=st.sampled_from(["", "logreg", "forest", "hgb"]),
+        lot_size=st.floats(min_value=0, max_value=100, allow_nan=False),
+        last_signal=st.none() | st.sampled_from(Side),
+        last_confidence=st.none() | st.floats(min_value=0, max_value=1),
+        last_signal_at=st.none() | utc_datetimes(),
+        status=texts,
     )
 
 
@@ -249,6 +256,12 @@ def events(number: Floats = MONEY) -> st.SearchStrategy[Event]:
         trade_errors(),
         st.builds(
             Notice, level=st.sampled_from(NoticeLevel), title=texts, text=texts, timestamp=utc_datetimes()
+        ),
+        st.builds(
+            ModelsUpdate,
+            models=st.lists(model_summaries(number), max_size=3).map(tuple),
+            auto_trading=st.booleans(),
+            timestamp=utc_datetimes(),
         ),
         st.builds(Ping, timestamp=utc_datetimes()),
         st.builds(Resync, timestamp=utc_datetimes()),

@@ -34,6 +34,7 @@ __all__ = [
     "ErrorMessage",
     "Event",
     "Hello",
+    "ModelsUpdate",
     "Notice",
     "Ping",
     "PnlUpdate",
@@ -176,6 +177,16 @@ class Notice(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ModelsUpdate(Event):
+    """The auto-trader's models as they stand now (all of them, replacing the previous list), and whether
+    its master switch is on."""
+
+    type: ClassVar[str] = "MODELS_UPDATE"
+    models: tuple[ModelSummary, ...]
+    auto_trading: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Ping(Event):
     """Wire only, client -> server: keep-alive."""
 
@@ -210,6 +221,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AutoTradeExecuted,
         TradeError,
         Notice,
+        ModelsUpdate,
         Ping,
         Resync,
         ErrorMessage,

@@ -7,6 +7,7 @@ the terminal's own display.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from app.core.enums import (
     MarginMode,
     OrderAction,
     Side,
+    Timeframe,
 )
 
 
@@ -214,7 +216,10 @@ class Deal:
 
 @dataclass(frozen=True, slots=True)
 class ModelSummary:
-    """A model as the desk lists it: enough for a viewer to show what is running."""
+    """A model as the desk lists it: enough for a viewer to show what is running.
+
+    `status` is one line for a person ("waiting for next bar", "blocked: daily loss limit ...").
+    """
 
     model_id: str
     name: str
@@ -223,3 +228,59 @@ class ModelSummary:
     enabled: bool
     open_positions: int = 0
     today_profit: float = 0.0
+    algorithm: str = ""
+    lot_size: float = 0.0
+    last_signal: Side | None = None
+    last_confidence: float | None = None
+    last_signal_at: datetime | None = None
+    status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    """How a model trades: what, how much, when, and when it stops.
+
+    Pips are the symbol's pips (`SymbolSpec.pip`); `trading_hours` is [start, end) in UTC hours, a window
+    that wraps past midnight when start > end, None for always.
+    """
+
+    symbol: str
+    timeframe: Timeframe
+    lot_size: float = 0.01
+    confidence_threshold: float = 0.6
+    sl_pips: float | None = None
+    tp_pips: float | None = None
+    max_open_positions: int = 1
+    max_holding_bars: int | None = None
+    trading_hours: tuple[int, int] | None = None
+
+    def problems(self) -> list[str]:
+        """What is wrong with these settings, one sentence per problem (empty when they are usable)."""
+        found: list[str] = []
+        if not self.symbol.strip():
+            found.append("Symbol must be set.")
+        if not (math.isfinite(self.lot_size) and self.lot_size > 0):
+            found.append(f"Lot size must be above 0, got {self.lot_size:g}.")
+        if not (math.isfinite(self.confidence_threshold) and 0.5 <= self.confidence_threshold <= 1.0):
+            found.append(
+                f"Confidence threshold must be between 0.50 and 1.00, got {self.confidence_threshold:g}."
+            )
+        for label, pips in (("Stop loss", self.sl_pips), ("Take profit", self.tp_pips)):
+            if pips is not None and not (math.isfinite(pips) and pips > 0):
+                found.append(f"{label} must be above 0 pips or not set, got {pips:g}.")
+        if self.max_open_positions < 1:
+            found.append(f"Max open positions must be at least 1, got {self.max_open_positions}.")
+        if self.max_holding_bars is not None and self.max_holding_bars < 1:
+            found.append(f"Max holding bars must be at least 1 or not set, got {self.max_holding_bars}.")
+        if self.trading_hours is not None and not all(0 <= hour <= 24 for hour in self.trading_hours):
+            found.append(f"Trading hours must be UTC hours from 0 to 24, got {self.trading_hours}.")
+        return found
+
+    def within_hours(self, hour: int) -> bool:
+        """Whether the UTC `hour` is inside the trading hours (always, when none are set)."""
+        if self.trading_hours is None:
+            return True
+        start, end = self.trading_hours
+        if start == end:
+            return True
+        return start <= hour < end if start < end else hour >= start or hour < end

@@ -79,9 +79,19 @@ class RemoteSettings:
 
 @dataclass(frozen=True, slots=True)
 class RiskSettings:
-    """Safety switches that must be turned on deliberately."""
+    """Hard limits on automatic trading, and safety switches that must be turned on deliberately.
+
+    `daily_loss_limit` is in the account currency, closed plus floating P&L of the model trades of the
+    current UTC day; `cooldown_after_losses` 0 turns the cooldown off.
+    """
 
     allow_real_account: bool = False
+    max_lot_per_trade: float = 1.0
+    max_open_positions_total: int = 10
+    daily_loss_limit: float = 500.0
+    max_trades_per_day: int = 50
+    cooldown_after_losses: int = 3
+    cooldown_minutes: int = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +129,12 @@ def _number(low: float, high: float) -> _Rule:
             raise _Rejected
         return float(value)
 
-    return _Rule(f"a number between {low:g} and {high:g}", convert)
+    return _Rule(f"a number between {_plain(low)} and {_plain(high)}", convert)
+
+
+def _plain(value: float) -> str:
+    # `:g` writes a million as 1e+06, which is not how a trader writes an amount of money.
+    return f"{value:g}" if abs(value) < 1e6 else f"{value:.0f}"
 
 
 def _whole(low: int, high: int) -> _Rule:
@@ -240,7 +255,18 @@ _SECTIONS: dict[str, tuple[type, dict[str, _Rule]]] = {
             "max_clients": _whole(1, 200),
         },
     ),
-    "risk": (RiskSettings, {"allow_real_account": _flag()}),
+    "risk": (
+        RiskSettings,
+        {
+            "allow_real_account": _flag(),
+            "max_lot_per_trade": _number(0.001, 10_000),
+            "max_open_positions_total": _whole(1, 1_000),
+            "daily_loss_limit": _number(0.01, 1_000_000_000),
+            "max_trades_per_day": _whole(1, 10_000),
+            "cooldown_after_losses": _whole(0, 100),
+            "cooldown_minutes": _whole(0, 10_080),
+        },
+    ),
 }
 
 

@@ -12,6 +12,7 @@ from app.core.enums import ConnectionState
 from app.core.events import (
     AccountUpdate,
     Event,
+    ModelsUpdate,
     PnlUpdate,
     PositionsUpdate,
     Snapshot,
@@ -55,6 +56,9 @@ class DeskState:
             return True
         if isinstance(event, StatusUpdate):
             self.status = event.status
+            return True
+        if isinstance(event, ModelsUpdate):
+            self.models = event.models
             return True
         if isinstance(event, Snapshot):
             self.account = event.account

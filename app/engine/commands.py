@@ -7,12 +7,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.enums import TradeSource
-from app.core.models import OrderRequest
+from app.core.models import ModelSettings, OrderRequest
 
 if TYPE_CHECKING:
+    from app.ml.manifest import ModelManifest
     from app.terminal.adapter import Terminal
 
 # Every order the desk sends carries this tag and its trade id in the MT5 comment, so after a crash the
@@ -98,3 +100,56 @@ class LinkCommand:
     """The trader asks to connect (connect=True) or to disconnect and stay disconnected."""
 
     connect: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AutoTradingCommand:
+    """The master switch: off stops new automatic orders; open positions stay as they are."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCommand:
+    """Enable or disable one model and/or replace its settings (None leaves that part unchanged)."""
+
+    model_id: str
+    enabled: bool | None = None
+    settings: ModelSettings | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KillSwitchCommand:
+    """Stop everything automatic: master off, every model disabled, optionally close their positions."""
+
+    close_positions: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterModelCommand:
+    """Add a saved model file (its sha256 is checked against the manifest) to the registry, disabled."""
+
+    model_file: Path
+    manifest: ModelManifest
+    settings: ModelSettings
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveModelCommand:
+    """Take a model out of the registry; refused while it has open positions."""
+
+    model_id: str
+
+
+# The commands the worker hands to its AutoTrader.
+AUTO_COMMANDS = (
+    AutoTradingCommand,
+    ModelCommand,
+    KillSwitchCommand,
+    RegisterModelCommand,
+    RemoveModelCommand,
+)
+AutoCommand = (
+    AutoTradingCommand | ModelCommand | KillSwitchCommand | RegisterModelCommand | RemoveModelCommand
+)
+WorkerCommand = TradeCommand | RefreshCommand | QueryCommand | LinkCommand | AutoCommand

@@ -14,9 +14,9 @@ from PyQt6.QtCore import QObject, pyqtSlot
 
 from app.core.enums import Backend
 from app.core.events import Event
-from app.core.settings import Settings
+from app.core.settings import RiskSettings, Settings
 from app.core.state import DeskState
-from app.engine.commands import RefreshCommand, TradeCommand
+from app.engine.commands import WorkerCommand
 from app.engine.hub import EventHub
 from app.engine.watchdog import Watchdog
 from app.engine.worker import Intervals, TerminalWorker
@@ -45,6 +45,8 @@ class DeskConfig:
     bridge_port: int = 18812
     password: Callable[[], str | None] = lambda: None
     sim_clock: object | None = None
+    models_dir: Path | None = None  # None: "models" beside the database file
+    risk: RiskSettings = field(default_factory=RiskSettings)
 
 
 def config_from_settings(
@@ -75,6 +77,8 @@ def config_from_settings(
         bridge_host=bridge_host,
         bridge_port=bridge_port,
         password=password,
+        models_dir=paths.models_dir,
+        risk=settings.risk,
     )
 
 
@@ -94,6 +98,8 @@ class Desk(QObject):
             hub=self.hub,
             journal=self.journal,
             intervals=config.intervals,
+            models_dir=config.models_dir,
+            risk=config.risk,
         )
         self.watchdog = Watchdog(self.worker, self.hub, config.intervals.stale_after_s, self)
 
@@ -108,8 +114,8 @@ class Desk(QObject):
             log.error("terminal worker did not stop within %.0f s", timeout_s)
         return stopped
 
-    def submit(self, command: TradeCommand | RefreshCommand) -> None:
-        """Queue a command for the worker (orders, refresh)."""
+    def submit(self, command: WorkerCommand) -> None:
+        """Queue a command for the worker (orders, refresh, link, queries, models and auto-trading)."""
         self.worker.submit(command)
 
     @pyqtSlot(object)

@@ -10,6 +10,7 @@ from app.core.events import (
     AccountUpdate,
     AutoTradeExecuted,
     Event,
+    ModelsUpdate,
     Notice,
     PnlUpdate,
     PositionsUpdate,
@@ -38,6 +39,7 @@ class EventHub(QObject):
     auto_trade_executed = pyqtSignal(object)
     trade_error = pyqtSignal(object)
     notice = pyqtSignal(object)
+    models_update = pyqtSignal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +52,7 @@ class EventHub(QObject):
             AutoTradeExecuted: self.auto_trade_executed,
             TradeError: self.trade_error,
             Notice: self.notice,
+            ModelsUpdate: self.models_update,
         }
 
     def publish(self, event: Event) -> None:

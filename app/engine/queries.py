@@ -13,10 +13,13 @@ from datetime import datetime
 
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal, pyqtSlot
 
-from app.core.enums import Side, TradeSource
+from app.core.enums import Side, Timeframe, TradeSource
+from app.core.events import AutoTradeExecuted, ProtocolError, decode
 from app.engine.commands import QueryCommand
 from app.engine.worker import TerminalWorker
 from app.storage.journal import Journal
+from app.storage.model_registry import ModelRegistry
+from app.storage.records import TradeRecord
 from app.terminal.adapter import Terminal
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,7 @@ class TerminalQueries(QObject):
     spec_ready = pyqtSignal(int, object)  # request id, SymbolSpec
     quote_ready = pyqtSignal(int, object)  # request id, Tick
     margin_ready = pyqtSignal(int, float)  # request id, margin in account currency
+    rates_ready = pyqtSignal(int, object)  # request id, the copy_rates_from_pos structured ndarray
     failed = pyqtSignal(int, str)  # request id, what went wrong (for a person)
 
     def __init__(self, worker: TerminalWorker, parent: QObject | None = None) -> None:
@@ -54,6 +58,10 @@ class TerminalQueries(QObject):
 
     def request_margin(self, side: Side, symbol: str, volume: float, price: float) -> int:
         return self._ask(lambda t: t.calc_margin(side, symbol, volume, price), self.margin_ready)
+
+    def request_rates(self, symbol: str, timeframe: Timeframe, count: int, start_pos: int = 1) -> int:
+        """`count` bars in time order; `start_pos=1` leaves out the bar still forming (closed bars only)."""
+        return self._ask(lambda t: t.rates(symbol, timeframe, count, start_pos), self.rates_ready)
 
     def _ask(self, call: Callable[[Terminal], object], answer: pyqtSignal) -> int:
         request_id = next(_ids)
@@ -95,6 +103,8 @@ class JournalQueries(QObject):
     trades_loaded = pyqtSignal(int, object)  # request id, list[TradeRecord]
     events_loaded = pyqtSignal(int, object)  # request id, list[EventRecord]
     closed_profit_loaded = pyqtSignal(int, float)  # request id, realised P&L since the asked time
+    models_loaded = pyqtSignal(int, object)  # request id, list[RegisteredModel]
+    confidences_loaded = pyqtSignal(int, object)  # request id, dict[trade_id, model confidence]
     failed = pyqtSignal(int, str)
     _finished = pyqtSignal(int, object, str)
 
@@ -122,6 +132,18 @@ class JournalQueries(QObject):
             self.trades_loaded,
         )
 
+    def load_model_trades(self, model_id: str | None = None) -> int:
+        """Closed automatic trades in close order: one model's, or every model's with None."""
+        return self._start(lambda: self._model_trades(model_id), self.trades_loaded)
+
+    def load_models(self) -> int:
+        """Every registered model with its settings and manifest, oldest first."""
+        return self._start(lambda: ModelRegistry(self._journal.database).all(), self.models_loaded)
+
+    def load_trade_confidences(self, limit: int = 100_000) -> int:
+        """Each automatic fill's model confidence by trade id, from the journaled AUTO_TRADE_EXECUTED."""
+        return self._start(lambda: self._confidences(limit), self.confidences_loaded)
+
     def load_events(
         self, limit: int = 500, search: str | None = None, types: Sequence[str] | None = None
     ) -> int:
@@ -131,6 +153,24 @@ class JournalQueries(QObject):
 
     def load_closed_profit(self, since: datetime) -> int:
         return self._start(lambda: self._journal.closed_profit(since), self.closed_profit_loaded)
+
+    def _model_trades(self, model_id: str | None) -> list[TradeRecord]:
+        trades = self._journal.closed_trades(source=TradeSource.AUTO)
+        if model_id is None:
+            return trades
+        return [trade for trade in trades if trade.model_id == model_id]
+
+    def _confidences(self, limit: int) -> dict[str, float]:
+        confidences: dict[str, float] = {}
+        for record in self._journal.events(limit=limit, types=[AutoTradeExecuted.type]):
+            try:
+                event = decode(record.payload_json)
+            except ProtocolError:
+                log.warning("journal event %s is unreadable; its confidence is left out", record.id)
+                continue
+            if isinstance(event, AutoTradeExecuted):
+                confidences.setdefault(event.trade_id, event.confidence)  # newest first: keep the last fill
+        return confidences
 
     def wait(self, timeout_ms: int = 5000) -> bool:
         """Wait for running reads (tests and shutdown)."""

@@ -12,14 +12,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from app.core.enums import ConnectionState, NoticeLevel
 from app.core.events import AccountUpdate, Event, Notice, StatusUpdate, utc_now
-from app.core.models import Account, TerminalStatus
+from app.core.models import Account, Position, TerminalStatus
+from app.core.settings import RiskSettings
+from app.engine.autotrader import AutoTrader
 from app.engine.backoff import Backoff
-from app.engine.commands import LinkCommand, QueryCommand, RefreshCommand, TradeCommand
+from app.engine.commands import (
+    AUTO_COMMANDS,
+    LinkCommand,
+    QueryCommand,
+    RefreshCommand,
+    TradeCommand,
+    WorkerCommand,
+)
 from app.engine.hub import EventHub
 from app.engine.journal_sink import JournalSink
 from app.engine.reconcile import reconcile_pending
@@ -70,6 +80,8 @@ class TerminalWorker(QObject):
         *,
         now: Callable[[], datetime] = utc_now,
         backoff: Backoff | None = None,
+        models_dir: Path | None = None,
+        risk: RiskSettings | None = None,
     ) -> None:
         super().__init__()
         self._opener = opener
@@ -83,10 +95,17 @@ class TerminalWorker(QObject):
         self._backoff = backoff or Backoff()
         self._tracker = PositionTracker()
         self._trading: TradingService | None = None
+        # Lives in this thread like everything else here; needs the journal (registry, duplicate guard).
+        self._autotrader = (
+            AutoTrader(journal, self._publish, now, models_dir=models_dir, limits=risk)
+            if journal is not None
+            else None
+        )
         self._state = ConnectionState.DISCONNECTED
         self._account: Account | None = None
         self._info: TerminalInfoView | None = None
         self._last_ok = time.monotonic()
+        self._positions_read_at = 0.0
         self._last_heartbeat: datetime | None = None
         self._problems: dict[str, str] = {}
         self._timers: dict[str, QTimer] = {}
@@ -103,7 +122,7 @@ class TerminalWorker(QObject):
         """Start the worker thread; it connects and begins its loops."""
         self._thread.start()
 
-    def submit(self, command: TradeCommand | RefreshCommand | QueryCommand | LinkCommand) -> None:
+    def submit(self, command: WorkerCommand) -> None:
         """Queue a command; its result comes back as events."""
         self._command.emit(command)
 
@@ -117,6 +136,11 @@ class TerminalWorker(QObject):
     @property
     def state(self) -> ConnectionState:
         return self._state
+
+    @property
+    def autotrader(self) -> AutoTrader | None:
+        """The auto-trader; touch it only from the worker thread (or with the worker stopped)."""
+        return self._autotrader
 
     @property
     def _term(self) -> Terminal:
@@ -174,6 +198,12 @@ class TerminalWorker(QObject):
             self._answer(command)
         elif isinstance(command, LinkCommand):
             self._switch_link(command.connect)
+        elif isinstance(command, AUTO_COMMANDS):
+            if self._autotrader is None:
+                text = "Auto-trading needs the trade journal, which is not open; nothing was changed."
+                self._publish(Notice(level=NoticeLevel.ERROR, title="Auto-trading unavailable", text=text))
+            else:
+                self._autotrader.handle(command)
 
     def _switch_link(self, connect: bool) -> None:
         if connect:
@@ -215,7 +245,7 @@ class TerminalWorker(QObject):
             self._link_lost(TerminalError(-10004, "MetaTrader 5 stopped answering", "", "", True))
             return
         self._note_success()
-        self._run_loop("positions")
+        self._run_loop("pnl")  # the 1 s loop always reads: the fill shows at once
         self._run_loop("account")
 
     def _attempt_connect(self) -> None:
@@ -234,6 +264,9 @@ class TerminalWorker(QObject):
         self._backoff.reset()
         self._note_success()
         self._set_state(ConnectionState.CONNECTED)
+        if self._autotrader is not None and self._trading is not None:
+            # After the status: what the terminal holds comes first, then the models that trade on it.
+            self._autotrader.attach(self._term, self._trading, self._tracker.known)
         for name in LOOPS:
             self._arm(name)
 
@@ -301,7 +334,11 @@ class TerminalWorker(QObject):
         if self._state not in (ConnectionState.CONNECTED, ConnectionState.STALE):
             return
         try:
-            if name in ("pnl", "positions"):
+            if name == "pnl":
+                current = self._poll_positions()
+                if self._autotrader is not None and self._autotrader.on_tick(current):
+                    self._poll_positions()  # publish the model's new or closed positions now
+            elif name == "positions" and self._positions_due():
                 self._poll_positions()
             elif name == "account":
                 self._poll_account(force=False)
@@ -321,8 +358,13 @@ class TerminalWorker(QObject):
         self._arm(name)
         self.alive.emit()
 
-    def _poll_positions(self) -> None:
+    def _positions_due(self) -> bool:
+        """The 3 s loop is the guaranteed full pass: it reads only when the 1 s loop has not lately."""
+        return time.monotonic() - self._positions_read_at >= self._intervals.positions_s
+
+    def _poll_positions(self) -> dict[int, Position]:
         current = self._term.positions()
+        self._positions_read_at = time.monotonic()
         change = self._tracker.update(current, self._account)
         if change.positions is not None:
             self._publish(change.positions)
@@ -330,6 +372,7 @@ class TerminalWorker(QObject):
             self._publish(change.pnl)
         if self._sink is not None:
             self._sink.positions_changed(self._term, change, current, self._now())
+        return current
 
     def _poll_account(self, *, force: bool) -> None:
         account = self._read_account(force=force)

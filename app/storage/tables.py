@@ -1,4 +1,4 @@
-"""ORM tables of the journal: trades, terminal deals, equity samples and events.
+"""ORM tables of the journal: trades, terminal deals, equity samples, events, models and their predictions.
 
 The schema itself is created and changed only by the Alembic revisions in `migrations/`; these classes
 must describe exactly what the latest revision builds (a test compares them).
@@ -10,7 +10,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Index, Integer, MetaData, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -166,3 +177,42 @@ class EventRow(Base):
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     payload_json: Mapped[str] = mapped_column(Text)
+
+
+class ModelRow(Base):
+    """A registered model: its manifest's description, the magic number of its orders, how it trades."""
+
+    __tablename__ = "models"
+
+    model_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    symbol: Mapped[str] = mapped_column(String(32))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    algorithm: Mapped[str] = mapped_column(String(16))
+    feature_names_json: Mapped[str] = mapped_column(Text)
+    parameters_json: Mapped[str] = mapped_column(Text)
+    sklearn_version: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    metrics_json: Mapped[str] = mapped_column(Text)
+    magic: Mapped[int] = mapped_column(Integer, unique=True)
+    settings_json: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PredictionRow(Base):
+    """One model's prediction on one closed bar, and whether it led to an order (and why not)."""
+
+    __tablename__ = "predictions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(32))
+    bar_time: Mapped[datetime] = mapped_column(UtcDateTime)
+    side: Mapped[Side | None] = mapped_column(EnumText(Side))
+    confidence: Mapped[float] = mapped_column(Float)
+    acted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("model_id", "bar_time"),)

@@ -57,8 +57,11 @@ class DeskApp:
             terminal_queries=TerminalQueries(self.desk.worker),
             journal_queries=JournalQueries(self.desk.journal),
             window_state_file=paths.config_dir / "window.ini",
+            models_dir=paths.models_dir,
         )
         self.window.order_requested.connect(lambda request: self.desk.submit(TradeCommand.manual(request)))
+        # Models, auto-trading and kill switch commands, incl. RegisterModelCommand of a trained model.
+        self.window.command_requested.connect(self.desk.submit)
         self.window.link_requested.connect(lambda connect: self.desk.submit(LinkCommand(connect=connect)))
         self.window.settings_requested.connect(self.edit_settings)
         self.window.theme_chosen.connect(self._save_theme)

@@ -5,31 +5,38 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import QSettings, Qt, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QSettings, QSignalBlocker, Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QApplication,
+    QDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
     QToolBar,
 )
 
-from app.core.enums import ConnectionState, OrderAction
+from app.core.enums import ConnectionState, OrderAction, Timeframe
 from app.core.events import Event, StatusUpdate
-from app.core.models import OrderRequest
+from app.core.models import ModelSettings, OrderRequest
 from app.core.settings import Settings, Theme
 from app.core.state import DeskState
+from app.engine.commands import RegisterModelCommand
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.ui.account_panel import AccountPanel
 from app.ui.charts import EquityChart, PnlBySymbolChart
+from app.ui.dashboard import PerformanceDashboard
 from app.ui.event_log import EventLogView
 from app.ui.history_view import HistoryView
 from app.ui.icons import app_icon
+from app.ui.kill_switch_dialog import KILL_STYLE, MASTER_STYLE, master_text
+from app.ui.model_dock import ModelDock
 from app.ui.modify_dialog import ModifyDialog, confirm_close
 from app.ui.notifier import Notifier
 from app.ui.order_ticket import OrderTicket
@@ -38,11 +45,17 @@ from app.ui.status_indicator import ConnectionIndicator
 from app.ui.theme import apply_theme
 from app.ui.tray import TrayController
 
+if TYPE_CHECKING:
+    from app.ml.manifest import ModelManifest
+    from app.ui.training_dialog import TrainingDialog
+
 
 class MainWindow(QMainWindow):
-    """Positions, history and event log on the left; account and charts on the right; status below."""
+    """Positions, history and event log on the left; account, charts and model performance on the right;
+    the models dock below; status at the bottom."""
 
     order_requested = pyqtSignal(object)  # OrderRequest, for the engine
+    command_requested = pyqtSignal(object)  # any other engine command (models, auto-trading, kill switch)
     link_requested = pyqtSignal(bool)  # True: connect, False: disconnect
     settings_requested = pyqtSignal()
     theme_chosen = pyqtSignal(object)  # Theme
@@ -59,12 +72,14 @@ class MainWindow(QMainWindow):
         journal_queries: JournalQueries | None = None,
         window_state_file: Path | None = None,
         viewer_host: str | None = None,
+        models_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.read_only = read_only
         self._state = state
         self._settings = settings
         self._terminal_queries = terminal_queries
+        self._models_dir = None if read_only else models_dir
         self._window_state = (
             QSettings(str(window_state_file), QSettings.Format.IniFormat) if window_state_file else None
         )
@@ -80,9 +95,13 @@ class MainWindow(QMainWindow):
         self.equity_chart = EquityChart(journal_queries)
         self.pnl_chart = PnlBySymbolChart()
         self.indicator = ConnectionIndicator(viewer_host=viewer_host)
+        self.dashboard = PerformanceDashboard(None if read_only else journal_queries)
+        self.model_dock = ModelDock(
+            self, read_only=read_only, journal_queries=journal_queries, models_dir=self._models_dir
+        )
         for widget in (self.positions.model, self.history, self.event_log, self.account):
             widget.subscribe(hub)
-        for widget in (self.equity_chart, self.pnl_chart, self.indicator):
+        for widget in (self.equity_chart, self.pnl_chart, self.indicator, self.dashboard, self.model_dock):
             widget.subscribe(hub)
         hub.status_update.connect(self._on_status)
         if journal_queries is not None:
@@ -96,6 +115,7 @@ class MainWindow(QMainWindow):
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(self.equity_chart, "Equity")
         self.right_tabs.addTab(self.pnl_chart, "P&&L by symbol")
+        self.right_tabs.addTab(self.dashboard, "Models")
         self.right_split = QSplitter(Qt.Orientation.Vertical)
         self.right_split.addWidget(self.account)
         self.right_split.addWidget(self.right_tabs)
@@ -108,6 +128,10 @@ class MainWindow(QMainWindow):
         self.main_split.setSizes([720, 560])
         self.setCentralWidget(self.main_split)
         self.statusBar().addPermanentWidget(self.indicator, 1)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.model_dock)
+        self.resizeDocks(
+            [self.model_dock], [180], Qt.Orientation.Vertical
+        )  # a few models; the trader resizes
 
         self.tray = TrayController(self, close_to_tray=settings.ui.close_to_tray)
         self.tray.quit_requested.connect(self.quit)
@@ -119,6 +143,14 @@ class MainWindow(QMainWindow):
         if not read_only:
             self.positions.close_requested.connect(self._close_position)
             self.positions.modify_requested.connect(self._modify_position)
+            self.model_dock.command.connect(self.command_requested)
+            self.model_dock.train_requested.connect(self.open_training_dialog)
+            self.model_dock.auto_trading_changed.connect(self._show_auto_trading)
+            self.tray.pause_auto_trading.connect(
+                lambda paused: self.model_dock.request_auto_trading(not paused)
+            )
+        else:
+            self.tray.pause_action.setVisible(False)  # a viewer cannot pause the desk it watches
         self.restore_window_state()
 
     # ---- actions --------------------------------------------------------------------------------
@@ -150,11 +182,13 @@ class MainWindow(QMainWindow):
                 desk_menu.addAction(action)
             desk_menu.addAction(self.settings_action)
             desk_menu.addSeparator()
+            self._build_auto_trading_actions(toolbar, desk_menu)
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.quit)
         desk_menu.addAction(quit_action)
         view_menu = menu.addMenu("&View")
+        view_menu.addAction(self.model_dock.toggleViewAction())
         theme_menu = view_menu.addMenu("Theme")
         group = QActionGroup(self)
         self.theme_actions: dict[Theme, QAction] = {}
@@ -165,6 +199,54 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             theme_menu.addAction(action)
             self.theme_actions[theme] = action
+
+    def _build_auto_trading_actions(self, toolbar: QToolBar, desk_menu: QMenu) -> None:
+        toolbar.addSeparator()
+        self.auto_trading_action = QAction(master_text(False), self, checkable=True)
+        self.auto_trading_action.setToolTip("Master switch: off, no model opens a trade (positions stay)")
+        self.auto_trading_action.triggered.connect(self.model_dock.request_auto_trading)
+        self.kill_action = QAction("Kill switch", self)
+        self.kill_action.setToolTip("Stop every model now, and optionally close their positions")
+        self.kill_action.triggered.connect(self.model_dock.kill_switch)
+        self.train_action = QAction("Train model…", self)
+        self.train_action.triggered.connect(self.open_training_dialog)
+        for action, style in ((self.auto_trading_action, MASTER_STYLE), (self.kill_action, KILL_STYLE)):
+            toolbar.addAction(action)
+            button = toolbar.widgetForAction(action)
+            if button is not None:
+                button.setStyleSheet(style.replace("QPushButton", "QToolButton"))
+        desk_menu.addAction(self.train_action)
+        desk_menu.addAction(self.auto_trading_action)
+        desk_menu.addAction(self.kill_action)
+        desk_menu.addSeparator()
+
+    @pyqtSlot(bool)
+    def _show_auto_trading(self, enabled: bool) -> None:
+        """Mirror the master switch on the toolbar and in the tray (the dock already shows it)."""
+        with QSignalBlocker(self.auto_trading_action):
+            self.auto_trading_action.setChecked(enabled)
+        self.auto_trading_action.setText(master_text(enabled))
+        self.tray.set_auto_trading_paused(not enabled)
+
+    @pyqtSlot()
+    def open_training_dialog(self) -> TrainingDialog | None:
+        """The training dialog; a saved model is registered with the desk, switched off."""
+        if self.read_only or self._models_dir is None:
+            return None
+        from app.ui.training_dialog import TrainingDialog  # scikit-learn loads on first use, not at start
+
+        dialog = TrainingDialog(self._terminal_queries, self._models_dir, self)
+        dialog.model_saved.connect(self._register_trained)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    @pyqtSlot(object, object)
+    def _register_trained(self, manifest: ModelManifest, model_file: Path) -> None:
+        settings = ModelSettings(symbol=manifest.symbol, timeframe=Timeframe(manifest.timeframe))
+        self.command_requested.emit(
+            RegisterModelCommand(model_file=model_file, manifest=manifest, settings=settings)
+        )
 
     @pyqtSlot()
     def open_order_ticket(self) -> OrderTicket | None:
@@ -266,6 +348,9 @@ class MainWindow(QMainWindow):
     def quit(self) -> None:
         """Save the layout and ask the launcher to stop the engine and exit."""
         self._quitting = True
+        # A training still running would hold the exit until its fit ends: stop it at the next step.
+        for dialog in self.findChildren(QDialog, "training-dialog"):
+            dialog.reject()
         self.save_window_state()
         self.tray.tray_icon.hide()
         self.quit_requested.emit()

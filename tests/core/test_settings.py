@@ -38,6 +38,24 @@ def test_defaults_keep_remote_viewing_off_on_loopback_and_real_accounts_blocked(
     assert defaults.terminal.backend is Backend.AUTO
 
 
+def test_default_risk_limits_are_the_documented_ones() -> None:
+    assert Settings().risk == RiskSettings(
+        allow_real_account=False,
+        max_lot_per_trade=1.0,
+        max_open_positions_total=10,
+        daily_loss_limit=500.0,
+        max_trades_per_day=50,
+        cooldown_after_losses=3,
+        cooldown_minutes=60,
+    )
+
+
+def test_a_whole_daily_loss_limit_is_stored_as_a_float() -> None:
+    loaded, problems = settings_from_dict({"risk": {"daily_loss_limit": 200}})
+    assert problems == [] and loaded.risk.daily_loss_limit == 200.0
+    assert type(loaded.risk.daily_loss_limit) is float
+
+
 def test_default_intervals_match_the_sync_loops_of_the_architecture() -> None:
     assert Settings().intervals == IntervalSettings(
         pnl_s=1.0, positions_s=3.0, account_s=5.0, heartbeat_s=30.0
@@ -75,7 +93,15 @@ def test_every_non_default_value_survives_a_round_trip_through_a_dict() -> None:
             mask_account=False,
             max_clients=5,
         ),
-        risk=RiskSettings(allow_real_account=True),
+        risk=RiskSettings(
+            allow_real_account=True,
+            max_lot_per_trade=0.5,
+            max_open_positions_total=3,
+            daily_loss_limit=250.0,
+            max_trades_per_day=12,
+            cooldown_after_losses=0,
+            cooldown_minutes=15,
+        ),
     )
     assert settings_from_dict(settings_to_dict(custom)) == (custom, [])
 
@@ -150,6 +176,15 @@ BAD_VALUES: list[tuple[str, str, Any, str]] = [
     ("remote", "max_clients", 0, "between 1 and 200"),
     ("remote", "max_clients", 10_000, "between 1 and 200"),
     ("risk", "allow_real_account", "true", "true or false"),
+    ("risk", "max_lot_per_trade", 0, "a number between 0.001 and 10000"),
+    ("risk", "max_lot_per_trade", "1", "a number"),
+    ("risk", "max_open_positions_total", 0, "between 1 and 1000"),
+    ("risk", "max_open_positions_total", 2.5, "whole number"),
+    ("risk", "daily_loss_limit", -100.0, "a number between 0.01 and 1000000000"),
+    ("risk", "daily_loss_limit", math.inf, "a number"),
+    ("risk", "max_trades_per_day", 0, "between 1 and 10000"),
+    ("risk", "cooldown_after_losses", -1, "between 0 and 100"),
+    ("risk", "cooldown_minutes", 20_000, "between 0 and 10080"),
 ]
 
 

@@ -24,8 +24,8 @@ EXTRA_REVISION = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9001"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -61,10 +61,12 @@ def event_titles(database: Database) -> list[str]:
     return [event.title for event in Journal(database).events()]
 
 
-def migrations_with_revision_0002(tmp_path: Path, failure: str = "") -> Path:
+def migrations_with_an_extra_revision(tmp_path: Path, failure: str = "") -> Path:
+    """The real migrations plus revision 9001 on top of their head."""
     copy = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "versions" / "0002_event_note.py").write_text(EXTRA_REVISION.format(failure=failure))
+    extra = EXTRA_REVISION.format(failure=failure, head=head_revision())
+    (copy / "versions" / "9001_event_note.py").write_text(extra)
     return copy
 
 
@@ -83,7 +85,7 @@ def test_a_new_journal_passes_the_integrity_check(tmp_path: Path) -> None:
 
 def test_a_new_file_gets_the_head_revision(tmp_path: Path) -> None:
     with open_database(tmp_path / "data" / "journal.sqlite3") as database:
-        assert database.schema_revision() == head_revision() == "0001"
+        assert database.schema_revision() == head_revision() == "0002"
 
 
 def test_migrations_build_exactly_the_schema_the_tables_declare(tmp_path: Path) -> None:
@@ -177,15 +179,15 @@ def test_an_older_schema_is_copied_then_migrated_keeping_its_rows(tmp_path: Path
     path = tmp_path / "journal.sqlite3"
     with open_database(path) as database:
         add_event(database)
-    migrations = migrations_with_revision_0002(tmp_path)
+    migrations = migrations_with_an_extra_revision(tmp_path)
 
     with open_database(path, migrations=migrations) as database:
-        assert database.schema_revision() == "0002"
+        assert database.schema_revision() == "9001"
         assert event_titles(database) == ["kept"]
 
-    [backup] = tmp_path.glob("journal.sqlite3.backup-schema-0001-*")
+    [backup] = tmp_path.glob(f"journal.sqlite3.backup-schema-{head_revision()}-*")
     with sqlite3.connect(backup) as old:
-        assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
         assert old.execute("SELECT title FROM events").fetchall() == [("kept",)]
 
 
@@ -193,14 +195,14 @@ def test_a_failed_migration_is_rolled_back_and_says_where_the_copy_is(tmp_path: 
     path = tmp_path / "journal.sqlite3"
     with open_database(path) as database:
         add_event(database)
-    migrations = migrations_with_revision_0002(tmp_path, failure='raise RuntimeError("broken step")')
+    migrations = migrations_with_an_extra_revision(tmp_path, failure='raise RuntimeError("broken step")')
 
     with pytest.raises(JournalError, match="broken step") as raised:
         open_database(path, migrations=migrations)
 
-    assert "backup-schema-0001" in str(raised.value)
+    assert f"backup-schema-{head_revision()}" in str(raised.value)
     with open_database(path) as database:
-        assert database.schema_revision() == "0001"
+        assert database.schema_revision() == head_revision()
         assert event_titles(database) == ["kept"]
 
 
