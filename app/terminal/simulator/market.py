@@ -61,6 +61,7 @@ class Quote:
 
 QUOTE_CACHE_SIZE = 4096
 
+
 class Market:
     """Quotes, bars and ticks of every symbol from one deterministic seeded path; thread-safe."""
 
