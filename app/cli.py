@@ -78,7 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="with --headless: append every event as one JSON line to PATH, or to standard output with -",
     )
-    _add_train_parser(parser.add_subparsers(dest="command", metavar="COMMAND"))
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation end to end: the simulator, the window (offscreen when there is no "
+        "display), a demo order placed and closed, the journal; in a temporary folder, exit status 0 if all "
+        "went well",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_train_parser(commands)
+    _add_doctor_parser(commands)
     parser.add_argument(
         "--serve",
         metavar="[HOST:]PORT",
@@ -107,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the program with `argv` (default: the process arguments) and return its exit status."""
+    _attach_to_console()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -114,9 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_request:  # --help, --version and usage errors end here, as argparse intends
         return exit_request.code if isinstance(exit_request.code, int) else 0
 
+    if args.self_test:
+        from app.self_test import run_self_test  # its own temporary folder: the trader's data is untouched
+
+        return run_self_test()
     if args.data_dir is not None:
         os.environ[HOME_VARIABLE] = str(args.data_dir.expanduser().resolve())
     paths = AppPaths.from_environment()
+    if getattr(args, "command", None) == "doctor":  # before creating folders: doctor reports on them
+        return _run_doctor(args, paths)
     try:
         paths.ensure()
     except OSError as error:
@@ -146,6 +162,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless:
         return _run_headless(args, paths, settings)
     return _run_gui(args, paths, settings)
+
+
+def _attach_to_console() -> None:
+    """The windowed Windows build starts with no console: print to the one it was started from, if any.
+
+    Without this, `mt5desk doctor` and `--self-test` typed in a Command Prompt would print nothing.
+    """
+    if sys.platform != "win32" or not getattr(sys, "frozen", False) or sys.stdout is not None:
+        return
+    import ctypes
+
+    if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
+        sys.stdout = sys.stderr = open("CONOUT$", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
 
 
 def desk_config(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> DeskConfig:
@@ -242,6 +271,28 @@ def _no_display() -> bool:
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return False
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+# -- mt5desk doctor ---------------------------------------------------------------------------------------
+
+
+def _add_doctor_parser(commands: argparse._SubParsersAction) -> None:
+    doctor = commands.add_parser(
+        "doctor",
+        help="check this machine: Python and Qt, display and tray, keyring, terminal, folders, journal, "
+        "remote viewing; exit status 1 if anything needs attention",
+        description="Print one line per check: OK, or !! with what to do. Sends no order and changes no "
+        "setting.",
+    )
+    doctor.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
+    doctor.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
+
+
+def _run_doctor(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.doctor import report, run_checks
+
+    backend = Backend(args.terminal) if args.terminal is not None else None
+    return report(run_checks(paths, backend=backend, bridge=args.bridge))
 
 
 # -- mt5desk train ---------------------------------------------------------------------------------------

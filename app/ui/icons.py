@@ -7,7 +7,9 @@ from pathlib import Path
 from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
-APP_ICON_FILE = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app.svg"
+from app.resources import resource_path
+
+APP_ICON_FILE = resource_path("icons", "app.svg")
 _DRAWN_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 

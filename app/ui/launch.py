@@ -26,6 +26,7 @@ from app.storage.errors import JournalError
 from app.storage.paths import AppPaths
 from app.storage.settings_store import save_settings
 from app.ui.credentials import CredentialStore, SessionPasswords, find_password
+from app.ui.first_run import offer_first_run
 from app.ui.icons import app_icon
 from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
@@ -142,11 +143,18 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
         QMessageBox.warning(None, "MT5 Desk is already running", str(error))
         return 3
     try:
+        # First start (no settings file): the welcome dialog picks the terminal; Cancel keeps the defaults.
+        first_run = offer_first_run(paths.settings_file) if not paths.settings_file.exists() else None
+        if first_run is not None:
+            settings, args.terminal = first_run.settings, first_run.settings.terminal.backend
+            args.bridge = first_run.bridge or args.bridge
         try:
             desk_app = DeskApp(qt_app, args, paths, settings)
         except JournalError as error:
             QMessageBox.critical(None, "The trade journal cannot be opened", str(error))
             return 1
+        if first_run is not None:
+            desk_app.session = first_run.session  # a password typed there when there is no keyring
         for problem in getattr(args, "settings_problems", []):
             desk_app.window.statusBar().showMessage(f"Settings: {problem}", 15_000)
         return _run_event_loop(qt_app, desk_app, getattr(args, "remote", settings.remote), args.token_file)

@@ -1,0 +1,223 @@
+"""The first-run welcome dialog: each choice saves the right settings, the connection test runs off the GUI
+thread and shows its answer, the password goes to the keyring (or this session), and Cancel saves nothing.
+
+The real keyring is never touched: each test that needs one installs an in-memory backend or the fail
+backend, and puts the previous one back.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import keyring.backends.fail
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordSetError
+
+from app.core.enums import Backend
+from app.core.settings import Settings, TerminalSettings
+from app.storage.settings_store import load_settings
+from app.ui.first_run import FirstRunDialog, parse_bridge
+
+PASSWORD = "s3cret-Pa55word!"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps its entries in a dict."""
+
+    priority = -1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.entries.pop((service, username), None)
+
+
+class RefusingKeyring(MemoryKeyring):
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise PasswordSetError("the collection is locked")
+
+
+@pytest.fixture
+def use_keyring() -> Iterator:
+    previous = keyring.get_keyring()
+
+    def install(backend: KeyringBackend) -> KeyringBackend:
+        keyring.set_keyring(backend)
+        return backend
+
+    yield install
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def settings_file(tmp_path: Path) -> Path:
+    return tmp_path / "config" / "settings.toml"
+
+
+def open_dialog(qtbot, settings_file: Path) -> FirstRunDialog:  # type: ignore[no-untyped-def]
+    dialog = FirstRunDialog(settings_file)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def saved(settings_file: Path) -> Settings:
+    loaded = load_settings(settings_file)
+    assert settings_file.exists() and not loaded.problems
+    return loaded.settings
+
+
+def test_demo_is_the_preselected_choice_and_saves_the_simulator(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, settings_file)
+    assert dialog.backend() is Backend.SIM
+    dialog.accept()
+    assert dialog.result() == FirstRunDialog.DialogCode.Accepted
+    assert saved(settings_file) == Settings(terminal=TerminalSettings(backend=Backend.SIM))
+    assert dialog.saved == saved(settings_file)
+
+
+def test_metatrader5_on_this_pc_saves_path_login_and_server(qtbot, settings_file: Path, use_keyring) -> None:  # type: ignore[no-untyped-def]
+    use_keyring(MemoryKeyring())
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.choose(Backend.MT5)
+    dialog.path.setText(r"C:\Program Files\MetaTrader 5\terminal64.exe")
+    dialog.login.setText("51234567")
+    dialog.server.setText("Broker-Demo")
+    dialog.accept()
+    expected = TerminalSettings(
+        backend=Backend.MT5,
+        path=r"C:\Program Files\MetaTrader 5\terminal64.exe",
+        login=51234567,
+        server="Broker-Demo",
+    )
+    assert saved(settings_file).terminal == expected
+
+
+def test_the_password_goes_to_the_keyring_and_never_into_the_settings_file(  # type: ignore[no-untyped-def]
+    qtbot, settings_file: Path, use_keyring
+) -> None:
+    memory = use_keyring(MemoryKeyring())
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.choose(Backend.MT5)
+    dialog.login.setText("51234567")
+    dialog.server.setText("Broker-Demo")
+    dialog.password.setText(PASSWORD)
+    dialog.accept()
+    assert memory.entries == {("MT5Desk", "mt5:51234567@Broker-Demo"): PASSWORD}
+    assert PASSWORD not in settings_file.read_text(encoding="utf-8")
+
+
+def test_without_a_keyring_the_dialog_says_so_and_keeps_the_password_for_this_session(  # type: ignore[no-untyped-def]
+    qtbot, settings_file: Path, use_keyring
+) -> None:
+    use_keyring(keyring.backends.fail.Keyring())
+    dialog = open_dialog(qtbot, settings_file)
+    assert "No secure password store" in dialog.password_note.text()
+    assert "this session only" in dialog.password_note.text()
+    dialog.choose(Backend.MT5)
+    dialog.login.setText("51234567")
+    dialog.password.setText(PASSWORD)
+    dialog.accept()
+    assert dialog.session.get(51234567, "") == PASSWORD
+    assert PASSWORD not in settings_file.read_text(encoding="utf-8")
+
+
+def test_a_keyring_that_refuses_keeps_the_dialog_open_and_saves_nothing_yet(  # type: ignore[no-untyped-def]
+    qtbot, settings_file: Path, use_keyring
+) -> None:
+    use_keyring(RefusingKeyring())
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.choose(Backend.MT5)
+    dialog.login.setText("51234567")
+    dialog.password.setText(PASSWORD)
+    dialog.accept()
+    assert "the collection is locked" in dialog.save_error.text()
+    assert not settings_file.exists()
+    assert dialog.session.get(51234567, "") == PASSWORD
+    dialog.accept()  # a second Save goes on with the session's copy
+    assert saved(settings_file).terminal.login == 51234567
+
+
+def test_an_account_number_that_is_not_a_number_is_refused(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.choose(Backend.MT5)
+    dialog.login.setText("51234x")
+    dialog.accept()
+    assert "Login" in dialog.save_error.text()
+    assert not settings_file.exists()
+
+
+def test_the_bridge_saves_its_backend_and_hands_back_its_address(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.choose(Backend.BRIDGE)
+    dialog.bridge.setText("192.168.1.20:18813")
+    dialog.accept()
+    assert saved(settings_file).terminal.backend is Backend.BRIDGE
+    assert dialog.bridge_address() == ("192.168.1.20", 18813)
+
+
+def test_a_bad_bridge_address_is_refused(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.choose(Backend.BRIDGE)
+    dialog.bridge.setText("localhost")
+    dialog.accept()
+    assert "HOST:PORT" in dialog.save_error.text()
+    assert not settings_file.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [("127.0.0.1:18812", ("127.0.0.1", 18812)), ("[::1]:9", ("::1", 9)), (":18812", None), ("h:0", None)],
+)
+def test_bridge_addresses_are_host_and_port(text: str, address: tuple[str, int] | None) -> None:
+    assert parse_bridge(text) == address
+
+
+def test_cancel_saves_nothing(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.choose(Backend.MT5)
+    dialog.login.setText("51234567")
+    dialog.reject()
+    assert dialog.saved is None
+    assert not settings_file.exists()
+
+
+def test_testing_the_simulator_connects_and_shows_the_account(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.test_connection()
+    assert not dialog.test_button.isEnabled()  # one test at a time
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+    assert dialog.test_result.text().startswith("Connected to the simulated demo terminal: account ")
+    assert dialog.test_error.isHidden()
+    assert dialog.test_button.isEnabled()
+    assert not settings_file.exists()  # testing is not saving
+
+
+@pytest.mark.skipif(importlib.util.find_spec("MetaTrader5") is not None, reason="MetaTrader5 is installed")
+def test_testing_metatrader5_where_it_cannot_be_installed_says_so_clearly(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.choose(Backend.MT5)
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+    assert "The MetaTrader5 Python module is not installed" in dialog.test_error.text()
+    assert "--terminal bridge" in dialog.test_error.text()
+    assert dialog.test_result.text() == ""
+
+
+def test_switching_the_choice_clears_the_last_test_result(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+    dialog.choose(Backend.BRIDGE)
+    assert dialog.test_result.text() == "" and dialog.pages.currentIndex() == 2
