@@ -105,6 +105,21 @@ class JournalSink:
             log.error("journal write failed: %s", error)
             if not self._failing and self._on_failure is not None:
                 self._failing = True
-                self._on_failure(f"The journal could not be written ({error}). Check free disk space.")
+                advice = (
+                    " Check free disk space and that the data folder is writable."
+                    if _disk_trouble(error)
+                    else ""
+                )
+                self._on_failure(f"The journal could not be written ({error}).{advice}")
             return
         self._failing = False
+
+
+def _disk_trouble(error: Exception) -> bool:
+    """Whether the failure looks like the disk or the file, rather than a record the journal refused."""
+    if isinstance(error, OSError):
+        return True
+    text = str(error).lower()
+    return any(
+        word in text for word in ("disk", "full", "readonly", "read-only", "locked", "i/o", "unable to open")
+    )
