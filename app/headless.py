@@ -86,21 +86,29 @@ def _serve_until_signalled(
     pulse = QTimer()
     pulse.timeout.connect(lambda: None)
     pulse.start(200)
-    code = 0
-    with loop:
-        desk.start()
-        service = RemoteService(desk, remote, token_file, announce=print_to_stderr) if remote else None
+    service = RemoteService(desk, remote, token_file, announce=print_to_stderr) if remote else None
+
+    async def serve() -> int:
+        # One uninterrupted run of the loop: stopping and restarting it between start-up steps left the
+        # first viewer's handshake unanswered now and then.
+        code = 0
         if service is not None:
             try:
-                loop.run_until_complete(service.start())
+                await service.start()
             except (RemoteConfigError, OSError, ValueError) as error:
                 print_to_stderr(f"Remote viewing not started: {error}")
-                code = 2
-                stopping.set()
+                return 2
         print_to_stderr("MT5 Desk running headless; press Ctrl+C to stop.")
-        loop.run_until_complete(stopping.wait())
-        if service is not None:
-            loop.run_until_complete(service.stop())
+        try:
+            await stopping.wait()
+        finally:
+            if service is not None:
+                await service.stop()
+        return code
+
+    with loop:
+        desk.start()
+        code = loop.run_until_complete(serve())
     pulse.stop()
     desk.stop()
     return code

@@ -170,17 +170,25 @@ def _run_event_loop(
     stopping = asyncio.Event()
     desk_app.window.quit_requested.connect(stopping.set)
     qt_app.aboutToQuit.connect(stopping.set)
-    with loop:
-        desk_app.start()
-        desk_app.remote = RemoteService(desk_app.desk, remote, token_file, announce=print_to_stderr)
+    service = desk_app.remote = RemoteService(desk_app.desk, remote, token_file, announce=print_to_stderr)
+
+    async def run() -> None:
+        # One uninterrupted run of the loop (stopping and restarting qasync's loop between steps left a
+        # viewer's first handshake unanswered now and then).
         try:
-            loop.run_until_complete(desk_app.remote.start())
+            await service.start()
         except (RemoteConfigError, OSError, ValueError) as error:
             QMessageBox.warning(desk_app.window, "Remote viewing not started", str(error))
         try:
-            loop.run_until_complete(stopping.wait())
+            await stopping.wait()
         finally:
-            loop.run_until_complete(desk_app.remote.stop())
+            await service.stop()
+
+    with loop:
+        desk_app.start()
+        try:
+            loop.run_until_complete(run())
+        finally:
             desk_app.shutdown()
     return 0
 
@@ -210,8 +218,14 @@ def run_viewer(qt_app: QApplication, args: argparse.Namespace, settings: Setting
             QMessageBox.warning(None, "Viewer address", str(error))
             return 2
         window.show()
-        link.start()
-        loop.run_until_complete(stopping.wait())
-        loop.run_until_complete(link.stop())
+
+        async def run() -> None:  # one uninterrupted loop run, as in the desk
+            link.start()
+            try:
+                await stopping.wait()
+            finally:
+                await link.stop()
+
+        loop.run_until_complete(run())
         window.save_window_state()
     return 0
