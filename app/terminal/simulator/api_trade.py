@@ -57,7 +57,9 @@ class TradeApi(TerminalState):
             elif group is not None and not matches_group(position.symbol, group):
                 continue
             price = self._broker.price_current(position, now)
-            records.append(position_record(position, price, self._broker.position_profit(position, now)))
+            records.append(
+                position_record(position, price, self._broker.position_profit(position, now, price))
+            )
         return tuple(records)
 
     @api_call()

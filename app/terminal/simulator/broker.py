@@ -83,9 +83,11 @@ class Broker(Execution, Housekeeping):
         quote = self.market.quote(position.symbol, t)
         return quote.bid if position.type == c.POSITION_TYPE_BUY else quote.ask
 
-    def position_profit(self, position: OpenPosition, t: float) -> float:
+    def position_profit(self, position: OpenPosition, t: float, price: float | None = None) -> float:
+        """Floating profit at `price` (default: the position's current closing price at `t`)."""
         sym = self.market.symbols[position.symbol]
-        price = self.price_current(position, t)
+        if price is None:
+            price = self.price_current(position, t)
         return self.accounting.profit(sym, position.type, position.volume, position.price_open, price, t)
 
     def position_margin(self, position: OpenPosition, t: float) -> float:
