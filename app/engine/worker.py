@@ -338,8 +338,9 @@ class TerminalWorker(QObject):
                 current = self._poll_positions()
                 if self._autotrader is not None and self._autotrader.on_tick(current):
                     self._poll_positions()  # publish the model's new or closed positions now
-            elif name == "positions" and self._positions_due():
-                self._poll_positions()
+            elif name == "positions":
+                if self._positions_due():
+                    self._poll_positions()
             elif name == "account":
                 self._poll_account(force=False)
             else:

@@ -270,3 +270,14 @@ def test_disconnect_on_request_stays_disconnected_until_asked_to_connect(qtbot, 
     assert not [e for e in recorder.of(StatusUpdate) if e.status.state is not ConnectionState.DISCONNECTED]
     running.submit(LinkCommand(connect=True))
     wait_for(qtbot, recorder, connected)
+
+
+def test_only_the_heartbeat_publishes_status_while_nothing_changes(qtbot, make_worker, recorder):
+    from app.engine.worker import Intervals
+
+    # A long heartbeat and short positions loop: a status every positions interval would show at once.
+    make_worker(Intervals(pnl_s=0.1, positions_s=0.3, account_s=0.3, heartbeat_s=60.0))
+    wait_for(qtbot, recorder, connected)
+    recorder.clear()
+    qtbot.wait(1500)
+    assert recorder.of(StatusUpdate) == []
