@@ -216,17 +216,16 @@ class TradingService:
         return TradeOutcome(command.trade_id, Outcome.FILLED, result=result)
 
     def _record_fill(self, command: TradeCommand, result: OrderResult, at: datetime) -> None:
-        ticket = self._position_of(result)
-        fill = {"order": result.order, "deal": result.deal, "price": result.price, "volume": result.volume}
-        holder = self._journal.open_trade_of_position(ticket)
-        if holder is not None and holder.trade_id != command.trade_id:
-            self._journal.mark_merged(
-                command.trade_id, position_ticket=ticket, at=at, retcode=result.retcode, **fill
-            )
-        else:
-            self._journal.mark_opened(
-                command.trade_id, position_ticket=ticket, opened_at=at, retcode=result.retcode, **fill
-            )
+        self._journal.record_fill(
+            command.trade_id,
+            position_ticket=self._position_of(result),
+            order=result.order,
+            deal=result.deal,
+            price=result.price,
+            volume=result.volume,
+            at=at,
+            retcode=result.retcode,
+        )
 
     def _send_failed(
         self, command: TradeCommand, request: OrderRequest, error: TerminalError

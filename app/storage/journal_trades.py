@@ -108,29 +108,15 @@ class TradeJournal:
     ) -> None:
         """An OPEN request filled. Also accepted after `mark_failed`: a fill found later is the truth."""
         with self._db.write() as session:
-            row = _get(session, trade_id)
-            _require_action(row, OrderAction.OPEN, "marked opened")
-            _require_status(row, (TradeStatus.PENDING, TradeStatus.FAILED), "marked opened")
-            holder = _trade_of_position(session, position_ticket)
+            row, holder = _fillable(session, trade_id, position_ticket)
             if holder is not None:
                 raise JournalError(
                     f"Position {position_ticket} already belongs to trade {holder.trade_id} in the journal, "
                     f"so trade {trade_id} cannot be recorded as its opening."
                 )
-            _record_fill(
-                row, TradeStatus.OPEN, position_ticket, order, deal, price, volume, opened_at, retcode
-            )
-            row.current_sl, row.current_tp = row.sl, row.tp
-            session.flush()
-            _apply_deals(session, row)
+            _open(session, row, position_ticket, order, deal, price, volume, opened_at, retcode)
 
-    def open_trade_of_position(self, position_ticket: int) -> TradeRecord | None:
-        """The open trade that holds this position, if the journal has one."""
-        with self._db.read() as session:
-            row = _trade_of_position(session, position_ticket)
-            return TradeRecord.from_row(row) if row is not None else None
-
-    def mark_merged(
+    def record_fill(
         self,
         trade_id: str,
         *,
@@ -141,18 +127,17 @@ class TradeJournal:
         volume: float,
         at: datetime,
         retcode: int,
-    ) -> None:
-        """An OPEN filled by adding to a position another trade holds (netting): that trade now covers it."""
+    ) -> TradeStatus:
+        """An OPEN request filled, in one transaction: it opened the position (OPEN), or added to one another
+        trade holds, as netting accounts do (MERGED: that trade's volume and profit then cover this order)."""
         with self._db.write() as session:
-            row = _get(session, trade_id)
-            _require_action(row, OrderAction.OPEN, "merged")
-            _require_status(row, (TradeStatus.PENDING, TradeStatus.FAILED), "merged")
-            holder = _trade_of_position(session, position_ticket)
+            row, holder = _fillable(session, trade_id, position_ticket)
             if holder is None:
-                raise JournalError(
-                    f"No open trade holds position {position_ticket}; record trade {trade_id} as opened."
-                )
-            _record_fill(row, TradeStatus.MERGED, position_ticket, order, deal, price, volume, at, retcode)
+                _open(session, row, position_ticket, order, deal, price, volume, at, retcode)
+                return TradeStatus.OPEN
+            # The position stays the holder's alone (one open row per position ticket); this row keeps its
+            # own order and deal, whose position id the deals table records.
+            _record_fill(row, TradeStatus.MERGED, None, order, deal, price, volume, at, retcode)
             row.error = (
                 f"Added {volume:g} lots to position #{position_ticket} (trade {holder.trade_id}): "
                 "this account nets one position per symbol, so that trade's volume and profit "
@@ -160,6 +145,7 @@ class TradeJournal:
             )
             session.flush()
             _apply_deals(session, holder)
+            return TradeStatus.MERGED
 
     def mark_failed(self, trade_id: str, *, retcode: int | None, error: str, at: datetime) -> None:
         """The request did not execute; the row stays, with the terminal's code and the error text."""
@@ -295,10 +281,36 @@ class TradeJournal:
             return [TradeRecord.from_row(row) for row in session.scalars(query)]
 
 
+def _fillable(session: Session, trade_id: str, position_ticket: int) -> tuple[TradeRow, TradeRow | None]:
+    """An OPEN row that may take a fill, and the other open trade already holding the position, if any."""
+    row = _get(session, trade_id)
+    _require_action(row, OrderAction.OPEN, "recorded as filled")
+    _require_status(row, (TradeStatus.PENDING, TradeStatus.FAILED), "recorded as filled")
+    holder = _trade_of_position(session, position_ticket)
+    return row, holder if holder is not None and holder.id != row.id else None
+
+
+def _open(
+    session: Session,
+    row: TradeRow,
+    position_ticket: int,
+    order: int,
+    deal: int,
+    price: float,
+    volume: float,
+    at: datetime,
+    retcode: int,
+) -> None:
+    _record_fill(row, TradeStatus.OPEN, position_ticket, order, deal, price, volume, at, retcode)
+    row.current_sl, row.current_tp = row.sl, row.tp
+    session.flush()
+    _apply_deals(session, row)
+
+
 def _record_fill(
     row: TradeRow,
     status: TradeStatus,
-    position_ticket: int,
+    position_ticket: int | None,
     order: int,
     deal: int,
     price: float,

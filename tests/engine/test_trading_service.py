@@ -396,6 +396,7 @@ def test_on_a_netting_account_no_open_row_points_at_a_position_the_terminal_does
     try:
         netting.open()
         netting.open()  # adds to the EURUSD position: same position ticket, a new order number
+        assert not netting.journal.pending_trades(), "the add-on fill was not recorded"
         tickets = {p.ticket for p in netting.positions()}
         claimed = {t.trade_id: t.position_ticket for t in netting.journal.open_trades()}
         assert all(ticket in tickets for ticket in claimed.values()), (

@@ -377,3 +377,26 @@ def test_closed_profit_sums_trading_deals_since_a_moment(journal: Journal) -> No
     )
 
     assert journal.closed_profit(since) == pytest.approx(10.0 - 1.0 - 0.5 - 0.25 - 4.0)
+
+
+def fill(journal: Journal, trade_id: str, ticket: int) -> TradeStatus:
+    return journal.record_fill(
+        trade_id, position_ticket=ticket, order=ticket + 1, deal=ticket + 2, price=1.1, volume=0.5,
+        at=T0 + timedelta(seconds=2), retcode=10009,
+    )  # fmt: skip
+
+
+def test_a_fill_on_a_free_position_opens_the_trade(journal: Journal) -> None:
+    record_open_request(journal, "t1")
+    assert fill(journal, "t1", 5001) is TradeStatus.OPEN
+    trade = journal.find_trade("t1")
+    assert trade is not None and trade.status is TradeStatus.OPEN and trade.position_ticket == 5001
+
+
+def test_a_fill_adding_to_a_held_position_is_merged_into_its_trade(journal: Journal) -> None:
+    open_trade(journal, "t1", ticket=5001)
+    record_open_request(journal, "t2")
+    assert fill(journal, "t2", 5001) is TradeStatus.MERGED
+    added = journal.find_trade("t2")
+    assert added is not None and added.status is TradeStatus.MERGED and "#5001" in (added.error or "")
+    assert [t.trade_id for t in journal.open_trades()] == ["t1"]
