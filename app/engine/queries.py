@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtBoundSignal, pyqtSignal, pyqtSlot
 
 from app.core.enums import Side, Timeframe, TradeSource
 from app.core.events import AutoTradeExecuted, ProtocolError, decode
@@ -25,6 +25,28 @@ from app.terminal.adapter import Terminal
 log = logging.getLogger(__name__)
 
 _ids = itertools.count(1)
+
+
+class _Answers:
+    """Which answer signal each outstanding request id goes to; an error goes to `failed` instead."""
+
+    def __init__(self, failed: pyqtBoundSignal) -> None:
+        self._failed = failed
+        self._pending: dict[int, pyqtBoundSignal] = {}
+
+    def expect(self, answer: pyqtBoundSignal) -> int:
+        request_id = next(_ids)
+        self._pending[request_id] = answer
+        return request_id
+
+    def deliver(self, request_id: int, result: object, error: str) -> None:
+        answer = self._pending.pop(request_id, None)
+        if answer is None:
+            return  # not ours (another asker on the same worker)
+        if error:
+            self._failed.emit(request_id, error)
+        else:
+            answer.emit(request_id, result)
 
 
 class TerminalQueries(QObject):
@@ -44,8 +66,8 @@ class TerminalQueries(QObject):
     def __init__(self, worker: TerminalWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
-        self._pending: dict[int, pyqtSignal] = {}
-        worker.query_done.connect(self._on_done)
+        self._answers = _Answers(self.failed)
+        worker.query_done.connect(self._on_done)  # a slot of this QObject: runs in the owner's thread
 
     def request_symbols(self) -> int:
         return self._ask(lambda t: t.symbols(), self.symbols_ready)
@@ -64,20 +86,13 @@ class TerminalQueries(QObject):
         return self._ask(lambda t: t.rates(symbol, timeframe, count, start_pos), self.rates_ready)
 
     def _ask(self, call: Callable[[Terminal], object], answer: pyqtSignal) -> int:
-        request_id = next(_ids)
-        self._pending[request_id] = answer
+        request_id = self._answers.expect(answer)
         self._worker.submit(QueryCommand(request_id=request_id, call=call))
         return request_id
 
     @pyqtSlot(int, object, str)
     def _on_done(self, request_id: int, result: object, error: str) -> None:
-        answer = self._pending.pop(request_id, None)
-        if answer is None:
-            return
-        if error:
-            self.failed.emit(request_id, error)
-        else:
-            answer.emit(request_id, result)
+        self._answers.deliver(request_id, result, error)
 
 
 class _Job(QRunnable):
@@ -114,8 +129,8 @@ class JournalQueries(QObject):
         super().__init__(parent)
         self._journal = journal
         self._pool = pool or QThreadPool.globalInstance()
-        self._pending: dict[int, pyqtSignal] = {}
-        self._finished.connect(self._on_finished)
+        self._answers = _Answers(self.failed)
+        self._finished.connect(self._on_finished)  # queued from the pool thread into the owner's thread
 
     def load_equity(self, since: datetime | None = None, until: datetime | None = None) -> int:
         return self._start(lambda: self._journal.equity_samples(since=since, until=until), self.equity_loaded)
@@ -177,17 +192,10 @@ class JournalQueries(QObject):
         return self._pool.waitForDone(timeout_ms)
 
     def _start(self, run: Callable[[], object], answer: pyqtSignal) -> int:
-        request_id = next(_ids)
-        self._pending[request_id] = answer
+        request_id = self._answers.expect(answer)
         self._pool.start(_Job(run, lambda result, error: self._finished.emit(request_id, result, error)))
         return request_id
 
     @pyqtSlot(int, object, str)
     def _on_finished(self, request_id: int, result: object, error: str) -> None:
-        answer = self._pending.pop(request_id, None)
-        if answer is None:
-            return
-        if error:
-            self.failed.emit(request_id, error)
-        else:
-            answer.emit(request_id, result)
+        self._answers.deliver(request_id, result, error)
