@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor, QGuiApplication, QPalette
 
-from app.core.enums import ConnectionState, Side
-from app.core.events import PnlUpdate, PositionsUpdate, Snapshot
-from app.core.models import Position, TerminalStatus
 from app.engine.hub import EventHub
 from app.ui.columns import COLUMN_INDEX, format_money, format_price, money_colour, trade_colours
 from app.ui.positions_model import (
@@ -23,55 +18,12 @@ from app.ui.positions_model import (
     Totals,
     merge_cell_ranges,
 )
+from tests.ui.positions_events import closed, make_position, modified, opened, pnl, snapshot
 
 PRICE = COLUMN_INDEX["price_current"]
 PROFIT = COLUMN_INDEX["profit"]
 SL = COLUMN_INDEX["sl"]
 TP = COLUMN_INDEX["tp"]
-OPENED = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
-
-
-def make_position(ticket: int, symbol: str = "EURUSD", **changes: object) -> Position:
-    fields: dict[str, object] = {
-        "ticket": ticket,
-        "symbol": symbol,
-        "side": Side.BUY,
-        "volume": 0.10,
-        "price_open": 1.08500,
-        "price_current": 1.08500,
-        "sl": None,
-        "tp": None,
-        "swap": 0.0,
-        "profit": 0.0,
-        "time": OPENED,
-    }
-    fields.update(changes)
-    return Position(**fields)  # type: ignore[arg-type]
-
-
-def opened(*positions: Position) -> PositionsUpdate:
-    return PositionsUpdate(
-        positions=positions, added=tuple(p.ticket for p in positions), removed=(), modified=()
-    )
-
-
-def closed(*tickets: int) -> PositionsUpdate:
-    return PositionsUpdate(positions=(), added=(), removed=tickets, modified=())
-
-
-def modified(*positions: Position) -> PositionsUpdate:
-    return PositionsUpdate(
-        positions=positions, added=(), removed=(), modified=tuple(p.ticket for p in positions)
-    )
-
-
-def pnl(ticks: dict[int, tuple[float, float]]) -> PnlUpdate:
-    return PnlUpdate(pnl=ticks, floating_total=0.0, equity=10_000.0)
-
-
-def snapshot(*positions: Position) -> Snapshot:
-    status = TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True)
-    return Snapshot(account=None, positions=positions, status=status, models=())
 
 
 class ChangeLog:

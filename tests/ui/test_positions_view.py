@@ -2,53 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from PyQt6.QtCore import QByteArray, QEvent, Qt, QTimer
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import QApplication, QInputDialog
 
-from app.core.enums import Side
-from app.core.events import PnlUpdate, PositionsUpdate
-from app.core.models import Position
+from app.core.events import PositionsUpdate
 from app.ui.columns import COLUMN_INDEX, trade_colours
 from app.ui.positions_view import PositionsView
+from tests.ui.positions_events import closed, make_position, opened, pnl
 
 PROFIT = COLUMN_INDEX["profit"]
-OPENED = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
-
-
-def make_position(ticket: int, symbol: str = "EURUSD", **changes: object) -> Position:
-    fields: dict[str, object] = {
-        "ticket": ticket,
-        "symbol": symbol,
-        "side": Side.BUY,
-        "volume": 0.10,
-        "price_open": 1.08500,
-        "price_current": 1.08500,
-        "sl": None,
-        "tp": None,
-        "swap": 0.0,
-        "profit": 0.0,
-        "time": OPENED,
-    }
-    fields.update(changes)
-    return Position(**fields)  # type: ignore[arg-type]
-
-
-def opened(*positions: Position) -> PositionsUpdate:
-    return PositionsUpdate(
-        positions=positions, added=tuple(p.ticket for p in positions), removed=(), modified=()
-    )
-
-
-def closed(*tickets: int) -> PositionsUpdate:
-    return PositionsUpdate(positions=(), added=(), removed=tickets, modified=())
-
-
-def pnl(ticks: dict[int, tuple[float, float]]) -> PnlUpdate:
-    return PnlUpdate(pnl=ticks, floating_total=0.0, equity=10_000.0)
 
 
 @pytest.fixture
