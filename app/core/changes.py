@@ -9,7 +9,7 @@ fill never leaves a viewer holding a stale record.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from app.core.events import PnlUpdate, PositionsUpdate
 from app.core.models import Position
@@ -137,5 +137,5 @@ def apply_pnl_update(previous: Mapping[int, Position], update: PnlUpdate) -> dic
     for ticket, (price_current, profit) in update.pnl.items():
         position = result.get(ticket)
         if position is not None:
-            result[ticket] = replace(position, price_current=price_current, profit=profit)
+            result[ticket] = position.moved(price_current, profit)
     return result

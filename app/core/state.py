@@ -46,7 +46,7 @@ class DeskState:
             for ticket, (price, profit) in event.pnl.items():
                 current = self.positions.get(ticket)
                 if current is not None:
-                    self.positions[ticket] = replace(current, price_current=price, profit=profit)
+                    self.positions[ticket] = current.moved(price, profit)
             self.floating_total = event.floating_total
             if self.account is not None:
                 self.account = replace(self.account, equity=event.equity, profit=event.floating_total)

@@ -36,7 +36,7 @@ class PositionCache:
             key = _structure_key(record)
             cached = self._last.get(record[0]) if key is not None else None
             if cached is not None and cached[0] == key and _prices_are_floats(record):
-                position = _moved(cached[1], record[_PRICE_CURRENT], record[_PROFIT])
+                position = cached[1].moved(record[_PRICE_CURRENT], record[_PROFIT])
             else:
                 position = to_position(record)
             fresh[position.ticket] = (key or (), position)
@@ -53,25 +53,3 @@ def _structure_key(record: Any) -> tuple[Any, ...] | None:
 
 def _prices_are_floats(record: tuple[Any, ...]) -> bool:
     return type(record[_PRICE_CURRENT]) is float and type(record[_PROFIT]) is float
-
-
-def _moved(position: Position, price: float, profit: float) -> Position:
-    if position.price_current == price and position.profit == profit:
-        return position
-    return Position(
-        position.ticket,
-        position.symbol,
-        position.side,
-        position.volume,
-        position.price_open,
-        price,
-        position.sl,
-        position.tp,
-        position.swap,
-        profit,
-        position.time,
-        position.magic,
-        position.comment,
-        position.identifier,
-        position.time_update,
-    )

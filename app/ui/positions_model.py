@@ -9,7 +9,6 @@ dirty-flag repaint), so a burst of P&L ticks costs one repaint however fast it a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import NamedTuple
 
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, pyqtSignal
@@ -217,7 +216,7 @@ class PositionsTableModel(QAbstractTableModel):
                 continue  # a tick for a position this table has not seen (yet) or already closed
             old = self._rows[row]
             if old.price_current != price or old.profit != profit:
-                self._update(row, old, replace(old, price_current=price, profit=profit))
+                self._update(row, old, old.moved(price, profit))
 
     def _upsert(self, positions: Iterable[Position]) -> None:
         new: dict[int, Position] = {}
