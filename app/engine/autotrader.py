@@ -76,6 +76,7 @@ class AutoTrader(ModelCommands):
         self._loaded = False
         self._published: tuple[ModelSummary, ...] | None = None
         self._summaries_due = 0.0
+        self._summaries_failing = False
         self._sent = False
 
     @property
@@ -367,8 +368,16 @@ class AutoTrader(ModelCommands):
         try:
             summaries = self.summaries()
         except JournalError as error:
-            log.error("model summaries: %s", error)  # the journal's own failure notice tells the trader
+            log.error("model summaries: %s", error)
+            if not self._summaries_failing:  # said once until it works again, not every second
+                self._summaries_failing = True
+                self._say(
+                    NoticeLevel.ERROR,
+                    "Model figures not updated",
+                    f"The journal could not be read ({error}); the Models dock shows the last known state.",
+                )
             return
+        self._summaries_failing = False
         if force or summaries != self._published:
             self._published = summaries
             self._publish(ModelsUpdate(models=summaries, auto_trading=self._master))
