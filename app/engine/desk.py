@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSlot
 
@@ -113,6 +114,19 @@ class Desk(QObject):
         if not stopped:
             log.error("terminal worker did not stop within %.0f s", timeout_s)
         return stopped
+
+    @property
+    def simulator(self) -> Any:
+        """The simulated terminal's test controls (open/close/modify_external, disconnect/restore,
+        set_latency, force_retcode...), or None when the desk does not run on the simulator.
+
+        Tests, demos and screenshots drive the simulator through this one accessor only, so they keep
+        working wherever the simulator runs (today in the worker thread's Terminal).
+        """
+        terminal = self.worker._terminal
+        if terminal is None or not terminal.simulated:
+            return None
+        return terminal.api
 
     def submit(self, command: WorkerCommand) -> None:
         """Queue a command for the worker (orders, refresh, link, queries, models and auto-trading)."""

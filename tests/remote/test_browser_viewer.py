@@ -171,7 +171,7 @@ class Served:
 
     @property
     def sim(self) -> Any:
-        return self.desk.worker._terminal.api
+        return self.desk.simulator
 
     def page_url(self, suffix: str = "") -> str:
         return f"http://127.0.0.1:{self.port}/{suffix}"

@@ -57,7 +57,7 @@ def connected(desk: Desk) -> bool:
 
 
 def simulator(desk: Desk):
-    return desk.worker._terminal.api  # tests drive the simulated terminal's own controls
+    return desk.simulator  # tests drive the simulated terminal's own controls
 
 
 def test_positions_opened_in_the_terminal_appear_as_rows(qtbot, desk: Desk, tmp_path: Path):

@@ -101,7 +101,7 @@ def test_an_unknown_typed_symbol_is_refused_inline(qtbot, ticket: OrderTicket) -
 
 
 def test_quotes_for_a_symbol_no_longer_followed_are_ignored(qtbot, desk: Desk, ticket: OrderTicket) -> None:  # type: ignore[no-untyped-def]
-    desk.worker._terminal.api.set_latency(0.05)
+    desk.simulator.set_latency(0.05)
     seen: list[str] = []
     ticket.feed.quote_changed.connect(lambda tick: seen.append(tick.symbol) if tick else None)
     ticket.feed.set_symbol("GBPUSD")
@@ -231,7 +231,7 @@ def test_the_comment_leaves_room_for_the_apps_own_id(ticket: OrderTicket) -> Non
 def test_quotes_failing_show_an_inline_message_and_disable_placing(
     qtbot, desk: Desk, ticket: OrderTicket
 ) -> None:  # type: ignore[no-untyped-def]
-    desk.worker._terminal.api.disconnect()
+    desk.simulator.disconnect()
     qtbot.waitUntil(lambda: ticket.quote_error.isVisible(), timeout=5000)
     assert ticket.quote_error.text().startswith("Quotes unavailable: MetaTrader 5 is not running")
     assert ticket.bid_label.text() == "—"
