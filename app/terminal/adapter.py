@@ -2,7 +2,8 @@
 
 Every call goes through `_call`, which holds one lock while it calls the API and reads `last_error()`,
 because the module keeps a single global error slot. A None/False answer always becomes a TerminalError
-with a message for the trader; a missing answer is never turned into an empty result.
+with a message for the trader; a missing answer is never turned into an empty result. With a CallBoard,
+each call is written on it before it starts, so another process can see a call that never returns.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from app.core.enums import Backend, Side, Timeframe
 from app.core.models import Account, Bar, Deal, OrderRequest, OrderResult, Position, SymbolSpec, Tick
 from app.terminal import orders
+from app.terminal.board import CallBoard
 from app.terminal.convert import (
     TerminalInfoView,
     bad_record,
@@ -56,8 +58,11 @@ _SECRET_KEYS = frozenset({"password"})
 class Terminal:
     """Typed, thread-safe access to one MetaTrader5-shaped API object."""
 
-    def __init__(self, api: Any, kind: Backend, *, simulated: bool | None = None) -> None:
+    def __init__(
+        self, api: Any, kind: Backend, *, simulated: bool | None = None, board: CallBoard | None = None
+    ) -> None:
         self._api = api
+        self._board = board
         self._kind = kind
         self._simulated = kind is Backend.SIM if simulated is None else simulated
         self._lock = threading.Lock()
@@ -87,7 +92,10 @@ class Terminal:
 
     def _invoke(self, fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, int, str]:
         """Call the API and read last_error() under one lock; transport exceptions become TerminalError."""
+        board = self._board
         with self._lock:
+            if board is not None:
+                board.begin(fn_name)
             try:
                 result = getattr(self._api, fn_name)(*args, **kwargs)
                 error = self._api.last_error()
@@ -99,6 +107,9 @@ class Terminal:
                     f"{fn_name}: {exc!r}",
                     retryable=True,
                 ) from exc
+            finally:
+                if board is not None:
+                    board.end()
         try:
             code, text = int(error[0]), str(error[1])
         except (TypeError, ValueError, IndexError):

@@ -5,15 +5,36 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.enums import Backend
 from app.terminal.adapter import Terminal
+from app.terminal.board import CallBoard
 from app.terminal.errors import CODE_NO_CONNECTION, CODE_NOT_INSTALLED, TerminalError
+
+if TYPE_CHECKING:
+    from app.terminal.simulator.conditions import Conditions
 
 log = logging.getLogger(__name__)
 
 SIM_BADGE = "using the simulated demo terminal"
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalTarget:
+    """What to open: the backend and its settings, as plain data a terminal host process can receive.
+
+    Never the password (handed over separately, when connecting) and no live objects.
+    """
+
+    backend: Backend
+    sim_state_path: Path | None = None
+    mt5_path: str | None = None
+    login: int | None = None
+    server: str | None = None
+    timeout_ms: int = 10_000
+    bridge_host: str = "127.0.0.1"
+    bridge_port: int = 18812
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +59,28 @@ def open_terminal(
     bridge_port: int = 18812,
     timeout_ms: int = 10_000,
     sim_clock: Any = None,
+    board: CallBoard | None = None,
+    sim_conditions: Conditions | None = None,
+    sim_api: Any = None,
 ) -> BackendSelection:
-    """A connected Terminal for the choice; only `auto` falls back to the simulator, and says so."""
+    """A connected Terminal for the choice; only `auto` falls back to the simulator, and says so.
+
+    `board` sees every call of the Terminal; `sim_conditions` are the simulator's latency and hang;
+    `sim_api` is a SimulatedTerminal to connect to instead of a new one.
+    """
     credentials = {"path": mt5_path, "login": login, "password": password, "server": server}
+
+    def _open_sim(state_path: Path | None, clock: Any, reason: str) -> BackendSelection:
+        return _open_simulator(state_path, clock, reason, board, sim_conditions, sim_api)
+
     if choice is Backend.SIM:
         return _open_sim(sim_state_path, sim_clock, "Simulated demo terminal, as chosen (--terminal sim).")
     if choice is Backend.MT5:
-        terminal = Terminal(_import_metatrader5(), Backend.MT5)
+        terminal = Terminal(_import_metatrader5(), Backend.MT5, board=board)
         terminal.connect(**credentials, timeout_ms=timeout_ms)
         return BackendSelection(terminal, Backend.MT5, False, "Connected to MetaTrader 5.")
     if choice is Backend.BRIDGE:
-        terminal = Terminal(_bridge_api(bridge_host, bridge_port), Backend.BRIDGE)
+        terminal = Terminal(_bridge_api(bridge_host, bridge_port), Backend.BRIDGE, board=board)
         terminal.connect(**credentials, timeout_ms=timeout_ms)
         return BackendSelection(
             terminal,
@@ -66,7 +98,7 @@ def open_terminal(
                 sim_clock,
                 f"MetaTrader5 module not installed (it exists for Windows only): {SIM_BADGE}.",
             )
-        terminal = Terminal(api, Backend.MT5)
+        terminal = Terminal(api, Backend.MT5, board=board)
         try:
             terminal.connect(**credentials, timeout_ms=timeout_ms)
         except TerminalError as exc:
@@ -78,10 +110,60 @@ def open_terminal(
     raise ValueError(f"unknown terminal backend {choice!r}")
 
 
-def _open_sim(state_path: Path | None, clock: Any, reason: str) -> BackendSelection:
+def open_target(
+    target: TerminalTarget,
+    password: str | None,
+    *,
+    sim_clock: Any = None,
+    board: CallBoard | None = None,
+    sim_conditions: Conditions | None = None,
+    sim_api: Any = None,
+) -> BackendSelection:
+    """A connected Terminal for `target` (the password is used only when a login is set)."""
+    return open_terminal(
+        target.backend,
+        sim_state_path=target.sim_state_path,
+        mt5_path=target.mt5_path,
+        login=target.login,
+        password=password if target.login else None,
+        server=target.server,
+        bridge_host=target.bridge_host,
+        bridge_port=target.bridge_port,
+        timeout_ms=target.timeout_ms,
+        sim_clock=sim_clock,
+        board=board,
+        sim_conditions=sim_conditions,
+        sim_api=sim_api,
+    )
+
+
+def reconnect_target(terminal: Terminal, target: TerminalTarget, password: str | None) -> None:
+    """initialize() again on an opened Terminal, with the target's credentials (the simulator needs none)."""
+    if terminal.simulated:
+        terminal.connect(timeout_ms=target.timeout_ms)
+        return
+    terminal.connect(
+        path=target.mt5_path,
+        login=target.login,
+        password=password if target.login else None,
+        server=target.server,
+        timeout_ms=target.timeout_ms,
+    )
+
+
+def _open_simulator(
+    state_path: Path | None,
+    clock: Any,
+    reason: str,
+    board: CallBoard | None,
+    conditions: Conditions | None,
+    api: Any,
+) -> BackendSelection:
     from app.terminal.simulator import SimulatedTerminal  # the simulator loads only when it is used
 
-    terminal = Terminal(SimulatedTerminal(state_path=state_path, clock=clock), Backend.SIM)
+    if api is None:
+        api = SimulatedTerminal(state_path=state_path, clock=clock, conditions=conditions)
+    terminal = Terminal(api, Backend.SIM, board=board)
     terminal.connect()
     return BackendSelection(terminal, Backend.SIM, True, reason)
 
