@@ -1,11 +1,11 @@
-"""Commands sent to the terminal worker, and the ids that make each trade idempotent."""
+"""Commands the desk takes (orders, refresh, link, models), and the ids that make each trade idempotent."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +15,6 @@ from app.core.models import ModelSettings, OrderRequest
 
 if TYPE_CHECKING:
     from app.ml.manifest import ModelManifest
-    from app.terminal.adapter import Terminal
 
 # Every order the desk sends carries this tag and its trade id in the MT5 comment, so after a crash the
 # journal's pending rows can be matched with what the terminal actually did.
@@ -66,12 +65,18 @@ class AutoContext:
 
 @dataclass(frozen=True, slots=True)
 class TradeCommand:
-    """Place, close or modify: the request plus who asked and the idempotency id."""
+    """Place, close or modify: the request plus who asked, the idempotency id, and when it was asked.
+
+    `created_at` is `time.monotonic()` at creation; the order is dropped rather than sent once it has
+    waited `max_wait_s` (None: the desk's setting) behind a busy terminal.
+    """
 
     request: OrderRequest
     trade_id: str
     source: TradeSource = TradeSource.MANUAL
     auto: AutoContext | None = None
+    created_at: float = field(default_factory=time.monotonic)
+    max_wait_s: float | None = None
 
     @classmethod
     def manual(cls, request: OrderRequest) -> TradeCommand:
@@ -80,19 +85,7 @@ class TradeCommand:
 
 @dataclass(frozen=True, slots=True)
 class RefreshCommand:
-    """Ask the worker to poll everything now and re-announce its status."""
-
-
-@dataclass(frozen=True, slots=True)
-class QueryCommand:
-    """A read the GUI needs from the terminal (symbols, a spec, a quote, a margin estimate).
-
-    `call` runs in the worker thread with the Terminal; its result or error comes back on
-    `TerminalWorker.query_done` tagged with `request_id`.
-    """
-
-    request_id: int
-    call: Callable[[Terminal], object]
+    """Ask the terminal host to poll everything now and re-announce its status."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +134,7 @@ class RemoveModelCommand:
     model_id: str
 
 
-# The commands the worker hands to its AutoTrader.
+# The commands the desk hands to its AutoTrader.
 AUTO_COMMANDS = (
     AutoTradingCommand,
     ModelCommand,
@@ -152,4 +145,4 @@ AUTO_COMMANDS = (
 AutoCommand = (
     AutoTradingCommand | ModelCommand | KillSwitchCommand | RegisterModelCommand | RemoveModelCommand
 )
-WorkerCommand = TradeCommand | RefreshCommand | QueryCommand | LinkCommand | AutoCommand
+DeskCommand = TradeCommand | RefreshCommand | LinkCommand | AutoCommand

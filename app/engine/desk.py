@@ -1,6 +1,8 @@
-"""Desk: the engine assembled once per process — journal, hub, worker, watchdog and the folded state.
+"""Desk: the engine assembled once per process — journal, hub, terminal host, engine threads, folded state.
 
-The GUI, headless mode, the self-test and the remote server are all clients of one Desk.
+The GUI, headless mode, the self-test and the remote server are all clients of one Desk. The terminal
+itself lives in a child process (the terminal host) that only the HostSupervisor talks to; the journal
+stays here, written by the DeskEngine thread; the AutoTrader runs in a thread of its own.
 """
 
 from __future__ import annotations
@@ -9,30 +11,37 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSlot
 
 from app.core.enums import Backend
-from app.core.events import Event
+from app.core.events import Event, utc_now
 from app.core.settings import RiskSettings, Settings
 from app.core.state import DeskState
-from app.engine.commands import WorkerCommand
+from app.engine.auto_runner import AutoTraderRunner
+from app.engine.commands import AUTO_COMMANDS, DeskCommand
+from app.engine.desk_engine import MAX_ORDERS_WAITING, DeskEngine
+from app.engine.host.process import HostSpec
 from app.engine.hub import EventHub
-from app.engine.watchdog import Watchdog
-from app.engine.worker import Intervals, TerminalWorker
+from app.engine.intervals import Intervals
+from app.engine.remote_terminal import RemoteTerminal
+from app.engine.sim_controls import SimulatorControls
+from app.engine.supervisor import HostLimits, HostMode, HostSupervisor
 from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.storage.paths import AppPaths
-from app.terminal.adapter import Terminal
-from app.terminal.backend import BackendSelection, open_terminal
+from app.terminal.backend import TerminalTarget
+from app.terminal.simulator.clock import ClockSpec
 
 log = logging.getLogger(__name__)
+
+# Blocking reads of the auto-trader wait at most this long beyond the link's stale threshold.
+QUERY_GRACE_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
 class DeskConfig:
-    """Everything needed to build a desk; the password is fetched only when connecting."""
+    """Everything needed to build a desk; the password is fetched only when a terminal host starts."""
 
     backend: Backend
     database_file: Path
@@ -45,9 +54,28 @@ class DeskConfig:
     bridge_host: str = "127.0.0.1"
     bridge_port: int = 18812
     password: Callable[[], str | None] = lambda: None
-    sim_clock: object | None = None
+    sim_clock: ClockSpec = field(default_factory=ClockSpec)
     models_dir: Path | None = None  # None: "models" beside the database file
     risk: RiskSettings = field(default_factory=RiskSettings)
+    order_deadline_s: float = 5.0
+    host_silent_limit_s: float = 30.0
+    host_mode: HostMode = HostMode.PROCESS
+    reconnect_backoff_s: tuple[float, float] = (1.0, 60.0)  # first and longest wait between attempts
+    max_orders_waiting: int = MAX_ORDERS_WAITING  # more orders waiting for the terminal are refused
+
+
+def terminal_target(config: DeskConfig) -> TerminalTarget:
+    """What the terminal host opens: the one place the desk's configuration becomes a target."""
+    return TerminalTarget(
+        backend=config.backend,
+        sim_state_path=config.sim_state_file,
+        mt5_path=config.mt5_path,
+        login=config.login,
+        server=config.server,
+        timeout_ms=config.timeout_ms,
+        bridge_host=config.bridge_host,
+        bridge_port=config.bridge_port,
+    )
 
 
 def config_from_settings(
@@ -80,6 +108,8 @@ def config_from_settings(
         password=password,
         models_dir=paths.models_dir,
         risk=settings.risk,
+        order_deadline_s=terminal.order_deadline_s,
+        host_silent_limit_s=terminal.host_silent_limit_s,
     )
 
 
@@ -93,73 +123,77 @@ class Desk(QObject):
         self.hub = EventHub(self)
         self.state = DeskState()
         self.hub.event.connect(self._fold)
-        self.worker = TerminalWorker(
-            opener=self._open,
-            reconnect=self._reconnect,
-            hub=self.hub,
-            journal=self.journal,
-            intervals=config.intervals,
+        intervals = config.intervals
+        limits = HostLimits(
+            stale_call_s=intervals.stale_after_s,
+            silent_limit_s=config.host_silent_limit_s,
+            connect_timeout_s=config.timeout_ms / 1000,
+        )
+        self.host = HostSupervisor(
+            HostSpec(terminal_target(config), intervals, config.sim_clock, config.reconnect_backoff_s),
+            self.hub,
+            password=config.password,
+            positions=lambda: tuple(self.state.positions.values()),
+            limits=limits,
+            mode=config.host_mode,
+            parent=self,
+        )
+        self.engine = DeskEngine(
+            self.journal,
+            self.hub,
+            self.host,
+            deadline_s=config.order_deadline_s,
+            max_orders_waiting=config.max_orders_waiting,
+        )
+        self.autotrader = AutoTraderRunner(
+            self.journal,
+            self.hub,
+            RemoteTerminal(self.host, limits.stale_call_s + QUERY_GRACE_S),
+            self.engine,
+            utc_now,
+            tick_s=intervals.pnl_s,
             models_dir=config.models_dir,
             risk=config.risk,
         )
-        self.watchdog = Watchdog(self.worker, self.hub, config.intervals.stale_after_s, self)
+        self._simulator = SimulatorControls(self.host)
+        self._started = False
 
     def start(self) -> None:
-        """Start the worker; it selects the backend and connects in its own thread."""
-        self.worker.start()
+        """Start the engine threads and the terminal host, which connects by itself."""
+        self._started = True
+        self.engine.start()
+        self.autotrader.start()
+        self.host.start()
 
     def stop(self, timeout_s: float = 10.0) -> bool:
-        """Stop the worker and close the terminal link; False if the worker did not stop in time."""
-        stopped = self.worker.stop(timeout_s)
+        """Stop the host and the threads, then checkpoint and close the journal; False if anything hung.
+
+        After a clean stop `journal.sqlite3` alone holds everything (the WAL is folded back into it).
+        """
+        stopped = self.autotrader.stop(timeout_s / 2)
+        stopped = self.host.stop(timeout_s) and stopped
+        stopped = self.engine.stop(timeout_s / 2) and stopped
         if not stopped:
-            log.error("terminal worker did not stop within %.0f s", timeout_s)
+            log.error("the terminal host or an engine thread did not stop within %.0f s", timeout_s)
+        self.journal.database.close()
         return stopped
 
     @property
-    def simulator(self) -> Any:
+    def simulator(self) -> SimulatorControls | None:
         """The simulated terminal's test controls (open/close/modify_external, disconnect/restore,
-        set_latency, force_retcode...), or None when the desk does not run on the simulator.
-
-        Tests, demos and screenshots drive the simulator through this one accessor only, so they keep
-        working wherever the simulator runs (today in the worker thread's Terminal).
+        set_latency, hang/release, force_next_retcode, the clock...), or None when the desk does not run
+        on the simulator. Tests, demos and screenshots drive the simulator through this accessor only.
         """
-        terminal = self.worker._terminal
-        if terminal is None or not terminal.simulated:
-            return None
-        return terminal.api
+        return self._simulator if self.host.simulated else None
 
-    def submit(self, command: WorkerCommand) -> None:
-        """Queue a command for the worker (orders, refresh, link, queries, models and auto-trading)."""
-        self.worker.submit(command)
+    def submit(self, command: DeskCommand) -> None:
+        """Queue a command: orders, refresh and link go to the engine, models and auto-trading to the
+        auto-trader. Results come back as events."""
+        if isinstance(command, AUTO_COMMANDS):
+            self.autotrader.submit(command)
+        else:
+            self.engine.submit(command)
 
     @pyqtSlot(object)
     def _fold(self, event: Event) -> None:
         self.state.apply(event)
-
-    def _open(self) -> BackendSelection:
-        c = self.config
-        return open_terminal(
-            c.backend,
-            sim_state_path=c.sim_state_file,
-            mt5_path=c.mt5_path,
-            login=c.login,
-            password=c.password() if c.login else None,
-            server=c.server,
-            bridge_host=c.bridge_host,
-            bridge_port=c.bridge_port,
-            timeout_ms=c.timeout_ms,
-            sim_clock=c.sim_clock,
-        )
-
-    def _reconnect(self, terminal: Terminal) -> None:
-        c = self.config
-        if terminal.simulated:
-            terminal.connect(timeout_ms=c.timeout_ms)
-            return
-        terminal.connect(
-            path=c.mt5_path,
-            login=c.login,
-            password=c.password() if c.login else None,
-            server=c.server,
-            timeout_ms=c.timeout_ms,
-        )

@@ -8,6 +8,7 @@ never repaired or replaced here: a copy is put next to it and `JournalError` say
 from __future__ import annotations
 
 import glob
+import logging
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.storage.errors import JournalError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["MIGRATIONS_DIR", "Database", "JournalError", "open_database"]
 
@@ -81,8 +84,36 @@ class Database:
             rows = [str(row[0]) for row in result]
         return [] if rows == ["ok"] else rows
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log back into the database file and empty it (TRUNCATE).
+
+        Afterwards the `.sqlite3` file alone holds every committed row, so copying just that file (a
+        backup, a move to another PC) loses nothing. JournalError if SQLite could not do it (busy).
+        """
+        try:
+            raw = self._engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                busy, _log_frames, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                cursor.close()
+            finally:
+                raw.close()
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise JournalError(
+                f"Could not checkpoint the trade journal {self._path}: {_reason(exc)}"
+            ) from exc
+        if busy:
+            raise JournalError(
+                f"Could not checkpoint the trade journal {self._path}: another connection was writing."
+            )
+
     def close(self) -> None:
-        """Close every pooled connection (the last one folds the WAL back into the file)."""
+        """Checkpoint (the file alone then holds everything) and close every pooled connection."""
+        if self._path.exists():  # a vanished file must not come back empty just to be checkpointed
+            try:
+                self.checkpoint()
+            except JournalError as error:
+                log.error("%s", error)
         self._engine.dispose()
 
     def __enter__(self) -> Database:

@@ -328,7 +328,10 @@ class Terminal:
 
     def send(self, request: OrderRequest) -> OrderResult:
         """order_send; a refusal comes back as an OrderResult with its retcode (see explain())."""
-        mt5_request = self.build_request(request)
+        return self.send_built(self.build_request(request))
+
+    def send_built(self, mt5_request: dict[str, Any]) -> OrderResult:
+        """order_send of a request dict from build_request (which reads the price it carries)."""
         answer, code, text = self._call_raw("order_send", mt5_request)
         if answer is None:
             log.error("order_send failed (%s, %s) for %s", code, text, orders.describe(mt5_request))

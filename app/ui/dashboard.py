@@ -7,7 +7,7 @@ when the journal has none there (the desk was not running), the current account 
 column is the model's training manifest (from the registry): its money is in price units of one unit,
 so compare rates and ratios across the columns, not amounts. The curve is cumulative profit over close
 time, one per model. A model's trade closing (AUTO_TRADE_EXECUTED, or POSITIONS_UPDATE removing a
-position) reloads everything a second later, once the worker has journaled the closing deals.
+position) reloads everything a second later, once the desk has journaled the closing deals.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every filter is a journal query (run off the GUI thread by `JournalQueries`); an answer to a question the
 tab no longer asks is dropped. A position closing (POSITIONS_UPDATE with removals) reloads the tab a
-second later, once the worker has journaled the closing deals. A viewer has no journal: the tab says so.
+second later, once the desk has journaled the closing deals. A viewer has no journal: the tab says so.
 """
 
 from __future__ import annotations

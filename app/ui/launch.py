@@ -55,7 +55,7 @@ class DeskApp:
             self.desk.hub,
             self.desk.state,
             settings,
-            terminal_queries=TerminalQueries(self.desk.worker),
+            terminal_queries=TerminalQueries(self.desk.host),
             journal_queries=JournalQueries(self.desk.journal),
             window_state_file=paths.config_dir / "window.ini",
             models_dir=paths.models_dir,
@@ -75,7 +75,7 @@ class DeskApp:
     def shutdown(self) -> None:
         self.window.save_window_state()
         if not self.desk.stop():
-            log.error("the terminal worker did not stop in time")
+            log.error("the terminal host or an engine thread did not stop in time")
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(

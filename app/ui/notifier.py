@@ -81,7 +81,7 @@ def trade_error_toast(event: TradeError) -> Toast:
 
 
 def notice_toast(event: Notice) -> Toast | None:
-    """Error notices only; the worker's own "connection lost" notice counts as a connection toast."""
+    """Error notices only; the host's own "connection lost" notice counts as a connection toast."""
     if event.level is not NoticeLevel.ERROR:
         return None
     kind = ToastKind.CONNECTION if event.title == CONNECTION_LOST_TITLE else ToastKind.NOTICE
@@ -282,7 +282,7 @@ class Notifier(QObject):
     """Listens to the hub, builds toasts, drops muted ones, shows the rest and emits `notified`.
 
     Connection toasts start only after the first connect, and a connection toast repeating the previous
-    one (the worker's "lost" notice right after the lost status) is shown once.
+    one (the host's "lost" notice right after the lost status) is shown once.
     """
 
     notified = pyqtSignal(object)  # Toast

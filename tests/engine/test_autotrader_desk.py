@@ -1,21 +1,19 @@
-"""The AutoTrader inside the TerminalWorker: commands through `submit`, bars noticed by the P&L loop, the
-order and its announcement on the hub, and the models in the desk's folded state."""
+"""The AutoTrader in a real desk: commands through `Desk.submit`, bars read from the terminal host, the
+order through the desk engine, its announcement on the hub, and the models in the desk's folded state."""
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from app.core.enums import Backend, ConnectionState, NoticeLevel, Timeframe
-from app.core.events import AutoTradeExecuted, Event, ModelsUpdate, Notice, PositionsUpdate, StatusUpdate
+from app.core.enums import NoticeLevel, Timeframe
+from app.core.events import AutoTradeExecuted, Event, ModelsUpdate, Notice, PositionsUpdate
 from app.core.models import ModelSettings
-from app.core.state import DeskState
-from app.engine.backoff import Backoff
 from app.engine.commands import (
     AutoTradingCommand,
     KillSwitchCommand,
@@ -24,20 +22,18 @@ from app.engine.commands import (
     auto_trade_id,
     trade_id_in,
 )
-from app.engine.hub import EventHub
-from app.engine.worker import TerminalWorker
-from app.storage.journal import Journal
-from app.terminal.adapter import Terminal
-from app.terminal.backend import BackendSelection
-from app.terminal.simulator import ManualClock, SimulatedTerminal
+from app.engine.desk import Desk
+from app.ml.manifest import ModelManifest
 from tests.engine.fixtures_models import constant_model
 
-from .conftest import FAST, EventRecorder
+from .conftest import EventRecorder, connected, simulator_of
 
 START = datetime(2026, 11, 18, 10, 0, 30, tzinfo=UTC)
 
 
-def wait_for(qtbot, recorder: EventRecorder, match: Callable[[Event], bool], timeout_s: float = 5.0) -> Event:
+def wait_for(
+    qtbot: Any, recorder: EventRecorder, match: Callable[[Event], bool], timeout_s: float = 5.0
+) -> Event:
     found: list[Event] = []
 
     def seen() -> bool:
@@ -49,89 +45,65 @@ def wait_for(qtbot, recorder: EventRecorder, match: Callable[[Event], bool], tim
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
+def desk(make_desk: Callable[..., Desk]) -> Desk:
+    return make_desk(start=START)
 
 
 @pytest.fixture
-def worker(
-    qtbot, sim: SimulatedTerminal, hub: EventHub, journal: Journal, clock: ManualClock, tmp_path: Path
-):
-    def opener() -> BackendSelection:
-        terminal = Terminal(sim, Backend.SIM)
-        terminal.connect()
-        return BackendSelection(terminal=terminal, kind=Backend.SIM, simulated=True, reason="")
-
-    built = TerminalWorker(
-        opener=opener,
-        reconnect=lambda terminal: terminal.connect(),
-        hub=hub,
-        journal=journal,
-        intervals=FAST,
-        now=lambda: datetime.fromtimestamp(clock.now(), UTC),
-        backoff=Backoff(initial=0.05, maximum=0.2, rng=random.Random(7)),
-        models_dir=tmp_path / "models",
-    )
-    built.start()
-    yield built
-    assert built.stop(10), "worker did not stop"
+def recorder(desk: Desk) -> EventRecorder:
+    return EventRecorder(desk.hub)
 
 
 @pytest.fixture
-def running(qtbot, worker: TerminalWorker, recorder: EventRecorder) -> Iterator[TerminalWorker]:
-    wait_for(
-        qtbot, recorder, lambda e: isinstance(e, StatusUpdate) and e.status.state is ConnectionState.CONNECTED
-    )
-    yield worker
+def running(qtbot: Any, desk: Desk, recorder: EventRecorder) -> Desk:
+    desk.start()
+    wait_for(qtbot, recorder, connected, timeout_s=15)
+    return desk
 
 
-def enabled_model(qtbot, worker: TerminalWorker, recorder: EventRecorder, tmp_path: Path, p_up: float = 0.8):
-    manifest, path = constant_model(tmp_path / "models", p_up, name="Worker model")
-    worker.submit(
+def enabled_model(
+    qtbot: Any, desk: Desk, recorder: EventRecorder, tmp_path: Path, p_up: float = 0.8
+) -> ModelManifest:
+    manifest, path = constant_model(tmp_path / "models", p_up, name="Desk model")
+    desk.submit(
         RegisterModelCommand(path, manifest, ModelSettings("EURUSD", Timeframe.M1, confidence_threshold=0.6))
     )
-    worker.submit(ModelCommand(manifest.model_id, enabled=True))
-    worker.submit(AutoTradingCommand(True))
+    desk.submit(ModelCommand(manifest.model_id, enabled=True))
+    desk.submit(AutoTradingCommand(True))
     wait_for(qtbot, recorder, lambda e: isinstance(e, Notice) and e.title == "Auto-trading on")
     return manifest
 
 
-def test_the_models_are_announced_on_connect(qtbot, running: TerminalWorker, recorder: EventRecorder) -> None:
+def test_the_models_are_announced_on_connect(qtbot: Any, running: Desk, recorder: EventRecorder) -> None:
     assert isinstance(wait_for(qtbot, recorder, lambda e: isinstance(e, ModelsUpdate)), ModelsUpdate)
 
 
 def test_a_model_switched_on_trades_the_next_bar_and_the_fill_reaches_the_hub(
-    qtbot, running: TerminalWorker, recorder: EventRecorder, clock: ManualClock, tmp_path: Path
+    qtbot: Any, running: Desk, recorder: EventRecorder, tmp_path: Path
 ) -> None:
     manifest = enabled_model(qtbot, running, recorder, tmp_path)
     started = time.monotonic()
-    clock.set(datetime(2026, 11, 18, 10, 1, 0, tzinfo=UTC))
+    simulator_of(running).clock.set(datetime(2026, 11, 18, 10, 1, 0, tzinfo=UTC))
 
     executed = wait_for(qtbot, recorder, lambda e: isinstance(e, AutoTradeExecuted))
-    assert time.monotonic() - started < 2.0  # noticed by the P&L loop, not a slower one
+    assert time.monotonic() - started < 2.0  # noticed within a P&L interval or two, not a slower loop
     assert isinstance(executed, AutoTradeExecuted)
     trade_id = auto_trade_id(manifest.model_id, datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
     assert (executed.model_id, executed.trade_id, executed.confidence) == (manifest.model_id, trade_id, 0.8)
     added = wait_for(qtbot, recorder, lambda e: isinstance(e, PositionsUpdate) and bool(e.added))
     assert isinstance(added, PositionsUpdate) and trade_id_in(added.positions[0].comment) == trade_id
 
-    state = DeskState()
-    for event in recorder.events:
-        state.apply(event)
-    [summary] = state.models
+    qtbot.waitUntil(lambda: bool(running.state.models) and running.state.models[0].open_positions == 1)
+    [summary] = running.state.models
     assert summary.enabled and summary.open_positions == 1 and summary.last_confidence == 0.8
 
 
-def test_the_kill_switch_through_the_worker_closes_the_models_position(
-    qtbot,
-    running: TerminalWorker,
-    recorder: EventRecorder,
-    clock: ManualClock,
-    sim: SimulatedTerminal,
-    tmp_path: Path,
+def test_the_kill_switch_through_the_desk_closes_the_models_position(
+    qtbot: Any, running: Desk, recorder: EventRecorder, tmp_path: Path
 ) -> None:
     enabled_model(qtbot, running, recorder, tmp_path)
-    clock.set(datetime(2026, 11, 18, 10, 1, 0, tzinfo=UTC))
+    sim = simulator_of(running)
+    sim.clock.set(datetime(2026, 11, 18, 10, 1, 0, tzinfo=UTC))
     wait_for(qtbot, recorder, lambda e: isinstance(e, AutoTradeExecuted))
 
     running.submit(KillSwitchCommand(close_positions=True))
@@ -139,4 +111,4 @@ def test_the_kill_switch_through_the_worker_closes_the_models_position(
     notice = wait_for(qtbot, recorder, lambda e: isinstance(e, Notice) and e.title == "Kill switch")
     assert isinstance(notice, Notice) and notice.level is NoticeLevel.WARNING
     assert "1 model position(s) closed" in notice.text
-    assert sim.positions_get() == ()
+    assert sim.positions() == {}

@@ -153,6 +153,21 @@ def test_an_order_that_waited_past_its_deadline_is_not_sent_and_says_how_long_it
     assert rig.sim.sent_orders() == ()
 
 
+def test_an_order_held_up_by_a_hung_terminal_past_its_deadline_is_not_sent(
+    make_loop: Callable[..., LoopRig],
+) -> None:
+    rig = make_loop()
+    rig.wait_for(connected)
+    rig.sim.hang()  # whichever call then waits (a loop read or the order's own price read)
+    rig.send(order(deadline_s=0.5))
+    time.sleep(1.0)
+    rig.sim.release()
+    outcome = rig.wait_for(lambda m: isinstance(m, OrderOutcome))
+    assert isinstance(outcome, OrderOutcome) and outcome.outcome is Outcome.FAILED
+    assert "behind a busy terminal" in outcome.message
+    assert rig.sim.sent_orders() == ()
+
+
 def test_an_order_in_time_is_sent_and_its_position_ticket_comes_back(
     make_loop: Callable[..., LoopRig],
 ) -> None:

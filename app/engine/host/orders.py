@@ -101,15 +101,21 @@ def _send_with_retries(
     clock: Callable[[], float],
     price_retries: int,
 ) -> OrderResult | None:
-    """The last answer; None when a retry would have gone out after the deadline (nothing was filled)."""
+    """The last answer; None when the first attempt would have gone out after the deadline (nothing sent).
+
+    The deadline is checked right before each order_send, after the price was read: reading it may itself
+    wait behind a busy terminal. A retry past the deadline is not sent; the last refusal stands.
+    """
     attempt = 0
+    result: OrderResult | None = None
     while True:
-        result = terminal.send(request)  # a fresh price is read on every attempt
+        mt5_request = terminal.build_request(request)  # a fresh price on every attempt
+        if clock() > order.deadline:
+            return result
+        result = terminal.send_built(mt5_request)
         attempt += 1
         if result.retcode not in PRICE_MOVED or attempt > price_retries:
             return result
-        if clock() > order.deadline:
-            return None
         log.info("price moved (retcode %s), retry %d of %d", result.retcode, attempt, price_retries)
 
 
