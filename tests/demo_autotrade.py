@@ -25,7 +25,7 @@ from app.core.events import AutoTradeExecuted, Event, ModelsUpdate, Notice, Stat
 from app.core.models import ModelSettings
 from app.engine.commands import AutoTradingCommand, ModelCommand, RegisterModelCommand
 from app.engine.desk import Desk, DeskConfig
-from app.engine.worker import Intervals
+from app.engine.intervals import Intervals
 from app.ml.bars import BarFrame
 from app.ml.pipelines import Algorithm
 from app.ml.store import save_model

@@ -19,12 +19,12 @@ from app.core.enums import Backend, ConnectionState, Side
 from app.core.events import AutoTradeExecuted, TradeError
 from app.core.settings import Settings
 from app.engine.desk import Desk, DeskConfig
+from app.engine.intervals import Intervals
 from app.engine.queries import JournalQueries, TerminalQueries
-from app.engine.worker import Intervals
 from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.terminal.adapter import Terminal
-from app.terminal.simulator import ManualClock, SimulatedTerminal, WallClock
+from app.terminal.simulator import ClockSpec, ManualClock, SimulatedTerminal
 from app.ui.main_window import MainWindow
 from app.ui.theme import apply_theme
 
@@ -102,10 +102,10 @@ def main() -> int:
                 database_file=home / "journal.sqlite3",
                 sim_state_file=home / "sim.json",
                 intervals=Intervals(0.5, 1.0, 1.0, 2.0),
-                sim_clock=WallClock(),
+                sim_clock=ClockSpec(),
             )
         )
-        queries = TerminalQueries(desk.worker)
+        queries = TerminalQueries(desk.host)
         window = MainWindow(
             desk.hub,
             desk.state,
