@@ -214,6 +214,13 @@ class Terminal:
             return {position.ticket: position for position in map(to_position, _records(answer, "positions"))}
         return self._position_cache.convert(_records(self._call("positions_get"), "positions"))
 
+    def positions_count(self) -> int:
+        """How many positions are open (one cheap call: no records cross)."""
+        answer = self._call("positions_total")
+        if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool) and answer >= 0:
+            return int(answer)
+        raise bad_record("positions_total", f"answered {answer!r}, not a count")
+
     def position(self, ticket: int) -> Position | None:
         """The open position with this ticket, or None when there is none (closed or never existed)."""
         answer = _records(self._call("positions_get", ticket=int(ticket)), "positions")

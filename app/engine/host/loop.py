@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOOPS = ("pnl", "positions", "account", "heartbeat")
+LOOPS = ("count", "pnl", "positions", "account", "heartbeat")
 IDLE_BEAT_S = 0.25  # while waiting, the board is stamped alive at least this often
 DEAL_SYNC_LOOKBACK = timedelta(days=7)
 DEAL_WINDOW_SLACK = timedelta(hours=24)  # server and local clocks differ
@@ -341,7 +341,10 @@ class HostLoop:
 
     # ---- the loops --------------------------------------------------------------------------------
     def _arm(self, name: str) -> None:
+        if name == "count" and self._intervals.count_probe_s >= self._intervals.pnl_s:
+            return  # the P&L loop itself reads as often
         seconds = {
+            "count": self._intervals.count_probe_s,
             "pnl": self._intervals.pnl_s,
             "positions": self._intervals.positions_s,
             "account": self._intervals.account_s,
@@ -356,7 +359,10 @@ class HostLoop:
         if self._state not in (ConnectionState.CONNECTED, ConnectionState.STALE):
             return
         try:
-            if name == "pnl":
+            if name == "count":
+                if self._term.positions_count() != len(self._tracker.known):
+                    self._poll_positions()  # opened or closed at the terminal: show it now
+            elif name == "pnl":
                 self._poll_positions()
             elif name == "positions":
                 if self._positions_due():
