@@ -132,7 +132,7 @@ class Desk(QObject):
         self.host = HostSupervisor(
             HostSpec(terminal_target(config), intervals, config.sim_clock, config.reconnect_backoff_s),
             self.hub,
-            password=config.password,
+            password=lambda: config.password() if config.login else None,  # the keyring only when needed
             positions=lambda: tuple(self.state.positions.values()),
             limits=limits,
             mode=config.host_mode,

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -74,11 +75,15 @@ def measure_mode(folder: Path, mode: HostMode, run: LatencyRun, rng: random.Rand
             run_loop(rng.uniform(0.0, 1.0))  # any moment of the 1 s loop
             started = time.perf_counter()
             ticket = controls.open_external("EURUSD", "buy" if index % 2 else "sell", 0.01)
-            wait_until(lambda t=ticket: window.positions.model.row_of(t) is not None, 10, "the row")
+            wait_until(partial(_shown, window, ticket), 10, "the row")
             seconds.append(time.perf_counter() - started)
         window.close()
         window.deleteLater()
         return Latencies(mode, tuple(seconds))
+
+
+def _shown(window: MainWindow, ticket: int) -> bool:
+    return window.positions.model.row_of(ticket) is not None
 
 
 def measure(run: LatencyRun = FULL) -> LatencyFigures:

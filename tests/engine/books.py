@@ -56,8 +56,7 @@ def assert_the_books_agree(data: Path) -> dict[str, dict[str, Any]]:
         row = rows.get(trade_id)
         assert row is not None, f"position {position.ticket} ({position.comment}) has no journal row"
         assert (row["action"], row["status"], row["position_ticket"]) == ("open", "open", position.ticket)
-    tagged = [(trade_id_in(d.comment), d) for d in deals]
-    tagged = [(i, d) for i, d in tagged if i is not None]
+    tagged = [(i, d) for i, d in ((trade_id_in(d.comment), d) for d in deals) if i is not None]
     for trade_id, deal in tagged:
         row = rows.get(trade_id)
         assert row is not None, f"deal {deal.ticket} ({deal.comment}) has no journal row: a trade was lost"
