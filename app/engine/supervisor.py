@@ -34,6 +34,7 @@ from app.engine.host.channel import PipeChannel, QueueChannel
 from app.engine.host.messages import (
     Answer,
     ControlDone,
+    Link,
     Linked,
     OrderCommand,
     QueryFailed,
@@ -134,6 +135,7 @@ class HostSupervisor(QObject):
         self._waiters: dict[int, Callable[[Answer], None]] = {}
         self._open_queries: set[int] = set()
         self._told_bad_message = False
+        self._connect_wanted = True  # the trader's last Link request, kept for a restarted host
         self._closed.connect(self._host_died)
         self._bad_message.connect(self._report_bad_message)
         self._restart_timer = QTimer(self)
@@ -227,12 +229,15 @@ class HostSupervisor(QObject):
         )
         self._link = link
         link.start()
-        link.send(Start(password=self._password(), positions=self._positions(), sim=self._sim_settings))
+        start = Start(self._password(), self._positions(), self._sim_settings, connect=self._connect_wanted)
+        link.send(start)
         log.info("terminal host %d started (pid %s)", incarnation, self.pid)
 
     # ---- sending and asking -----------------------------------------------------------------------
     def post(self, message: Message) -> int | None:
         """Queue a message for the host; the incarnation it went to, or None when it cannot be sent now."""
+        if isinstance(message, Link):
+            self._connect_wanted = message.connect
         link = self._link
         incarnation = self._incarnation
         if link is None or self._dead:

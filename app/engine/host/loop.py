@@ -120,7 +120,10 @@ class HostLoop:
             self._tracker.seed(start.positions)
         if self._sim is not None:
             apply_settings(self._sim, start.sim)
-        self._attempt_connect()
+        if start.connect:
+            self._attempt_connect()
+        else:
+            self._publish_status(message="Disconnected on request")
         while self._running:
             self._board.alive()
             try:

@@ -59,12 +59,14 @@ class SimSettings:
 class Start(HostMessage):
     """The first message to a new host: the password (never in its arguments), what the desk shows, and
     the simulator's switches. `positions` seed the host's tracker, so its first read reports exactly
-    what changed while no host was watching (closed positions included)."""
+    what changed while no host was watching (closed positions included). `connect` is False when the
+    trader had disconnected on purpose: the new host then stays disconnected until asked."""
 
     kind: ClassVar[str] = "host.start"
     password: str | None
     positions: tuple[Position, ...]
     sim: SimSettings
+    connect: bool = True
 
 
 @dataclass(frozen=True, slots=True)
