@@ -275,9 +275,11 @@ class Terminal:
         answer = self._selecting(
             symbol, "copy_rates_from_pos", symbol, self._timeframe(timeframe), int(start_pos), int(count)
         )
+        # Duck-typed: a bridge may hand over an array-like proxy rather than an ndarray.
         if getattr(getattr(answer, "dtype", None), "names", None) is None:
             raise bad_record("rates", f"are a {type(answer).__name__}, not a numpy structured array")
-        return answer
+        rates: np.ndarray = answer
+        return rates
 
     def bars(self, symbol: str, timeframe: Timeframe, count: int, start_pos: int = 0) -> list[Bar]:
         return to_bars(self.rates(symbol, timeframe, count, start_pos))
