@@ -20,7 +20,7 @@ from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
-from app.remote.tokens import read_token_file
+from app.remote.tokens import TokenError, read_token_file
 from app.remote_wiring import RemoteService, ViewerLink, print_to_stderr
 from app.storage.errors import JournalError
 from app.storage.paths import AppPaths
@@ -195,7 +195,11 @@ def _run_event_loop(
 
 def run_viewer(qt_app: QApplication, args: argparse.Namespace, settings: Settings) -> int:
     """A read-only window fed by a remote desk's events: the same widgets, no trading controls."""
-    token = args.token or (read_token_file(args.token_file) if args.token_file else "")
+    try:
+        token = args.token or (read_token_file(args.token_file) if args.token_file else "")
+    except TokenError as error:
+        QMessageBox.warning(None, "Viewer token not usable", f"{error}.")
+        return 2
     if not token:
         QMessageBox.warning(
             None, "Viewer token needed", "Start the viewer with --token TOKEN or --token-file PATH."
