@@ -14,7 +14,6 @@ import os
 import sys
 import tempfile
 import threading
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from app.core.enums import Backend
 from app.core.settings import RemoteSettings, Settings, TerminalSettings, settings_from_dict
 from app.storage.paths import HOME_VARIABLE, AppPaths
+from app.storage.toml_file import TomlProblem, read_toml
 
 TERMINAL_TIMEOUT_MS = 5_000
 MIN_PYTHON = (3, 11)
@@ -268,13 +268,11 @@ def check_settings_file(path: Path) -> CheckResult:
     """The settings file parses and every value is valid (read only: a bad file is not moved aside)."""
     name = "settings"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return _ok(name, f"{path} not present; defaults in use")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        return _bad(
-            name, f"{path} cannot be read: {error}", "fix the file or delete it to start from defaults"
-        )
+        data = read_toml(path)
+    except TomlProblem as problem:
+        if problem.missing:
+            return _ok(name, f"{path} not present; defaults in use")
+        return _bad(name, f"{path} {problem}", "fix the file or delete it to start from defaults")
     _settings, problems = settings_from_dict(data)
     if problems:
         shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
@@ -374,8 +372,8 @@ def run_checks(
 
 def _settings_or_defaults(path: Path) -> Settings:
     try:
-        return settings_from_dict(tomllib.loads(path.read_text(encoding="utf-8")))[0]
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return settings_from_dict(read_toml(path))[0]
+    except TomlProblem:
         return Settings()
 
 

@@ -107,12 +107,13 @@ def open_database(path: Path | str, *, migrations: Path = MIGRATIONS_DIR) -> Dat
             f"Could not create the folder {path.parent} for the trade journal: {exc}. "
             "Check that the drive is there and the folder is writable, or choose another data folder."
         ) from exc
+    script = _script_directory(migrations)
     if path.exists() and path.stat().st_size > 0:
-        _check_existing_file(path)
+        _check_existing_file(path, script)
     engine = _create_engine(path)
     try:
         _require_wal(engine, path)
-        _upgrade_to_head(engine, path, migrations)
+        _upgrade_to_head(engine, path, script)
     except BaseException:
         engine.dispose()
         raise
@@ -169,8 +170,12 @@ def _require_wal(engine: Engine, path: Path) -> None:
         )
 
 
-def _check_existing_file(path: Path) -> None:
-    """Refuse a file that is not a sound SQLite database, leaving it untouched and a copy beside it."""
+def _check_existing_file(path: Path, script: ScriptDirectory) -> None:
+    """Refuse a file that is not a sound SQLite database of a schema this version knows, untouched.
+
+    Everything here reads through a read-only connection: a damaged file gets a copy beside it, and a
+    journal from a newer version is refused before anything (not even the switch to WAL) writes to it.
+    """
     try:
         with path.open("rb") as file:
             header = file.read(len(SQLITE_HEADER))
@@ -186,6 +191,7 @@ def _check_existing_file(path: Path) -> None:
         connection = sqlite3.connect(read_only, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             rows = [str(row[0]) for row in connection.execute("PRAGMA integrity_check")]
+            revision = _stored_revision(connection) if rows == ["ok"] else None
         finally:
             connection.close()
     except sqlite3.Error as exc:
@@ -197,6 +203,28 @@ def _check_existing_file(path: Path) -> None:
         ) from exc
     if rows != ["ok"]:
         raise _damaged(path, "SQLite's integrity check found: " + "; ".join(rows[:5]))
+    if revision is not None:
+        _refuse_unknown_revision(path, revision, script)
+
+
+def _stored_revision(connection: sqlite3.Connection) -> str | None:
+    """The Alembic revision recorded in the file, None when it has none (new or not ours yet)."""
+    try:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError:  # no alembic_version table
+        return None
+    return None if row is None else str(row[0])
+
+
+def _refuse_unknown_revision(path: Path, revision: str, script: ScriptDirectory) -> None:
+    try:
+        script.get_revision(revision)
+    except CommandError as exc:
+        raise JournalError(
+            f"The trade journal {path} was written by a newer version of MT5 Desk (schema '{revision}', "
+            f"this version knows up to '{script.get_current_head()}'). It was not changed. Install that "
+            "newer version again, or move the file out of the folder to start a new journal with this one."
+        ) from exc
 
 
 def _damaged(path: Path, problem: str) -> JournalError:
@@ -239,10 +267,18 @@ def _same_bytes(first: Path, second: Path) -> bool:
                 return True
 
 
-def _upgrade_to_head(engine: Engine, path: Path, migrations: Path) -> None:
+def _alembic_config(migrations: Path) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations))
-    script = ScriptDirectory.from_config(config)
+    return config
+
+
+def _script_directory(migrations: Path) -> ScriptDirectory:
+    return ScriptDirectory.from_config(_alembic_config(migrations))
+
+
+def _upgrade_to_head(engine: Engine, path: Path, script: ScriptDirectory) -> None:
+    config = _alembic_config(Path(script.dir))
     head = script.get_current_head()
     try:
         with engine.connect() as connection:
@@ -255,14 +291,7 @@ def _upgrade_to_head(engine: Engine, path: Path, migrations: Path) -> None:
         return
     backup_note = ""
     if current is not None:
-        try:
-            script.get_revision(current)
-        except CommandError as exc:
-            raise JournalError(
-                f"The trade journal {path} was written by a newer version of MT5 Desk (schema '{current}', "
-                f"this version knows up to '{head}'). Install that newer version again, or move the file "
-                "out of the folder to start a new journal with this one."
-            ) from exc
+        _refuse_unknown_revision(path, current, script)  # written between the check and now
         backup = _backup_before_upgrade(path, current)
         backup_note = f" A copy taken before the update is at {backup}."
     try:

@@ -215,3 +215,21 @@ def test_a_journal_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(JournalError, match="newer version of MT5 Desk"):
         open_database(path)
+
+
+def test_a_journal_from_a_newer_version_is_refused_before_anything_writes_to_it(tmp_path: Path) -> None:
+    # As a newer version might leave it: a rollback-journal file (not WAL), an unknown revision.
+    path = tmp_path / "journal.sqlite3"
+    open_database(path).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode = DELETE")
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    connection.close()
+    before = path.read_bytes()
+    stamp = path.stat().st_mtime_ns
+
+    with pytest.raises(JournalError, match=r"schema '9999'.*It was not changed\. Install that newer version"):
+        open_database(path)
+
+    assert path.read_bytes() == before and path.stat().st_mtime_ns == stamp
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.sqlite3"]  # no -wal, -shm or copy
