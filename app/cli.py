@@ -18,6 +18,7 @@ from app import __version__
 from app.core.enums import Backend, Timeframe
 from app.core.settings import RemoteSettings, Settings
 from app.storage.paths import HOME_VARIABLE, AppPaths
+from app.storage.private_files import restrict_umask, tighten
 from app.storage.settings_store import load_settings
 
 if TYPE_CHECKING:
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_request:  # --help, --version and usage errors end here, as argparse intends
         return exit_request.code if isinstance(exit_request.code, int) else 0
 
+    restrict_umask()  # whatever the trader's umask, what this process creates is the trader's alone
     if args.self_test:
         from app.self_test import run_self_test  # its own temporary folder: the trader's data is untouched
 
@@ -142,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    for entry in tighten(paths):  # left looser by an earlier version, which followed the umask
+        print(f"{PROGRAM}: made {entry.path} private (was mode {entry.mode:03o})", file=sys.stderr)
 
     loaded = load_settings(paths.settings_file)
     for problem in loaded.problems:

@@ -356,6 +356,8 @@ def run_checks(
     Qt comes last: a display that is set but unreachable makes Qt abort the process, and by then every
     other finding has been printed.
     """
+    from app.doctor_privacy import check_private_files  # its own module, which imports CheckResult
+
     settings = _settings_or_defaults(paths.settings_file)
     chosen = backend or settings.terminal.backend
     yield check_python()
@@ -366,6 +368,7 @@ def run_checks(
         yield check_folder(label, folder)
     yield check_settings_file(paths.settings_file)
     yield check_database(paths.database_file)
+    yield check_private_files(paths)
     yield check_remote(settings.remote)
     yield from qt_checks(settings, environ)
 

@@ -18,6 +18,7 @@ from app.engine.desk import Desk, DeskConfig
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
 from app.remote_wiring import RemoteService, print_to_stderr
+from app.storage.leftovers import remove_leftover_temp_files
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ def run_headless(
     except InstanceLockedError as error:
         print(error, file=sys.stderr)
         return 3
+    remove_leftover_temp_files((config.sim_state_file.parent, config.database_file.parent, config.models_dir))
     stream: TextIO | None = None
     try:
         desk = Desk(config)

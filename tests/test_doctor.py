@@ -312,7 +312,8 @@ def test_every_check_runs_on_a_fresh_machine(qapp, tmp_path: Path) -> None:  # t
     names = [result.name for result in run_checks(paths, backend=Backend.SIM, environ={"DISPLAY": ":0"})]
     assert names == [
         "Python", "keyring", "MetaTrader5 module", "terminal", "config folder", "data folder", "log folder",
-        "settings", "trade journal", "remote viewing", "Qt", "display", "Qt platform plugin", "system tray",
+        "settings", "trade journal", "private files", "remote viewing", "Qt", "display", "Qt platform plugin",
+        "system tray",
     ]  # fmt: skip
     assert not (tmp_path / "config").exists()  # doctor looks, it does not create
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.storage.errors import JournalError
+from app.storage.private_files import create_private_file, make_private_dir
 
 __all__ = ["MIGRATIONS_DIR", "Database", "JournalError", "open_database"]
 
@@ -101,7 +102,7 @@ def open_database(path: Path | str, *, migrations: Path = MIGRATIONS_DIR) -> Dat
     """
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
     except OSError as exc:
         raise JournalError(
             f"Could not create the folder {path.parent} for the trade journal: {exc}. "
@@ -110,6 +111,13 @@ def open_database(path: Path | str, *, migrations: Path = MIGRATIONS_DIR) -> Dat
     script = _script_directory(migrations)
     if path.exists() and path.stat().st_size > 0:
         _check_existing_file(path, script)
+    try:
+        create_private_file(path)  # SQLite gives the -wal and -shm files the journal's own mode
+    except OSError as exc:
+        raise JournalError(
+            f"Could not create the trade journal {path}: {exc.strerror or exc}. "
+            "Check that the folder is writable and the disk has free space, or choose another data folder."
+        ) from exc
     engine = _create_engine(path)
     try:
         _require_wal(engine, path)

@@ -13,6 +13,7 @@ from pathlib import Path
 import tomli_w
 
 from app.core.settings import Settings, settings_from_dict, settings_to_dict
+from app.storage.private_files import make_private_dir
 from app.storage.toml_file import TomlProblem, read_toml
 
 
@@ -75,7 +76,7 @@ def _free_backup_name(path: Path, moment: datetime) -> Path:
 
 def save_settings(path: Path, settings: Settings) -> None:
     """Write `settings` as TOML to `path` atomically: readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     text = tomli_w.dumps(settings_to_dict(settings))
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -23,6 +23,7 @@ from app.remote.server import RemoteConfigError
 from app.remote.tokens import TokenError, read_token_file
 from app.remote_wiring import RemoteService, ViewerLink, print_to_stderr
 from app.storage.errors import JournalError
+from app.storage.leftovers import remove_leftover_temp_files
 from app.storage.paths import AppPaths
 from app.storage.settings_store import save_settings
 from app.ui.credentials import CredentialStore, SessionPasswords, find_password
@@ -142,6 +143,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
     except InstanceLockedError as error:
         QMessageBox.warning(None, "MT5 Desk is already running", str(error))
         return 3
+    remove_leftover_temp_files((paths.config_dir, paths.data_dir, paths.models_dir))
     try:
         # First start (no settings file): the welcome dialog picks the terminal; Cancel keeps the defaults.
         first_run = offer_first_run(paths.settings_file) if not paths.settings_file.exists() else None
