@@ -1,4 +1,4 @@
-"""Private by default on POSIX: the app's folders 0700 and files 0600 whatever the umask, looser ones found."""
+"""Private by default on POSIX: folders 0700 and files 0600 whatever the umask; looser ones found."""
 
 from __future__ import annotations
 
