@@ -8,8 +8,10 @@ never repaired or replaced here: a copy is put next to it and `JournalError` say
 from __future__ import annotations
 
 import glob
+import logging
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,23 +29,33 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.storage.errors import JournalError
+from app.storage.journal_health import JournalHealth
 from app.storage.private_files import create_private_file, make_private_dir
 
 __all__ = ["MIGRATIONS_DIR", "Database", "JournalError", "open_database"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+WAL_AUTOCHECKPOINT_PAGES = 128  # 512 KiB at SQLite's 4 KiB pages
+WAL_SIZE_LIMIT = 512 * 1024
+PROBE_EVERY_S = 2.0
 SQLITE_HEADER = b"SQLite format 3\x00"
 _WRITE_OPTION = "journal_write"
+log = logging.getLogger(__name__)
 _DAMAGE_CODES = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
 
 class Database:
-    """An open journal file handing out short sessions; safe to use from several threads at once."""
+    """An open journal file handing out short sessions; safe to use from several threads at once.
+
+    `health` follows every write: it says whether the journal can be written now (see JournalHealth).
+    """
 
     def __init__(self, path: Path, engine: Engine) -> None:
         self._path = path
         self._engine = engine
+        self.health = JournalHealth()
+        self._last_probe = -PROBE_EVERY_S
         # Writers take the write lock at BEGIN, so a busy database makes them wait (busy_timeout) instead
         # of failing when a read inside the transaction has gone stale.
         self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
@@ -59,7 +71,42 @@ class Database:
             with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
+            if _storage_trouble(exc):
+                self.health.failed(
+                    f"the trade journal {self._path} cannot be written ({_reason(exc)}). Free disk space "
+                    "or make the data folder writable; orders are accepted again once the journal can write"
+                )
             raise JournalError(f"Could not write to the trade journal {self._path}: {_reason(exc)}") from exc
+        self.health.succeeded()
+
+    def can_write(self) -> bool:
+        """Whether an order's result can be recorded now. While the last write failed, it tries a tiny
+        write (at most every PROBE_EVERY_S seconds), so the journal recovers by itself once space returns."""
+        if self.health.writable:
+            return True
+        now = time.monotonic()
+        if now - self._last_probe < PROBE_EVERY_S:
+            return False
+        self._last_probe = now
+        try:
+            with self.write() as session:
+                # Rewriting the header's user_version with its own value: one page, no record touched.
+                connection = session.connection()
+                version = int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+                connection.exec_driver_sql(f"PRAGMA user_version = {version}")
+        except JournalError:
+            return False
+        return self.health.writable
+
+    def checkpoint(self) -> bool:
+        """Fold the write-ahead log back into the file and truncate it; False when a reader held it back."""
+        try:
+            with self._engine.connect() as connection:
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except SQLAlchemyError as exc:
+            log.warning("journal checkpoint failed: %s", _reason(exc))
+            return False
+        return busy is not None and busy[0] == 0
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -144,6 +191,11 @@ def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
+        # The WAL is folded back every WAL_AUTOCHECKPOINT_PAGES and cut back to WAL_SIZE_LIMIT after each
+        # fold, instead of SQLite's 1000 pages (4 MB) left on disk for good: on a nearly full disk
+        # the difference decides whether the journal can write at all.
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         cursor.execute("PRAGMA foreign_keys = ON")
         # macOS: plain fsync does not flush the drive's cache; these make a commit survive a power cut.
         cursor.execute("PRAGMA fullfsync = ON")
@@ -345,6 +397,28 @@ def _free_name(folder: Path, name: str) -> Path:
 
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+_STORAGE_TROUBLE = (
+    "SQLITE_FULL",
+    "SQLITE_IOERR",
+    "SQLITE_READONLY",
+    "SQLITE_CANTOPEN",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_CORRUPT",
+    "SQLITE_NOTADB",
+    "SQLITE_PERM",
+)
+
+
+def _storage_trouble(exc: SQLAlchemyError) -> bool:
+    """The disk or the file failed (full, I/O, read-only, held by another program), not a record refused."""
+    origin = getattr(exc, "orig", None)
+    name = str(getattr(origin, "sqlite_errorname", ""))
+    if name:
+        return name.startswith(_STORAGE_TROUBLE)
+    return isinstance(origin, sqlite3.OperationalError | OSError)
 
 
 def _reason(exc: BaseException) -> str:

@@ -14,12 +14,12 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["remove_leftover_temp_files"]
+__all__ = ["TEMPORARY_FILE", "remove_leftover_temp_files"]
 
 log = logging.getLogger(__name__)
 
 # tempfile.mkstemp(prefix=".NAME.", suffix=".tmp"): eight characters from [a-z0-9_] in between.
-_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+TEMPORARY_FILE = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 
 def remove_leftover_temp_files(folders: Iterable[Path | None]) -> list[Path]:
@@ -30,7 +30,7 @@ def remove_leftover_temp_files(folders: Iterable[Path | None]) -> list[Path]:
     removed = []
     for folder in dict.fromkeys(folder for folder in folders if folder is not None):
         try:
-            candidates = [child for child in folder.iterdir() if _TEMPORARY.fullmatch(child.name)]
+            candidates = [child for child in folder.iterdir() if TEMPORARY_FILE.fullmatch(child.name)]
         except OSError:
             continue
         for candidate in candidates:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.storage.leftovers import TEMPORARY_FILE
+
 if TYPE_CHECKING:
     from app.storage.paths import AppPaths
 
@@ -57,10 +59,15 @@ def restrict_umask() -> None:
 
 
 def make_private_dir(folder: Path) -> None:
-    """Create `folder` (and missing parents) if needed, and make `folder` itself 0700."""
+    """Create `folder` (and missing parents) if needed; a folder made here is 0700 whatever the umask.
+
+    An existing folder is left as it is: `tighten` changes those, and says so.
+    """
+    if folder.is_dir():
+        return
     folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
-    if POSIX and stat.S_IMODE(folder.stat().st_mode) & _OTHERS:
-        folder.chmod(PRIVATE_DIR_MODE)
+    if POSIX:
+        folder.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is cut by the umask, never widened: be sure
 
 
 def create_private_file(path: Path) -> None:
@@ -117,6 +124,8 @@ def _entries(paths: AppPaths) -> Iterable[LooseEntry]:
         except OSError:
             continue
         for child in children:
+            if TEMPORARY_FILE.fullmatch(child.name):
+                continue  # an interrupted save's leftover, removed at start
             child_info = _lstat(child)
             if child_info is None or not stat.S_ISREG(child_info.st_mode):
                 continue
