@@ -21,7 +21,7 @@ from app.storage.journal import Journal
 from app.storage.journal_health import JournalHealth
 from app.terminal.adapter import Terminal
 from app.terminal.simulator import ManualClock
-from tests.full_disk import PageLimitedDisk, TmpfsDisk, small_disk  # noqa: F401  (the fixture)
+from tests.full_disk import PageLimitedDisk, TmpfsDisk
 
 from .fixtures_trading import WEDNESDAY, Rig, WatchedTerminal
 
