@@ -85,7 +85,7 @@ def _mount_tmpfs(root: Path) -> bool:
 
 @pytest.fixture(params=["tmpfs", "page-limit"])
 def small_disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TmpfsDisk | PageLimitedDisk]:
-    """Each test runs on a real small tmpfs (skipped where it cannot be mounted) and with the fault injected."""
+    """Each test runs on a real small tmpfs (where one can be mounted) and with the fault injected."""
     root = tmp_path / "disk"
     if request.param == "page-limit":
         root.mkdir()
