@@ -290,13 +290,14 @@ def _add_doctor_parser(commands: argparse._SubParsersAction) -> None:
     )
     doctor.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
     doctor.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
+    doctor.add_argument("--token-file", metavar="PATH", type=Path, default=argparse.SUPPRESS)
 
 
 def _run_doctor(args: argparse.Namespace, paths: AppPaths) -> int:
     from app.doctor import report, run_checks
 
     backend = Backend(args.terminal) if args.terminal is not None else None
-    return report(run_checks(paths, backend=backend, bridge=args.bridge))
+    return report(run_checks(paths, backend=backend, bridge=args.bridge, token_file=args.token_file))
 
 
 # -- mt5desk train ---------------------------------------------------------------------------------------

@@ -350,13 +350,14 @@ def run_checks(
     backend: Backend | None = None,
     bridge: tuple[str, int] | None = None,
     environ: Mapping[str, str] = os.environ,
+    token_file: Path | None = None,
 ) -> Iterator[CheckResult]:
     """Every check, one at a time as it finishes; `backend` overrides the settings file's for this run.
 
     Qt comes last: a display that is set but unreachable makes Qt abort the process, and by then every
     other finding has been printed.
     """
-    from app.doctor_privacy import check_private_files  # its own module, which imports CheckResult
+    from app.doctor_privacy import check_private_files, check_token_file  # they import CheckResult
 
     settings = _settings_or_defaults(paths.settings_file)
     chosen = backend or settings.terminal.backend
@@ -369,6 +370,8 @@ def run_checks(
     yield check_settings_file(paths.settings_file)
     yield check_database(paths.database_file)
     yield check_private_files(paths)
+    if token_file is not None:
+        yield check_token_file(token_file)
     yield check_remote(settings.remote)
     yield from qt_checks(settings, environ)
 

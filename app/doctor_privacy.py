@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app.doctor import CheckResult
+from app.remote.tokens import TokenError, read_token_file
 from app.storage.paths import AppPaths
 from app.storage.private_files import POSIX, find_loose
 
@@ -28,3 +31,13 @@ def check_private_files(paths: AppPaths) -> CheckResult:
         + (" (and the same for the rest)" if more else "")
         + "; or start MT5 Desk once, which makes its own files private",
     )
+
+
+def check_token_file(path: Path) -> CheckResult:
+    """The viewer token file given with --token-file: a private plain file holding a usable token."""
+    name = "viewer token file"
+    try:
+        read_token_file(path)
+    except TokenError as error:
+        return CheckResult(name, False, str(error), "fix the file as said, then start the desk again")
+    return CheckResult(name, True, f"{path}: private, one usable token")

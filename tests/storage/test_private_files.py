@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from app.core.settings import Settings
-from app.doctor_privacy import check_private_files
+from app.doctor import check_database, check_settings_file
+from app.doctor_privacy import check_private_files, check_token_file
 from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.storage.leftovers import remove_leftover_temp_files
@@ -103,3 +105,34 @@ def test_leftover_temporary_files_of_interrupted_saves_are_removed(paths: AppPat
     removed = remove_leftover_temp_files((paths.config_dir, paths.data_dir, paths.models_dir))
     assert sorted(removed) == sorted(leftovers)
     assert all(file.exists() for file in kept) and not any(file.exists() for file in leftovers)
+
+
+def test_the_doctor_explains_a_token_file_others_can_read(tmp_path: Path) -> None:
+    token = tmp_path / "viewer.token"
+    token.write_text("a-good-viewer-token-0123456789")
+    token.chmod(0o644)
+    result = check_token_file(token)
+    assert not result.ok and f"chmod 600 {token}" in result.detail
+    token.chmod(0o600)
+    assert check_token_file(token).ok
+
+
+def test_the_doctor_reports_a_settings_file_nested_too_deep_and_leaves_it(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text("x = " + "[" * 50_000, encoding="utf-8")
+    result = check_settings_file(path)
+    assert not result.ok and "is nested more than 16 levels deep (line 1)" in result.detail
+    assert path.read_text(encoding="utf-8") == "x = " + "[" * 50_000
+
+
+def test_the_doctor_reports_a_journal_from_a_newer_version_and_leaves_it(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    open_database(path).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode = DELETE")
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    connection.close()
+    before = path.read_bytes()
+    result = check_database(path)
+    assert not result.ok and "newer version of MT5 Desk" in result.detail
+    assert path.read_bytes() == before
