@@ -13,7 +13,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.timeout(600)
 def test_mypy_finds_nothing_in_app_and_tests() -> None:
-    pytest.importorskip("mypy", reason="mypy is not installed; install the test extras: pip install -e '.[test]'")
+    pytest.importorskip(
+        "mypy", reason="mypy is not installed; install the test extras: pip install -e '.[test]'"
+    )
     # The files, the strictness and the cache directory (.mypy_cache, gitignored) come from pyproject.toml;
     # the cache keeps a warm run at about a second, a cold one (fresh clone) is under a minute.
     result = subprocess.run(

@@ -172,9 +172,9 @@ class EquityChart(QWidget):
         self.floating_curve.setPen(pg.mkPen(text, width=1))
         self.notice.setStyleSheet(f"color: {trade_colours().loss.name()};")
 
-    def changeEvent(self, event: QEvent) -> None:
+    def changeEvent(self, event: QEvent | None) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "zero_line"):
+        if event is not None and event.type() == QEvent.Type.PaletteChange and hasattr(self, "zero_line"):
             self._apply_theme()  # a theme switch: light and dark have their own colours
 
     # --- feeding -----------------------------------------------------------------------------------
