@@ -19,6 +19,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBox
 from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
+from app.storage.records import EquitySample
 from app.ui.chart_series import EquitySeries, SeriesPoint
 from app.ui.columns import format_money, trade_colours
 from app.ui.pnl_by_symbol_chart import FLUSH_INTERVAL_MS, PnlBySymbolChart, plain_plot, theme_colours
@@ -209,7 +210,7 @@ class EquityChart(QWidget):
             since = datetime.now(UTC) - self._history
             self._history_request = self._queries.load_equity(since=since)
 
-    def _on_history(self, request_id: int, samples: list) -> None:  # type: ignore[type-arg]
+    def _on_history(self, request_id: int, samples: list[EquitySample]) -> None:
         if request_id != self._history_request:
             return
         self._history_request = None

@@ -236,6 +236,7 @@ class PerformanceDashboard(QWidget):
         self._answers[kind] = answer
         if len(self._answers) < len(self._pending):
             return
+        # Each answer is what the query of its kind promises (see _reload); the dict holds them as objects.
         records: list[TradeRecord] = self._answers["trades"]  # type: ignore[assignment]
         self.trades = live_trades(records, self._answers["confidences"])  # type: ignore[arg-type]
         registered: list[RegisteredModel] = self._answers["models"]  # type: ignore[assignment]

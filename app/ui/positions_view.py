@@ -123,8 +123,8 @@ class PositionsTable(QTableView):
             start <= index.row() <= end and index.parent() == parent for index in selection.selectedRows()
         )
         super().rowsAboutToBeRemoved(parent, start, end)
-        if losing:
-            selection.clearSelection()  # type: ignore[union-attr]
+        if losing and selection is not None:
+            selection.clearSelection()
 
 
 class PositionsView(QWidget):

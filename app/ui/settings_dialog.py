@@ -414,6 +414,7 @@ def _spin(
     changed: Callable[[], None],
 ) -> Any:
     # Wider than the settings' own limits on purpose: an out-of-range value is refused with its reason.
+    # A QSpinBox is always given whole numbers by its callers; mypy cannot pair the union's two signatures.
     box.setRange(low, high)  # type: ignore[arg-type]
     box.setValue(value)  # type: ignore[arg-type]
     box.setSuffix(suffix)
