@@ -8,6 +8,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,7 +44,7 @@ def fill(root: Path) -> Path:
     return filler
 
 
-def test_the_file_is_created_private_and_holds_one_line_per_event(tmp_path: Path, qapp) -> None:  # type: ignore[no-untyped-def]
+def test_the_file_is_created_private_and_holds_one_line_per_event(tmp_path: Path, qapp: Any) -> None:
     target = tmp_path / "events.jsonl"
     writer = EventLinesWriter(str(target))
     for number in range(3):
@@ -57,8 +58,8 @@ def test_the_file_is_created_private_and_holds_one_line_per_event(tmp_path: Path
 
 def test_a_full_disk_is_said_once_and_every_line_is_written_once_space_returns(
     tmpfs: Path,
-    qapp,
-    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+    qapp: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     target = tmpfs / "events.jsonl"
     writer = EventLinesWriter(str(target))
@@ -80,8 +81,8 @@ def test_a_full_disk_is_said_once_and_every_line_is_written_once_space_returns(
 
 
 def test_a_reader_that_went_away_ends_the_writing_with_one_message(
-    qapp,
-    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+    qapp: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # standard output is a pipe whose reader is gone

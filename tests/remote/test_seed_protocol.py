@@ -130,6 +130,10 @@ def client_view(client: SeedClient) -> dict[int, tuple[float, float, float, floa
     }
 
 
+def same_as_terminal(client: SeedClient, desk: Desk) -> Callable[[], bool]:
+    return lambda: client_view(client) == terminal_view(desk)
+
+
 async def until(condition: Callable[[], bool], what: str, timeout: float = 8.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
@@ -152,14 +156,13 @@ def test_a_seed_clients_map_equals_the_terminal_after_every_step(qapp: Any, desk
             sim = desk.simulator
             first = sim.open_external("EURUSD", "buy", 0.4)
             second = sim.open_external("GBPUSD", "sell", 0.2)
-            for client in (early,):
-                await until(lambda c=client: client_view(c) == terminal_view(desk), "two positions shown")
+            await until(lambda: client_view(early) == terminal_view(desk), "two positions shown")
             async with seed_client(port) as late:  # joins after positions exist
                 clients = (early, late)
 
                 async def all_equal(step: str) -> None:
                     for client in clients:
-                        await until(lambda c=client: client_view(c) == terminal_view(desk), step)
+                        await until(same_as_terminal(client, desk), step)
 
                 await all_equal("the late client sees the positions opened before it joined")
                 before = terminal_view(desk)[first]

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtTest import QTest
-from PyQt6.QtWidgets import QApplication, QMessageBox
+from PyQt6.QtWidgets import QApplication, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState
 from app.core.settings import RemoteSettings, Settings, TerminalSettings
@@ -56,8 +56,8 @@ def test_a_token_file_others_can_read_is_a_dialog_and_the_desk_keeps_running(
             return
         seen["title"], seen["text"] = box.windowTitle(), box.text()
         ok = box.button(QMessageBox.StandardButton.Ok)
-        assert ok is not None
-        QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+        assert isinstance(ok, QPushButton)
+        QtBot.mouseClick(ok, Qt.MouseButton.LeftButton)
         QTimer.singleShot(50, check_it_runs_then_quit)
 
     def check_it_runs_then_quit() -> None:
