@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import qasync
 from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
+from app.core.enums import NoticeLevel
+from app.core.events import Notice
 from app.core.settings import RemoteSettings, Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import LinkCommand, TradeCommand
@@ -161,6 +163,8 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
         assert status_bar is not None  # the main window made it
         for problem in getattr(args, "settings_problems", []):
             status_bar.showMessage(f"Settings: {problem}", 15_000)
+            # In the Event log too, where it stays: a set-aside file says where the old one went.
+            desk_app.desk.hub.publish(Notice(level=NoticeLevel.WARNING, title="Settings file", text=problem))
         return _run_event_loop(qt_app, desk_app, getattr(args, "remote", settings.remote), args.token_file)
     finally:
         lock.release()

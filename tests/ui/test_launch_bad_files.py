@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PyQt6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState
 from app.core.settings import RemoteSettings, Settings, TerminalSettings
 from app.storage.paths import AppPaths
-from app.storage.settings_store import save_settings
+from app.storage.settings_store import load_settings, save_settings
+from app.ui.first_run import FirstRunDialog
 from app.ui.launch import run_gui
 from app.ui.main_window import MainWindow
 
@@ -80,3 +81,32 @@ def test_a_token_file_others_can_read_is_a_dialog_and_the_desk_keeps_running(
 
 def _connected(window: MainWindow) -> bool:
     return window._state.status.state is ConnectionState.CONNECTED  # what its status indicator shows
+
+
+def test_a_settings_file_nested_too_deep_is_explained_in_the_event_log(qapp: Any, tmp_path: Path) -> None:
+    paths = AppPaths.under(tmp_path / "config", tmp_path / "data", tmp_path / "logs").ensure()
+    paths.settings_file.write_text("x = " + "[" * 50_000, encoding="utf-8")
+    loaded = load_settings(paths.settings_file)  # as the command line does before the window opens
+    args = arguments(tmp_path / "unused.token")
+    args.remote = RemoteSettings()
+    args.settings_problems = list(loaded.problems)
+    seen: dict[str, Any] = {}
+
+    def read_the_log_then_quit() -> None:
+        welcome = QApplication.activeModalWidget()
+        if isinstance(welcome, FirstRunDialog):  # the file was set aside: this is a first start again
+            cancel = welcome.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+            assert cancel is not None
+            QtBot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if not shown:
+            QTimer.singleShot(50, read_the_log_then_quit)
+            return
+        seen["log"] = [(e.level, e.title, e.text) for e in shown[0].event_log.visible_entries()]
+        shown[0].close()
+
+    QTimer.singleShot(100, read_the_log_then_quit)
+    assert run_gui(args, paths, loaded.settings) == 0
+    [(level, text)] = [(level, text) for level, title, text in seen["log"] if title == "Settings file"]
+    assert level == "warning" and "is nested more than 16 levels deep (line 1)" in text
+    assert f"The old file was kept as {loaded.backup_path}" in text
