@@ -31,13 +31,7 @@ class TmpfsDisk:
         self._filler = root / "filler"
 
     def fill(self, database: Database | None = None) -> None:
-        descriptor = os.open(self._filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            with contextlib.suppress(OSError):
-                while os.write(descriptor, b"\0" * 4096):
-                    pass
-        finally:
-            os.close(descriptor)
+        fill_disk(self._filler)
 
     def free(self, database: Database | None = None) -> None:
         self._filler.unlink(missing_ok=True)
@@ -71,7 +65,19 @@ class PageLimitedDisk:
         self._limited.clear()
 
 
-def _mount_tmpfs(root: Path) -> bool:
+def fill_disk(filler: Path) -> Path:
+    """Write `filler` until its disk refuses another byte; returns it (unlink it to free the space)."""
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        with contextlib.suppress(OSError):
+            while os.write(descriptor, b"\0" * 4096):
+                pass
+    finally:
+        os.close(descriptor)
+    return filler
+
+
+def mount_tmpfs(root: Path) -> bool:
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return False
     root.mkdir(parents=True, exist_ok=True)
@@ -93,7 +99,7 @@ def small_disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Tmpfs
         yield disk
         disk.free()
         return
-    if not _mount_tmpfs(root):
+    if not mount_tmpfs(root):
         pytest.skip("mounting a small tmpfs needs root; the injected fault covers this test")
     try:
         yield TmpfsDisk(root)

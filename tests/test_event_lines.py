@@ -15,7 +15,7 @@ import pytest
 from app.core.enums import NoticeLevel
 from app.core.events import Notice
 from app.event_lines import EventLinesWriter
-from tests.full_disk import _mount_tmpfs
+from tests.full_disk import fill_disk, mount_tmpfs
 
 
 def notice(number: int) -> Notice:
@@ -25,23 +25,10 @@ def notice(number: int) -> Notice:
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Path]:
     root = tmp_path / "disk"
-    if not _mount_tmpfs(root):
+    if not mount_tmpfs(root):
         pytest.skip("mounting a small tmpfs needs root")
     yield root
     subprocess.run(["umount", "-l", str(root)], capture_output=True, check=False)
-
-
-def fill(root: Path) -> Path:
-    filler = root / "filler"
-    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        while os.write(descriptor, b"\0" * 4096):
-            pass
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-    return filler
 
 
 def test_the_file_is_created_private_and_holds_one_line_per_event(tmp_path: Path, qapp: Any) -> None:
@@ -63,7 +50,7 @@ def test_a_full_disk_is_said_once_and_every_line_is_written_once_space_returns(
 ) -> None:
     target = tmpfs / "events.jsonl"
     writer = EventLinesWriter(str(target))
-    filler = fill(tmpfs)
+    filler = fill_disk(tmpfs / "filler")
     with caplog.at_level(logging.WARNING, logger="app.event_lines"):
         for number in range(200):
             writer.write(notice(number))

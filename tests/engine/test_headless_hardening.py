@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -14,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from app.storage.database import open_database
 from app.terminal.simulator import SimulatedTerminal
-from tests.full_disk import _mount_tmpfs
+from tests.full_disk import fill_disk, mount_tmpfs
+from tests.hostile_files import newer_schema_journal
 
 GOOD_TOKEN = "a-good-viewer-token-0123456789"
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes, FIFOs and umask")
@@ -105,12 +104,7 @@ def test_a_settings_file_nested_50000_deep_is_set_aside_and_the_desk_runs(tmp_pa
 
 def test_a_journal_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
     journal = tmp_path / "data" / "journal.sqlite3"
-    open_database(journal).close()
-    with sqlite3.connect(journal) as connection:
-        connection.execute("PRAGMA journal_mode = DELETE")
-        connection.execute("UPDATE alembic_version SET version_num = '9999'")
-    connection.close()
-    before = journal.read_bytes()
+    before = newer_schema_journal(journal)
     process = start(tmp_path)
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 1 and "Traceback" not in err
@@ -143,7 +137,7 @@ def test_a_run_under_umask_022_leaves_only_private_files_and_no_leftover_temp_fi
 @pytest.mark.slow
 def test_on_a_full_disk_it_says_so_once_per_cause_and_sigterm_exits_0(tmp_path: Path) -> None:
     home = tmp_path / "disk"
-    if not _mount_tmpfs(home):
+    if not mount_tmpfs(home):
         pytest.skip("mounting a small tmpfs needs root")
     try:
         sim = SimulatedTerminal(state_path=home / "data" / "sim_account.json")
@@ -154,14 +148,7 @@ def test_on_a_full_disk_it_says_so_once_per_cause_and_sigterm_exits_0(tmp_path: 
         events = home / "events.jsonl"
         process = start(home, "--events-jsonl", str(events))
         wait_for_line(events, '"state":"connected"')
-        filler = os.open(home / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            while os.write(filler, b"\0" * 4096):
-                pass
-        except OSError:
-            pass
-        finally:
-            os.close(filler)
+        fill_disk(home / "filler")
         time.sleep(12)  # two account loops and a dozen P&L seconds on a full disk
         code, err = stop(process)
         lines = err.splitlines()

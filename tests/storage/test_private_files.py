@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from app.storage.leftovers import remove_leftover_temp_files
 from app.storage.paths import AppPaths
 from app.storage.private_files import find_loose, tighten
 from app.storage.settings_store import save_settings
+from tests.hostile_files import newer_schema_journal
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
@@ -127,12 +127,7 @@ def test_the_doctor_reports_a_settings_file_nested_too_deep_and_leaves_it(tmp_pa
 
 def test_the_doctor_reports_a_journal_from_a_newer_version_and_leaves_it(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
-    open_database(path).close()
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA journal_mode = DELETE")
-        connection.execute("UPDATE alembic_version SET version_num = '9999'")
-    connection.close()
-    before = path.read_bytes()
+    before = newer_schema_journal(path)
     result = check_database(path)
     assert not result.ok and "newer version of MT5 Desk" in result.detail
     assert path.read_bytes() == before
