@@ -28,7 +28,7 @@ PROGRAM = "mt5desk"
 
 
 def _bridge_address(text: str) -> tuple[str, int]:
-    """HOST:PORT of an mt5linux bridge; IPv6 hosts go in brackets, e.g. [::1]:18812."""
+    """HOST:PORT of the mt5linux bridge server; IPv6 hosts go in brackets, e.g. [::1]:18812."""
     host, sep, port_text = text.strip().rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
     if not sep or not host or not port_text.isdigit() or not 1 <= int(port_text) <= 65_535:
@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         type=_bridge_address,
         default=None,
-        help="address of the mt5linux bridge server; implies --terminal bridge",
+        help="address of the mt5linux bridge server for this run (default: terminal.bridge_host and "
+        "terminal.bridge_port in the settings file, 127.0.0.1:18812); implies --terminal bridge",
     )
     parser.add_argument(
         "--data-dir",
@@ -285,6 +286,7 @@ def _add_doctor_parser(commands: argparse._SubParsersAction) -> None:
         "setting.",
     )
     doctor.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
+    doctor.add_argument("--bridge", metavar="HOST:PORT", type=_bridge_address, default=argparse.SUPPRESS)
     doctor.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
 
 
@@ -324,6 +326,7 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--json", action="store_true", help="print the result as one JSON object")
     # Also accepted after `train`; SUPPRESS keeps the value given before it when they are not repeated.
     train.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
+    train.add_argument("--bridge", metavar="HOST:PORT", type=_bridge_address, default=argparse.SUPPRESS)
     train.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
 
 
@@ -414,19 +417,13 @@ def _train_bars(args: argparse.Namespace, settings: Settings) -> BarFrame:
                 file=sys.stderr,
             )
         return loaded.frame.tail(args.bars) if args.bars else loaded.frame
+    from app.core.target import target_from_settings
     from app.terminal.backend import open_terminal
 
-    host, port = args.bridge if args.bridge else ("127.0.0.1", 18812)
     # No login and no account file: reading bars must neither switch the terminal's account nor touch
     # the simulated account a running desk may be using.
-    selection = open_terminal(
-        args.terminal,
-        sim_state_path=None,
-        mt5_path=settings.terminal.path or None,
-        bridge_host=host,
-        bridge_port=port,
-        timeout_ms=settings.terminal.timeout_ms,
-    )
+    target = target_from_settings(settings.terminal, backend=args.terminal, bridge=args.bridge).probe()
+    selection = open_terminal(target)
     if not args.json or selection.simulated:
         print(f"{PROGRAM} train: {selection.reason}", file=sys.stderr)
     terminal = selection.terminal

@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import QApplication
 from app.core.enums import Backend, ConnectionState, Side
 from app.core.events import AutoTradeExecuted, TradeError
 from app.core.settings import Settings
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.engine.worker import Intervals
@@ -98,9 +99,8 @@ def main() -> int:
         build_history(home)
         desk = Desk(
             DeskConfig(
-                backend=Backend.SIM,
+                target=TerminalTarget(Backend.SIM, sim_state_file=str(home / "sim.json")),
                 database_file=home / "journal.sqlite3",
-                sim_state_file=home / "sim.json",
                 intervals=Intervals(0.5, 1.0, 1.0, 2.0),
                 sim_clock=WallClock(),
             )

@@ -147,7 +147,6 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
         first_run = offer_first_run(paths.settings_file) if not paths.settings_file.exists() else None
         if first_run is not None:
             settings, args.terminal = first_run.settings, first_run.settings.terminal.backend
-            args.bridge = first_run.bridge or args.bridge
         try:
             desk_app = DeskApp(qt_app, args, paths, settings)
         except JournalError as error:
