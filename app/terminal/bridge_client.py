@@ -137,6 +137,16 @@ class BridgeApi:
         config = {"sync_request_timeout": self.timeout_s, "allow_pickle": False}
         try:
             connection = rpyc.connect_stream(stream, ClassicClient, config)
+        except TimeoutError as exc:
+            raw.close()
+            raise BridgeFailure(
+                STAGE_HANDSHAKE,
+                CODE_TIMEOUT,
+                f"{self.address} accepted the connection but did not answer within {self.timeout_s:g} s",
+                "Check that this is the bridge server's port; if it is, the server under Wine is hung: "
+                "restart it",
+                repr(exc),
+            ) from exc
         except Exception as exc:  # whatever speaks at that port, it is not an rpyc server
             raw.close()
             raise BridgeFailure(
@@ -250,6 +260,15 @@ class BridgeApi:
         except (OSError, EOFError) as exc:
             self.close()
             raise self._lost(name, exc, sent=True) from exc
+        except Exception as exc:  # the server raised outside the helper's own guard (rpyc re-raises it)
+            raise BridgeFailure(
+                STAGE_CALL,
+                CODE_BAD_RECORD,
+                f"The mt5linux bridge server failed running {name}",
+                "Restart the bridge server under Wine; if it persists, update MetaTrader5 in Wine's Python",
+                repr(exc)[:500],
+                retryable=False,
+            ) from exc
         try:
             self._last_error = (int(error[0]), str(error[1]))
             return bridge_wire.decode(answer)

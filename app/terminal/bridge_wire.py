@@ -94,8 +94,8 @@ def _mt5desk_dec(value):
 
 def _mt5desk_call(name, args, kwargs):
     """One MetaTrader5 call and its last_error(), as values that travel whole."""
-    function = getattr(_mt5desk_mt5, name)
     try:
+        function = getattr(_mt5desk_mt5, name)
         result = function(*_mt5desk_dec(args), **dict((k, _mt5desk_dec(v)) for k, v in kwargs))
     except TypeError as exc:
         return None, (-2, "%s: %s" % (type(exc).__name__, exc))

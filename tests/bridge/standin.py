@@ -8,6 +8,7 @@ tests' controls (external trades, disconnect, latency) through their own rpyc co
 
 from __future__ import annotations
 
+import importlib.machinery
 import os
 import sys
 import time
@@ -88,7 +89,9 @@ def fill_module(module: types.ModuleType, sim: SimulatedTerminal) -> types.Modul
 
 def standin_module(sim: SimulatedTerminal) -> types.ModuleType:
     """A fresh module object to put in sys.modules as MetaTrader5 (in-process bridge servers)."""
-    return fill_module(types.ModuleType("MetaTrader5"), sim)
+    module = types.ModuleType("MetaTrader5")
+    module.__spec__ = importlib.machinery.ModuleSpec("MetaTrader5", None)
+    return fill_module(module, sim)
 
 
 class _ShiftedClock:
