@@ -210,10 +210,13 @@ class BridgeApi:
             INITIALIZE_GRACE_S
         )
         try:
-            return self._invoke("initialize", args, kwargs)
+            result = self._invoke("initialize", args, kwargs)
         finally:
             if self._connection is not None:
                 self._connection._config["sync_request_timeout"] = self.timeout_s
+        if not result:
+            self.close()  # as the module: a failed initialize() leaves no connection (last_error() stays)
+        return result
 
     def shutdown(self) -> bool:
         """shutdown() in the server, then close the connection."""

@@ -94,7 +94,7 @@ def standin_module(sim: SimulatedTerminal) -> types.ModuleType:
     return fill_module(module, sim)
 
 
-class _ShiftedClock:
+class ShiftedClock:
     """Wall time moved back by a whole number of days, so the simulated market is open."""
 
     def __init__(self, offset_s: float) -> None:
@@ -108,5 +108,5 @@ def install_from_environment(module_name: str) -> None:
     """What the stand-in package runs on import inside the bridge server process."""
     state = os.environ.get(STATE_VARIABLE, "")
     offset = float(os.environ.get(OFFSET_VARIABLE, "0"))
-    sim = SimulatedTerminal(clock=_ShiftedClock(offset), state_path=Path(state) if state else None)
+    sim = SimulatedTerminal(clock=ShiftedClock(offset), state_path=Path(state) if state else None)
     fill_module(sys.modules[module_name], sim)
