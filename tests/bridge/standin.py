@@ -25,7 +25,7 @@ OFFSET_VARIABLE = "MT5DESK_STANDIN_CLOCK_OFFSET_S"
 FUNCTIONS = (*MODULE_FUNCTIONS, "initialize", "shutdown", "last_error")
 
 
-class _OfficialRecord(tuple):
+class _OfficialRecord(tuple[Any, ...]):
     """Like a PyStructSequence of the C module: its class lives in no importable module."""
 
     __slots__ = ()
@@ -82,8 +82,7 @@ def fill_module(module: types.ModuleType, sim: SimulatedTerminal) -> types.Modul
     for name in dir(sim):
         if name.isupper():
             setattr(module, name, getattr(sim, name))
-    module.__version__ = "5.0.6231"
-    module._sim = sim
+    module.__dict__.update(__version__="5.0.6231", _sim=sim)
     return module
 
 

@@ -28,6 +28,7 @@ from app.terminal.bridge_client import (
 )
 from app.terminal.bridge_wire import SERVER_SOURCE
 from app.terminal.errors import TerminalError
+from app.terminal.simulator import constants as mt5c
 from tests.bridge.servers import InProcessBridge, free_port, in_process_bridge
 
 
@@ -89,7 +90,7 @@ def test_bars_arrive_as_the_modules_numpy_array_whole(terminal: Terminal, bridge
     api = api_of(terminal)
     before = api.messages_sent
     rates = terminal.rates("EURUSD", Timeframe.H1, 500, start_pos=1)
-    expected = bridge.sim.copy_rates_from_pos("EURUSD", bridge.sim.TIMEFRAME_H1, 1, 500)
+    expected = bridge.sim.copy_rates_from_pos("EURUSD", mt5c.TIMEFRAME_H1, 1, 500)
     assert api.messages_sent - before == 1
     assert rates.dtype == expected.dtype and rates.dtype.itemsize == 60  # packed, as the module's
     assert np.array_equal(rates, expected)
@@ -102,7 +103,7 @@ def test_an_order_goes_through_and_its_reply_carries_its_request(
     result = terminal.send(OrderRequest(action=OrderAction.OPEN, symbol="EURUSD", side=Side.SELL, volume=0.2))
     assert result.retcode == 10009 and result.volume == 0.2
     (position,) = bridge.sim.positions_get(ticket=result.order)
-    assert position.type == bridge.sim.POSITION_TYPE_SELL
+    assert position.type == mt5c.POSITION_TYPE_SELL
     reply = terminal._call("order_check", terminal.build_request(OrderRequest(
         action=OrderAction.OPEN, symbol="EURUSD", side=Side.BUY, volume=0.1
     )))  # fmt: skip
@@ -125,7 +126,7 @@ def test_a_refusal_keeps_its_last_error(terminal: Terminal) -> None:
 
 def test_constants_are_the_servers_modules(terminal: Terminal, bridge: InProcessBridge) -> None:
     api = api_of(terminal)
-    assert (api.TIMEFRAME_H1, api.ORDER_TYPE_SELL) == (bridge.sim.TIMEFRAME_H1, bridge.sim.ORDER_TYPE_SELL)
+    assert (api.TIMEFRAME_H1, api.ORDER_TYPE_SELL) == (mt5c.TIMEFRAME_H1, mt5c.ORDER_TYPE_SELL)
     with pytest.raises(AttributeError):
         _ = api.NO_SUCH_CONSTANT
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,8 +80,8 @@ def test_another_program_on_the_bridge_port_is_named() -> None:
 
 
 def test_the_doctor_command_checks_the_bridge_given_on_its_command_line(
-    qapp, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    qapp: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MT5DESK_HOME", str(tmp_path))
     with in_process_bridge(monkeypatch) as bridge:
         main(["doctor", "--data-dir", str(tmp_path), "--bridge", f"127.0.0.1:{bridge.port}"])

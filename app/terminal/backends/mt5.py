@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.core.enums import Backend
 from app.core.target import TerminalTarget
@@ -15,7 +14,7 @@ if TYPE_CHECKING:
     from app.terminal.simulator.clock import Clock
 
 
-def import_metatrader5() -> ModuleType:
+def import_metatrader5() -> Any:  # the module has no type information
     """The MetaTrader5 module, or a TerminalError saying where it exists and what to use instead."""
     try:
         import MetaTrader5  # Windows only; imported here so that Linux installs work
