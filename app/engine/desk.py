@@ -46,10 +46,6 @@ class DeskConfig:
     models_dir: Path | None = None  # None: "models" beside the database file
     risk: RiskSettings = field(default_factory=RiskSettings)
 
-    @property
-    def backend(self) -> Backend:
-        return self.target.backend
-
 
 def config_from_settings(
     settings: Settings,
