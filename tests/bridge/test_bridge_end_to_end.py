@@ -152,7 +152,7 @@ def test_a_call_slower_than_the_timeout_is_given_up_and_the_link_reopened(server
             waited = time.monotonic() - started
         finally:
             sim.set_latency(0.0)
-    assert caught.value.code == -10005 and waited < 2.5
+    assert caught.value.code == -10005 and waited < 3.0  # gave up before the 3 s answer came
     assert "did not answer account_info within 1 s" in caught.value.message
     terminal.connect(timeout_ms=1_000)  # what the worker's reconnect does: a fresh connection
     assert terminal.account().server == "MT5Desk-Demo"
