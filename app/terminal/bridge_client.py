@@ -147,15 +147,22 @@ class BridgeApi:
                 "restart it",
                 repr(exc),
             ) from exc
-        except Exception as exc:  # whatever speaks at that port, it is not an rpyc server
+        except ValueError as exc:
             raw.close()
+            if "message type" not in str(exc):
+                raise self._not_the_bridge(exc) from exc
+            # A well-framed rpyc message this rpyc does not know: an rpyc of another major version.
             raise BridgeFailure(
                 STAGE_HANDSHAKE,
                 CODE_NO_CONNECTION,
-                f"Something answers at {self.address}, but not the mt5linux bridge server",
-                "Check the bridge port in Settings → Terminal: another program uses it",
+                f"The bridge server at {self.address} runs another rpyc version than MT5 Desk (6.x)",
+                'Update it in Wine\'s Python: wine python.exe -m pip install "rpyc>=6,<7", then restart the '
+                "server (mt5server.exe of mt5linux 1.x already has rpyc 6)",
                 repr(exc),
             ) from exc
+        except Exception as exc:  # whatever speaks at that port, it is not an rpyc server
+            raw.close()
+            raise self._not_the_bridge(exc) from exc
         self._connection, self._stream = connection, stream
         try:
             connection.execute(bridge_wire.SERVER_SOURCE)
@@ -295,6 +302,15 @@ class BridgeApi:
         else:
             message = f"The mt5linux bridge at {self.address} cannot be reached"
         return BridgeFailure(STAGE_REACH, CODE_NO_CONNECTION, message, SERVER_HINT, repr(exc))
+
+    def _not_the_bridge(self, exc: BaseException) -> BridgeFailure:
+        return BridgeFailure(
+            STAGE_HANDSHAKE,
+            CODE_NO_CONNECTION,
+            f"Something answers at {self.address}, but not the mt5linux bridge server",
+            "Check the bridge port in Settings → Terminal: another program uses it",
+            repr(exc),
+        )
 
     def _lost(self, name: str, exc: BaseException, *, sent: bool) -> BridgeFailure:
         # Once the request may have left, an order may have been placed: say "receive failed", which the

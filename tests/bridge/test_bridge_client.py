@@ -208,6 +208,24 @@ def test_another_program_on_the_port_is_told_apart_from_the_bridge() -> None:
     )
 
 
+def test_a_server_of_another_rpyc_version_is_told_to_update() -> None:
+    from rpyc.core import brine
+    from rpyc.core.channel import Channel
+
+    # What an rpyc 5 server (mt5linux 0.1.x setups) answers rpyc 6's first request with: message type 18.
+    data = bytes([18]) + brine.dump((1, ()))
+    listener = _Listener(Channel.FRAME_HEADER.pack(len(data), 0) + data + Channel.FLUSHER)
+    try:
+        with pytest.raises(BridgeFailure) as caught:
+            BridgeApi("127.0.0.1", listener.port, 2_000).connect()
+    finally:
+        listener.close()
+    assert caught.value.message == (
+        f"The bridge server at 127.0.0.1:{listener.port} runs another rpyc version than MT5 Desk (6.x)"
+    )
+    assert 'pip install "rpyc>=6,<7"' in caught.value.hint
+
+
 def test_a_server_that_never_answers_is_given_up_on_after_the_timeout() -> None:
     listener = _Listener(None)
     try:
