@@ -69,7 +69,7 @@ class ServerInfo:
     metatrader5: str
 
 
-class _CountingStream:
+class CountingStream:
     """Counts the messages this side sends, so one call can be shown to cost one round trip."""
 
     def __init__(self, stream: Any) -> None:
@@ -93,7 +93,7 @@ class BridgeApi:
         self.timeout_s = max(0.1, timeout_ms / 1000)
         self.server: ServerInfo | None = None
         self._connection: Connection | None = None
-        self._stream: _CountingStream | None = None
+        self._stream: CountingStream | None = None
         self._call: Any = None
         self._constants: dict[str, int] = {}
         self._last_error: tuple[int, str] = (CODE_NO_CONNECTION, "No IPC connection")
@@ -133,7 +133,7 @@ class BridgeApi:
             )
         except (OSError, socket.gaierror) as exc:
             raise self._unreachable(exc) from exc
-        stream = _CountingStream(raw)
+        stream = CountingStream(raw)
         config = {"sync_request_timeout": self.timeout_s, "allow_pickle": False}
         try:
             connection = rpyc.connect_stream(stream, ClassicClient, config)

@@ -25,7 +25,7 @@ from typing import Any
 from app.core.enums import Backend
 from app.terminal.adapter import Terminal
 from app.terminal.backend import open_terminal
-from app.terminal.bridge_client import BridgeApi, _CountingStream
+from app.terminal.bridge_client import BridgeApi, CountingStream
 from app.terminal.simulator import SimulatedTerminal
 from tests.bridge.servers import Mt5linuxServer, free_port
 from tests.bridge.standin import ShiftedClock
@@ -96,7 +96,7 @@ def _netref_read(port: int, positions: int) -> tuple[int, float]:
     import rpyc
     from rpyc.core.stream import SocketStream
 
-    stream = _CountingStream(SocketStream.connect("127.0.0.1", port))
+    stream = CountingStream(SocketStream.connect("127.0.0.1", port))
     connection = rpyc.connect_stream(stream, rpyc.core.service.ClassicService, {"sync_request_timeout": 60})
     try:
         connection.execute("import MetaTrader5 as mt5")
