@@ -125,7 +125,8 @@ def qt_checks(settings: Settings, environ: Mapping[str, str] = os.environ) -> It
     from PyQt6.QtWidgets import QApplication, QSystemTrayIcon
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    yield check_qt_platform(app.platformName())
+    # platformName is QGuiApplication's: a console-only QCoreApplication made elsewhere has no platform.
+    yield check_qt_platform(app.platformName() if isinstance(app, QApplication) else "")
     yield check_tray(QSystemTrayIcon.isSystemTrayAvailable(), settings.ui.close_to_tray)
 
 

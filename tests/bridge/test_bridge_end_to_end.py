@@ -71,6 +71,10 @@ def connected(desk: Desk) -> bool:
     return desk.state.status.state is ConnectionState.CONNECTED
 
 
+def mt5_connected(desk: Desk) -> bool:
+    return desk.state.status.mt5_connected
+
+
 def trade(qtbot: Any, desk: Desk, request: OrderRequest, status: TradeStatus) -> str:
     command = TradeCommand.manual(request)
     desk.submit(command)
@@ -131,12 +135,12 @@ def test_a_killed_bridge_server_is_reconnected_by_itself(
     server.kill()
     try:
         qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.RECONNECTING, timeout=10_000)
-        assert not desk.state.status.mt5_connected
+        assert not mt5_connected(desk)
         assert "bridge" in desk.state.status.message
     finally:
         server.start()
     qtbot.waitUntil(lambda: connected(desk), timeout=20_000)
-    assert desk.state.status.mt5_connected
+    assert mt5_connected(desk)
     lost = [s.status for s in statuses if s.status.state is not ConnectionState.CONNECTED]
     assert lost and not any(s.mt5_connected for s in lost)
 

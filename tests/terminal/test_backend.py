@@ -41,7 +41,9 @@ def other_sim(tmp_path: Path) -> SimulatedTerminal:
     return SimulatedTerminal(clock=ManualClock(WEDNESDAY_10H), state_path=tmp_path / "real.json", login=777)
 
 
-def test_auto_without_the_metatrader5_module_uses_the_simulator_and_says_why(no_metatrader5, tmp_path):
+def test_auto_without_the_metatrader5_module_uses_the_simulator_and_says_why(
+    no_metatrader5: None, tmp_path: Path
+) -> None:
     selection = open_terminal(
         TerminalTarget(Backend.AUTO, sim_state_file=str(tmp_path / "sim.json")),
         sim_clock=ManualClock(WEDNESDAY_10H),
@@ -55,7 +57,9 @@ def test_auto_without_the_metatrader5_module_uses_the_simulator_and_says_why(no_
     assert selection.terminal.account().login == 5_012_345
 
 
-def test_auto_with_a_terminal_that_does_not_answer_falls_back_and_says_why(monkeypatch, other_sim, tmp_path):
+def test_auto_with_a_terminal_that_does_not_answer_falls_back_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, other_sim: SimulatedTerminal, tmp_path: Path
+) -> None:
     other_sim.disconnect()
     installed_metatrader5(monkeypatch, other_sim)
 
@@ -69,7 +73,9 @@ def test_auto_with_a_terminal_that_does_not_answer_falls_back_and_says_why(monke
     assert selection.reason.endswith("; using the simulated demo terminal.")
 
 
-def test_auto_with_a_terminal_that_answers_uses_it(monkeypatch, other_sim, tmp_path):
+def test_auto_with_a_terminal_that_answers_uses_it(
+    monkeypatch: pytest.MonkeyPatch, other_sim: SimulatedTerminal, tmp_path: Path
+) -> None:
     installed_metatrader5(monkeypatch, other_sim)
 
     selection = open_terminal(TerminalTarget(Backend.AUTO, sim_state_file=str(tmp_path / "sim.json")))
@@ -80,7 +86,7 @@ def test_auto_with_a_terminal_that_answers_uses_it(monkeypatch, other_sim, tmp_p
     assert selection.terminal.account().login == 777
 
 
-def test_sim_connects_the_simulator_with_its_state_file(tmp_path):
+def test_sim_connects_the_simulator_with_its_state_file(tmp_path: Path) -> None:
     state = tmp_path / "sim.json"
 
     selection = open_terminal(
@@ -93,7 +99,9 @@ def test_sim_connects_the_simulator_with_its_state_file(tmp_path):
     assert "simulated" in selection.reason.lower()
 
 
-def test_mt5_without_the_module_raises_with_a_hint_and_no_fallback(no_metatrader5, tmp_path):
+def test_mt5_without_the_module_raises_with_a_hint_and_no_fallback(
+    no_metatrader5: None, tmp_path: Path
+) -> None:
     with pytest.raises(TerminalError) as caught:
         open_terminal(TerminalTarget(Backend.MT5))
 
@@ -102,7 +110,9 @@ def test_mt5_without_the_module_raises_with_a_hint_and_no_fallback(no_metatrader
     assert "--terminal bridge" in caught.value.hint
 
 
-def test_mt5_with_a_terminal_that_does_not_answer_raises(monkeypatch, other_sim, tmp_path):
+def test_mt5_with_a_terminal_that_does_not_answer_raises(
+    monkeypatch: pytest.MonkeyPatch, other_sim: SimulatedTerminal, tmp_path: Path
+) -> None:
     other_sim.disconnect()
     installed_metatrader5(monkeypatch, other_sim)
 
@@ -112,7 +122,9 @@ def test_mt5_with_a_terminal_that_does_not_answer_raises(monkeypatch, other_sim,
     assert caught.value.hint == "Start MetaTrader 5 and log in, then reconnect"
 
 
-def test_mt5_passes_the_credentials_to_the_terminal(monkeypatch, other_sim, tmp_path):
+def test_mt5_passes_the_credentials_to_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, other_sim: SimulatedTerminal, tmp_path: Path
+) -> None:
     installed_metatrader5(monkeypatch, other_sim)
 
     with pytest.raises(TerminalError) as caught:
@@ -121,7 +133,7 @@ def test_mt5_passes_the_credentials_to_the_terminal(monkeypatch, other_sim, tmp_
     assert caught.value.code == -6
 
 
-def test_bridge_without_rpyc_raises_with_the_install_hint(no_rpyc):
+def test_bridge_without_rpyc_raises_with_the_install_hint(no_rpyc: None) -> None:
     with pytest.raises(TerminalError) as caught:
         open_terminal(TerminalTarget(Backend.BRIDGE))
 
@@ -130,7 +142,7 @@ def test_bridge_without_rpyc_raises_with_the_install_hint(no_rpyc):
     assert not caught.value.retryable
 
 
-def test_bridge_whose_server_is_not_running_raises_retryable_naming_the_address():
+def test_bridge_whose_server_is_not_running_raises_retryable_naming_the_address() -> None:
     port = free_port()
 
     with pytest.raises(TerminalError) as caught:
@@ -141,7 +153,7 @@ def test_bridge_whose_server_is_not_running_raises_retryable_naming_the_address(
     assert caught.value.retryable
 
 
-def test_every_backend_declares_the_settings_it_reads():
+def test_every_backend_declares_the_settings_it_reads() -> None:
     assert settings_of(Backend.SIM) == ()
     assert "bridge_host" not in settings_of(Backend.MT5)
     assert {"bridge_host", "bridge_port"} <= set(settings_of(Backend.BRIDGE))
