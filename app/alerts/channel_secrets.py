@@ -154,3 +154,14 @@ class Redactor:
 
 
 REDACTOR = Redactor()
+
+
+def masked_url(url: str) -> str:
+    """A channel URL as it may be shown: the service and a host name, every other part hidden."""
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep:
+        return HIDDEN
+    authority = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    host = authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
+    shown = authority if _HOST_LIKE.match(host) else HIDDEN
+    return f"{scheme}://{shown}" + (f"/{HIDDEN}" if rest.strip("/") != authority else "")

@@ -19,7 +19,7 @@ from app.alerts.channel_secrets import NO_KEYRING_MESSAGE, ChannelSecrets, Secre
 from app.alerts.channel_worker import MIN_INTERVAL_S, ChannelHealth, ChannelReport, ChannelWorker, Send
 from app.alerts.link_watch import LinkWatch
 from app.alerts.rules import Alert, alert_for, is_wanted
-from app.alerts.run_marker import RunMarker, RunRecord
+from app.alerts.run_marker import MARKER_NAME, RunMarker, RunRecord
 from app.alerts.texts import UNCLEAN_STOP_TITLE, account_line, unclean_stop_alert
 from app.alerts.transport import deliver
 from app.core.backoff import Backoff
@@ -76,7 +76,7 @@ class AlertService(QObject):
         self._options = options or AlertOptions()
         self._marker = RunMarker(marker_file, self._options.now) if marker_file is not None else None
         self._workers: dict[str, tuple[str, ChannelWorker]] = {}  # channel id -> (url, worker)
-        self._tickets: set[int] = set()
+        self._tickets: set[int] | None = None  # unknown until the first positions read
         self._login: int | None = None
         self._server = ""
         self._simulated = False
@@ -93,6 +93,8 @@ class AlertService(QObject):
 
     def start(self) -> RunRecord | None:
         """Start the channels, follow the hub, say if the last run stopped uncleanly (returned)."""
+        if self._started:
+            return None
         self._started = True
         for signal in (self._hub.auto_trade_executed, self._hub.trade_error, self._hub.notice):
             signal.connect(self._on_alertable)
@@ -229,8 +231,8 @@ class AlertService(QObject):
     @pyqtSlot(object)
     def _on_state(self, event: Event) -> None:
         if isinstance(event, PositionsUpdate):
-            self._tickets.difference_update(event.removed)
-            self._tickets.update(event.added)
+            tickets = (self._tickets or set()) - set(event.removed)
+            self._tickets = tickets | set(event.added)
             self._mark(open_positions=len(self._tickets))
         elif isinstance(event, Snapshot):
             self._tickets = {position.ticket for position in event.positions}
@@ -243,6 +245,9 @@ class AlertService(QObject):
             status = event.status
             if status.account_number is not None:
                 self._login, self._server = status.account_number, status.server or self._server
+            if self._tickets is None and status.positions_count is not None:
+                # No positions update comes while none are open; the heartbeat's count says so.
+                self._mark(open_positions=status.positions_count)
             self._follow(status.simulated)
             self._link.follow(status)
         elif isinstance(event, AccountUpdate):
@@ -274,3 +279,29 @@ class AlertService(QObject):
         alert = unclean_stop_alert(previous.last_seen, previous.open_positions, self._options.now(), account)
         self._hub.publish(Notice(level=NoticeLevel.WARNING, title=UNCLEAN_STOP_TITLE, text=alert.text))
         self._send(alert)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSetup:
+    """What a desk (GUI or headless) needs to start its alerts: settings, where the run marker lives,
+    channels from --alerts-file, the URL store, and where setup problems are also said (headless: stderr)."""
+
+    settings: AlertSettings
+    data_dir: Path
+    file_channels: tuple[FileChannel, ...] = ()
+    secrets: ChannelSecrets = field(default_factory=ChannelSecrets)
+    announce: Callable[[str], None] | None = None
+
+    def start(self, hub: EventHub, parent: QObject | None = None) -> AlertService:
+        """The desk's AlertService, started (call it after the other listeners are on the hub)."""
+        service = AlertService(
+            hub,
+            self.settings,
+            self.secrets,
+            marker_file=self.data_dir / MARKER_NAME,
+            file_channels=self.file_channels,
+            options=AlertOptions(announce=self.announce),
+            parent=parent,
+        )
+        service.start()
+        return service

@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from PyQt6.QtCore import QCoreApplication
+from PyQt6.QtTest import QTest
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +98,18 @@ class Inbox:
         return [message.title for message in self.received]
 
     def wait_for(self, count: int, timeout_s: float = 10.0) -> list[Received]:
-        """At least `count` messages, waiting up to `timeout_s` (fails the test otherwise)."""
+        """At least `count` messages, waiting up to `timeout_s` (fails the test otherwise); Qt's events are
+        processed meanwhile, so the desk's timers run while the test waits."""
         deadline = time.monotonic() + timeout_s
         while len(self.received) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} message(s), got {len(self.received)}: {self.titles()}")
-            time.sleep(0.02)
+                raise AssertionError(
+                    f"expected {count} message(s), got {len(self.received)}: {self.titles()}"
+                )
+            if QCoreApplication.instance() is not None:
+                QTest.qWait(20)
+            else:
+                time.sleep(0.02)
         return self.received
 
     def close(self) -> None:

@@ -155,4 +155,8 @@ def test_a_single_alert_keeps_its_own_title_and_level(inbox: Inbox, workers) -> 
     worker = make(workers, inbox.ntfy_url(), Reports())
     worker.submit(Alert(AlertKind.KILL_SWITCH, "Kill switch", "Auto-trading is off.", AlertLevel.WARNING))
     [message] = inbox.wait_for(1)
-    assert (message.topic, message.title, message.message) == ("desk-alerts", "Kill switch", "Auto-trading is off.")
+    assert (message.topic, message.title, message.message) == (
+        "desk-alerts",
+        "Kill switch",
+        "Auto-trading is off.",
+    )
