@@ -1,4 +1,4 @@
-"""Fixtures of the alert specs: the loopback inbox and an in-memory keyring."""
+"""Fixtures of the alert specs: the loopback inbox, an in-memory keyring, a desk with one alert channel."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+from tests.alerts.desk_fixture import make_alert_desk  # noqa: F401  (fixture)
 from tests.alerts.inbox import inbox  # noqa: F401  (fixture)
 from tests.ui.test_settings_dialog import MemoryKeyring
 

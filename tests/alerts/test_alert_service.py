@@ -21,7 +21,7 @@ from app.core.events import Event, Notice, StatusUpdate, TradeError
 from app.core.models import TerminalStatus
 from app.core.settings import AlertChannel, AlertSettings
 from app.engine.hub import EventHub
-from tests.alerts.desk_fixture import PHONE, make_alert_desk  # noqa: F401  (fixture)
+from tests.alerts.desk_fixture import PHONE
 from tests.alerts.inbox import Inbox
 
 ERROR = TradeError(trade_id="t1", symbol="EURUSD", order_type="BUY", error="Market closed", code=10018)

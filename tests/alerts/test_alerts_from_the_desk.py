@@ -12,7 +12,6 @@ from app.core.models import OrderRequest
 from app.core.settings import AlertSettings, RiskSettings
 from app.core.toast_text import auto_trade_toast, trade_error_toast
 from app.engine.commands import KillSwitchCommand, TradeCommand
-from tests.alerts.desk_fixture import make_alert_desk  # noqa: F401  (fixture)
 from tests.alerts.inbox import Inbox, Received
 
 

@@ -17,19 +17,9 @@ from tests.engine.test_headless import read_until_connected
 def start(home: Path, alerts_file: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env["MT5DESK_HOME"] = str(home)
+    command = [sys.executable, "-m", "app", "--headless", "--terminal", "sim", "--events-jsonl", "-"]
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app",
-            "--headless",
-            "--terminal",
-            "sim",
-            "--events-jsonl",
-            "-",
-            "--alerts-file",
-            str(alerts_file),
-        ],  # fmt: skip
+        [*command, "--alerts-file", str(alerts_file)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

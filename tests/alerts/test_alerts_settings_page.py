@@ -19,8 +19,7 @@ from app.core.settings import AlertChannel, AlertSettings, Settings
 from app.storage.settings_store import save_settings
 from app.ui.credentials import CredentialStore, SessionPasswords
 from app.ui.settings_dialog import SettingsDialog
-from tests.alerts.conftest import memory_keyring  # noqa: F401  (fixture)
-from tests.alerts.inbox import Inbox, inbox, refused_url  # noqa: F401  (fixture)
+from tests.alerts.inbox import Inbox, refused_url
 from tests.ui.test_settings_dialog import MemoryKeyring
 
 TOKEN = "tk_Zq8vXs2LmN4pR7tY"
@@ -28,10 +27,13 @@ TOPIC = "desk-k2j9f7w3"
 
 
 def open_dialog(
-    qtbot, settings: Settings = Settings(), secrets: ChannelSecrets | None = None
+    qtbot, settings: Settings | None = None, secrets: ChannelSecrets | None = None
 ) -> SettingsDialog:  # type: ignore[no-untyped-def]
     dialog = SettingsDialog(
-        settings, CredentialStore(), SessionPasswords(), alert_secrets=secrets or ChannelSecrets()
+        settings or Settings(),
+        CredentialStore(),
+        SessionPasswords(),
+        alert_secrets=secrets or ChannelSecrets(),
     )
     qtbot.addWidget(dialog)
     dialog.show()
