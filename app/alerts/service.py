@@ -7,12 +7,13 @@ each channel sends on its own thread. A channel that fails, or has no URL, is sa
 from __future__ import annotations
 
 import logging
+import queue
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PyQt6.QtCore import QObject, QTimer, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QObject, QTimer, pyqtSlot
 
 from app.alerts.alerts_file import FileChannel
 from app.alerts.channel_secrets import NO_KEYRING_MESSAGE, ChannelSecrets, SecretStoreError
@@ -31,6 +32,7 @@ from app.engine.hub import EventHub
 log = logging.getLogger(__name__)
 
 MARKER_TOUCH_MS = 30_000
+REPORT_POLL_MS = 250
 STOP_WAIT_S = 2.0
 CHANNEL_FAILING_TITLE = "Alert channel not reachable"
 CHANNEL_WORKING_TITLE = "Alert channel working again"
@@ -53,9 +55,11 @@ class AlertOptions:
 
 
 class AlertService(QObject):
-    """Follows the hub, sends the alerts the trader chose to every channel, keeps the run marker."""
+    """Follows the hub, sends the alerts the trader chose to every channel, keeps the run marker.
 
-    _channel_report = pyqtSignal(object)  # ChannelReport, from a channel's thread to this object's
+    The channels' threads never touch a Qt object: a thread may still be inside a send when this object
+    is gone. They leave their reports on a plain queue, which a timer here reads.
+    """
 
     def __init__(
         self,
@@ -87,7 +91,10 @@ class AlertService(QObject):
         self._touch = QTimer(self)
         self._touch.setInterval(MARKER_TOUCH_MS)
         self._touch.timeout.connect(self._touch_marker)
-        self._channel_report.connect(self._on_channel_report)
+        self._reports: queue.SimpleQueue[ChannelReport] = queue.SimpleQueue()
+        self._report_timer = QTimer(self)
+        self._report_timer.setInterval(REPORT_POLL_MS)
+        self._report_timer.timeout.connect(self._read_reports)
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -125,6 +132,7 @@ class AlertService(QObject):
         """A clean stop: the channels end and the run marker goes (so the next start is not alarmed)."""
         self._started = False
         self._touch.stop()
+        self._report_timer.stop()
         self._link.stop()
         for _url, worker in self._workers.values():
             worker.stop(timeout_s=0.0)
@@ -165,12 +173,16 @@ class AlertService(QObject):
                 name,
                 url,
                 self._options.send,
-                self._channel_report.emit,
+                self._reports.put,
                 min_interval_s=self._options.min_interval_s,
                 backoff=backoff,
             )
             worker.start()
             self._workers[channel_id] = (url, worker)
+        if self._workers:
+            self._report_timer.start()
+        else:
+            self._report_timer.stop()
 
     def _channel_url(self, channel_id: str, name: str) -> str | None:
         try:
@@ -191,7 +203,15 @@ class AlertService(QObject):
             )
         return url
 
-    @pyqtSlot(object)
+    @pyqtSlot()
+    def _read_reports(self) -> None:
+        while True:
+            try:
+                report = self._reports.get_nowait()
+            except queue.Empty:
+                return
+            self._on_channel_report(report)
+
     def _on_channel_report(self, report: ChannelReport) -> None:
         if report.health is ChannelHealth.FAILING:
             self._say(

@@ -256,7 +256,7 @@ def _alert_channels() -> _Rule:
             raise _Rejected
         kept: list[AlertChannel] = []
         for index, item in enumerate(value):
-            channel = _alert_channel(item, lambda text, i=index: report(f"[{i}]{text}"))
+            channel = _alert_channel(item, _prefixed(report, f"[{index}]"))
             if channel is None:
                 continue
             if any(channel.id == other.id for other in kept):
@@ -268,6 +268,13 @@ def _alert_channels() -> _Rule:
         return tuple(kept)
 
     return _Rule("a list of channels like [{id = 'k3x9q2', name = 'Phone'}]", convert)
+
+
+def _prefixed(report: Report, prefix: str) -> Report:
+    def prefixed(text: str) -> None:
+        report(prefix + text)
+
+    return prefixed
 
 
 def _alert_channel(item: Any, report: Report) -> AlertChannel | None:
@@ -456,7 +463,10 @@ def settings_to_dict(settings: Settings) -> dict[str, dict[str, Any]]:
             if isinstance(value, Enum):
                 value = value.value
             elif isinstance(value, tuple):
-                value = [asdict(item) if is_dataclass(item) else item for item in value]
+                value = [
+                    asdict(item) if is_dataclass(item) and not isinstance(item, type) else item
+                    for item in value
+                ]
             values[item.name] = value
         result[name] = values
     return result
