@@ -174,6 +174,7 @@ class AlertsPage(QWidget):
         self.after = QSpinBox()
         self.after.setRange(0, 1_000_000)  # wider than allowed: an out-of-range value is refused with why
         self.after.setSuffix(" s")
+        self.after.setMaximumWidth(120)
         self.after.setValue(settings.connection_after_s)
         self.after.valueChanged.connect(lambda _value: self._changed())
         form.addRow("…when down or silent for at least", self.after)
