@@ -103,9 +103,13 @@ class ChannelWorker:
         self._queue.put(alert)
         return True
 
-    def stop(self, timeout_s: float = 1.0) -> bool:
-        """Ask the thread to end; it may be inside a send, which is left to finish on its own (daemon)."""
+    def request_stop(self) -> None:
+        """Ask the thread to end after what it is doing now (without waiting)."""
         self._queue.put(_STOP)
+
+    def stop(self, timeout_s: float = 1.0) -> bool:
+        """End the thread, waiting up to `timeout_s`; a send under way finishes on its own (daemon)."""
+        self.request_stop()
         if self._thread.is_alive():
             self._thread.join(timeout_s)
         left = len(self._pending)

@@ -30,10 +30,13 @@ class LinkWatch(QObject):
         on_alert: Callable[[Alert], None],
         account: Callable[[], str],
         now: Callable[[], datetime] = _utc_now,
+        *,
+        connect_grace_s: float = 0.0,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._after_s = after_s
+        self._connect_grace_s = connect_grace_s
         self._on_alert = on_alert
         self._account = account
         self._now = now
@@ -79,7 +82,8 @@ class LinkWatch(QObject):
 
     def _arm(self) -> None:
         elapsed = (self._now() - self._bad_since).total_seconds() if self._bad_since else 0.0
-        self._timer.start(max(0, int((self._after_s - elapsed) * 1000)))
+        wait_s = self._after_s if self._ever_connected else max(self._after_s, self._connect_grace_s)
+        self._timer.start(max(0, int((wait_s - elapsed) * 1000)))
 
     @pyqtSlot()
     def _time_is_up(self) -> None:

@@ -51,6 +51,8 @@ class AlertOptions:
     min_interval_s: float = MIN_INTERVAL_S
     backoff: Callable[[], Backoff] | None = None
     now: Callable[[], datetime] = _utc_now
+    # Connecting at start takes a while (the terminal's own timeout): never alert on that sooner.
+    connect_grace_s: float = 30.0
     announce: Callable[[str], None] | None = field(default=None)  # headless: problems also on stderr
 
 
@@ -86,7 +88,12 @@ class AlertService(QObject):
         self._simulated = False
         self._started = False
         self._link = LinkWatch(
-            settings.connection_after_s, self._link_alert, self._account, self._options.now, self
+            settings.connection_after_s,
+            self._link_alert,
+            self._account,
+            self._options.now,
+            connect_grace_s=self._options.connect_grace_s,
+            parent=self,
         )
         self._touch = QTimer(self)
         self._touch.setInterval(MARKER_TOUCH_MS)
@@ -135,7 +142,7 @@ class AlertService(QObject):
         self._report_timer.stop()
         self._link.stop()
         for _url, worker in self._workers.values():
-            worker.stop(timeout_s=0.0)
+            worker.request_stop()  # all at once: the waits below then overlap
         for _url, worker in self._workers.values():
             worker.stop(timeout_s=STOP_WAIT_S / max(1, len(self._workers)))
         self._workers.clear()
@@ -162,7 +169,7 @@ class AlertService(QObject):
         for channel_id in list(self._workers):
             url, worker = self._workers[channel_id]
             if wanted.get(channel_id, ("", ""))[1] != url:
-                worker.stop(timeout_s=0.0)
+                worker.request_stop()
                 del self._workers[channel_id]
         for channel_id, (name, url) in wanted.items():
             if channel_id in self._workers:

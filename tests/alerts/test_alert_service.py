@@ -31,13 +31,19 @@ def notices(events: list[Event], title: str) -> list[Notice]:
     return [e for e in events if isinstance(e, Notice) and e.title == title]
 
 
-def service_for(hub: EventHub, url: str | None, tmp_path: Path, **settings: object) -> AlertService:
+def service_for(
+    hub: EventHub, url: str | None, tmp_path: Path, grace_s: float = 30.0, **settings: object
+) -> AlertService:
     secrets = ChannelSecrets()
     if url is not None:
         secrets.put(PHONE.id, url)
     chosen = AlertSettings(channels=(PHONE,), **settings)  # type: ignore[arg-type]
     service = AlertService(
-        hub, chosen, secrets, marker_file=tmp_path / "running.json", options=AlertOptions(min_interval_s=0.05)
+        hub,
+        chosen,
+        secrets,
+        marker_file=tmp_path / "running.json",
+        options=AlertOptions(min_interval_s=0.05, connect_grace_s=grace_s),
     )
     service.start()
     return service
@@ -136,11 +142,11 @@ def test_settings_saved_apply_at_once_to_what_is_sent(qtbot, inbox: Inbox, tmp_p
     service.stop()
 
 
-def test_a_desk_that_never_connects_is_alerted_after_the_chosen_time(
+def test_a_desk_that_never_connects_is_alerted_after_the_chosen_time_and_the_start_grace(
     qtbot, inbox: Inbox, tmp_path: Path
 ) -> None:
     hub = EventHub()
-    service = service_for(hub, inbox.json_url(), tmp_path, connection_after_s=1)
+    service = service_for(hub, inbox.json_url(), tmp_path, grace_s=1.5, connection_after_s=1)
     hub.publish(
         StatusUpdate(
             status=TerminalStatus(
@@ -148,6 +154,8 @@ def test_a_desk_that_never_connects_is_alerted_after_the_chosen_time(
             )
         )
     )
+    qtbot.wait(1000)
+    assert inbox.received == []  # within the grace a start's connecting is not worth an alert
     [message] = inbox.wait_for(1, timeout_s=5)
     assert message.title == "MetaTrader 5 not connected"
     assert message.message.startswith("IPC initialize failed. The desk started at ")
