@@ -123,7 +123,8 @@ def qt_checks(settings: Settings, environ: Mapping[str, str] = os.environ) -> It
     from PyQt6.QtWidgets import QApplication, QSystemTrayIcon
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    yield check_qt_platform(app.platformName())
+    # platformName is QGuiApplication's: a console-only QCoreApplication made elsewhere has no platform.
+    yield check_qt_platform(app.platformName() if isinstance(app, QApplication) else "")
     yield check_tray(QSystemTrayIcon.isSystemTrayAvailable(), settings.ui.close_to_tray)
 
 
@@ -194,7 +195,9 @@ def check_terminal(
     if backend is Backend.SIM:
         return _ok("terminal", "backend 'sim': the simulated demo terminal, nothing to reach")
     if opener is None:
-        from app.terminal.backend import open_terminal as opener
+        from app.terminal.backend import open_terminal
+
+        opener = open_terminal
     host, port = bridge or ("127.0.0.1", 18812)
     kind = Backend.BRIDGE if backend is Backend.BRIDGE else Backend.MT5
     target = f"the mt5linux bridge at {host}:{port}" if kind is Backend.BRIDGE else "MetaTrader 5"

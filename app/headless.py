@@ -114,7 +114,7 @@ def _serve_until_signalled(
 
     with loop:
         desk.start()
-        code = loop.run_until_complete(serve())
+        code: int = loop.run_until_complete(serve())
     pulse.stop()
     desk.stop()
     return code

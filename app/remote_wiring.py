@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +34,12 @@ class RemoteService:
     """The read-only server beside a desk: started when enabled, stopped at exit, token regenerable."""
 
     def __init__(
-        self, desk: Desk, settings: RemoteSettings, token_file: Path | None, *, announce=print
+        self,
+        desk: Desk,
+        settings: RemoteSettings,
+        token_file: Path | None,
+        *,
+        announce: Callable[[str], object] = print,
     ) -> None:
         self._desk = desk
         self._settings = settings

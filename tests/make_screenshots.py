@@ -66,7 +66,9 @@ def build_history(home: Path) -> None:
         for at in [a for a in opens if a <= now]:
             symbol, side, volume, hold = opens.pop(at)
             ticket = sim.open_external(symbol, side, volume)
-            journal.record_external_open(terminal.position(ticket), now)
+            position = terminal.position(ticket)
+            assert position is not None
+            journal.record_external_open(position, now)
             if hold is not None:
                 closes[now + timedelta(hours=hold)] = ticket
         for at in [a for a in closes if a <= now]:
@@ -120,6 +122,7 @@ def alerts_settings() -> None:
 
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
     apply_theme(app, Settings().ui.theme)
     OUT.mkdir(parents=True, exist_ok=True)
     if sys.argv[1:] == ["alerts"]:

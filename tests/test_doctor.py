@@ -12,6 +12,7 @@ import keyring.backends.null
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
+from PyQt6.QtWidgets import QApplication
 
 from app.cli import main
 from app.core.enums import Backend
@@ -42,10 +43,10 @@ from app.terminal.backend import open_terminal
 class MemoryKeyring(KeyringBackend):
     """A real, working keyring backend that keeps its entries in a dict."""
 
-    priority = -1  # type: ignore[assignment]
+    priority = -1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring leaves it unannotated
         self.entries: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -307,7 +308,7 @@ def test_the_report_exits_1_and_counts_the_problems() -> None:
     assert lines[-1] == "mt5desk doctor: 1 problem(s) found"
 
 
-def test_every_check_runs_on_a_fresh_machine(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_check_runs_on_a_fresh_machine(qapp: QApplication, tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
     names = [result.name for result in run_checks(paths, backend=Backend.SIM, environ={"DISPLAY": ":0"})]
     assert names == [
@@ -317,7 +318,9 @@ def test_every_check_runs_on_a_fresh_machine(qapp, tmp_path: Path) -> None:  # t
     assert not (tmp_path / "config").exists()  # doctor looks, it does not create
 
 
-def test_the_doctor_command_prints_one_line_per_check(qapp, tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_doctor_command_prints_one_line_per_check(
+    qapp: QApplication, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MT5DESK_HOME", str(tmp_path))  # --data-dir sets it; restored after the test
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "journal.sqlite3").write_bytes(b"garbage" * 200)

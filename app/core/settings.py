@@ -371,7 +371,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, _Rule]]] = {
 }
 
 
-def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
+def settings_from_dict(data: object) -> tuple[Settings, list[str]]:
     """Settings from a TOML-shaped dict; each bad or unknown value gives a problem line naming its key."""
     problems: list[str] = []
     if not isinstance(data, Mapping):
@@ -401,8 +401,12 @@ def _section_from_dict(name: str, kind: type, rules: dict[str, _Rule], raw: Any,
         if key not in raw:
             continue
         qualified = f"{name}.{key}"
+
+        def report(text: str, q: str = qualified) -> None:
+            problems.append(q + text)
+
         try:
-            values[key] = rule.convert(raw[key], lambda text, q=qualified: problems.append(q + text))
+            values[key] = rule.convert(raw[key], report)
         except _Rejected:
             default = getattr(defaults, key)
             problems.append(

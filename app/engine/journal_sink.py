@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -65,16 +66,16 @@ class JournalSink:
         update = change.positions
         if update is not None:
             for ticket in update.added:
-                self._write(lambda t=ticket: self._journal.record_external_open(current[t], now))
+                self._write(partial(self._journal.record_external_open, current[ticket], now))
             for ticket in update.modified:
-                self._write(lambda t=ticket: self._journal.update_position(current[t]))
+                self._write(partial(self._journal.update_position, current[ticket]))
         self.record_position_deals(terminal, (*change.closed, *change.reduced))
 
     def record_position_deals(self, terminal: Terminal, positions: Iterable[Position]) -> None:
         """Fetch and store the deals of these positions (terminal errors propagate to the loop)."""
         for position in positions:
             deals = terminal.deals_for_position(position.identifier or position.ticket)
-            self._write(lambda d=deals: self._journal.record_deals(d))
+            self._write(partial(self._journal.record_deals, deals))
 
     def sync_deals(self, terminal: Terminal, now: datetime) -> None:
         """Store recent history deals (idempotent), so trades closed while the desk was away are journaled."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from app.core.enums import Backend
 from app.terminal.adapter import Terminal
@@ -26,6 +26,13 @@ class BackendSelection:
     reason: str
 
 
+class _Credentials(TypedDict):
+    path: str | None
+    login: int | None
+    password: str | None
+    server: str | None
+
+
 def open_terminal(
     choice: Backend,
     *,
@@ -40,7 +47,7 @@ def open_terminal(
     sim_clock: Any = None,
 ) -> BackendSelection:
     """A connected Terminal for the choice; only `auto` falls back to the simulator, and says so."""
-    credentials = {"path": mt5_path, "login": login, "password": password, "server": server}
+    credentials: _Credentials = {"path": mt5_path, "login": login, "password": password, "server": server}
     if choice is Backend.SIM:
         return _open_sim(sim_state_path, sim_clock, "Simulated demo terminal, as chosen (--terminal sim).")
     if choice is Backend.MT5:

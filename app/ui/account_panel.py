@@ -313,7 +313,7 @@ class AccountPanel(QWidget):
     def value_colour(self, key: str) -> QColor:
         return self.values[key].palette().color(QPalette.ColorRole.WindowText)
 
-    def changeEvent(self, event: QEvent) -> None:
+    def changeEvent(self, event: QEvent | None) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "values"):
+        if event is not None and event.type() == QEvent.Type.PaletteChange and hasattr(self, "values"):
             self._mark_dirty()  # a theme switch picks the matching gain/loss colours

@@ -180,7 +180,7 @@ class FirstRunDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.choices.idToggled.connect(self._choice_changed)
-        self.choices.button(0).setChecked(True)
+        self.choose(next(iter(_CHOICES)))
         self.setMinimumWidth(520)
 
     def _mt5_page(self) -> QWidget:
@@ -226,11 +226,15 @@ class FirstRunDialog(QDialog):
     # -- what the trader chose --------------------------------------------------------------------------
 
     def backend(self) -> Backend:
-        return Backend(self.choices.checkedButton().property("backend"))
+        checked = self.choices.checkedButton()
+        assert checked is not None  # the group is exclusive and one choice is checked from the start
+        return Backend(checked.property("backend"))
 
     def choose(self, backend: Backend) -> None:
         """Select a choice as a click on it would (for the launcher's and the tests' use)."""
-        self.choices.button(list(_CHOICES).index(backend)).setChecked(True)
+        button = self.choices.button(list(_CHOICES).index(backend))
+        assert button is not None  # every backend has its button, id = its place in _CHOICES
+        button.setChecked(True)
 
     def bridge_address(self) -> tuple[str, int] | None:
         """The bridge's address when the bridge is chosen and the address is valid."""

@@ -344,7 +344,7 @@ class HistoryProxy(QSortFilterProxyModel):
         column = self._source.columns[left.column()]
         a, b = self._source.trade_at(left.row()), self._source.trade_at(right.row())
         key_a, key_b = column.sort_key(a), column.sort_key(b)
-        return (key_a is None, key_a, a.id) < (key_b is None, key_b, b.id)  # type: ignore[operator]
+        return (key_a is None, key_a, a.id) < (key_b is None, key_b, b.id)
 
     def visible_trades(self) -> list[TradeRecord]:
         """The trades in the order the table shows them."""

@@ -173,8 +173,10 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
             return 1
         if first_run is not None:
             desk_app.session = first_run.session  # a password typed there when there is no keyring
+        status_bar = desk_app.window.statusBar()
+        assert status_bar is not None  # the main window made it
         for problem in getattr(args, "settings_problems", []):
-            desk_app.window.statusBar().showMessage(f"Settings: {problem}", 15_000)
+            status_bar.showMessage(f"Settings: {problem}", 15_000)
         return _run_event_loop(qt_app, desk_app, getattr(args, "remote", settings.remote), args.token_file)
     finally:
         lock.release()

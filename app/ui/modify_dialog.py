@@ -136,8 +136,8 @@ class ModifyDialog(QDialog):
                 found[kind] = [f"{kind.label}: enter a number above 0 ({self.stops.unit.value})."]
                 continue
             price = self.stops.price(kind, self.position.side, self.position.price_open)
-            levels = (price, None) if kind is StopKind.SL else (None, price)
-            problems = validate_stops(self.position.side, self._close_price(tick), *levels, spec)
+            sl, tp = (price, None) if kind is StopKind.SL else (None, price)
+            problems = validate_stops(self.position.side, self._close_price(tick), sl, tp, spec)
             if problems:
                 found[kind] = problems
         return found

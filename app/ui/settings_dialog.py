@@ -104,7 +104,9 @@ class SettingsDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        assert ok_button is not None  # a standard button asked for in the constructor
+        self.ok_button = ok_button
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -430,6 +432,7 @@ def _spin(
     changed: Callable[[], None],
 ) -> Any:
     # Wider than the settings' own limits on purpose: an out-of-range value is refused with its reason.
+    # A QSpinBox is always given whole numbers by its callers; mypy cannot pair the union's two signatures.
     box.setRange(low, high)  # type: ignore[arg-type]
     box.setValue(value)  # type: ignore[arg-type]
     box.setSuffix(suffix)

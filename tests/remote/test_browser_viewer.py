@@ -125,7 +125,8 @@ class Tab:
             if reply.get("id") == call_id:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
+                result: dict[str, Any] = reply["result"]
+                return result
 
     async def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page."""
@@ -155,7 +156,8 @@ async def _devtools_http(port: int, method: str, path: str) -> str:
     def fetch() -> str:
         request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
         with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.read().decode()
+            text: str = answer.read().decode()
+            return text
 
     return await asyncio.to_thread(fetch)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,16 +34,18 @@ def installed_metatrader5(monkeypatch: pytest.MonkeyPatch, api: SimulatedTermina
     monkeypatch.setitem(sys.modules, "MetaTrader5", api)
 
 
-def installed_mt5linux(monkeypatch: pytest.MonkeyPatch, factory) -> list[tuple[str, int]]:
+def installed_mt5linux(
+    monkeypatch: pytest.MonkeyPatch, factory: Callable[[], object]
+) -> list[tuple[str, int]]:
     """Make `from mt5linux import MetaTrader5` find `factory`; returns the (host, port) it was called with."""
     calls: list[tuple[str, int]] = []
     module = types.ModuleType("mt5linux")
 
-    def MetaTrader5(host: str, port: int):  # spelled as mt5linux spells its class
+    def MetaTrader5(host: str, port: int) -> object:  # spelled as mt5linux spells its class
         calls.append((host, port))
         return factory()
 
-    module.MetaTrader5 = MetaTrader5
+    module.MetaTrader5 = MetaTrader5  # type: ignore[attr-defined]  # a module made here, attribute by attribute
     monkeypatch.setitem(sys.modules, "mt5linux", module)
     return calls
 
@@ -53,7 +56,9 @@ def other_sim(tmp_path: Path) -> SimulatedTerminal:
     return SimulatedTerminal(clock=ManualClock(WEDNESDAY_10H), state_path=tmp_path / "real.json", login=777)
 
 
-def test_auto_without_the_metatrader5_module_uses_the_simulator_and_says_why(no_metatrader5, tmp_path):
+def test_auto_without_the_metatrader5_module_uses_the_simulator_and_says_why(
+    no_metatrader5: None, tmp_path: Path
+) -> None:
     selection = open_terminal(
         Backend.AUTO, sim_state_path=tmp_path / "sim.json", sim_clock=ManualClock(WEDNESDAY_10H)
     )
@@ -66,7 +71,9 @@ def test_auto_without_the_metatrader5_module_uses_the_simulator_and_says_why(no_
     assert selection.terminal.account().login == 5_012_345
 
 
-def test_auto_with_a_terminal_that_does_not_answer_falls_back_and_says_why(monkeypatch, other_sim, tmp_path):
+def test_auto_with_a_terminal_that_does_not_answer_falls_back_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, other_sim: SimulatedTerminal, tmp_path: Path
+) -> None:
     other_sim.disconnect()
     installed_metatrader5(monkeypatch, other_sim)
 
@@ -82,7 +89,9 @@ def test_auto_with_a_terminal_that_does_not_answer_falls_back_and_says_why(monke
     assert selection.reason.endswith("; using the simulated demo terminal.")
 
 
-def test_auto_with_a_terminal_that_answers_uses_it(monkeypatch, other_sim, tmp_path):
+def test_auto_with_a_terminal_that_answers_uses_it(
+    monkeypatch: pytest.MonkeyPatch, other_sim: SimulatedTerminal, tmp_path: Path
+) -> None:
     installed_metatrader5(monkeypatch, other_sim)
 
     selection = open_terminal(Backend.AUTO, sim_state_path=tmp_path / "sim.json")
@@ -93,7 +102,7 @@ def test_auto_with_a_terminal_that_answers_uses_it(monkeypatch, other_sim, tmp_p
     assert selection.terminal.account().login == 777
 
 
-def test_sim_connects_the_simulator_with_its_state_file(tmp_path):
+def test_sim_connects_the_simulator_with_its_state_file(tmp_path: Path) -> None:
     state = tmp_path / "sim.json"
 
     selection = open_terminal(Backend.SIM, sim_state_path=state, sim_clock=ManualClock(WEDNESDAY_10H))
@@ -104,7 +113,9 @@ def test_sim_connects_the_simulator_with_its_state_file(tmp_path):
     assert "simulated" in selection.reason.lower()
 
 
-def test_mt5_without_the_module_raises_with_a_hint_and_no_fallback(no_metatrader5, tmp_path):
+def test_mt5_without_the_module_raises_with_a_hint_and_no_fallback(
+    no_metatrader5: None, tmp_path: Path
+) -> None:
     with pytest.raises(TerminalError) as caught:
         open_terminal(Backend.MT5, sim_state_path=tmp_path / "sim.json")
 
@@ -113,7 +124,9 @@ def test_mt5_without_the_module_raises_with_a_hint_and_no_fallback(no_metatrader
     assert "--terminal bridge" in caught.value.hint
 
 
-def test_mt5_with_a_terminal_that_does_not_answer_raises(monkeypatch, other_sim, tmp_path):
+def test_mt5_with_a_terminal_that_does_not_answer_raises(
+    monkeypatch: pytest.MonkeyPatch, other_sim: SimulatedTerminal, tmp_path: Path
+) -> None:
     other_sim.disconnect()
     installed_metatrader5(monkeypatch, other_sim)
 
@@ -123,7 +136,9 @@ def test_mt5_with_a_terminal_that_does_not_answer_raises(monkeypatch, other_sim,
     assert caught.value.hint == "Start MetaTrader 5 and log in, then reconnect"
 
 
-def test_mt5_passes_the_credentials_to_the_terminal(monkeypatch, other_sim, tmp_path):
+def test_mt5_passes_the_credentials_to_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, other_sim: SimulatedTerminal, tmp_path: Path
+) -> None:
     installed_metatrader5(monkeypatch, other_sim)
 
     with pytest.raises(TerminalError) as caught:
@@ -132,7 +147,7 @@ def test_mt5_passes_the_credentials_to_the_terminal(monkeypatch, other_sim, tmp_
     assert caught.value.code == -6
 
 
-def test_bridge_without_mt5linux_raises_with_the_install_hint(no_mt5linux, tmp_path):
+def test_bridge_without_mt5linux_raises_with_the_install_hint(no_mt5linux: None, tmp_path: Path) -> None:
     with pytest.raises(TerminalError) as caught:
         open_terminal(Backend.BRIDGE, sim_state_path=tmp_path / "sim.json")
 
@@ -142,7 +157,9 @@ def test_bridge_without_mt5linux_raises_with_the_install_hint(no_mt5linux, tmp_p
     )
 
 
-def test_bridge_connects_through_mt5linux_at_host_and_port(monkeypatch, other_sim, tmp_path):
+def test_bridge_connects_through_mt5linux_at_host_and_port(
+    monkeypatch: pytest.MonkeyPatch, other_sim: SimulatedTerminal, tmp_path: Path
+) -> None:
     calls = installed_mt5linux(monkeypatch, lambda: other_sim)
 
     selection = open_terminal(
@@ -155,8 +172,10 @@ def test_bridge_connects_through_mt5linux_at_host_and_port(monkeypatch, other_si
     assert "10.0.0.5:18813" in selection.reason
 
 
-def test_bridge_whose_server_is_not_running_raises_retryable(monkeypatch, tmp_path):
-    def refuse():
+def test_bridge_whose_server_is_not_running_raises_retryable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def refuse() -> None:
         raise ConnectionRefusedError(111, "Connection refused")
 
     installed_mt5linux(monkeypatch, refuse)
