@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.service import AlertOptions, AlertService
@@ -28,6 +30,7 @@ from app.terminal.backend import BackendSelection
 from app.terminal.simulator import ManualClock, SimulatedTerminal
 from tests.alerts.inbox import Inbox
 from tests.engine.fixtures_models import constant_model
+from tests.ui.test_settings_dialog import MemoryKeyring
 
 START = datetime(2026, 11, 18, 10, 0, 30, tzinfo=UTC)  # a Wednesday, half a minute into a bar
 FAST = Intervals(pnl_s=0.1, positions_s=0.5, account_s=0.3, heartbeat_s=1.0)
@@ -52,7 +55,7 @@ class AlertDesk:
             isinstance(e, StatusUpdate) and e.status.state is ConnectionState.CONNECTED for e in self.events
         )
 
-    def enable_model(self, qtbot, p_up: float = 0.8, name: str = "Trend M1") -> None:  # type: ignore[no-untyped-def]
+    def enable_model(self, qtbot: QtBot, p_up: float = 0.8, name: str = "Trend M1") -> None:
         manifest, path = constant_model(self.folder / "models", p_up, name=name)
         settings = ModelSettings("EURUSD", Timeframe.M1, confidence_threshold=0.6)
         self.worker.submit(RegisterModelCommand(path, manifest, settings))
@@ -67,8 +70,18 @@ class AlertDesk:
         return f"Account ••••{str(info.login)[-4:]} (simulated demo terminal)"
 
 
+class MakeAlertDesk(Protocol):
+    """Builds a desk with one alert channel, connected, and stops it after the test."""
+
+    def __call__(
+        self, settings: AlertSettings | None = None, limits: RiskSettings | None = None
+    ) -> AlertDesk: ...
+
+
 @pytest.fixture
-def make_alert_desk(qtbot, tmp_path: Path, inbox: Inbox, memory_keyring) -> Iterator:  # type: ignore[no-untyped-def]
+def make_alert_desk(
+    qtbot: QtBot, tmp_path: Path, inbox: Inbox, memory_keyring: MemoryKeyring
+) -> Iterator[MakeAlertDesk]:
     built: list[AlertDesk] = []
 
     def make(settings: AlertSettings | None = None, limits: RiskSettings | None = None) -> AlertDesk:

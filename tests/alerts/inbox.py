@@ -16,8 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from PyQt6.QtCore import QCoreApplication
-from PyQt6.QtTest import QTest
+from PyQt6.QtCore import QCoreApplication, QEventLoop
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +106,8 @@ class Inbox:
                     f"expected {count} message(s), got {len(self.received)}: {self.titles()}"
                 )
             if QCoreApplication.instance() is not None:
-                QTest.qWait(20)
-            else:
-                time.sleep(0.02)
+                QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.01)
         return self.received
 
     def close(self) -> None:

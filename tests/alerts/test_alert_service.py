@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pytestqt.qtbot import QtBot
+
 from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.service import (
     CHANNEL_FAILING_TITLE,
@@ -21,8 +23,9 @@ from app.core.events import Event, Notice, StatusUpdate, TradeError
 from app.core.models import TerminalStatus
 from app.core.settings import AlertChannel, AlertSettings
 from app.engine.hub import EventHub
-from tests.alerts.desk_fixture import PHONE
+from tests.alerts.desk_fixture import PHONE, MakeAlertDesk
 from tests.alerts.inbox import Inbox
+from tests.ui.test_settings_dialog import MemoryKeyring
 
 ERROR = TradeError(trade_id="t1", symbol="EURUSD", order_type="BUY", error="Market closed", code=10018)
 
@@ -50,7 +53,7 @@ def service_for(
 
 
 def test_a_desk_that_did_not_stop_cleanly_says_so_at_the_next_start_with_the_positions_then_open(
-    qtbot, make_alert_desk, inbox: Inbox, tmp_path: Path
+    qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox, tmp_path: Path
 ) -> None:
     desk = make_alert_desk()
     for _ in range(3):
@@ -76,7 +79,7 @@ def test_a_desk_that_did_not_stop_cleanly_says_so_at_the_next_start_with_the_pos
 
 
 def test_a_clean_stop_removes_the_marker_so_the_next_start_is_quiet(
-    qtbot, inbox: Inbox, tmp_path: Path
+    qtbot: QtBot, inbox: Inbox, tmp_path: Path
 ) -> None:
     first = service_for(EventHub(), inbox.json_url(), tmp_path)
     assert (tmp_path / "running.json").exists()
@@ -90,7 +93,7 @@ def test_a_clean_stop_removes_the_marker_so_the_next_start_is_quiet(
 
 
 def test_a_failing_channel_is_said_once_in_the_event_log_not_per_alert(
-    qtbot, inbox: Inbox, tmp_path: Path
+    qtbot: QtBot, inbox: Inbox, tmp_path: Path
 ) -> None:
     hub = EventHub()
     events: list[Event] = []
@@ -112,7 +115,7 @@ def test_a_failing_channel_is_said_once_in_the_event_log_not_per_alert(
 
 
 def test_a_channel_whose_url_is_not_in_the_keyring_is_said_once(
-    qtbot, memory_keyring, tmp_path: Path
+    qtbot: QtBot, memory_keyring: MemoryKeyring, tmp_path: Path
 ) -> None:
     hub = EventHub()
     events: list[Event] = []
@@ -127,7 +130,7 @@ def test_a_channel_whose_url_is_not_in_the_keyring_is_said_once(
     service.stop()
 
 
-def test_settings_saved_apply_at_once_to_what_is_sent(qtbot, inbox: Inbox, tmp_path: Path) -> None:
+def test_settings_saved_apply_at_once_to_what_is_sent(qtbot: QtBot, inbox: Inbox, tmp_path: Path) -> None:
     hub = EventHub()
     service = service_for(hub, inbox.json_url(), tmp_path, trade_error=False)
     hub.publish(ERROR)
@@ -143,7 +146,7 @@ def test_settings_saved_apply_at_once_to_what_is_sent(qtbot, inbox: Inbox, tmp_p
 
 
 def test_a_desk_that_never_connects_is_alerted_after_the_chosen_time_and_the_start_grace(
-    qtbot, inbox: Inbox, tmp_path: Path
+    qtbot: QtBot, inbox: Inbox, tmp_path: Path
 ) -> None:
     hub = EventHub()
     service = service_for(hub, inbox.json_url(), tmp_path, grace_s=1.5, connection_after_s=1)
@@ -162,7 +165,9 @@ def test_a_desk_that_never_connects_is_alerted_after_the_chosen_time_and_the_sta
     service.stop()
 
 
-def test_a_terminal_that_stops_answering_is_alerted_as_stale(qtbot, inbox: Inbox, tmp_path: Path) -> None:
+def test_a_terminal_that_stops_answering_is_alerted_as_stale(
+    qtbot: QtBot, inbox: Inbox, tmp_path: Path
+) -> None:
     hub = EventHub()
     service = service_for(hub, inbox.json_url(), tmp_path, connection_after_s=1)
     up = TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True, account_number=51234567)
@@ -186,7 +191,7 @@ def test_a_terminal_that_stops_answering_is_alerted_as_stale(qtbot, inbox: Inbox
     service.stop()
 
 
-def test_alert_times_are_the_desks_local_clock(qtbot) -> None:
+def test_alert_times_are_the_desks_local_clock(qtbot: QtBot) -> None:
     from app.alerts.texts import clock_time
 
     moment = datetime(2026, 11, 18, 13, 2, tzinfo=UTC)

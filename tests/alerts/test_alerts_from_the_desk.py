@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pytestqt.qtbot import QtBot
+
 from app.alerts.texts import STALE_TITLE
 from app.core.enums import OrderAction, Side
 from app.core.events import AutoTradeExecuted, TradeError
@@ -12,10 +14,11 @@ from app.core.models import OrderRequest
 from app.core.settings import AlertSettings, RiskSettings
 from app.core.toast_text import auto_trade_toast, trade_error_toast
 from app.engine.commands import KillSwitchCommand, TradeCommand
+from tests.alerts.desk_fixture import MakeAlertDesk
 from tests.alerts.inbox import Inbox, Received
 
 
-def titled(inbox: Inbox, prefix: str, qtbot, timeout_ms: int = 10_000) -> Received:  # type: ignore[no-untyped-def]
+def titled(inbox: Inbox, prefix: str, qtbot: QtBot, timeout_ms: int = 10_000) -> Received:
     found: list[Received] = []
 
     def arrived() -> bool:
@@ -31,7 +34,7 @@ def bar(minute: int) -> datetime:
 
 
 def test_an_auto_trade_arrives_as_its_toast_says_it_with_the_account_masked(
-    qtbot, make_alert_desk, inbox: Inbox
+    qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
 ) -> None:
     desk = make_alert_desk()
     desk.enable_model(qtbot)
@@ -43,7 +46,9 @@ def test_an_auto_trade_arrives_as_its_toast_says_it_with_the_account_masked(
     assert str(desk.sim.account_info().login) not in message.message
 
 
-def test_a_trade_error_arrives_with_the_terminals_reason(qtbot, make_alert_desk, inbox: Inbox) -> None:
+def test_a_trade_error_arrives_with_the_terminals_reason(
+    qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
+) -> None:
     desk = make_alert_desk()
     desk.sim.force_next_retcode(10019)
     desk.worker.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.1)))
@@ -54,7 +59,9 @@ def test_a_trade_error_arrives_with_the_terminals_reason(qtbot, make_alert_desk,
     assert message.type == "failure"
 
 
-def test_a_model_blocked_by_a_risk_limit_is_alerted(qtbot, make_alert_desk, inbox: Inbox) -> None:
+def test_a_model_blocked_by_a_risk_limit_is_alerted(
+    qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
+) -> None:
     desk = make_alert_desk(limits=RiskSettings(max_lot_per_trade=0.001))
     desk.enable_model(qtbot)
     desk.clock.set(bar(1))
@@ -63,7 +70,9 @@ def test_a_model_blocked_by_a_risk_limit_is_alerted(qtbot, make_alert_desk, inbo
     assert message.type == "warning"
 
 
-def test_the_daily_loss_limit_reached_is_alerted(qtbot, make_alert_desk, inbox: Inbox) -> None:
+def test_the_daily_loss_limit_reached_is_alerted(
+    qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
+) -> None:
     desk = make_alert_desk(limits=RiskSettings(daily_loss_limit=0.01))
     desk.sim.open_external("EURUSD", "buy", 1.0)  # the spread alone is a loss above one cent
     desk.enable_model(qtbot)
@@ -72,7 +81,9 @@ def test_the_daily_loss_limit_reached_is_alerted(qtbot, make_alert_desk, inbox: 
     assert "automatic trading is paused until 00:00 UTC" in message.message
 
 
-def test_the_kill_switch_is_alerted_with_what_it_closed(qtbot, make_alert_desk, inbox: Inbox) -> None:
+def test_the_kill_switch_is_alerted_with_what_it_closed(
+    qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
+) -> None:
     desk = make_alert_desk()
     desk.worker.submit(KillSwitchCommand(close_positions=True))
     message = titled(inbox, "Kill switch", qtbot)
@@ -82,7 +93,7 @@ def test_the_kill_switch_is_alerted_with_what_it_closed(qtbot, make_alert_desk, 
 
 
 def test_a_lost_link_is_alerted_after_the_chosen_time_and_again_when_it_is_back(
-    qtbot, make_alert_desk, inbox: Inbox
+    qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
 ) -> None:
     desk = make_alert_desk(AlertSettings(connection_after_s=1))
     desk.sim.disconnect()
@@ -94,7 +105,9 @@ def test_a_lost_link_is_alerted_after_the_chosen_time_and_again_when_it_is_back(
     assert not [m for m in inbox.received if m.title == STALE_TITLE]
 
 
-def test_a_link_back_before_the_chosen_time_sends_nothing(qtbot, make_alert_desk, inbox: Inbox) -> None:
+def test_a_link_back_before_the_chosen_time_sends_nothing(
+    qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
+) -> None:
     desk = make_alert_desk(AlertSettings(connection_after_s=30))
     desk.sim.disconnect()
     qtbot.wait(500)
@@ -103,7 +116,7 @@ def test_a_link_back_before_the_chosen_time_sends_nothing(qtbot, make_alert_desk
     assert not [m for m in inbox.received if "Connection" in m.title]
 
 
-def test_a_kind_switched_off_is_not_sent(qtbot, make_alert_desk, inbox: Inbox) -> None:
+def test_a_kind_switched_off_is_not_sent(qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox) -> None:
     desk = make_alert_desk(AlertSettings(trade_error=False))
     desk.sim.force_next_retcode(10019)
     desk.worker.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.1)))
@@ -113,7 +126,9 @@ def test_a_kind_switched_off_is_not_sent(qtbot, make_alert_desk, inbox: Inbox) -
     assert not [m for m in inbox.received if m.title == "Trade Execution Error"]
 
 
-def test_the_full_account_is_shown_when_the_trader_chooses_it(qtbot, make_alert_desk, inbox: Inbox) -> None:
+def test_the_full_account_is_shown_when_the_trader_chooses_it(
+    qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
+) -> None:
     desk = make_alert_desk(AlertSettings(show_account=True))
     desk.worker.submit(KillSwitchCommand(close_positions=False))
     message = titled(inbox, "Kill switch", qtbot)

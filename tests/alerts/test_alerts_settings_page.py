@@ -11,6 +11,7 @@ import keyring.backends.fail
 import pytest
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtWidgets import QCheckBox, QWidget
+from pytestqt.qtbot import QtBot
 
 from app.alerts.channel_secrets import NO_KEYRING_MESSAGE, SERVICE, ChannelSecrets, secret_key
 from app.alerts.texts import TEST_TITLE
@@ -27,8 +28,8 @@ TOPIC = "desk-k2j9f7w3"
 
 
 def open_dialog(
-    qtbot, settings: Settings | None = None, secrets: ChannelSecrets | None = None
-) -> SettingsDialog:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, settings: Settings | None = None, secrets: ChannelSecrets | None = None
+) -> SettingsDialog:
     dialog = SettingsDialog(
         settings or Settings(),
         CredentialStore(),
@@ -45,14 +46,14 @@ def open_dialog(
     return dialog
 
 
-def click(qtbot, widget: QWidget | None) -> None:  # type: ignore[no-untyped-def]
+def click(qtbot: QtBot, widget: QWidget | None) -> None:
     assert widget is not None
     # A check box reacts on its box and label only, which sit at the left of a wide row.
     pos = QPoint(8, widget.height() // 2) if isinstance(widget, QCheckBox) else widget.rect().center()
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
 
 
-def add(qtbot, dialog: SettingsDialog, url: str, name: str = "") -> None:  # type: ignore[no-untyped-def]
+def add(qtbot: QtBot, dialog: SettingsDialog, url: str, name: str = "") -> None:
     page = dialog.alerts_page
     qtbot.keyClicks(page.url_edit, url)
     if name:
@@ -60,8 +61,12 @@ def add(qtbot, dialog: SettingsDialog, url: str, name: str = "") -> None:  # typ
     click(qtbot, page.add_button)
 
 
-def test_a_channel_typed_tested_and_saved_goes_to_the_keyring_never_to_the_file_or_a_log(  # type: ignore[no-untyped-def]
-    qtbot, memory_keyring: MemoryKeyring, inbox: Inbox, tmp_path: Path, caplog
+def test_a_channel_typed_tested_and_saved_goes_to_the_keyring_never_to_the_file_or_a_log(
+    qtbot: QtBot,
+    memory_keyring: MemoryKeyring,
+    inbox: Inbox,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     url = inbox.ntfy_url(TOPIC, token=TOKEN)
@@ -87,8 +92,8 @@ def test_a_channel_typed_tested_and_saved_goes_to_the_keyring_never_to_the_file_
         assert secret not in caplog.text
 
 
-def test_even_with_apprise_debug_logging_on_no_secret_reaches_a_log(  # type: ignore[no-untyped-def]
-    qtbot, memory_keyring, inbox: Inbox, caplog
+def test_even_with_apprise_debug_logging_on_no_secret_reaches_a_log(
+    qtbot: QtBot, memory_keyring: MemoryKeyring, inbox: Inbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     logging.getLogger("apprise").setLevel(1)  # a trader debugging Apprise itself
@@ -105,7 +110,7 @@ def test_even_with_apprise_debug_logging_on_no_secret_reaches_a_log(  # type: ig
     assert "dHJhZGVyOnRrX1pxOHZYczJMbU40cFI3dFk=" not in caplog.text  # trader:TOKEN as Basic auth
 
 
-def test_a_test_alert_to_a_channel_that_is_down_says_why(qtbot, memory_keyring) -> None:  # type: ignore[no-untyped-def]
+def test_a_test_alert_to_a_channel_that_is_down_says_why(qtbot: QtBot, memory_keyring: MemoryKeyring) -> None:
     dialog = open_dialog(qtbot)
     add(qtbot, dialog, refused_url())
     [row] = dialog.alerts_page.rows
@@ -116,7 +121,9 @@ def test_a_test_alert_to_a_channel_that_is_down_says_why(qtbot, memory_keyring) 
     )
 
 
-def test_a_url_apprise_does_not_know_is_refused_under_the_field(qtbot, memory_keyring) -> None:  # type: ignore[no-untyped-def]
+def test_a_url_apprise_does_not_know_is_refused_under_the_field(
+    qtbot: QtBot, memory_keyring: MemoryKeyring
+) -> None:
     dialog = open_dialog(qtbot)
     add(qtbot, dialog, "telegram:12345/abc")
     page = dialog.alerts_page
@@ -125,7 +132,9 @@ def test_a_url_apprise_does_not_know_is_refused_under_the_field(qtbot, memory_ke
     assert page.url_edit.text() == "telegram:12345/abc"  # kept, to be corrected
 
 
-def test_a_url_typed_but_not_added_keeps_ok_disabled_with_the_reason(qtbot, memory_keyring) -> None:  # type: ignore[no-untyped-def]
+def test_a_url_typed_but_not_added_keeps_ok_disabled_with_the_reason(
+    qtbot: QtBot, memory_keyring: MemoryKeyring
+) -> None:
     dialog = open_dialog(qtbot)
     qtbot.keyClicks(dialog.alerts_page.url_edit, "ntfys://ntfy.sh/my-topic")
     assert not dialog.ok_button.isEnabled()
@@ -135,7 +144,9 @@ def test_a_url_typed_but_not_added_keeps_ok_disabled_with_the_reason(qtbot, memo
     assert dialog.ok_button.isEnabled()
 
 
-def test_a_removed_channel_is_forgotten_by_the_keyring_on_ok(qtbot, memory_keyring: MemoryKeyring) -> None:  # type: ignore[no-untyped-def]
+def test_a_removed_channel_is_forgotten_by_the_keyring_on_ok(
+    qtbot: QtBot, memory_keyring: MemoryKeyring
+) -> None:
     secrets = ChannelSecrets()
     secrets.put("abcd1234", "ntfys://ntfy.sh/old-topic")
     settings = Settings(alerts=AlertSettings(channels=(AlertChannel("abcd1234", "Old phone"),)))
@@ -148,7 +159,7 @@ def test_a_removed_channel_is_forgotten_by_the_keyring_on_ok(qtbot, memory_keyri
     assert dialog.result_settings().alerts.channels == ()
 
 
-def test_what_is_sent_is_chosen_with_the_check_boxes(qtbot, memory_keyring) -> None:  # type: ignore[no-untyped-def]
+def test_what_is_sent_is_chosen_with_the_check_boxes(qtbot: QtBot, memory_keyring: MemoryKeyring) -> None:
     dialog = open_dialog(qtbot)
     page = dialog.alerts_page
     click(qtbot, page.kinds["trade_error"])
@@ -160,8 +171,8 @@ def test_what_is_sent_is_chosen_with_the_check_boxes(qtbot, memory_keyring) -> N
     assert alerts.auto_trade and alerts.kill_switch
 
 
-def test_without_a_keyring_a_channel_lasts_this_session_and_the_page_says_so(  # type: ignore[no-untyped-def]
-    qtbot, inbox: Inbox, tmp_path: Path
+def test_without_a_keyring_a_channel_lasts_this_session_and_the_page_says_so(
+    qtbot: QtBot, inbox: Inbox, tmp_path: Path
 ) -> None:
     previous = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())

@@ -70,7 +70,9 @@ def make(
     return worker
 
 
-def test_a_burst_of_50_trade_errors_arrives_as_the_first_one_then_one_summary(inbox: Inbox, workers) -> None:
+def test_a_burst_of_50_trade_errors_arrives_as_the_first_one_then_one_summary(
+    inbox: Inbox, workers: list[ChannelWorker]
+) -> None:
     worker = make(workers, inbox.json_url(), Reports())
     for number in range(50):
         worker.submit(trade_error(number))
@@ -86,7 +88,9 @@ def test_a_burst_of_50_trade_errors_arrives_as_the_first_one_then_one_summary(in
     assert summary.type == "failure"
 
 
-def test_messages_to_one_channel_are_at_least_the_interval_apart(inbox: Inbox, workers) -> None:
+def test_messages_to_one_channel_are_at_least_the_interval_apart(
+    inbox: Inbox, workers: list[ChannelWorker]
+) -> None:
     worker = make(workers, inbox.json_url(), Reports(), interval_s=1.0)
     started = time.monotonic()
     worker.submit(trade_error(1))
@@ -96,7 +100,9 @@ def test_messages_to_one_channel_are_at_least_the_interval_apart(inbox: Inbox, w
     assert time.monotonic() - started >= 1.0
 
 
-def test_a_channel_that_is_down_is_reported_once_however_many_alerts_wait(workers) -> None:
+def test_a_channel_that_is_down_is_reported_once_however_many_alerts_wait(
+    workers: list[ChannelWorker],
+) -> None:
     reports = Reports()
     worker = make(workers, refused_url(), reports, retry_s=0.1)
     for number in range(20):
@@ -109,7 +115,7 @@ def test_a_channel_that_is_down_is_reported_once_however_many_alerts_wait(worker
 
 
 def test_alerts_held_while_a_channel_fails_arrive_collapsed_when_it_answers_again(
-    inbox: Inbox, workers
+    inbox: Inbox, workers: list[ChannelWorker]
 ) -> None:
     reports = Reports()
     inbox.mode = "fail"
@@ -129,7 +135,7 @@ def test_alerts_held_while_a_channel_fails_arrive_collapsed_when_it_answers_agai
     assert "Internal server error" in reports.seen[0].reason
 
 
-def test_submitting_never_waits_for_a_channel_that_hangs(inbox: Inbox, workers) -> None:
+def test_submitting_never_waits_for_a_channel_that_hangs(inbox: Inbox, workers: list[ChannelWorker]) -> None:
     inbox.mode = "hang"
     worker = make(workers, inbox.json_url(), Reports())
     worker.submit(trade_error(0))
@@ -140,7 +146,9 @@ def test_submitting_never_waits_for_a_channel_that_hangs(inbox: Inbox, workers) 
     assert time.perf_counter() - started < 0.05
 
 
-def test_a_full_queue_refuses_further_alerts_at_once_instead_of_growing(inbox: Inbox, workers) -> None:
+def test_a_full_queue_refuses_further_alerts_at_once_instead_of_growing(
+    inbox: Inbox, workers: list[ChannelWorker]
+) -> None:
     inbox.mode = "hang"
     worker = ChannelWorker("phone", "Phone", inbox.json_url(), deliver, Reports(), queue_limit=5)
     worker.start()
@@ -151,7 +159,7 @@ def test_a_full_queue_refuses_further_alerts_at_once_instead_of_growing(inbox: I
     assert accepted.count(False) == 3
 
 
-def test_a_single_alert_keeps_its_own_title_and_level(inbox: Inbox, workers) -> None:
+def test_a_single_alert_keeps_its_own_title_and_level(inbox: Inbox, workers: list[ChannelWorker]) -> None:
     worker = make(workers, inbox.ntfy_url(), Reports())
     worker.submit(Alert(AlertKind.KILL_SWITCH, "Kill switch", "Auto-trading is off.", AlertLevel.WARNING))
     [message] = inbox.wait_for(1)
