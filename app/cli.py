@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.core.enums import Backend, Timeframe
@@ -112,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token", metavar="TOKEN", default=None, help="with --viewer: the desk's viewer token"
     )
+    parser.add_argument(
+        "--alerts-file",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="also send alerts to the Apprise URLs in PATH, one a line (for a server with no keyring; the "
+        "file must not be readable by other users)",
+    )
     return parser
 
 
@@ -160,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROGRAM}: --serve: {error}", file=sys.stderr)
         return 2
     args.remote = remote_settings_for_run(settings.remote, args.serve)
+    try:
+        args.alert_channels = _alert_file_channels(args.alerts_file)
+    except ValueError as error:
+        print(f"{PROGRAM}: --alerts-file: {error}", file=sys.stderr)
+        return 2
     if args.headless:
         return _run_headless(args, paths, settings)
     return _run_gui(args, paths, settings)
@@ -205,8 +218,22 @@ def _password_provider(login: int | None, server: str) -> Callable[[], str | Non
     return read
 
 
+def _alert_file_channels(path: Path | None) -> tuple[Any, ...]:
+    """The channels of --alerts-file (ValueError saying what is wrong); Apprise loads only when given."""
+    if path is None:
+        return ()
+    from app.alerts.alerts_file import AlertsFileError, read_alerts_file
+
+    try:
+        return read_alerts_file(path)
+    except AlertsFileError as error:
+        raise ValueError(str(error)) from None
+
+
 def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
+    from app.alerts.service import AlertSetup
     from app.headless import run_headless
+    from app.remote_wiring import print_to_stderr
     from app.storage.errors import JournalError
 
     try:
@@ -216,6 +243,7 @@ def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings)
             args.events_jsonl,
             remote=args.remote if args.remote.enabled else None,
             token_file=args.token_file,
+            alerts=AlertSetup(settings.alerts, paths.data_dir, args.alert_channels, announce=print_to_stderr),
         )
     except JournalError as error:
         print(f"{PROGRAM}: {error}", file=sys.stderr)

@@ -12,6 +12,7 @@ from typing import TextIO
 import qasync
 from PyQt6.QtCore import QCoreApplication, QObject, QTimer, pyqtSlot
 
+from app.alerts.service import AlertSetup
 from app.core.events import Event, encode
 from app.core.settings import RemoteSettings
 from app.engine.desk import Desk, DeskConfig
@@ -46,6 +47,7 @@ def run_headless(
     events_jsonl: str | None,
     remote: RemoteSettings | None = None,
     token_file: Path | None = None,
+    alerts: AlertSetup | None = None,
 ) -> int:
     """Run until SIGINT/SIGTERM; returns the process exit code."""
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
@@ -62,7 +64,11 @@ def run_headless(
             stream = sys.stdout if events_jsonl == "-" else open(events_jsonl, "a", encoding="utf-8")  # noqa: SIM115
             writer = JsonLinesWriter(stream, desk)
             desk.hub.event.connect(writer.write)
-        return _serve_until_signalled(app, desk, remote, token_file)
+        service = alerts.start(desk.hub, desk) if alerts is not None else None
+        code = _serve_until_signalled(app, desk, remote, token_file)
+        if service is not None:
+            service.stop()  # only a clean stop comes here: the next start then does not report a crash
+        return code
     finally:
         if stream is not None and stream is not sys.stdout:
             stream.close()

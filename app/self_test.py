@@ -134,6 +134,7 @@ class _SelfTest:
             if not stopped:
                 raise SelfTestFailure("the terminal worker did not stop within 10 s")
         self.check_model_round_trip(paths.models_dir, config.sim_clock)
+        self.check_alerts()
 
     def ok(self, text: str) -> None:
         self.out(f"OK {text}")
@@ -181,6 +182,43 @@ class _SelfTest:
         manifest = save_model(result, models_dir, name="self-test")
         model = open_model(manifest, models_dir)
         self.ok(f"model trained, saved and loaded back ({model.algorithm.value}, {len(frame)} bars)")
+
+    def check_alerts(self) -> None:
+        """Apprise finds its plugins (a frozen build must carry them) and delivers to a loopback server."""
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        from app.alerts.rules import AlertLevel
+        from app.alerts.transport import deliver, url_problem
+
+        for url in ("tgram://123456789:AAbbCCddEEff/987654321", "ntfys://ntfy.sh/self-test"):
+            if url_problem(url) is not None:
+                raise SelfTestFailure(f"Apprise does not know {url.split(':')[0]}:// (plugins not bundled?)")
+        received: list[bytes] = []
+
+        class Receiver(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                received.append(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        server = HTTPServer(("127.0.0.1", 0), Receiver)
+        thread = threading.Thread(target=server.handle_request, daemon=True)
+        thread.start()
+        try:
+            url = f"json://127.0.0.1:{server.server_address[1]}/self-test"
+            delivery = deliver(url, "MT5 Desk self-test", "alert check", AlertLevel.INFO, timeout_s=10)
+            thread.join(10)
+        finally:
+            server.server_close()
+        if not delivery.ok or not received or b"alert check" not in received[0]:
+            raise SelfTestFailure(
+                f"an alert through Apprise did not arrive: {delivery.reason or 'nothing came'}"
+            )
+        self.ok(f"alert sent through Apprise to a loopback receiver in {delivery.seconds:.2f} s")
 
     def open_window(self, desk: Desk, settings: Settings, models_dir: Path) -> MainWindow:
         from app.engine.queries import JournalQueries, TerminalQueries

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import qasync
 from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
+from app.alerts.channel_secrets import ChannelSecrets
+from app.alerts.service import AlertService, AlertSetup
 from app.core.settings import RemoteSettings, Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import LinkCommand, TradeCommand
@@ -47,6 +49,9 @@ class DeskApp:
         self.credentials = CredentialStore()
         self.session = SessionPasswords()
         self.remote: RemoteService | None = None  # set once the event loop runs
+        self.alert_secrets = ChannelSecrets()
+        self.alerts: AlertService | None = None  # started with the desk, after the window listens
+        self._alert_channels = tuple(getattr(args, "alert_channels", ()))
         config = config_from_settings(
             settings, paths, backend=args.terminal, bridge=args.bridge, password=self._password
         )
@@ -70,23 +75,34 @@ class DeskApp:
     def start(self) -> None:
         self._ask_password_if_needed()
         self.window.show()
+        setup = AlertSetup(
+            self.settings.alerts, self.paths.data_dir, self._alert_channels, self.alert_secrets
+        )
+        self.alerts = setup.start(self.desk.hub, self.desk)
         self.desk.start()
 
     def shutdown(self) -> None:
         self.window.save_window_state()
         if not self.desk.stop():
             log.error("the terminal worker did not stop in time")
+        if self.alerts is not None:
+            self.alerts.stop()
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(
-            self.settings, self.credentials, self.session, self.window, viewer_access=self.remote
+            self.settings,
+            self.credentials,
+            self.session,
+            self.window,
+            viewer_access=self.remote,
+            alert_secrets=self.alert_secrets,
         )
         if dialog.exec():
             self._save(dialog.result_settings())
             QMessageBox.information(
                 self.window,
                 "Settings saved",
-                "Saved. Notification and appearance changes apply now; terminal and interval changes "
+                "Saved. Notification, alert and appearance changes apply now; terminal and interval changes "
                 "apply the next time MT5 Desk starts.",
             )
 
@@ -106,6 +122,8 @@ class DeskApp:
             )
         self.settings = settings
         self.window.apply_settings(settings)
+        if self.alerts is not None:
+            self.alerts.apply(settings.alerts)
 
     def _password(self) -> str | None:
         login, server = self.settings.terminal.login, self.settings.terminal.server

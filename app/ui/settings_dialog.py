@@ -28,9 +28,12 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.alerts.channel_secrets import ChannelSecrets
+from app.alerts.tester import ChannelTester
 from app.core.enums import Backend
 from app.core.settings import Settings, Theme, settings_from_dict
 from app.terminal.backend import settings_of
+from app.ui.alerts_page import AlertsPage
 from app.ui.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
 from app.ui.order_fields import InlineError, muted_label, stack
 from app.ui.viewer_access_box import ViewerAccess, ViewerAccessBox
@@ -54,6 +57,7 @@ _TABS = {
     "ui": "Appearance",
     "remote": "Remote",
     "risk": "Risk",
+    "alerts": "Alerts",
 }
 _THEMES = {Theme.SYSTEM: "Follow the system", Theme.LIGHT: "Light", Theme.DARK: "Dark"}
 _INTERVALS = {
@@ -84,6 +88,8 @@ class SettingsDialog(QDialog):
         session: SessionPasswords | None = None,
         parent: QWidget | None = None,
         viewer_access: ViewerAccess | None = None,
+        alert_secrets: ChannelSecrets | None = None,
+        alert_tester: ChannelTester | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -91,9 +97,13 @@ class SettingsDialog(QDialog):
         self.credentials = credentials or CredentialStore()
         self.session = session or SessionPasswords()
         self._errors: dict[str, InlineError] = {}
+        self.alerts_page = AlertsPage(
+            settings.alerts, alert_secrets or ChannelSecrets(), alert_tester, changed=self._revalidate
+        )
+        self._errors.update(self.alerts_page.errors)
         self.tabs = QTabWidget()
         pages = (self._terminal_tab, self._intervals_tab, self._notifications_tab, self._appearance_tab,
-                 self._remote_tab, self._risk_tab)  # fmt: skip
+                 self._remote_tab, self._risk_tab, lambda _settings: self.alerts_page)  # fmt: skip
         for build, name in zip(pages, _TABS.values(), strict=True):
             self.tabs.addTab(build(settings), name)
         self.summary = InlineError()
@@ -286,6 +296,7 @@ class SettingsDialog(QDialog):
                 "max_clients": self.max_clients.value(),
             },
             "risk": {"allow_real_account": self.allow_real.isChecked()},
+            "alerts": self.alerts_page.form_dict(),
         }
 
     def result_settings(self) -> Settings:
@@ -300,6 +311,8 @@ class SettingsDialog(QDialog):
             key, _, rest = line.partition(":")
             # "got X; using Y" is the file loader's fallback; here the value is refused instead.
             found.setdefault(key.split("[")[0], []).append(rest.strip().split("; ")[0])
+        for key, texts in self.alerts_page.problems().items():
+            found.setdefault(key, []).extend(texts)
         if self.password.text() and self.login.text().strip() == "":
             found.setdefault("terminal.password", []).append("enter the login this password belongs to")
         return found
@@ -380,6 +393,11 @@ class SettingsDialog(QDialog):
                     return
             else:
                 self.session.set(*account, password)
+        failed = self.alerts_page.commit()
+        if failed is not None:
+            self._errors["alerts.channels"].show_messages(failed)
+            self.tabs.setCurrentWidget(self.alerts_page)
+            return
         super().accept()
 
     def done(self, result: int) -> None:
