@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.core.enums import Backend, Timeframe
@@ -29,7 +29,7 @@ PROGRAM = "mt5desk"
 
 
 def _bridge_address(text: str) -> tuple[str, int]:
-    """HOST:PORT of an mt5linux bridge; IPv6 hosts go in brackets, e.g. [::1]:18812."""
+    """HOST:PORT of the mt5linux bridge server; IPv6 hosts go in brackets, e.g. [::1]:18812."""
     host, sep, port_text = text.strip().rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
     if not sep or not host or not port_text.isdigit() or not 1 <= int(port_text) <= 65_535:
@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         type=_bridge_address,
         default=None,
-        help="address of the mt5linux bridge server; implies --terminal bridge",
+        help="address of the mt5linux bridge server for this run (default: terminal.bridge_host and "
+        "terminal.bridge_port in the settings file, 127.0.0.1:18812); implies --terminal bridge",
     )
     parser.add_argument(
         "--data-dir",
@@ -112,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token", metavar="TOKEN", default=None, help="with --viewer: the desk's viewer token"
     )
+    parser.add_argument(
+        "--alerts-file",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="also send alerts to the Apprise URLs in PATH, one a line (for a server with no keyring; the "
+        "file must not be readable by other users)",
+    )
     return parser
 
 
@@ -163,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROGRAM}: --serve: {error}", file=sys.stderr)
         return 2
     args.remote = remote_settings_for_run(settings.remote, args.serve)
+    try:
+        args.alert_channels = _alert_file_channels(args.alerts_file)
+    except ValueError as error:
+        print(f"{PROGRAM}: --alerts-file: {error}", file=sys.stderr)
+        return 2
     if args.headless:
         return _run_headless(args, paths, settings)
     return _run_gui(args, paths, settings)
@@ -208,8 +222,22 @@ def _password_provider(login: int | None, server: str) -> Callable[[], str | Non
     return read
 
 
+def _alert_file_channels(path: Path | None) -> tuple[Any, ...]:
+    """The channels of --alerts-file (ValueError saying what is wrong); Apprise loads only when given."""
+    if path is None:
+        return ()
+    from app.alerts.alerts_file import AlertsFileError, read_alerts_file
+
+    try:
+        return read_alerts_file(path)
+    except AlertsFileError as error:
+        raise ValueError(str(error)) from None
+
+
 def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
+    from app.alerts.service import AlertSetup
     from app.headless import run_headless
+    from app.remote_wiring import print_to_stderr
     from app.storage.errors import JournalError
 
     try:
@@ -219,6 +247,7 @@ def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings)
             args.events_jsonl,
             remote=args.remote if args.remote.enabled else None,
             token_file=args.token_file,
+            alerts=AlertSetup(settings.alerts, paths.data_dir, args.alert_channels, announce=print_to_stderr),
         )
     except JournalError as error:
         print(f"{PROGRAM}: {error}", file=sys.stderr)
@@ -290,6 +319,7 @@ def _add_doctor_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "setting.",
     )
     doctor.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
+    doctor.add_argument("--bridge", metavar="HOST:PORT", type=_bridge_address, default=argparse.SUPPRESS)
     doctor.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
     doctor.add_argument("--token-file", metavar="PATH", type=Path, default=argparse.SUPPRESS)
 
@@ -330,6 +360,7 @@ def _add_train_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     train.add_argument("--json", action="store_true", help="print the result as one JSON object")
     # Also accepted after `train`; SUPPRESS keeps the value given before it when they are not repeated.
     train.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
+    train.add_argument("--bridge", metavar="HOST:PORT", type=_bridge_address, default=argparse.SUPPRESS)
     train.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
 
 
@@ -420,19 +451,13 @@ def _train_bars(args: argparse.Namespace, settings: Settings) -> BarFrame:
                 file=sys.stderr,
             )
         return loaded.frame.tail(args.bars) if args.bars else loaded.frame
+    from app.core.target import target_from_settings
     from app.terminal.backend import open_terminal
 
-    host, port = args.bridge if args.bridge else ("127.0.0.1", 18812)
     # No login and no account file: reading bars must neither switch the terminal's account nor touch
     # the simulated account a running desk may be using.
-    selection = open_terminal(
-        args.terminal,
-        sim_state_path=None,
-        mt5_path=settings.terminal.path or None,
-        bridge_host=host,
-        bridge_port=port,
-        timeout_ms=settings.terminal.timeout_ms,
-    )
+    target = target_from_settings(settings.terminal, backend=args.terminal, bridge=args.bridge).probe()
+    selection = open_terminal(target)
     if not args.json or selection.simulated:
         print(f"{PROGRAM} train: {selection.reason}", file=sys.stderr)
     terminal = selection.terminal

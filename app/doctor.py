@@ -3,7 +3,8 @@
 Every check is a small function returning a CheckResult, with what it looks at passed in, so the tests
 drive each one on real objects (a folder under a file, a damaged journal, the keyring's fail backend).
 `run_doctor` only gathers them. Nothing here changes the trader's settings or sends an order; the
-journal is opened the way the app opens it, and a real terminal is only asked for its version.
+journal is opened the way the app opens it, and a real terminal is only asked for its version, terminal
+and account records, on its current account.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from app.core.enums import Backend
-from app.core.settings import RemoteSettings, Settings, TerminalSettings, settings_from_dict
+from app.core.settings import RemoteSettings, Settings, settings_from_dict
+from app.core.target import TerminalTarget, target_from_settings
 from app.storage.paths import HOME_VARIABLE, AppPaths
 from app.storage.toml_file import TomlProblem, read_toml
 
@@ -175,49 +177,39 @@ def check_mt5_module(
     return _ok("MetaTrader5 module", f"not installed (Windows only); this desk uses '{backend.value}'")
 
 
-Opener = Callable[..., Any]
+Opener = Callable[[TerminalTarget], Any]
 
 
 def check_terminal(
-    backend: Backend,
-    terminal: TerminalSettings,
-    bridge: tuple[str, int] | None = None,
+    target: TerminalTarget,
     opener: Opener | None = None,
     timeout_ms: int = TERMINAL_TIMEOUT_MS,
     grace_s: float = 5.0,
 ) -> CheckResult:
-    """Whether the configured terminal answers within `timeout_ms` (its current account: no login).
+    """Whether the configured terminal answers within `timeout_ms` with its version, terminal and account
+    records (its current account: no login, nothing sent).
 
     `grace_s` is how much longer than its own timeout the backend is waited for before giving up on it.
     """
-    from app.terminal.errors import CODE_NOT_INSTALLED, TerminalError
+    from app.terminal.backend import open_terminal
 
-    if backend is Backend.SIM:
+    if target.backend is Backend.SIM:
         return _ok("terminal", "backend 'sim': the simulated demo terminal, nothing to reach")
-    if opener is None:
-        from app.terminal.backend import open_terminal
-
-        opener = open_terminal
-    host, port = bridge or ("127.0.0.1", 18812)
-    kind = Backend.BRIDGE if backend is Backend.BRIDGE else Backend.MT5
-    target = f"the mt5linux bridge at {host}:{port}" if kind is Backend.BRIDGE else "MetaTrader 5"
+    opener = opener or open_terminal
+    # `auto` is asked as MetaTrader 5: whether the real terminal answers is what there is to know.
+    backend = Backend.MT5 if target.backend is Backend.AUTO else target.backend
+    probe = replace(target.probe(), backend=backend, timeout_ms=min(timeout_ms, target.timeout_ms))
+    bridge = target.backend is Backend.BRIDGE
+    where = f"the mt5linux bridge at {target.bridge_address}" if bridge else "MetaTrader 5"
     outcome: list[Any] = []
 
     def ask() -> None:
         try:
-            selection = opener(
-                kind,
-                sim_state_path=None,
-                mt5_path=terminal.path or None,
-                bridge_host=host,
-                bridge_port=port,
-                timeout_ms=min(timeout_ms, terminal.timeout_ms),
-            )
+            selection = opener(probe)
             try:
-                version = selection.terminal.version()
+                outcome.append(_terminal_answer(selection.terminal, where))
             finally:
                 selection.terminal.disconnect()
-            outcome.append(f"{target} answered (version {version})")
         except Exception as error:  # reported below as the terminal's problem, never raised at the trader
             outcome.append(error)
 
@@ -226,22 +218,64 @@ def check_terminal(
     worker.start()
     worker.join(timeout_ms / 1000 + grace_s)
     if not outcome:
-        return _bad("terminal", f"{target} did not answer within {timeout_ms / 1000:g} s", _START)
+        return _bad("terminal", f"{where} did not answer within {timeout_ms / 1000:g} s", _START)
     answer = outcome[0]
-    if isinstance(answer, str):
-        return _ok("terminal", answer)
-    if isinstance(answer, TerminalError) and answer.code == CODE_NOT_INSTALLED:
-        if backend is Backend.AUTO:
-            return _ok(
-                "terminal", "no MetaTrader 5 on this system; backend 'auto' uses the simulated terminal"
-            )
-        return _bad("terminal", answer.message, answer.hint or _START)
-    if isinstance(answer, TerminalError):
-        detail = f"{target} did not answer: {answer.message}"
-        if backend is Backend.AUTO:
-            detail += " (backend 'auto' falls back to the simulated terminal)"
-        return _bad("terminal", detail, answer.hint or _START)
-    return _bad("terminal", f"{target}: {type(answer).__name__}: {answer}", _START)
+    if isinstance(answer, CheckResult):
+        return answer
+    return _terminal_failure(answer, target.backend, where)
+
+
+def _terminal_answer(terminal: Any, where: str) -> CheckResult:
+    """Version, terminal and account read through the link, in one line."""
+    from app.terminal.bridge_client import BridgeApi
+
+    _major, build, _date = terminal.version()
+    info = terminal.terminal_info()
+    account = terminal.account()
+    seen = (
+        f"{where} answered: MetaTrader 5 build {build}, account {account.login} on "
+        f"{account.server or 'its server'} ({account.trade_mode.value})"
+    )
+    api = terminal.api
+    if isinstance(api, BridgeApi) and api.server is not None:
+        seen += (
+            f"; bridge server Python {api.server.python}, rpyc {api.server.rpyc}, "
+            f"MetaTrader5 {api.server.metatrader5}"
+        )
+    if not info.connected:
+        return _bad(
+            "terminal",
+            f"{seen}, but MetaTrader 5 is not connected to the broker's server",
+            "check the connection status in the bottom-right corner of MetaTrader 5 and log in again",
+        )
+    return _ok("terminal", seen)
+
+
+def _terminal_failure(error: Any, backend: Backend, where: str) -> CheckResult:
+    from app.terminal.bridge_client import BridgeFailure
+    from app.terminal.errors import CODE_BAD_RECORD, CODE_NOT_INSTALLED, TerminalError
+
+    if not isinstance(error, TerminalError):
+        return _bad("terminal", f"{where}: {type(error).__name__}: {error}", _START)
+    if error.code == CODE_NOT_INSTALLED and backend is Backend.AUTO:
+        return _ok("terminal", "no MetaTrader 5 on this system; backend 'auto' uses the simulated terminal")
+    if isinstance(error, BridgeFailure) or error.code == CODE_NOT_INSTALLED:
+        return _bad("terminal", error.message, error.hint or _START)
+    if error.code == CODE_BAD_RECORD:
+        return _bad(
+            "terminal", f"{where} answered with {error.message[0].lower()}{error.message[1:]}", error.hint
+        )
+    if backend is Backend.BRIDGE:
+        return _bad(
+            "terminal",
+            f"{where} runs, but MetaTrader 5 under Wine did not answer it: {error.message}",
+            "start MetaTrader 5 under Wine (wine terminal64.exe) in the same Wine prefix as the bridge "
+            "server, log in, then run mt5desk doctor again",
+        )
+    detail = f"{where} did not answer: {error.message}"
+    if backend is Backend.AUTO:
+        detail += " (backend 'auto' falls back to the simulated terminal)"
+    return _bad("terminal", detail, error.hint or _START)
 
 
 _START = "start MetaTrader 5 and log in (or its mt5linux server under Wine), then run mt5desk doctor again"
@@ -363,11 +397,11 @@ def run_checks(
     from app.doctor_privacy import check_private_files, check_token_file  # they import CheckResult
 
     settings = _settings_or_defaults(paths.settings_file)
-    chosen = backend or settings.terminal.backend
+    target = target_from_settings(settings.terminal, backend=backend, bridge=bridge)
     yield check_python()
     yield check_keyring()
-    yield check_mt5_module(chosen)
-    yield check_terminal(chosen, settings.terminal, bridge)
+    yield check_mt5_module(target.backend)
+    yield check_terminal(target)
     for label, folder in (("config", paths.config_dir), ("data", paths.data_dir), ("log", paths.log_dir)):
         yield check_folder(label, folder)
     yield check_settings_file(paths.settings_file)

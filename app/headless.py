@@ -11,6 +11,7 @@ from pathlib import Path
 import qasync
 from PyQt6.QtCore import QCoreApplication, QTimer
 
+from app.alerts.service import AlertSetup
 from app.core.settings import RemoteSettings
 from app.engine.desk import Desk, DeskConfig
 from app.event_lines import EventLinesWriter
@@ -28,6 +29,7 @@ def run_headless(
     events_jsonl: str | None,
     remote: RemoteSettings | None = None,
     token_file: Path | None = None,
+    alerts: AlertSetup | None = None,
 ) -> int:
     """Run until SIGINT/SIGTERM; returns the process exit code."""
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
@@ -37,7 +39,10 @@ def run_headless(
     except InstanceLockedError as error:
         print(error, file=sys.stderr)
         return 3
-    remove_leftover_temp_files((config.sim_state_file.parent, config.database_file.parent, config.models_dir))
+    sim_state = config.target.sim_state_file
+    remove_leftover_temp_files(
+        (config.database_file.parent, Path(sim_state).parent if sim_state else None, config.models_dir)
+    )
     writer: EventLinesWriter | None = None
     try:
         desk = Desk(config)
@@ -49,7 +54,11 @@ def run_headless(
                 desk.stop()
                 return 2
             desk.hub.event.connect(writer.write)
-        return _serve_until_signalled(app, desk, remote, token_file)
+        service = alerts.start(desk.hub, desk) if alerts is not None else None
+        code = _serve_until_signalled(app, desk, remote, token_file)
+        if service is not None:
+            service.stop()  # only a clean stop comes here: the next start then does not report a crash
+        return code
     finally:
         if writer is not None:
             writer.close()

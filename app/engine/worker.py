@@ -430,7 +430,8 @@ class TerminalWorker(QObject):
         info, account = self._info, self._account
         status = TerminalStatus(
             state=self._state,
-            mt5_connected=bool(info and info.connected) and self._state is not ConnectionState.DISCONNECTED,
+            # Only a working link counts: stale, reconnecting or disconnected, the last answer is old news.
+            mt5_connected=bool(info and info.connected) and self._state is ConnectionState.CONNECTED,
             account_number=account.login if account else None,
             account_balance=account.balance if account else None,
             positions_count=len(self._tracker.known) if self._tracker.initialised else None,

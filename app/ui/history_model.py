@@ -17,8 +17,9 @@ from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterP
 from PyQt6.QtGui import QColor
 
 from app.core.enums import Side
+from app.core.number_format import format_price, format_volume
 from app.storage.records import TradeRecord
-from app.ui.columns import format_money, format_price, format_volume, money_colour, trade_colours
+from app.ui.columns import format_money, money_colour, trade_colours
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 """Role answering the column's sort key (a Python object, compared in Python by the proxy)."""

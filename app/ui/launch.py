@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import qasync
 from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
+from app.alerts.channel_secrets import ChannelSecrets
+from app.alerts.service import AlertService, AlertSetup
 from app.core.enums import NoticeLevel
 from app.core.events import Notice
 from app.core.settings import RemoteSettings, Settings, Theme
@@ -50,6 +52,9 @@ class DeskApp:
         self.credentials = CredentialStore()
         self.session = SessionPasswords()
         self.remote: RemoteService | None = None  # set once the event loop runs
+        self.alert_secrets = ChannelSecrets()
+        self.alerts: AlertService | None = None  # started with the desk, after the window listens
+        self._alert_channels = tuple(getattr(args, "alert_channels", ()))
         config = config_from_settings(
             settings, paths, backend=args.terminal, bridge=args.bridge, password=self._password
         )
@@ -73,23 +78,34 @@ class DeskApp:
     def start(self) -> None:
         self._ask_password_if_needed()
         self.window.show()
+        setup = AlertSetup(
+            self.settings.alerts, self.paths.data_dir, self._alert_channels, self.alert_secrets
+        )
+        self.alerts = setup.start(self.desk.hub, self.desk)
         self.desk.start()
 
     def shutdown(self) -> None:
         self.window.save_window_state()
         if not self.desk.stop():
             log.error("the terminal worker did not stop in time")
+        if self.alerts is not None:
+            self.alerts.stop()
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(
-            self.settings, self.credentials, self.session, self.window, viewer_access=self.remote
+            self.settings,
+            self.credentials,
+            self.session,
+            self.window,
+            viewer_access=self.remote,
+            alert_secrets=self.alert_secrets,
         )
         if dialog.exec():
             self._save(dialog.result_settings())
             QMessageBox.information(
                 self.window,
                 "Settings saved",
-                "Saved. Notification and appearance changes apply now; terminal and interval changes "
+                "Saved. Notification, alert and appearance changes apply now; terminal and interval changes "
                 "apply the next time MT5 Desk starts.",
             )
 
@@ -109,6 +125,8 @@ class DeskApp:
             )
         self.settings = settings
         self.window.apply_settings(settings)
+        if self.alerts is not None:
+            self.alerts.apply(settings.alerts)
 
     def _password(self) -> str | None:
         login, server = self.settings.terminal.login, self.settings.terminal.server
@@ -151,7 +169,6 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
         first_run = offer_first_run(paths.settings_file) if not paths.settings_file.exists() else None
         if first_run is not None:
             settings, args.terminal = first_run.settings, first_run.settings.terminal.backend
-            args.bridge = first_run.bridge or args.bridge
         try:
             desk_app = DeskApp(qt_app, args, paths, settings)
         except JournalError as error:

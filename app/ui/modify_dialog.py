@@ -23,8 +23,9 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import OrderAction, Side
 from app.core.models import OrderRequest, Position, Tick
+from app.core.number_format import format_price, format_volume
 from app.engine.queries import TerminalQueries
-from app.ui.columns import format_money, format_price, format_volume, trade_colours
+from app.ui.columns import format_money, trade_colours
 from app.ui.order_fields import (
     InlineError,
     StopsEditor,

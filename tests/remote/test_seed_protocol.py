@@ -26,6 +26,7 @@ from app.core.enums import Backend, ConnectionState, OrderAction, Side
 from app.core.events import AutoTradeExecuted
 from app.core.models import OrderRequest
 from app.core.settings import RemoteSettings
+from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.worker import Intervals
@@ -71,9 +72,8 @@ class SeedClient:
 @pytest.fixture
 def desk(qapp: Any, tmp_path: Path) -> Iterator[Desk]:
     config = DeskConfig(
-        backend=Backend.SIM,
+        target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
         database_file=tmp_path / "journal.sqlite3",
-        sim_state_file=tmp_path / "sim.json",
         intervals=Intervals(pnl_s=0.1, positions_s=0.5, account_s=0.3, heartbeat_s=1.0),
         sim_clock=ManualClock(WEDNESDAY),
     )

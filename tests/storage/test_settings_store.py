@@ -44,7 +44,7 @@ def test_saved_settings_load_back_equal(settings_file: Path) -> None:
 def test_a_saved_file_is_plain_toml_with_one_table_per_section(settings_file: Path) -> None:
     save_settings(settings_file, Settings())
     data = tomllib.loads(settings_file.read_text(encoding="utf-8"))
-    assert set(data) == {"terminal", "intervals", "notifications", "ui", "remote", "risk"}
+    assert set(data) == {"terminal", "intervals", "notifications", "ui", "remote", "risk", "alerts"}
     assert data["terminal"]["backend"] == "auto"
 
 

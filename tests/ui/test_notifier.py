@@ -14,17 +14,9 @@ from app.core.enums import ConnectionState, NoticeLevel, Side
 from app.core.events import AutoTradeExecuted, Notice, PnlUpdate, StatusUpdate, TradeError
 from app.core.models import TerminalStatus
 from app.core.settings import NotificationSettings
+from app.core.toast_text import Toast, ToastIcon, ToastKind, toast_for
 from app.engine.hub import EventHub
-from app.ui.notifier import (
-    InWindowToasts,
-    Notifier,
-    Toast,
-    ToastIcon,
-    ToastKind,
-    TraySink,
-    choose_sink,
-    toast_for,
-)
+from app.ui.notifier import InWindowToasts, Notifier, TraySink, choose_sink
 
 AT = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 LOST = "Connection to MetaTrader 5 lost"

@@ -12,8 +12,9 @@ from PyQt6.QtGui import QColor, QGuiApplication, QPalette
 from PyQt6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.core.number_format import format_price
 from app.engine.hub import EventHub
-from app.ui.columns import COLUMN_INDEX, format_money, format_price, money_colour, trade_colours
+from app.ui.columns import COLUMN_INDEX, format_money, money_colour, trade_colours
 from app.ui.positions_model import (
     FLUSH_INTERVAL_MS,
     SORT_ROLE,
