@@ -278,3 +278,24 @@ def test_without_a_protocol_the_compact_one_is_spoken_and_an_unknown_one_is_refu
     first, status, text = run_on_qt(qapp, scenario)
     assert first == "HELLO"
     assert status == 400 and "use ?protocol=seed" in text
+
+
+def test_a_lost_terminal_is_told_at_once_by_a_heartbeat_with_mt5_connected_false(
+    qapp: Any, desk: Desk
+) -> None:
+    async def scenario() -> tuple[list[bool], float]:
+        desk.start()
+        await connected(desk)
+        async with serving(desk) as port, seed_client(port) as client:
+            await until(lambda: bool(client.heartbeats), "the heartbeat at join")
+            lost_at = asyncio.get_running_loop().time()
+            desk.simulator.disconnect()
+            await until(lambda: not client.heartbeats[-1]["mt5_connected"], "a heartbeat says down")
+            took = asyncio.get_running_loop().time() - lost_at
+            desk.simulator.restore()
+            await until(lambda: client.heartbeats[-1]["mt5_connected"], "a heartbeat says up again", 20)
+            return [beat["mt5_connected"] for beat in client.heartbeats], took
+
+    told, took = run_on_qt(qapp, scenario)
+    assert told[0] is True and False in told and told[-1] is True
+    assert took < seed_feed.HEARTBEAT_INTERVAL_S / 3  # not left to the next 30 s heartbeat
