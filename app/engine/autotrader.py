@@ -127,6 +127,8 @@ class AutoTrader(ModelCommands):
             for runtime in group:
                 if runtime.last_bar == closed:
                     continue
+                if not changed:
+                    self._read_positions()  # decide on what the terminal holds now, not a loop ago
                 runtime.last_bar, changed = closed, True
                 try:
                     self._on_bar(runtime, closed)
@@ -351,6 +353,16 @@ class AutoTrader(ModelCommands):
         self._registry.record_prediction(
             runtime.model_id, bar_time, side, confidence, acted=acted, reason=reason, at=self._now()
         )
+
+    def _read_positions(self) -> None:
+        """The terminal's positions now (risk checks and exits must not miss a position just opened)."""
+        assert self._terminal is not None
+        try:
+            self._positions = self._terminal.positions()
+        except TerminalError as error:
+            if is_link_error(error):
+                raise
+            log.warning("positions before a model's decision: %s", error)
 
     def _refresh_positions(self) -> None:
         assert self._terminal is not None

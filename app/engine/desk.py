@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PyQt6.QtCore import QObject, pyqtSlot
@@ -18,6 +19,7 @@ from app.core.enums import Backend
 from app.core.events import Event, utc_now
 from app.core.settings import RiskSettings, Settings
 from app.core.state import DeskState
+from app.core.target import TerminalTarget, target_from_settings
 from app.engine.auto_runner import AutoTraderRunner
 from app.engine.commands import AUTO_COMMANDS, DeskCommand
 from app.engine.desk_engine import MAX_ORDERS_WAITING, DeskEngine
@@ -30,8 +32,7 @@ from app.engine.supervisor import HostLimits, HostMode, HostSupervisor
 from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.storage.paths import AppPaths
-from app.terminal.backend import TerminalTarget
-from app.terminal.simulator.clock import ClockSpec
+from app.terminal.simulator.clock import ClockKind, ClockSpec
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +44,9 @@ QUERY_GRACE_S = 10.0
 class DeskConfig:
     """Everything needed to build a desk; the password is fetched only when a terminal host starts."""
 
-    backend: Backend
+    target: TerminalTarget
     database_file: Path
-    sim_state_file: Path
     intervals: Intervals = field(default_factory=Intervals)
-    mt5_path: str | None = None
-    login: int | None = None
-    server: str | None = None
-    timeout_ms: int = 10_000
-    bridge_host: str = "127.0.0.1"
-    bridge_port: int = 18812
     password: Callable[[], str | None] = lambda: None
     sim_clock: ClockSpec = field(default_factory=ClockSpec)
     models_dir: Path | None = None  # None: "models" beside the database file
@@ -62,20 +56,6 @@ class DeskConfig:
     host_mode: HostMode = HostMode.PROCESS
     reconnect_backoff_s: tuple[float, float] = (1.0, 60.0)  # first and longest wait between attempts
     max_orders_waiting: int = MAX_ORDERS_WAITING  # more orders waiting for the terminal are refused
-
-
-def terminal_target(config: DeskConfig) -> TerminalTarget:
-    """What the terminal host opens: the one place the desk's configuration becomes a target."""
-    return TerminalTarget(
-        backend=config.backend,
-        sim_state_path=config.sim_state_file,
-        mt5_path=config.mt5_path,
-        login=config.login,
-        server=config.server,
-        timeout_ms=config.timeout_ms,
-        bridge_host=config.bridge_host,
-        bridge_port=config.bridge_port,
-    )
 
 
 def config_from_settings(
@@ -88,23 +68,17 @@ def config_from_settings(
 ) -> DeskConfig:
     """The engine's configuration from the settings file and this run's choices."""
     terminal, intervals = settings.terminal, settings.intervals
-    bridge_host, bridge_port = bridge if bridge else ("127.0.0.1", 18812)
     return DeskConfig(
-        backend=backend,
+        target=target_from_settings(
+            terminal, backend=backend, bridge=bridge, sim_state_file=str(paths.sim_state_file)
+        ),
         database_file=paths.database_file,
-        sim_state_file=paths.sim_state_file,
         intervals=Intervals(
             pnl_s=intervals.pnl_s,
             positions_s=intervals.positions_s,
             account_s=intervals.account_s,
             heartbeat_s=intervals.heartbeat_s,
         ),
-        mt5_path=terminal.path or None,
-        login=terminal.login,
-        server=terminal.server or None,
-        timeout_ms=terminal.timeout_ms,
-        bridge_host=bridge_host,
-        bridge_port=bridge_port,
         password=password,
         models_dir=paths.models_dir,
         risk=settings.risk,
@@ -127,12 +101,12 @@ class Desk(QObject):
         limits = HostLimits(
             stale_call_s=intervals.stale_after_s,
             silent_limit_s=config.host_silent_limit_s,
-            connect_timeout_s=config.timeout_ms / 1000,
+            connect_timeout_s=config.target.timeout_ms / 1000,
         )
         self.host = HostSupervisor(
-            HostSpec(terminal_target(config), intervals, config.sim_clock, config.reconnect_backoff_s),
+            HostSpec(config.target, intervals, config.sim_clock, config.reconnect_backoff_s),
             self.hub,
-            password=lambda: config.password() if config.login else None,  # the keyring only when needed
+            password=lambda: config.password() if config.target.login is not None else None,
             positions=lambda: tuple(self.state.positions.values()),
             limits=limits,
             mode=config.host_mode,
@@ -150,7 +124,7 @@ class Desk(QObject):
             self.hub,
             RemoteTerminal(self.host, limits.stale_call_s + QUERY_GRACE_S),
             self.engine,
-            utc_now,
+            self._market_now,
             tick_s=intervals.pnl_s,
             models_dir=config.models_dir,
             risk=config.risk,
@@ -197,3 +171,13 @@ class Desk(QObject):
     @pyqtSlot(object)
     def _fold(self, event: Event) -> None:
         self.state.apply(event)
+
+    def _market_now(self) -> datetime:
+        """The auto-trader's clock: the simulated market's own when the simulator has one (its day, its
+        trading hours), else UTC now."""
+        spec = self.host.clock_spec
+        if spec.kind is ClockKind.WALL:
+            return utc_now()
+        return datetime.fromtimestamp(
+            spec.start if spec.kind is ClockKind.MANUAL else spec.build().now(), UTC
+        )

@@ -92,7 +92,9 @@ class DeskEngine(QObject):
         self._now = now
         self._max_waiting = max_orders_waiting
         self._trading = TradingService(journal, hub.publish, now, deadline_s=deadline_s)
-        self._sink = JournalSink(journal, on_failure=self._journal_failed)
+        self._sink = JournalSink(
+            journal, on_failure=self._journal_failed, on_recovered=self._journal_recovered
+        )
         self._state = ConnectionState.DISCONNECTED
         self._waiting: dict[str, _Waiting] = {}
         self._symbols: dict[int, str] = {}
@@ -287,6 +289,9 @@ class DeskEngine(QObject):
     def _journal_failed(self, text: str) -> None:
         # Straight to the hub: the sink says it once, so its own write of this notice cannot loop.
         self._hub.publish(Notice(level=NoticeLevel.ERROR, title="Journal write failed", text=text))
+
+    def _journal_recovered(self, text: str) -> None:
+        self._hub.publish(Notice(level=NoticeLevel.INFO, title="Journal writable again", text=text))
 
 
 def _refusal(state: ConnectionState) -> str:

@@ -135,9 +135,10 @@ class JournalQueries(QObject):
     ) -> None:
         super().__init__(parent)
         self._journal = journal
-        shared = pool or QThreadPool.globalInstance()
-        assert shared is not None  # Qt has a global pool once a QCoreApplication exists
-        self._pool = shared
+        if pool is None:
+            pool = QThreadPool.globalInstance()
+            assert pool is not None  # the stub allows None; Qt makes the global pool on first use
+        self._pool = pool
         self._answers = _Answers(self.failed)
         self._finished.connect(self._on_finished)  # queued from the pool thread into the owner's thread
 

@@ -19,7 +19,7 @@ import numpy as np
 from app.core.enums import Backend, Side, Timeframe
 from app.core.models import Account, Bar, Deal, OrderRequest, OrderResult, Position, SymbolSpec, Tick
 from app.terminal import orders
-from app.terminal.board import CallBoard
+from app.terminal.board import CallBoard, watching
 from app.terminal.convert import (
     TerminalInfoView,
     bad_record,
@@ -92,7 +92,7 @@ class Terminal:
 
     def _invoke(self, fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, int, str]:
         """Call the API and read last_error() under one lock; transport exceptions become TerminalError."""
-        board = self._board
+        board = self._board or watching()
         with self._lock:
             if board is not None:
                 board.begin(fn_name)
@@ -272,7 +272,7 @@ class Terminal:
 
     def rates(self, symbol: str, timeframe: Timeframe, count: int, start_pos: int = 0) -> np.ndarray:
         """copy_rates_from_pos: `count` bars ending `start_pos` bars back (0 = the forming bar), ascending."""
-        answer = self._selecting(
+        answer: np.ndarray = self._selecting(
             symbol, "copy_rates_from_pos", symbol, self._timeframe(timeframe), int(start_pos), int(count)
         )
         # Duck-typed: a bridge may hand over an array-like proxy rather than an ndarray.

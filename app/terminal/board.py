@@ -41,6 +41,20 @@ class BoardReading:
         return max(0.0, now - max(self.alive_at, self.call_started))
 
 
+_watching: list[CallBoard] = []
+
+
+def watch_calls(board: CallBoard | None) -> None:
+    """Every Terminal of this process writes its calls on `board` (None: stop). A terminal host does this
+    once at start: the MetaTrader5 module attaches one terminal per process, whichever backend opens it."""
+    _watching[:] = [board] if board is not None else []
+
+
+def watching() -> CallBoard | None:
+    """The board this process's terminal calls are written on, if any."""
+    return _watching[0] if _watching else None
+
+
 class CallBoard:
     """Written by the terminal's one thread, read by anyone; `CallBoard.shared()` crosses to a child."""
 

@@ -17,8 +17,9 @@ from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterP
 from PyQt6.QtGui import QColor
 
 from app.core.enums import Side
+from app.core.number_format import format_price, format_volume
 from app.storage.records import TradeRecord
-from app.ui.columns import format_money, format_price, format_volume, money_colour, trade_colours
+from app.ui.columns import format_money, money_colour, trade_colours
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 """Role answering the column's sort key (a Python object, compared in Python by the proxy)."""
@@ -344,7 +345,7 @@ class HistoryProxy(QSortFilterProxyModel):
         column = self._source.columns[left.column()]
         a, b = self._source.trade_at(left.row()), self._source.trade_at(right.row())
         key_a, key_b = column.sort_key(a), column.sort_key(b)
-        return (key_a is None, key_a, a.id) < (key_b is None, key_b, b.id)  # type: ignore[operator]
+        return (key_a is None, key_a, a.id) < (key_b is None, key_b, b.id)
 
     def visible_trades(self) -> list[TradeRecord]:
         """The trades in the order the table shows them."""

@@ -175,8 +175,10 @@ class HistoryView(QWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
-        table.verticalHeader().setVisible(False)
+        vertical = table.verticalHeader()
         header = table.horizontalHeader()
+        assert vertical is not None and header is not None  # a table view always has both headers
+        vertical.setVisible(False)
         header.setSectionsMovable(True)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -223,11 +225,14 @@ class HistoryView(QWidget):
 
     def header_state(self) -> QByteArray:
         """Column widths, order and sort, for the main window to save."""
-        return self.table.horizontalHeader().saveState()
+        header = self.table.horizontalHeader()
+        assert header is not None
+        return header.saveState()
 
     def restore_header_state(self, state: QByteArray) -> bool:
         """Restore a saved header state; False (and the defaults kept) when it cannot be read."""
         header = self.table.horizontalHeader()
+        assert header is not None
         if state.isEmpty() or not header.restoreState(state):
             return False
         self._columns_sized = True
@@ -276,8 +281,8 @@ class HistoryView(QWidget):
     def _set_dates(self, first: date | None, last: date) -> None:
         self._setting_dates = True
         try:
-            self.from_edit.setDate(_EARLIEST if first is None else QDate(first))
-            self.to_edit.setDate(QDate(last))
+            self.from_edit.setDate(_EARLIEST if first is None else QDate(first.year, first.month, first.day))
+            self.to_edit.setDate(QDate(last.year, last.month, last.day))
         finally:
             self._setting_dates = False
 
@@ -345,9 +350,9 @@ class HistoryView(QWidget):
         )
         self.net_label.setPalette(palette)
 
-    def changeEvent(self, event: QEvent) -> None:
+    def changeEvent(self, event: QEvent | None) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "net_label"):
+        if event is not None and event.type() == QEvent.Type.PaletteChange and hasattr(self, "net_label"):
             self._show_totals(self.totals())  # a theme switch picks the matching gain/loss colours
 
     # --- export ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from PyQt6.QtCore import QCoreApplication, QEventLoop, QTimer
 
 from app.core.enums import Backend, ConnectionState
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.intervals import Intervals
 from app.engine.supervisor import HostMode
@@ -61,9 +62,8 @@ def running_desk(
         shutil.copyfile(account, home / "sim.json")
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(home / "sim.json")),
             database_file=home / "journal.sqlite3",
-            sim_state_file=home / "sim.json",
             intervals=intervals or Intervals(),
             sim_clock=ClockSpec(),
             host_mode=mode,

@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from PyQt6.QtCore import QObject, pyqtSlot
+from PyQt6.QtWidgets import QApplication
 
 from app.core.enums import Backend, ConnectionState
 from app.core.events import Event, StatusUpdate
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.hub import EventHub
 from app.engine.intervals import Intervals
@@ -20,6 +22,8 @@ from app.engine.sim_controls import SimulatorControls
 from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.terminal.simulator import ClockSpec, ManualClock, SimulatedTerminal
+
+_Event = TypeVar("_Event", bound=Event)
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 # Short loop periods so tests run fast; the positions loop is 10x the P&L loop (3x in production) so a
@@ -40,7 +44,7 @@ class EventRecorder(QObject):
     def record(self, event: Event) -> None:
         self.events.append(event)
 
-    def of(self, kind: type) -> list[Any]:
+    def of(self, kind: type[_Event]) -> list[_Event]:
         return [e for e in self.events if isinstance(e, kind)]
 
     def clear(self) -> None:
@@ -65,7 +69,7 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 
 @pytest.fixture
-def hub(qapp: Any) -> EventHub:
+def hub(qapp: QApplication) -> EventHub:
     return EventHub()
 
 
@@ -80,11 +84,13 @@ def seed_terminal(tmp_path: Path) -> Callable[[], SimulatedTerminal]:
 
 
 @pytest.fixture
-def make_desk(qapp: Any, tmp_path: Path) -> Iterator[Callable[..., Desk]]:
+def make_desk(qapp: QApplication, tmp_path: Path) -> Iterator[Callable[..., Desk]]:
     """Builds (does not start) desks on tmp_path's journal and simulated account; all stopped afterwards."""
     desks: list[Desk] = []
 
-    def make(intervals: Intervals = FAST, *, start: datetime = WEDNESDAY, **options: Any) -> Desk:
+    def make(
+        intervals: Intervals = FAST, *, start: datetime = WEDNESDAY, timeout_ms: int = 10_000, **options: Any
+    ) -> Desk:
         chosen: dict[str, Any] = {
             "sim_clock": ClockSpec.manual(start),
             "reconnect_backoff_s": QUICK_RECONNECT,
@@ -92,9 +98,10 @@ def make_desk(qapp: Any, tmp_path: Path) -> Iterator[Callable[..., Desk]]:
             **options,
         }
         config = DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(
+                Backend.SIM, timeout_ms=timeout_ms, sim_state_file=str(tmp_path / "sim.json")
+            ),
             database_file=tmp_path / "journal.sqlite3",
-            sim_state_file=tmp_path / "sim.json",
             intervals=intervals,
             **chosen,
         )

@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import NoticeLevel, Timeframe
 from app.core.events import AutoTradeExecuted, Event, ModelsUpdate, Notice, PositionsUpdate
@@ -32,7 +32,7 @@ START = datetime(2026, 11, 18, 10, 0, 30, tzinfo=UTC)
 
 
 def wait_for(
-    qtbot: Any, recorder: EventRecorder, match: Callable[[Event], bool], timeout_s: float = 5.0
+    qtbot: QtBot, recorder: EventRecorder, match: Callable[[Event], bool], timeout_s: float = 5.0
 ) -> Event:
     found: list[Event] = []
 
@@ -55,14 +55,14 @@ def recorder(desk: Desk) -> EventRecorder:
 
 
 @pytest.fixture
-def running(qtbot: Any, desk: Desk, recorder: EventRecorder) -> Desk:
+def running(qtbot: QtBot, desk: Desk, recorder: EventRecorder) -> Desk:
     desk.start()
     wait_for(qtbot, recorder, connected, timeout_s=15)
     return desk
 
 
 def enabled_model(
-    qtbot: Any, desk: Desk, recorder: EventRecorder, tmp_path: Path, p_up: float = 0.8
+    qtbot: QtBot, desk: Desk, recorder: EventRecorder, tmp_path: Path, p_up: float = 0.8
 ) -> ModelManifest:
     manifest, path = constant_model(tmp_path / "models", p_up, name="Desk model")
     desk.submit(
@@ -74,12 +74,12 @@ def enabled_model(
     return manifest
 
 
-def test_the_models_are_announced_on_connect(qtbot: Any, running: Desk, recorder: EventRecorder) -> None:
+def test_the_models_are_announced_on_connect(qtbot: QtBot, running: Desk, recorder: EventRecorder) -> None:
     assert isinstance(wait_for(qtbot, recorder, lambda e: isinstance(e, ModelsUpdate)), ModelsUpdate)
 
 
 def test_a_model_switched_on_trades_the_next_bar_and_the_fill_reaches_the_hub(
-    qtbot: Any, running: Desk, recorder: EventRecorder, tmp_path: Path
+    qtbot: QtBot, running: Desk, recorder: EventRecorder, tmp_path: Path
 ) -> None:
     manifest = enabled_model(qtbot, running, recorder, tmp_path)
     started = time.monotonic()
@@ -99,7 +99,7 @@ def test_a_model_switched_on_trades_the_next_bar_and_the_fill_reaches_the_hub(
 
 
 def test_the_kill_switch_through_the_desk_closes_the_models_position(
-    qtbot: Any, running: Desk, recorder: EventRecorder, tmp_path: Path
+    qtbot: QtBot, running: Desk, recorder: EventRecorder, tmp_path: Path
 ) -> None:
     enabled_model(qtbot, running, recorder, tmp_path)
     sim = simulator_of(running)

@@ -8,7 +8,8 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, OrderAction, Side, TradeStatus
 from app.core.models import OrderRequest
@@ -19,7 +20,7 @@ from .conftest import simulator_of
 
 
 def test_after_a_clean_stop_the_journal_file_alone_holds_every_trade_and_event(
-    qtbot: Any, make_desk: Callable[..., Desk], tmp_path: Path
+    qtbot: QtBot, make_desk: Callable[..., Desk], tmp_path: Path
 ) -> None:
     desk = make_desk()
     desk.start()

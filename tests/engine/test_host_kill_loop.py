@@ -8,11 +8,12 @@ import os
 import random
 import signal
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PyQt6.QtCore import QObject, QTimer, pyqtSlot
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, OrderAction, Side
 from app.core.events import Event
@@ -45,6 +46,9 @@ class Trader(QObject):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.step)
 
+    def submitted_at_least(self, count: int) -> bool:
+        return len(self.submitted) >= count
+
     @pyqtSlot()
     def step(self) -> None:
         if self.desk.state.status.state is not ConnectionState.CONNECTED:
@@ -66,8 +70,12 @@ class Trader(QObject):
         self.desk.submit(command)
 
 
+def restarted(desk: Desk, incarnation: int) -> bool:
+    return desk.host.incarnation == incarnation
+
+
 def test_twenty_kills_of_the_host_while_trading_lose_nothing_and_send_nothing_twice(
-    qtbot: Any, make_desk: Callable[..., Desk], tmp_path: Path
+    qtbot: QtBot, make_desk: Callable[..., Desk], tmp_path: Path
 ) -> None:
     desk = make_desk(sim_clock=ClockSpec())
     sim = simulator_of(desk)
@@ -82,13 +90,12 @@ def test_twenty_kills_of_the_host_while_trading_lose_nothing_and_send_nothing_tw
     rng = random.Random(11)
     for cycle in range(1, CYCLES + 1):
         qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=20_000)
-        before = len(trader.submitted)
-        qtbot.waitUntil(lambda b=before: len(trader.submitted) >= b + 2, timeout=10_000)
+        qtbot.waitUntil(partial(trader.submitted_at_least, len(trader.submitted) + 2), timeout=10_000)
         qtbot.wait(rng.randint(0, 150))
         pid = desk.host.pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
-        qtbot.waitUntil(lambda c=cycle: desk.host.incarnation == c + 1, timeout=10_000)
+        qtbot.waitUntil(partial(restarted, desk, cycle + 1), timeout=10_000)
     trader.timer.stop()
     qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=20_000)
     qtbot.waitUntil(lambda: set(trader.submitted) <= trader.finished, timeout=20_000)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, DealEntry, NoticeLevel, OrderAction, Side, TradeStatus
 from app.core.events import Event, Notice, StatusUpdate, TradeError
@@ -40,12 +41,12 @@ def first(recorder: EventRecorder, match: Callable[[Event], bool]) -> Event | No
     return next((e for e in recorder.events if match(e)), None)
 
 
-def wait_state(qtbot: Any, desk: Desk, state: ConnectionState, timeout_s: float = 15.0) -> None:
+def wait_state(qtbot: QtBot, desk: Desk, state: ConnectionState, timeout_s: float = 15.0) -> None:
     qtbot.waitUntil(lambda: status_of(desk) is state, timeout=int(timeout_s * 1000))
 
 
 @pytest.fixture
-def make_running(qtbot: Any, make_desk: Callable[..., Desk]) -> Callable[..., tuple[Desk, EventRecorder]]:
+def make_running(qtbot: QtBot, make_desk: Callable[..., Desk]) -> Callable[..., tuple[Desk, EventRecorder]]:
     def make(**options: Any) -> tuple[Desk, EventRecorder]:
         desk = make_desk(**{"timeout_ms": 2_000, **options})
         recorder = EventRecorder(desk.hub)
@@ -57,7 +58,7 @@ def make_running(qtbot: Any, make_desk: Callable[..., Desk]) -> Callable[..., tu
 
 
 def test_a_hung_call_makes_the_link_stale_within_two_seconds_of_the_threshold_saying_what_mt5_does(
-    qtbot: Any, make_running: Callable[..., tuple[Desk, EventRecorder]]
+    qtbot: QtBot, make_running: Callable[..., tuple[Desk, EventRecorder]]
 ) -> None:
     desk, _ = make_running(host_silent_limit_s=60.0)
     sim = simulator_of(desk)
@@ -75,7 +76,7 @@ def test_a_hung_call_makes_the_link_stale_within_two_seconds_of_the_threshold_sa
 
 
 def test_an_order_while_the_link_is_stale_is_refused_at_once_and_never_sent(
-    qtbot: Any, make_running: Callable[..., tuple[Desk, EventRecorder]]
+    qtbot: QtBot, make_running: Callable[..., tuple[Desk, EventRecorder]]
 ) -> None:
     desk, recorder = make_running(host_silent_limit_s=60.0)
     sim = simulator_of(desk)
@@ -99,7 +100,7 @@ def test_an_order_while_the_link_is_stale_is_refused_at_once_and_never_sent(
 
 
 def test_a_host_silent_past_its_limit_is_killed_restarted_and_the_trader_told(
-    qtbot: Any, make_running: Callable[..., tuple[Desk, EventRecorder]]
+    qtbot: QtBot, make_running: Callable[..., tuple[Desk, EventRecorder]]
 ) -> None:
     desk, recorder = make_running(host_silent_limit_s=3.0)
     sim = simulator_of(desk)
@@ -123,7 +124,7 @@ def test_a_host_silent_past_its_limit_is_killed_restarted_and_the_trader_told(
 
 
 def test_a_host_killed_with_sigkill_is_restarted_and_the_desk_shows_the_terminals_positions(
-    qtbot: Any, make_running: Callable[..., tuple[Desk, EventRecorder]]
+    qtbot: QtBot, make_running: Callable[..., tuple[Desk, EventRecorder]]
 ) -> None:
     desk, recorder = make_running()
     sim = simulator_of(desk)
@@ -143,7 +144,7 @@ def test_a_host_killed_with_sigkill_is_restarted_and_the_desk_shows_the_terminal
 
 
 def test_an_order_a_killed_host_had_sent_is_found_executed_after_the_restart_and_not_sent_again(
-    qtbot: Any, make_running: Callable[..., tuple[Desk, EventRecorder]], tmp_path: Path
+    qtbot: QtBot, make_running: Callable[..., tuple[Desk, EventRecorder]], tmp_path: Path
 ) -> None:
     desk, recorder = make_running()
     sim = simulator_of(desk)
@@ -173,7 +174,7 @@ def test_an_order_a_killed_host_had_sent_is_found_executed_after_the_restart_and
 
 
 def test_an_order_a_killed_host_never_sent_is_marked_failed_after_the_restart_and_not_sent(
-    qtbot: Any, make_running: Callable[..., tuple[Desk, EventRecorder]]
+    qtbot: QtBot, make_running: Callable[..., tuple[Desk, EventRecorder]]
 ) -> None:
     desk, _ = make_running(host_silent_limit_s=60.0)
     sim = simulator_of(desk)
@@ -195,7 +196,7 @@ def test_an_order_a_killed_host_never_sent_is_marked_failed_after_the_restart_an
 
 
 def test_more_orders_than_may_wait_for_the_terminal_are_refused_with_a_message(
-    qtbot: Any, make_running: Callable[..., tuple[Desk, EventRecorder]]
+    qtbot: QtBot, make_running: Callable[..., tuple[Desk, EventRecorder]]
 ) -> None:
     desk, recorder = make_running(host_silent_limit_s=60.0, max_orders_waiting=2)
     sim = simulator_of(desk)
@@ -215,7 +216,7 @@ def test_more_orders_than_may_wait_for_the_terminal_are_refused_with_a_message(
 
 
 def test_the_simulators_switches_and_clock_outlive_a_restarted_host(
-    qtbot: Any, make_running: Callable[..., tuple[Desk, EventRecorder]]
+    qtbot: QtBot, make_running: Callable[..., tuple[Desk, EventRecorder]]
 ) -> None:
     desk, _ = make_running()
     sim = simulator_of(desk)
@@ -252,7 +253,7 @@ def _status(desk: Desk, trade_id: str) -> TradeStatus | None:
 
 
 def test_a_host_restarted_after_the_trader_disconnected_stays_disconnected(
-    qtbot: Any, make_running: Callable[..., tuple[Desk, EventRecorder]]
+    qtbot: QtBot, make_running: Callable[..., tuple[Desk, EventRecorder]]
 ) -> None:
     desk, _ = make_running()
     desk.submit(LinkCommand(connect=False))

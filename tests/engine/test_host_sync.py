@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, NoticeLevel, TradeSource, TradeStatus
 from app.core.events import AccountUpdate, Event, Notice, PnlUpdate, PositionsUpdate, StatusUpdate
@@ -21,7 +22,7 @@ from .conftest import FAST, EventRecorder, connected, simulator_of
 
 
 def wait_for(
-    qtbot: Any, recorder: EventRecorder, match: Callable[[Event], bool], timeout_s: float = 5.0
+    qtbot: QtBot, recorder: EventRecorder, match: Callable[[Event], bool], timeout_s: float = 5.0
 ) -> tuple[Event, float]:
     """The first recorded event that matches, and the seconds it took to arrive."""
     started = time.monotonic()
@@ -54,7 +55,7 @@ def recorder(desk: Desk) -> EventRecorder:
 
 
 @pytest.fixture
-def running(qtbot: Any, desk: Desk, recorder: EventRecorder) -> Desk:
+def running(qtbot: QtBot, desk: Desk, recorder: EventRecorder) -> Desk:
     desk.start()
     wait_for(qtbot, recorder, connected, timeout_s=15)
     return desk
@@ -66,7 +67,7 @@ def sim(running: Desk) -> SimulatorControls:
 
 
 def test_connect_publishes_account_then_positions_then_connected_status(
-    qtbot: Any, seed_terminal: Callable[..., Any], desk: Desk, recorder: EventRecorder
+    qtbot: QtBot, seed_terminal: Callable[..., Any], desk: Desk, recorder: EventRecorder
 ) -> None:
     ticket = seed_terminal().open_external("EURUSD", "buy", 0.1)
     desk.start()
@@ -85,7 +86,7 @@ def test_the_terminal_runs_in_a_host_process_of_its_own(running: Desk) -> None:
 
 
 def test_external_open_appears_within_one_pnl_interval(
-    qtbot: Any, sim: SimulatorControls, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, recorder: EventRecorder
 ) -> None:
     ticket = sim.open_external("GBPUSD", "sell", 0.2, comment="by hand")
     event, elapsed = wait_for(qtbot, recorder, update_with("added", ticket))
@@ -96,7 +97,7 @@ def test_external_open_appears_within_one_pnl_interval(
 
 
 def test_external_sl_change_is_reported_as_modified_with_the_full_record(
-    qtbot: Any, sim: SimulatorControls, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, recorder: EventRecorder
 ) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
@@ -109,7 +110,7 @@ def test_external_sl_change_is_reported_as_modified_with_the_full_record(
 
 
 def test_partial_close_is_a_modification_and_its_deal_is_journaled(
-    qtbot: Any, sim: SimulatorControls, running: Desk, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, running: Desk, recorder: EventRecorder
 ) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.3)
     wait_for(qtbot, recorder, update_with("added", ticket))
@@ -123,7 +124,7 @@ def test_partial_close_is_a_modification_and_its_deal_is_journaled(
 
 
 def test_external_close_is_reported_removed_and_the_trade_closed_in_the_journal(
-    qtbot: Any, sim: SimulatorControls, running: Desk, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, running: Desk, recorder: EventRecorder
 ) -> None:
     ticket = sim.open_external("USDJPY", "buy", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
@@ -137,7 +138,7 @@ def test_external_close_is_reported_removed_and_the_trade_closed_in_the_journal(
 
 
 def test_price_move_publishes_pnl_update_for_the_moved_positions_only(
-    qtbot: Any, sim: SimulatorControls, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, recorder: EventRecorder
 ) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
@@ -153,7 +154,7 @@ def test_price_move_publishes_pnl_update_for_the_moved_positions_only(
 
 
 def test_idle_terminal_publishes_no_position_pnl_or_account_events(
-    qtbot: Any, sim: SimulatorControls, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, recorder: EventRecorder
 ) -> None:
     sim.open_external("EURUSD", "buy", 0.1)
     qtbot.wait(int(FAST.positions_s * 1000))  # let the open settle
@@ -163,7 +164,7 @@ def test_idle_terminal_publishes_no_position_pnl_or_account_events(
 
 
 def test_heartbeat_publishes_status_with_ping_and_trade_allowed(
-    qtbot: Any, running: Desk, recorder: EventRecorder
+    qtbot: QtBot, running: Desk, recorder: EventRecorder
 ) -> None:
     recorder.clear()
     event, _ = wait_for(
@@ -176,7 +177,7 @@ def test_heartbeat_publishes_status_with_ping_and_trade_allowed(
 
 
 def test_algo_trading_off_shows_in_the_next_heartbeat(
-    qtbot: Any, sim: SimulatorControls, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, recorder: EventRecorder
 ) -> None:
     sim.set_algo_trading(False)
     wait_for(
@@ -188,7 +189,7 @@ def test_algo_trading_off_shows_in_the_next_heartbeat(
 
 
 def test_disconnect_is_noticed_within_two_positions_intervals(
-    qtbot: Any, sim: SimulatorControls, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, recorder: EventRecorder
 ) -> None:
     sim.disconnect()
     _, elapsed = wait_for(qtbot, recorder, state_is(ConnectionState.DISCONNECTED))
@@ -198,7 +199,7 @@ def test_disconnect_is_noticed_within_two_positions_intervals(
 
 
 def test_reconnects_with_backoff_after_the_terminal_returns(
-    qtbot: Any, sim: SimulatorControls, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, recorder: EventRecorder
 ) -> None:
     sim.disconnect()
     wait_for(qtbot, recorder, state_is(ConnectionState.RECONNECTING))
@@ -210,7 +211,7 @@ def test_reconnects_with_backoff_after_the_terminal_returns(
 
 
 def test_position_closed_during_outage_is_removed_and_journaled_after_reconnect(
-    qtbot: Any, sim: SimulatorControls, running: Desk, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, running: Desk, recorder: EventRecorder
 ) -> None:
     ticket = sim.open_external("EURUSD", "sell", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
@@ -224,7 +225,7 @@ def test_position_closed_during_outage_is_removed_and_journaled_after_reconnect(
 
 
 def test_an_unanswered_read_is_never_taken_as_no_positions(
-    qtbot: Any, sim: SimulatorControls, recorder: EventRecorder
+    qtbot: QtBot, sim: SimulatorControls, recorder: EventRecorder
 ) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
@@ -234,7 +235,7 @@ def test_an_unanswered_read_is_never_taken_as_no_positions(
 
 
 def test_disconnect_on_request_stays_disconnected_until_asked_to_connect(
-    qtbot: Any, running: Desk, recorder: EventRecorder
+    qtbot: QtBot, running: Desk, recorder: EventRecorder
 ) -> None:
     running.submit(LinkCommand(connect=False))
     wait_for(qtbot, recorder, state_is(ConnectionState.DISCONNECTED))
@@ -246,7 +247,7 @@ def test_disconnect_on_request_stays_disconnected_until_asked_to_connect(
 
 
 def test_only_the_heartbeat_publishes_status_while_nothing_changes(
-    qtbot: Any, make_desk: Callable[..., Desk]
+    qtbot: QtBot, make_desk: Callable[..., Desk]
 ) -> None:
     # A long heartbeat and short positions loop: a status every positions interval would show at once.
     desk = make_desk(Intervals(pnl_s=0.1, positions_s=0.3, account_s=0.3, heartbeat_s=60.0))

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, OrderAction, Side, TradeStatus
 from app.core.events import TradeError
@@ -30,7 +30,7 @@ INTERVALS = Intervals(pnl_s=1.0, positions_s=3.0, account_s=5.0, heartbeat_s=30.
 
 
 def test_twenty_orders_placed_during_a_40_s_hang_are_never_sent_late(
-    qtbot: Any, make_desk: Callable[..., Desk]
+    qtbot: QtBot, make_desk: Callable[..., Desk]
 ) -> None:
     # The silent limit is beyond the hang, so the queued orders really wait in the live host's pipe.
     desk = make_desk(INTERVALS, order_deadline_s=DEADLINE_S, host_silent_limit_s=HANG_S + 30)
@@ -70,7 +70,7 @@ def test_twenty_orders_placed_during_a_40_s_hang_are_never_sent_late(
     assert len(expired) + len(refused) == ORDERS
     assert expired and refused  # some waited in the pipe, the rest were refused while STALE
     for error in expired:
-        waited = int(re.search(r"waited (\d+) s", error.error).group(1))  # type: ignore[union-attr]
+        waited = int(re.search(r"waited (\d+) s", error.error).group(1))
         assert waited > DEADLINE_S
     for trade_id in placed:
         record = desk.journal.find_trade(trade_id)

@@ -20,6 +20,7 @@ from PyQt6.QtCore import QCoreApplication, QObject, QTimer, pyqtSlot
 from app.core.enums import Backend, ConnectionState, OrderAction, Side
 from app.core.events import Event, Notice, TradeError
 from app.core.models import OrderRequest
+from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand, trade_id_in
 from app.engine.desk import Desk, DeskConfig
 
@@ -94,9 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     app = QCoreApplication([])
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(args.data / "sim.json")),
             database_file=args.data / "journal.sqlite3",
-            sim_state_file=args.data / "sim.json",
         )
     )
     simulator = desk.simulator

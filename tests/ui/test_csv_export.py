@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +21,7 @@ OPENED = datetime(2025, 3, 3, 9, 15, 30, tzinfo=UTC)
 CLOSED = datetime(2025, 3, 3, 11, 0, 5, tzinfo=UTC)
 
 
-def closed_trade(**changes: object) -> TradeRecord:
+def closed_trade(**changes: Any) -> TradeRecord:
     fields: dict[str, object] = {
         "id": 1,
         "trade_id": "t1",
@@ -159,7 +161,7 @@ def test_a_failure_while_writing_keeps_the_old_file_and_removes_the_temporary_on
     target = tmp_path / "trades.csv"
     target.write_text("previous export\n", encoding="utf-8")
 
-    def broken_rows():  # type: ignore[no-untyped-def]
+    def broken_rows() -> Iterator[TradeRecord]:
         yield closed_trade()
         raise OSError(28, "No space left on device")
 

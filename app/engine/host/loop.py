@@ -250,7 +250,7 @@ class HostLoop:
 
     def _control(self, control: Control) -> None:
         sim = self._sim
-        if sim is None:
+        if sim is None or (self._terminal is not None and not self._terminal.simulated):
             self._send(ControlDone(control.request_id, error="MT5 Desk is not running on the simulator"))
             return
         try:
@@ -308,7 +308,7 @@ class HostLoop:
         selection = self._opener(self._password)
         self._terminal = selection.terminal
         if selection.simulated and self._sim is None:
-            self._sim = selection.terminal.api  # `auto` fell back to the simulator
+            self._sim = selection.terminal.api  # `auto` fell back to a simulator of its own
         if selection.reason and not self._reported_backend:
             self._reported_backend = True
             level = NoticeLevel.INFO if not selection.simulated else NoticeLevel.WARNING
@@ -464,7 +464,8 @@ class HostLoop:
         info, account = self._info, self._account
         status = TerminalStatus(
             state=self._state,
-            mt5_connected=bool(info and info.connected) and self._state is not ConnectionState.DISCONNECTED,
+            # Only a working link counts: stale, reconnecting or disconnected, the last answer is old news.
+            mt5_connected=bool(info and info.connected) and self._state is ConnectionState.CONNECTED,
             account_number=account.login if account else None,
             account_balance=account.balance if account else None,
             positions_count=len(self._tracker.known) if self._tracker.initialised else None,

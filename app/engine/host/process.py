@@ -16,14 +16,16 @@ import os
 import sys
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from app.core.backoff import Backoff
 from app.core.enums import Backend
+from app.core.target import TerminalTarget
 from app.engine.host.channel import Channel, PipeChannel
 from app.engine.host.loop import HostLoop
 from app.engine.intervals import Intervals
-from app.terminal.backend import BackendSelection, TerminalTarget, open_target, reconnect_target
-from app.terminal.board import CallBoard
+from app.terminal.backend import BackendSelection, open_terminal, reconnect_terminal
+from app.terminal.board import CallBoard, watch_calls
 from app.terminal.simulator.clock import ClockSpec
 from app.terminal.simulator.conditions import Conditions
 
@@ -47,29 +49,35 @@ def serve(channel: Channel, spec: HostSpec, board: CallBoard, conditions: Condit
     """Run a terminal host on `channel` until the desk stops it or goes away."""
     target = spec.target
     clock = spec.sim_clock.build()
+    # Every Terminal this process opens writes its calls on the board, whichever backend builds it: the
+    # MetaTrader5 module attaches one terminal per process, so what it does is what this process does.
+    watch_calls(board)
     simulator = None
-    if target.backend is Backend.SIM:
+    if target.backend in (Backend.SIM, Backend.AUTO):
         from app.terminal.simulator import SimulatedTerminal  # the simulator loads only when it is used
 
-        # Built before connecting, so its controls work while the simulated terminal is away.
-        simulator = SimulatedTerminal(state_path=target.sim_state_path, clock=clock, conditions=conditions)
+        # Built before connecting, so its controls (and the desk's latency and hang, in shared memory)
+        # work while the simulated terminal is away; `auto` connects it only if it falls back to it.
+        state = Path(target.sim_state_file) if target.sim_state_file else None
+        simulator = SimulatedTerminal(state_path=state, clock=clock, conditions=conditions)
 
     def opener(password: str | None) -> BackendSelection:
-        return open_target(
-            target, password, sim_clock=clock, board=board, sim_conditions=conditions, sim_api=simulator
-        )
+        return open_terminal(target, password=password, sim_clock=clock, simulator=simulator)
 
     loop = HostLoop(
         channel,
         opener,
-        lambda terminal, password: reconnect_target(terminal, target, password),
+        lambda terminal, password: reconnect_terminal(terminal, target, password),
         spec.intervals,
         simulator=simulator,
         board=board,
         backoff=Backoff(initial=spec.reconnect_backoff_s[0], maximum=spec.reconnect_backoff_s[1]),
         desk_alive=_desk_alive,
     )
-    loop.run()
+    try:
+        loop.run()
+    finally:
+        watch_calls(None)
 
 
 def host_process_main(
