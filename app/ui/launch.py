@@ -22,6 +22,7 @@ from app.engine.commands import LinkCommand, TradeCommand
 from app.engine.desk import Desk, config_from_settings
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
+from app.heap import settle_startup_heap
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
 from app.remote.tokens import TokenError, read_token_file
@@ -83,6 +84,7 @@ class DeskApp:
         )
         self.alerts = setup.start(self.desk.hub, self.desk)
         self.desk.start()
+        settle_startup_heap()
 
     def shutdown(self) -> None:
         self.window.save_window_state()

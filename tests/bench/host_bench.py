@@ -18,6 +18,7 @@ from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.intervals import Intervals
 from app.engine.supervisor import HostMode
+from app.heap import settle_startup_heap
 from app.terminal.simulator import SYMBOLS, ClockSpec, SimulatedTerminal
 from tests.bench.bench_headless_idle import process_cpu_seconds
 
@@ -72,6 +73,7 @@ def running_desk(
     desk.start()
     try:
         wait_until(lambda: desk.state.status.state is ConnectionState.CONNECTED, 120, f"connecting ({mode})")
+        settle_startup_heap()  # as the desktop app and headless mode do once started
         yield desk
     finally:
         controls = desk.simulator
