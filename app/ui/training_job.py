@@ -27,9 +27,8 @@ log = logging.getLogger(__name__)
 BarLoader = Callable[[], tuple[BarFrame, str]]  # the bars and a note for the trader ("" if none)
 
 # MetaTrader 5 names its exports SYMBOL_TIMEFRAME_FROM_TO.csv; many other tools keep SYMBOL_TIMEFRAME.
-_EXPORT_NAME = re.compile(
-    r"^(?P<symbol>[A-Za-z0-9.#+-]+?)[_ -](?P<timeframe>M1|M5|M15|M30|H1|H4|D1)(?:[_ .-]|$)"
-)
+_TIMEFRAMES = "|".join(sorted((frame.value for frame in Timeframe), key=len, reverse=True))  # M10 before M1
+_EXPORT_NAME = re.compile(rf"^(?P<symbol>[A-Za-z0-9.#+-]+?)[_ -](?P<timeframe>{_TIMEFRAMES})(?:[_ .-]|$)")
 
 _pool: QThreadPool | None = None
 
