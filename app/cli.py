@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         "display), a demo order placed and closed, the journal; in a temporary folder, exit status 0 if all "
         "went well",
     )
+    # The doctor's child process that starts Qt (a broken platform plugin aborts the process loading it).
+    parser.add_argument("--qt-probe", action="store_true", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_train_parser(commands)
     _add_doctor_parser(commands)
@@ -132,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_request:  # --help, --version and usage errors end here, as argparse intends
         return exit_request.code if isinstance(exit_request.code, int) else 0
 
+    if args.qt_probe:
+        from app.doctor_qt import run_probe
+
+        return run_probe()
     if args.self_test:
         from app.self_test import run_self_test  # its own temporary folder: the trader's data is untouched
 
