@@ -24,6 +24,9 @@ class BackendSelection:
     kind: Backend
     simulated: bool
     reason: str
+    # The simulator stands in for a terminal that was asked for (`auto`): worth a warning. A simulator
+    # the trader chose is not.
+    fell_back: bool = False
 
 
 class _Credentials(TypedDict):
@@ -49,7 +52,9 @@ def open_terminal(
     """A connected Terminal for the choice; only `auto` falls back to the simulator, and says so."""
     credentials: _Credentials = {"path": mt5_path, "login": login, "password": password, "server": server}
     if choice is Backend.SIM:
-        return _open_sim(sim_state_path, sim_clock, "Simulated demo terminal, as chosen (--terminal sim).")
+        return _open_sim(
+            sim_state_path, sim_clock, "Simulated demo terminal, as chosen (--terminal sim).", fell_back=False
+        )
     if choice is Backend.MT5:
         terminal = Terminal(_import_metatrader5(), Backend.MT5)
         terminal.connect(**credentials, timeout_ms=timeout_ms)
@@ -72,6 +77,7 @@ def open_terminal(
                 sim_state_path,
                 sim_clock,
                 f"MetaTrader5 module not installed (it exists for Windows only): {SIM_BADGE}.",
+                fell_back=True,
             )
         terminal = Terminal(api, Backend.MT5)
         try:
@@ -79,18 +85,21 @@ def open_terminal(
         except TerminalError as exc:
             log.warning("auto backend: MetaTrader 5 did not answer: %s", exc)
             return _open_sim(
-                sim_state_path, sim_clock, f"MetaTrader 5 did not answer: {exc.message}; {SIM_BADGE}."
+                sim_state_path,
+                sim_clock,
+                f"MetaTrader 5 did not answer: {exc.message}; {SIM_BADGE}.",
+                fell_back=True,
             )
         return BackendSelection(terminal, Backend.MT5, False, "Connected to MetaTrader 5.")
     raise ValueError(f"unknown terminal backend {choice!r}")
 
 
-def _open_sim(state_path: Path | None, clock: Any, reason: str) -> BackendSelection:
+def _open_sim(state_path: Path | None, clock: Any, reason: str, *, fell_back: bool) -> BackendSelection:
     from app.terminal.simulator import SimulatedTerminal  # the simulator loads only when it is used
 
     terminal = Terminal(SimulatedTerminal(state_path=state_path, clock=clock), Backend.SIM)
     terminal.connect()
-    return BackendSelection(terminal, Backend.SIM, True, reason)
+    return BackendSelection(terminal, Backend.SIM, True, reason, fell_back)
 
 
 def _import_metatrader5() -> Any:
