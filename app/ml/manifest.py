@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from app.core.enums import Timeframe
+from app.ml.algorithms import Algorithm
 from app.ml.errors import ModelStoreError
 from app.ml.metrics import PerformanceMetrics
 from app.ml.money import BacktestMoney
-from app.ml.pipelines import Algorithm
 
 MANIFEST_FORMAT = 1
 MODEL_SUFFIX = ".skops"

@@ -4,7 +4,6 @@ the final fit on all the data. Runs on any thread; reports progress and stops wh
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -15,45 +14,30 @@ import sklearn
 from sklearn.pipeline import Pipeline
 
 from app.core.enums import Side, Timeframe
-from app.core.models import DEFAULT_CONFIDENCE_THRESHOLD, DEFAULT_LOT_SIZE
 from app.ml.backtest import BacktestTrade, backtest_signals
 from app.ml.bars import BarFrame
 from app.ml.errors import DataError, TrainingCancelled
 from app.ml.features import FEATURE_NAMES, LOOKBACK_BARS, compute_features
-from app.ml.labels import HORIZON_BARS, UP, make_labels
+from app.ml.labels import UP, make_labels
 from app.ml.metrics import PerformanceMetrics, compute_metrics
-from app.ml.money import DEFAULT_DEPOSIT, BacktestMoney, ContractTerms, PipFigures
+from app.ml.money import BacktestMoney, ContractTerms, PipFigures
+from app.ml.options import MIN_TRAIN_SAMPLES, MIN_TRAINING_BARS, TrainingOptions
 from app.ml.pipelines import Algorithm, build_pipeline, pipeline_parameters
 from app.ml.walkforward import Fold, walk_forward_folds
 
+__all__ = [
+    "MIN_TRAINING_BARS",
+    "MIN_TRAIN_SAMPLES",
+    "Cancelled",
+    "FoldReport",
+    "Progress",
+    "TrainingOptions",
+    "TrainingResult",
+    "train_model",
+]
+
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
-
-MIN_TRAIN_SAMPLES = 200
-MIN_TRAINING_BARS = LOOKBACK_BARS + 400  # below this the folds cannot reach MIN_TRAIN_SAMPLES anyway
-
-
-@dataclass(frozen=True, slots=True)
-class TrainingOptions:
-    """How to evaluate: folds, gap (bars, ≥ the label horizon), and the backtest's threshold, costs, lot
-    size and deposit (threshold and lots default to what a new model trades with live)."""
-
-    folds: int = 5
-    gap: int = 10
-    threshold: float = DEFAULT_CONFIDENCE_THRESHOLD
-    cost: float | None = None  # round-trip cost in price units; None: each bar's spread × point
-    lots: float = DEFAULT_LOT_SIZE
-    deposit: float = DEFAULT_DEPOSIT  # in the money's currency (the account's, or the terms' stated one)
-
-    def __post_init__(self) -> None:
-        if self.gap < HORIZON_BARS:
-            raise ValueError(f"gap must be at least {HORIZON_BARS} bar(s) so labels do not leak")
-        if not 0.5 <= self.threshold <= 1.0:
-            raise ValueError(f"the confidence threshold must be between 0.5 and 1, got {self.threshold!r}")
-        if not (math.isfinite(self.lots) and self.lots > 0):
-            raise ValueError(f"the lot size must be above 0, got {self.lots!r}")
-        if not (math.isfinite(self.deposit) and self.deposit > 0):
-            raise ValueError(f"the deposit must be above 0, got {self.deposit!r}")
 
 
 @dataclass(frozen=True, slots=True)
