@@ -31,7 +31,6 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import Timeframe
 from app.core.models import SymbolSpec
-from app.engine.queries import TerminalQueries
 from app.ml.errors import ModelStoreError
 from app.ml.money import ContractTerms
 from app.ml.options import TrainingOptions
@@ -48,6 +47,7 @@ from app.ui.training_job import (
 from app.ui.training_results import TrainingResultsView
 
 if TYPE_CHECKING:  # scikit-learn behind these loads on a pool thread, never when the dialog opens
+    from app.engine.queries import TerminalQueries
     from app.ml.manifest import ModelManifest
     from app.ml.training import TrainingResult
 
