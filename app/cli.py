@@ -18,6 +18,7 @@ from app import __version__
 from app.core.enums import Backend
 from app.core.settings import RemoteSettings, Settings
 from app.storage.paths import HOME_VARIABLE, AppPaths
+from app.storage.private_files import restrict_umask, tighten
 from app.storage.settings_store import load_settings
 from app.train_command import add_train_parser
 
@@ -28,7 +29,7 @@ PROGRAM = "mt5desk"
 
 
 def _bridge_address(text: str) -> tuple[str, int]:
-    """HOST:PORT of an mt5linux bridge; IPv6 hosts go in brackets, e.g. [::1]:18812."""
+    """HOST:PORT of the mt5linux bridge server; IPv6 hosts go in brackets, e.g. [::1]:18812."""
     host, sep, port_text = text.strip().rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
     if not sep or not host or not port_text.isdigit() or not 1 <= int(port_text) <= 65_535:
@@ -58,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         type=_bridge_address,
         default=None,
-        help="address of the mt5linux bridge server; implies --terminal bridge",
+        help="address of the mt5linux bridge server for this run (default: terminal.bridge_host and "
+        "terminal.bridge_port in the settings file, 127.0.0.1:18812); implies --terminal bridge",
     )
     parser.add_argument(
         "--data-dir",
@@ -88,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     # The doctor's child process that starts Qt (a broken platform plugin aborts the process loading it).
     parser.add_argument("--qt-probe", action="store_true", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_train_parser(commands)
+    add_train_parser(commands, _bridge_address)
     _add_doctor_parser(commands)
     parser.add_argument(
         "--serve",
@@ -134,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_request:  # --help, --version and usage errors end here, as argparse intends
         return exit_request.code if isinstance(exit_request.code, int) else 0
 
+    restrict_umask()  # whatever the trader's umask, what this process creates is the trader's alone
     if args.qt_probe:
         from app.doctor_qt import run_probe
 
@@ -156,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    for entry in tighten(paths):  # left looser by an earlier version, which followed the umask
+        print(f"{PROGRAM}: made {entry.path} private (was mode {entry.mode:03o})", file=sys.stderr)
 
     loaded = load_settings(paths.settings_file)
     for problem in loaded.problems:
@@ -322,11 +327,13 @@ def _add_doctor_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "setting.",
     )
     doctor.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
+    doctor.add_argument("--bridge", metavar="HOST:PORT", type=_bridge_address, default=argparse.SUPPRESS)
     doctor.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
+    doctor.add_argument("--token-file", metavar="PATH", type=Path, default=argparse.SUPPRESS)
 
 
 def _run_doctor(args: argparse.Namespace, paths: AppPaths) -> int:
     from app.doctor import report, run_checks
 
     backend = Backend(args.terminal) if args.terminal is not None else None
-    return report(run_checks(paths, backend=backend, bridge=args.bridge))
+    return report(run_checks(paths, backend=backend, bridge=args.bridge, token_file=args.token_file))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.enums import Backend
+from app.core.target import TerminalTarget
 
 if TYPE_CHECKING:
     from PyQt6.QtWidgets import QApplication
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from app.core.models import OrderRequest
     from app.core.settings import Settings
     from app.engine.desk import Desk
+    from app.terminal.simulator.clock import Clock
     from app.ui.main_window import MainWindow
 
 PROGRAM = "mt5desk self-test"
@@ -110,9 +112,8 @@ class _SelfTest:
         self.check_icon()
         paths = AppPaths.under(self.folder / "config", self.folder / "data", self.folder / "logs").ensure()
         config = DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(paths.sim_state_file)),
             database_file=paths.database_file,
-            sim_state_file=paths.sim_state_file,
             sim_clock=WeekdayClock.for_now(),
         )
         desk = Desk(config)  # opens the journal: the migrations must be in the bundle
@@ -162,7 +163,7 @@ class _SelfTest:
         self.qt_app.setWindowIcon(app_icon())
         self.ok(f"app icon drawn from {APP_ICON_FILE.name}")
 
-    def check_model_round_trip(self, models_dir: Path, clock: object) -> None:
+    def check_model_round_trip(self, models_dir: Path, clock: Clock | None) -> None:
         """scikit-learn trains on simulator bars, skops saves the model and loads it back (hash checked)."""
         from app.core.enums import Timeframe
         from app.ml.bars import BarFrame
@@ -171,7 +172,7 @@ class _SelfTest:
         from app.ml.training import train_model
         from app.terminal.backend import open_terminal
 
-        terminal = open_terminal(Backend.SIM, sim_state_path=None, sim_clock=clock).terminal
+        terminal = open_terminal(TerminalTarget(Backend.SIM), sim_clock=clock).terminal
         try:
             rates = terminal.rates(SYMBOL, Timeframe.H1, MODEL_BARS, start_pos=1)
             frame = BarFrame.from_rates(rates, terminal.symbol(SYMBOL).point)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,8 +64,10 @@ def _threshold(text: str) -> float:
     return value
 
 
-def add_train_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `train` sub-command and its options."""
+def add_train_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], bridge_address: Callable[[str], object]
+) -> None:
+    """The `train` sub-command and its options; `bridge_address` parses --bridge as the main parser does."""
     train = commands.add_parser(
         "train",
         help="train a model on the terminal's history or a CSV file and save it in the models folder",
@@ -119,6 +122,7 @@ def add_train_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     train.add_argument("--json", action="store_true", help="print the result as one JSON object")
     # Also accepted after `train`; SUPPRESS keeps the value given before it when they are not repeated.
     train.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
+    train.add_argument("--bridge", metavar="HOST:PORT", type=bridge_address, default=argparse.SUPPRESS)
     train.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
 
 
@@ -237,19 +241,13 @@ def _train_bars(args: argparse.Namespace, settings: Settings) -> _Bars:
                 f"asked for {args.bars:,} bars; {args.csv.name} holds {len(frame):,}: trained on those"
             )
         return bars
+    from app.core.target import target_from_settings
     from app.terminal.backend import open_terminal
 
-    host, port = args.bridge if args.bridge else ("127.0.0.1", 18812)
     # No login and no account file: reading bars must neither switch the terminal's account nor touch
     # the simulated account a running desk may be using.
-    selection = open_terminal(
-        args.terminal,
-        sim_state_path=None,
-        mt5_path=settings.terminal.path or None,
-        bridge_host=host,
-        bridge_port=port,
-        timeout_ms=settings.terminal.timeout_ms,
-    )
+    target = target_from_settings(settings.terminal, backend=args.terminal, bridge=args.bridge).probe()
+    selection = open_terminal(target)
     if not args.json or selection.simulated:
         print(f"{PROGRAM} train: {selection.reason}", file=sys.stderr)
     terminal = selection.terminal

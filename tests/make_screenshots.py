@@ -23,6 +23,7 @@ from app.alerts.transport import Delivery
 from app.core.enums import Backend, ConnectionState, Side
 from app.core.events import AutoTradeExecuted, TradeError
 from app.core.settings import AlertChannel, AlertSettings, Settings
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.engine.worker import Intervals
@@ -134,9 +135,8 @@ def training_dialog() -> None:
         home = Path(folder)
         desk = Desk(
             DeskConfig(
-                backend=Backend.SIM,
+                target=TerminalTarget(Backend.SIM, sim_state_file=str(home / "sim.json")),
                 database_file=home / "journal.sqlite3",
-                sim_state_file=home / "sim.json",
                 intervals=Intervals(0.5, 1.0, 1.0, 2.0),
                 sim_clock=WallClock(),
             )
@@ -199,9 +199,8 @@ def main() -> int:
         build_history(home)
         desk = Desk(
             DeskConfig(
-                backend=Backend.SIM,
+                target=TerminalTarget(Backend.SIM, sim_state_file=str(home / "sim.json")),
                 database_file=home / "journal.sqlite3",
-                sim_state_file=home / "sim.json",
                 intervals=Intervals(0.5, 1.0, 1.0, 2.0),
                 sim_clock=WallClock(),
             )

@@ -15,6 +15,9 @@ from typing import Any
 
 from app.core.enums import Backend
 
+DEFAULT_BRIDGE_HOST = "127.0.0.1"
+DEFAULT_BRIDGE_PORT = 18812  # rpyc's classic port, which every mt5linux server listens on by default
+
 
 class Theme(StrEnum):
     """Colour theme of the desktop UI; `system` follows the OS."""
@@ -34,6 +37,9 @@ class TerminalSettings:
     server: str = ""
     # Bounded because the MetaTrader5 module holds the GIL while it waits: a long wait freezes the whole app.
     timeout_ms: int = 10_000
+    # Where the mt5linux bridge server (rpyc classic, under Wine's Python) listens; backend "bridge" only.
+    bridge_host: str = DEFAULT_BRIDGE_HOST
+    bridge_port: int = DEFAULT_BRIDGE_PORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +214,16 @@ def _text(max_length: int, *, allow_empty: bool = True) -> _Rule:
     return _Rule(expect if allow_empty else f"non-empty {expect}", convert)
 
 
+def _host() -> _Rule:
+    def convert(value: Any, report: Report) -> str:
+        text = value.strip().removeprefix("[").removesuffix("]") if isinstance(value, str) else None
+        if not text or len(text) > 253 or any(ch.isspace() or ch in "/?#@" for ch in text):
+            raise _Rejected
+        return text
+
+    return _Rule("a host name or IP address such as 127.0.0.1", convert)
+
+
 def _choice(kind: type[StrEnum]) -> _Rule:
     def convert(value: Any, report: Report) -> StrEnum:
         if not isinstance(value, str):
@@ -312,6 +328,8 @@ _SECTIONS: dict[str, tuple[type, dict[str, _Rule]]] = {
             "login": _account_login(),
             "server": _text(128),
             "timeout_ms": _whole(1_000, 120_000),
+            "bridge_host": _host(),
+            "bridge_port": _whole(1, 65_535),
         },
     ),
     "intervals": (

@@ -14,6 +14,8 @@ from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.service import AlertService, AlertSetup
+from app.core.enums import NoticeLevel
+from app.core.events import Notice
 from app.core.settings import RemoteSettings, Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import LinkCommand, TradeCommand
@@ -22,9 +24,10 @@ from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
-from app.remote.tokens import read_token_file
+from app.remote.tokens import TokenError, read_token_file
 from app.remote_wiring import RemoteService, ViewerLink, print_to_stderr
 from app.storage.errors import JournalError
+from app.storage.leftovers import remove_leftover_temp_files
 from app.storage.paths import AppPaths
 from app.storage.settings_store import save_settings
 from app.ui.credentials import CredentialStore, SessionPasswords, find_password
@@ -160,12 +163,12 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
     except InstanceLockedError as error:
         QMessageBox.warning(None, "MT5 Desk is already running", str(error))
         return 3
+    remove_leftover_temp_files((paths.config_dir, paths.data_dir, paths.models_dir))
     try:
         # First start (no settings file): the welcome dialog picks the terminal; Cancel keeps the defaults.
         first_run = offer_first_run(paths.settings_file) if not paths.settings_file.exists() else None
         if first_run is not None:
             settings, args.terminal = first_run.settings, first_run.settings.terminal.backend
-            args.bridge = first_run.bridge or args.bridge
         try:
             desk_app = DeskApp(qt_app, args, paths, settings)
         except JournalError as error:
@@ -177,6 +180,8 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
         assert status_bar is not None  # the main window made it
         for problem in getattr(args, "settings_problems", []):
             status_bar.showMessage(f"Settings: {problem}", 15_000)
+            # In the Event log too, where it stays: a set-aside file says where the old one went.
+            desk_app.desk.hub.publish(Notice(level=NoticeLevel.WARNING, title="Settings file", text=problem))
         return _run_event_loop(qt_app, desk_app, getattr(args, "remote", settings.remote), args.token_file)
     finally:
         lock.release()
@@ -215,7 +220,11 @@ def _run_event_loop(
 
 def run_viewer(qt_app: QApplication, args: argparse.Namespace, settings: Settings) -> int:
     """A read-only window fed by a remote desk's events: the same widgets, no trading controls."""
-    token = args.token or (read_token_file(args.token_file) if args.token_file else "")
+    try:
+        token = args.token or (read_token_file(args.token_file) if args.token_file else "")
+    except TokenError as error:
+        QMessageBox.warning(None, "Viewer token not usable", f"{error}.")
+        return 2
     if not token:
         QMessageBox.warning(
             None, "Viewer token needed", "Start the viewer with --token TOKEN or --token-file PATH."

@@ -32,6 +32,7 @@ from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.tester import ChannelTester
 from app.core.enums import Backend
 from app.core.settings import Settings, Theme, settings_from_dict
+from app.terminal.backend import settings_of
 from app.ui.alerts_page import AlertsPage
 from app.ui.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
 from app.ui.order_fields import InlineError, muted_label, stack
@@ -42,6 +43,11 @@ _BACKENDS = {
     Backend.MT5: "MetaTrader 5 (Windows)",
     Backend.SIM: "Simulated demo terminal",
     Backend.BRIDGE: "Bridge to MT5 under Wine (mt5linux)",
+}
+_BACKEND_NOTES = {
+    Backend.SIM: "The simulated demo terminal needs no settings.",
+    Backend.BRIDGE: "The bridge host and port are where the mt5linux server listens under Wine "
+    "(wine mt5server.exe, or wine python.exe -m mt5linux); login and server are optional.",
 }
 # Settings section -> tab, in tab order.
 _TABS = {
@@ -146,7 +152,34 @@ class SettingsDialog(QDialog):
         )
         self.timeout = _spin(QSpinBox(), 0, 1_000_000, t.timeout_ms, " ms", self._revalidate)
         self._row(form, "Connect timeout", "terminal.timeout_ms", self.timeout)
+        self.bridge_host = _line(t.bridge_host, self._revalidate, "127.0.0.1 when Wine runs on this computer")
+        self._row(form, "Bridge host", "terminal.bridge_host", self.bridge_host)
+        self.bridge_port = _spin(QSpinBox(), 0, 99_999, t.bridge_port, "", self._revalidate)
+        self._row(form, "Bridge port", "terminal.bridge_port", self.bridge_port)
+        self.backend_note = muted_label()
+        form.addRow(self.backend_note)
+        # Which fields the chosen backend reads is declared by the backend itself (its `settings`).
+        self._backend_fields: dict[str, tuple[QWidget, ...]] = {
+            "path": (self.path, browse),
+            "login": (self.login,),
+            "server": (self.server,),
+            "password": (self.password,),
+            "timeout_ms": (self.timeout,),
+            "bridge_host": (self.bridge_host,),
+            "bridge_port": (self.bridge_port,),
+        }
+        self.backend.currentIndexChanged.connect(lambda _index: self._show_backend_fields())
+        self._show_backend_fields()
         return _page(form)
+
+    @pyqtSlot()
+    def _show_backend_fields(self) -> None:
+        kind = Backend(self.backend.currentData())
+        used = settings_of(kind)
+        for key, widgets in self._backend_fields.items():
+            for widget in widgets:
+                widget.setEnabled(key in used)
+        self.backend_note.setText(_BACKEND_NOTES.get(kind, ""))
 
     def _intervals_tab(self, settings: Settings) -> QWidget:
         form = QFormLayout()
@@ -241,6 +274,8 @@ class SettingsDialog(QDialog):
             "path": self.path.text().strip(),
             "server": self.server.text().strip(),
             "timeout_ms": self.timeout.value(),
+            "bridge_host": self.bridge_host.text().strip(),
+            "bridge_port": self.bridge_port.value(),
         }
         if login_text:
             terminal["login"] = int(login_text) if login_text.isdigit() else login_text

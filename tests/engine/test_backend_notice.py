@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, NoticeLevel
 from app.core.events import Notice
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.worker import Intervals
 from app.terminal.simulator.clock import ManualClock
@@ -22,9 +23,8 @@ from tests.engine.conftest import WEDNESDAY, EventRecorder
 def started(backend: Backend, tmp_path: Path) -> Iterator[tuple[Desk, EventRecorder]]:
     desk = Desk(
         DeskConfig(
-            backend=backend,
+            target=TerminalTarget(backend, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
-            sim_state_file=tmp_path / "sim.json",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
             sim_clock=ManualClock(WEDNESDAY),
         )

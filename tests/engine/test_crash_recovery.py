@@ -26,6 +26,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState
+from app.core.target import TerminalTarget
 from app.engine.commands import trade_id_in
 from app.engine.desk import Desk, DeskConfig
 from app.engine.reconcile import NOT_EXECUTED
@@ -197,7 +198,8 @@ def restart_and_stop(data: Path, qtbot: QtBot) -> None:
     """The trader starts MT5 Desk again: it connects (reconciling on connect) and is closed."""
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM, database_file=data / "journal.sqlite3", sim_state_file=data / "sim.json"
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(data / "sim.json")),
+            database_file=data / "journal.sqlite3",
         )
     )
     desk.start()

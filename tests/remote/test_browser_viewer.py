@@ -46,6 +46,7 @@ from app.core.events import (
 from app.core.models import Position
 from app.core.settings import RemoteSettings
 from app.core.state import DeskState
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.worker import Intervals
 from app.remote.server import RemoteServer
@@ -196,9 +197,8 @@ def run_served(
         clock = ManualClock(WEDNESDAY)
         desk = Desk(
             DeskConfig(
-                backend=Backend.SIM,
+                target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
                 database_file=tmp_path / "journal.sqlite3",
-                sim_state_file=tmp_path / "sim.json",
                 intervals=FAST,
                 sim_clock=clock,
             )

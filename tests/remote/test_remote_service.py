@@ -15,6 +15,7 @@ from websockets.exceptions import InvalidStatus
 
 from app.core.settings import RemoteSettings
 from app.engine.desk import Desk as AppDesk
+from app.remote.server import RemoteConfigError
 from app.remote_wiring import RemoteService
 
 from .conftest import Desk, run, viewer
@@ -140,3 +141,20 @@ def test_a_disabled_server_does_not_listen(desk: Desk) -> None:
     service = RemoteService(as_desk(desk), RemoteSettings(enabled=False), None, announce=lambda _: None)
     run(service.start())
     assert service.url is None and not service.running
+
+
+@pytest.mark.parametrize(
+    ("mode", "content", "said"),
+    [(0o644, "file-token-abcdefghijklmnop", "chmod 600"), (0o600, "short", "too short")],
+)
+def test_an_unusable_token_file_stops_the_start_with_a_config_error_that_says_why(
+    desk: Desk, tmp_path: Path, mode: int, content: str, said: str
+) -> None:
+    token_file = tmp_path / "viewer.token"
+    token_file.write_text(content)
+    token_file.chmod(mode)
+    settings = RemoteSettings(enabled=True, port=0)
+    service = RemoteService(as_desk(desk), settings, token_file, announce=lambda _: None)
+    with pytest.raises(RemoteConfigError, match=said):
+        run(service.start())
+    assert not service.running

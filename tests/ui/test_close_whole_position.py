@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState
 from app.core.settings import Settings
+from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.queries import JournalQueries, TerminalQueries
@@ -30,9 +31,8 @@ WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 @pytest.fixture
 def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
     config = DeskConfig(
-        backend=Backend.SIM,
+        target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
         database_file=tmp_path / "journal.sqlite3",
-        sim_state_file=tmp_path / "sim.json",
         intervals=Intervals(pnl_s=0.1, positions_s=0.5, account_s=0.3, heartbeat_s=1.0),
         sim_clock=ManualClock(WEDNESDAY),
     )

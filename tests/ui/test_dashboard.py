@@ -188,3 +188,11 @@ def test_a_viewer_sees_a_notice_instead_of_figures(qtbot: QtBot) -> None:
     assert [label.text() for label in view.findChildren(QLabel)] == [VIEWER_NOTICE]
     assert view.findChildren(QComboBox) == [] and view.findChildren(pg.PlotWidget) == []
     assert view.selected_model() is None
+
+
+def test_the_ratio_rows_say_which_definitions_they_use(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+    labels = [dashboard.table.verticalHeaderItem(i).text() for i in range(dashboard.table.rowCount())]
+    sharpe = dashboard.table.verticalHeaderItem(labels.index("Sharpe")).toolTip()
+    sortino = dashboard.table.verticalHeaderItem(labels.index("Sortino")).toolTip()
+    assert "n − 1" in sharpe and "√365" in sharpe and "risk-free rate 0" in sharpe
+    assert "√(Σ min(r, 0)² / n) over all n days" in sortino and "empyrical" in sortino

@@ -17,14 +17,15 @@ import keyring.backends.fail
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordSetError
-from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QDialogButtonBox, QRadioButton
+from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtWidgets import QDialogButtonBox, QLineEdit, QRadioButton
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend
 from app.core.settings import Settings, TerminalSettings
 from app.storage.settings_store import load_settings
 from app.ui.first_run import FirstRunDialog, parse_bridge
+from tests.bridge.servers import free_port, in_process_bridge
 
 PASSWORD = "s3cret-Pa55word!"
 
@@ -201,13 +202,58 @@ def test_an_account_number_that_is_not_a_number_is_refused(qtbot: QtBot, setting
     assert not settings_file.exists()
 
 
-def test_the_bridge_saves_its_backend_and_hands_back_its_address(qtbot: QtBot, settings_file: Path) -> None:
+def choose_by_click(qtbot, dialog: FirstRunDialog, backend: Backend) -> None:  # type: ignore[no-untyped-def]
+    button = next(b for b in dialog.choices.buttons() if b.property("backend") == backend.value)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(4, button.height() // 2))
+
+
+def type_into(qtbot, edit: QLineEdit, text: str) -> None:  # type: ignore[no-untyped-def]
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+
+
+def test_the_bridge_saves_its_backend_and_address_in_the_settings(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
     dialog = open_dialog(qtbot, settings_file)
-    dialog.choose(Backend.BRIDGE)
-    dialog.bridge.setText("192.168.1.20:18813")
-    dialog.accept()
-    assert saved(settings_file).terminal.backend is Backend.BRIDGE
-    assert dialog.bridge_address() == ("192.168.1.20", 18813)
+    dialog.show()
+    choose_by_click(qtbot, dialog, Backend.BRIDGE)
+    type_into(qtbot, dialog.bridge, "192.168.1.20:18813")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    terminal = saved(settings_file).terminal
+    assert (terminal.backend, terminal.bridge_host, terminal.bridge_port) == (
+        Backend.BRIDGE,
+        "192.168.1.20",
+        18813,
+    )
+
+
+def test_testing_the_bridge_reaches_metatrader5_through_its_server(  # type: ignore[no-untyped-def]
+    qtbot, settings_file: Path, monkeypatch
+) -> None:
+    with in_process_bridge(monkeypatch) as bridge:
+        dialog = open_dialog(qtbot, settings_file)
+        dialog.show()
+        choose_by_click(qtbot, dialog, Backend.BRIDGE)
+        type_into(qtbot, dialog.bridge, f"127.0.0.1:{bridge.port}")
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+    assert dialog.test_result.text() == (
+        f"Connected to MetaTrader 5 through the bridge at 127.0.0.1:{bridge.port}: account 5012345 on "
+        "MT5Desk-Demo, balance 10,000.00 USD"
+    )
+    assert not settings_file.exists()  # testing is not saving
+
+
+def test_testing_a_bridge_with_no_server_says_to_start_it(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.show()
+    choose_by_click(qtbot, dialog, Backend.BRIDGE)
+    type_into(qtbot, dialog.bridge, f"127.0.0.1:{port}")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+    assert f"No mt5linux bridge server is listening at 127.0.0.1:{port}" in dialog.test_error.text()
+    assert "wine mt5server.exe" in dialog.test_error.text()
 
 
 def test_a_bad_bridge_address_is_refused(qtbot: QtBot, settings_file: Path) -> None:

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from app.core.enums import Backend, ConnectionState, Timeframe
 from app.core.settings import Settings
 from app.core.state import DeskState
+from app.core.target import TerminalTarget
 from app.engine.commands import AutoTradingCommand, KillSwitchCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.hub import EventHub
@@ -84,9 +85,8 @@ def test_a_viewer_sees_the_models_but_no_switch_and_cannot_train(qtbot: QtBot, t
 def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
-            sim_state_file=tmp_path / "sim.json",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
             sim_clock=ManualClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
             models_dir=tmp_path / "models",

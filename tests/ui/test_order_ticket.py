@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, OrderAction, Side
 from app.core.models import OrderRequest, Position
+from app.core.target import TerminalTarget
 from app.engine.commands import MT5_COMMENT_LIMIT, new_trade_id, tagged_comment
 from app.engine.desk import Desk, DeskConfig
 from app.engine.queries import TerminalQueries
@@ -32,9 +33,8 @@ SL, TP = StopKind.SL, StopKind.TP
 def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
-            sim_state_file=tmp_path / "sim.json",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
             sim_clock=ManualClock(WEDNESDAY),
         )

@@ -16,6 +16,8 @@ import keyring.backends.null
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError, PasswordSetError
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend
@@ -115,7 +117,13 @@ def open_dialog(
 
 CHANGED = Settings(
     terminal=TerminalSettings(
-        backend=Backend.BRIDGE, path="C:/MT5/terminal64.exe", login=777, server="Demo-2", timeout_ms=20_000
+        backend=Backend.BRIDGE,
+        path="C:/MT5/terminal64.exe",
+        login=777,
+        server="Demo-2",
+        timeout_ms=20_000,
+        bridge_host="192.168.1.20",
+        bridge_port=18813,
     ),
     intervals=IntervalSettings(pnl_s=0.5, positions_s=2.5, account_s=10.0, heartbeat_s=60.0),
     notifications=NotificationSettings(auto_trade=False, trade_error=True, connection=False),
@@ -295,3 +303,56 @@ def test_the_keyring_password_is_preferred_over_the_sessions(memory: MemoryKeyri
     session = SessionPasswords()
     session.set(51234567, "Broker-Demo", "older")
     assert find_password(CredentialStore(), session, 51234567, "Broker-Demo") == PASSWORD
+
+
+# -- the terminal page follows the backend's declared settings -----------------------------------------
+
+
+def choose_backend(qtbot, dialog: SettingsDialog, backend: Backend) -> None:  # type: ignore[no-untyped-def]
+    """Pick a backend in the Terminal combo with the keyboard, as a trader would."""
+    dialog.backend.setFocus()
+    target = dialog.backend.findData(backend.value)
+    key = Qt.Key.Key_Down if target > dialog.backend.currentIndex() else Qt.Key.Key_Up
+    while dialog.backend.currentIndex() != target:
+        qtbot.keyClick(dialog.backend, key)
+
+
+def test_the_bridge_address_is_editable_only_for_the_bridge(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, Settings())
+    dialog.show()
+    assert not dialog.bridge_host.isEnabled() and not dialog.bridge_port.isEnabled()  # auto: MetaTrader 5
+    choose_backend(qtbot, dialog, Backend.BRIDGE)
+    assert dialog.bridge_host.isEnabled() and dialog.bridge_port.isEnabled()
+    choose_backend(qtbot, dialog, Backend.SIM)
+    assert not dialog.bridge_host.isEnabled() and not dialog.login.isEnabled()
+    assert dialog.backend_note.text() == "The simulated demo terminal needs no settings."
+
+
+def test_a_bridge_address_typed_in_the_terminal_page_is_saved(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, Settings())
+    dialog.show()
+    choose_backend(qtbot, dialog, Backend.BRIDGE)
+    dialog.bridge_host.selectAll()
+    qtbot.keyClicks(dialog.bridge_host, "10.0.0.7")
+    dialog.bridge_port.selectAll()
+    qtbot.keyClicks(dialog.bridge_port, "18900")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    terminal = dialog.result_settings().terminal
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert (terminal.backend, terminal.bridge_host, terminal.bridge_port) == (
+        Backend.BRIDGE,
+        "10.0.0.7",
+        18900,
+    )
+
+
+def test_a_bridge_host_with_a_space_is_refused_under_its_field(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, Settings())
+    dialog.show()
+    choose_backend(qtbot, dialog, Backend.BRIDGE)
+    dialog.bridge_host.selectAll()
+    qtbot.keyClicks(dialog.bridge_host, "my host")
+    assert dialog._errors["terminal.bridge_host"].text() == (
+        "Must be a host name or IP address such as 127.0.0.1, got 'my host'"
+    )
+    assert not dialog.ok_button.isEnabled()

@@ -12,6 +12,7 @@ from PyQt6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, Timeframe
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.queries import TerminalQueries
 from app.engine.worker import Intervals
@@ -216,9 +217,8 @@ def test_backtest_money_keeps_its_small_price_unit_digits() -> None:
 def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
-            sim_state_file=tmp_path / "sim.json",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
             sim_clock=ManualClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
         )

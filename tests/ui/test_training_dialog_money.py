@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt, QThreadPool
-from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.queries import TerminalQueries
 from app.engine.worker import Intervals
@@ -38,9 +38,8 @@ def pool() -> Iterator[QThreadPool]:
 def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
-            sim_state_file=tmp_path / "sim.json",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
             sim_clock=ManualClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
         )
@@ -63,31 +62,31 @@ def dialog(qtbot: QtBot, desk: Desk, tmp_path: Path, pool: QThreadPool) -> Train
     return dialog
 
 
-def type_into(widget: QAbstractSpinBox | QComboBox, text: str) -> None:
+def type_into(qtbot: QtBot, widget: QAbstractSpinBox | QComboBox, text: str) -> None:
     """Select what the field holds and type over it, as a trader does."""
     editor = widget.lineEdit()
     assert editor is not None
     widget.setFocus()
-    QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    QTest.keyClicks(editor, text)
-    QTest.keyClick(editor, Qt.Key.Key_Tab)
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
 
 
-def pick(combo: QComboBox, text: str, qtbot: QtBot) -> None:
-    """Open the list and click the entry, as a trader does."""
+def pick(qtbot: QtBot, combo: QComboBox, text: str) -> None:
+    """Step through the list with the arrow keys to the entry, as a trader does."""
     combo.setFocus()
-    QTest.keyClick(combo, Qt.Key.Key_Home)
+    qtbot.keyClick(combo, Qt.Key.Key_Home)
     while combo.currentText() != text:
         before = combo.currentIndex()
-        QTest.keyClick(combo, Qt.Key.Key_Down)
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
         assert combo.currentIndex() != before, f"{text} is not in the list"
 
 
 def train(dialog: TrainingDialog, qtbot: QtBot, *, symbol: str, timeframe: str, bars: str) -> None:
     inputs = dialog.inputs
-    type_into(inputs.symbol_combo, symbol)
-    pick(inputs.timeframe_combo, timeframe, qtbot)
-    type_into(inputs.bars_spin, bars)
+    type_into(qtbot, inputs.symbol_combo, symbol)
+    pick(qtbot, inputs.timeframe_combo, timeframe)
+    type_into(qtbot, inputs.bars_spin, bars)
     qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.busy and dialog.result is not None, timeout=TRAIN_TIMEOUT_MS)
 
@@ -95,9 +94,9 @@ def train(dialog: TrainingDialog, qtbot: QtBot, *, symbol: str, timeframe: str, 
 def test_the_backtest_reads_in_pips_and_account_money_for_the_lots_and_threshold_typed_in(
     dialog: TrainingDialog, qtbot: QtBot
 ) -> None:
-    type_into(dialog.inputs.lots_spin, "0.5")
-    type_into(dialog.inputs.threshold_spin, "0.55")
-    type_into(dialog.inputs.deposit_spin, "2500")
+    type_into(qtbot, dialog.inputs.lots_spin, "0.5")
+    type_into(qtbot, dialog.inputs.threshold_spin, "0.55")
+    type_into(qtbot, dialog.inputs.deposit_spin, "2500")
     train(dialog, qtbot, symbol="EURUSD", timeframe="H1", bars="3000")
     result = dialog.result
     assert result is not None and result.money.currency == "USD"
@@ -114,7 +113,7 @@ def test_the_backtest_reads_in_pips_and_account_money_for_the_lots_and_threshold
 def test_the_saved_model_carries_the_lots_and_threshold_it_was_backtested_with(
     dialog: TrainingDialog, qtbot: QtBot
 ) -> None:
-    type_into(dialog.inputs.lots_spin, "0.2")
+    type_into(qtbot, dialog.inputs.lots_spin, "0.2")
     train(dialog, qtbot, symbol="USDJPY", timeframe="H1", bars="3000")
     with qtbot.waitSignal(dialog.model_saved) as saved:
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
