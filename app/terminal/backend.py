@@ -41,6 +41,9 @@ class BackendSelection:
     kind: Backend
     simulated: bool
     reason: str
+    # The simulator stands in for a terminal that was asked for (`auto`): worth a warning. A simulator
+    # the trader chose is not.
+    fell_back: bool = False
 
 
 def open_terminal(
@@ -95,4 +98,4 @@ def _fallback(
         terminal = sim_backend.connect_simulator(simulator, target)
     else:
         terminal = sim_backend.open_sim(target, None, clock)
-    return BackendSelection(terminal, Backend.SIM, True, reason)
+    return BackendSelection(terminal, Backend.SIM, True, reason, fell_back=True)

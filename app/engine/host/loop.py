@@ -311,7 +311,7 @@ class HostLoop:
             self._sim = selection.terminal.api  # `auto` fell back to a simulator of its own
         if selection.reason and not self._reported_backend:
             self._reported_backend = True
-            level = NoticeLevel.INFO if not selection.simulated else NoticeLevel.WARNING
+            level = NoticeLevel.WARNING if selection.fell_back else NoticeLevel.INFO
             self._publish(Notice(level=level, title="Terminal backend", text=selection.reason))
 
     def _after_connect(self) -> None:
