@@ -17,8 +17,9 @@ from app.core.enums import Backend
 from app.core.events import Event
 from app.core.settings import RiskSettings, Settings
 from app.core.state import DeskState
-from app.engine.commands import WorkerCommand
+from app.engine.commands import TradeCommand, WorkerCommand
 from app.engine.hub import EventHub
+from app.engine.inflight import InFlightOrders
 from app.engine.watchdog import Watchdog
 from app.engine.worker import Intervals, TerminalWorker
 from app.storage.database import open_database
@@ -103,6 +104,8 @@ class Desk(QObject):
             risk=config.risk,
         )
         self.watchdog = Watchdog(self.worker, self.hub, config.intervals.stale_after_s, self)
+        self.inflight = InFlightOrders(self.hub.publish, self)
+        self.worker.trade_finished.connect(self.inflight.finished)
 
     def start(self) -> None:
         """Start the worker; it selects the backend and connects in its own thread."""
@@ -128,9 +131,16 @@ class Desk(QObject):
             return None
         return terminal.api
 
-    def submit(self, command: WorkerCommand) -> None:
-        """Queue a command for the worker (orders, refresh, link, queries, models and auto-trading)."""
+    def submit(self, command: WorkerCommand) -> bool:
+        """Queue a command for the worker (orders, refresh, link, queries, models and auto-trading).
+
+        False when refused: a close or modify of a position that already has one in flight is never sent
+        (a NOTICE says why).
+        """
+        if isinstance(command, TradeCommand) and not self.inflight.claim(command):
+            return False
         self.worker.submit(command)
+        return True
 
     @pyqtSlot(object)
     def _fold(self, event: Event) -> None:

@@ -67,6 +67,7 @@ class TerminalWorker(QObject):
     alive = pyqtSignal()
     finished = pyqtSignal()
     query_done = pyqtSignal(int, object, str)  # request id, result, error text ("" when it worked)
+    trade_finished = pyqtSignal(str)  # trade id of a TradeCommand now done with, whatever its outcome
     _command = pyqtSignal(object)
     _stop = pyqtSignal()
 
@@ -234,6 +235,13 @@ class TerminalWorker(QObject):
         self.query_done.emit(query.request_id, result, "")
 
     def _execute(self, command: TradeCommand) -> None:
+        try:
+            self._execute_trade(command)
+        finally:
+            # After the loops above published the fill's effect, so a freed position shows its new state.
+            self.trade_finished.emit(command.trade_id)
+
+    def _execute_trade(self, command: TradeCommand) -> None:
         if self._trading is None:
             log.error("trade command without a journal: refused")
             return

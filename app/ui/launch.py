@@ -7,6 +7,7 @@ import asyncio
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import qasync
@@ -32,6 +33,9 @@ from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme
 
+if TYPE_CHECKING:
+    from app.terminal.simulator.clock import Clock
+
 log = logging.getLogger(__name__)
 
 
@@ -39,7 +43,13 @@ class DeskApp:
     """Owns the desk and its window for one run; every exit path goes through `shutdown`."""
 
     def __init__(
-        self, qt_app: QApplication, args: argparse.Namespace, paths: AppPaths, settings: Settings
+        self,
+        qt_app: QApplication,
+        args: argparse.Namespace,
+        paths: AppPaths,
+        settings: Settings,
+        *,
+        sim_clock: Clock | None = None,
     ) -> None:
         self.qt_app = qt_app
         self.paths = paths
@@ -50,7 +60,8 @@ class DeskApp:
         config = config_from_settings(
             settings, paths, backend=args.terminal, bridge=args.bridge, password=self._password
         )
-        self.desk = Desk(config)
+        # The simulator's clock: wall time for a trader; tests and demos pass one they move by hand.
+        self.desk = Desk(replace(config, sim_clock=sim_clock) if sim_clock is not None else config)
         self.window = MainWindow(
             self.desk.hub,
             self.desk.state,
@@ -59,6 +70,7 @@ class DeskApp:
             journal_queries=JournalQueries(self.desk.journal),
             window_state_file=paths.config_dir / "window.ini",
             models_dir=paths.models_dir,
+            inflight=self.desk.inflight,
         )
         self.window.order_requested.connect(lambda request: self.desk.submit(TradeCommand.manual(request)))
         # Models, auto-trading and kill switch commands, incl. RegisterModelCommand of a trained model.

@@ -28,6 +28,7 @@ from app.core.settings import Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import RegisterModelCommand
 from app.engine.hub import EventHub
+from app.engine.inflight import InFlightOrders
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.ui.account_panel import AccountPanel
 from app.ui.charts import EquityChart, PnlBySymbolChart
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         window_state_file: Path | None = None,
         viewer_host: str | None = None,
         models_dir: Path | None = None,
+        inflight: InFlightOrders | None = None,
     ) -> None:
         super().__init__()
         self.read_only = read_only
@@ -104,6 +106,8 @@ class MainWindow(QMainWindow):
         for widget in (self.equity_chart, self.pnl_chart, self.indicator, self.dashboard, self.model_dock):
             widget.subscribe(hub)
         hub.status_update.connect(self._on_status)
+        if inflight is not None:
+            inflight.changed.connect(self.positions.model.set_busy)
         if journal_queries is not None:
             self.event_log.load_history(journal_queries)
             self.equity_chart.load_history()
@@ -260,11 +264,23 @@ class MainWindow(QMainWindow):
         ticket.show()
         return ticket
 
+    def _still_busy(self, ticket: int) -> bool:
+        """True (and the status bar says why) while an order for this position is in flight."""
+        busy = self.positions.model.busy(ticket)
+        if busy:
+            self.statusBar().showMessage(
+                f"#{ticket} is {busy} wait for MetaTrader 5's answer before sending another order for it.",
+                10_000,
+            )
+        return bool(busy)
+
     @pyqtSlot(int, object)
     def _close_position(self, ticket: int, volume: float | None) -> None:
         position = self._state.positions.get(ticket)
         if position is None:
             QMessageBox.information(self, "Close position", f"Position #{ticket} is already closed.")
+            return
+        if self._still_busy(ticket):
             return
         if confirm_close(self, position, volume):
             request = OrderRequest(
@@ -275,7 +291,7 @@ class MainWindow(QMainWindow):
     @pyqtSlot(int)
     def _modify_position(self, ticket: int) -> None:
         position = self._state.positions.get(ticket)
-        if position is None or self._terminal_queries is None:
+        if position is None or self._terminal_queries is None or self._still_busy(ticket):
             return
         dialog = ModifyDialog(self._terminal_queries, position, self)
         dialog.order_requested.connect(self.order_requested)

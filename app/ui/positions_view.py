@@ -254,6 +254,12 @@ class PositionsView(QWidget):
         if self.read_only:
             return None
         menu = QMenu(self)
+        busy = self.model.busy(ticket)
+        if busy:
+            # Said first, so the disabled actions below explain themselves.
+            waiting = menu.addAction(f"#{ticket} {busy} waiting for MetaTrader 5")
+            waiting.setEnabled(False)
+            menu.addSeparator()
         close = menu.addAction("Close position")
         close.triggered.connect(lambda: self.close_requested.emit(ticket, None))
         partial = menu.addAction("Close partially…")
@@ -262,6 +268,8 @@ class PositionsView(QWidget):
         modify = menu.addAction("Modify SL/TP…")
         modify.triggered.connect(lambda: self.modify_requested.emit(ticket))
         close.setShortcuts(list(CLOSE_KEYS))  # a hint in the menu; the table handles the keys
+        for action in (close, partial, modify):
+            action.setEnabled(not busy)  # one order in flight per position
         return menu
 
     def _show_context_menu(self, pos: QPoint) -> None:

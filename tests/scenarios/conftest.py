@@ -1,0 +1,147 @@
+"""The whole desktop app as a trader starts it (DeskApp: engine, window, wiring) on the simulator.
+
+The simulator's clock stands still on a Wednesday morning unless a scenario moves it, so quotes are
+known: EURUSD 1.08717 / 1.08729 (bid / ask). Folders live in the test's tmp_path.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtGui import QGuiApplication
+from PyQt6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.core.enums import Backend, ConnectionState, OrderAction
+from app.core.settings import IntervalSettings, Settings, UiSettings
+from app.engine.desk import Desk
+from app.storage.journal import Journal
+from app.storage.paths import AppPaths
+from app.storage.records import TradeRecord
+from app.storage.tables import TradeRow
+from app.terminal.simulator import ManualClock
+from app.ui.launch import DeskApp
+from app.ui.main_window import MainWindow
+from tests.scenarios.driver import row_as_dict, row_point
+
+WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+FAST = IntervalSettings(pnl_s=0.2, positions_s=0.5, account_s=0.5, heartbeat_s=5.0)
+
+
+@dataclass
+class Desktop:
+    """What a scenario works with: the running app, its window, and the simulator's controls."""
+
+    app: DeskApp
+    qtbot: QtBot
+    clock: ManualClock
+    paths: AppPaths
+
+    @property
+    def window(self) -> MainWindow:
+        return self.app.window
+
+    @property
+    def desk(self) -> Desk:
+        return self.app.desk
+
+    @property
+    def sim(self) -> Any:
+        """The simulator's MetaTrader5-shaped API and test controls (untyped, like the module it mimics)."""
+        return self.desk.simulator
+
+    @property
+    def journal(self) -> Journal:
+        return self.desk.journal
+
+    def open_in_terminal(self, symbol: str, side: str, volume: float, **fields: object) -> int:
+        """A position opened at the terminal itself; returns once the window shows it."""
+        ticket = int(self.sim.open_external(symbol, side, volume, **fields))
+        self.wait_for_row(ticket)
+        return ticket
+
+    def wait_for_row(self, ticket: int) -> int:
+        self.qtbot.waitUntil(lambda: self.window.positions.model.row_of(ticket) is not None, timeout=10_000)
+        return self.visible_row(ticket)
+
+    def visible_row(self, ticket: int) -> int:
+        """The row a ticket is shown in (after the table's sorting and filter)."""
+        return self.window.positions.visible_tickets().index(ticket)
+
+    def row_centre(self, ticket: int, column: int = 0) -> QPoint:
+        return row_point(self.window.positions.table, self.visible_row(ticket), column)
+
+    def event_log(self) -> list[dict[str, str]]:
+        """The Event log tab's rows as shown (Time, Type, Level, Title, Text), newest first."""
+        table = self.window.event_log.table
+        model = table.model()
+        assert model is not None
+        return [row_as_dict(table, row) for row in range(model.rowCount())]
+
+    def wait_for_log(self, title: str, timeout: int = 10_000) -> dict[str, str]:
+        """The newest Event log row with this title, once there is one."""
+        self.qtbot.waitUntil(lambda: any(row["Title"] == title for row in self.event_log()), timeout=timeout)
+        return next(row for row in self.event_log() if row["Title"] == title)
+
+    def journal_trades(self, action: OrderAction | None = None) -> list[TradeRecord]:
+        """Every journaled trade request (optionally of one action), oldest first."""
+        query = select(TradeRow).order_by(TradeRow.id)
+        if action is not None:
+            query = query.where(TradeRow.action == action)
+        with self.journal.database.read() as session:
+            return [TradeRecord.from_row(row) for row in session.scalars(query)]
+
+    def terminal_positions(self) -> dict[int, Any]:
+        """The terminal's open positions (TradePosition records) by ticket."""
+        return {int(p.ticket): p for p in self.sim.positions_get()}
+
+    def terminal_deals(self) -> list[Any]:
+        """Every deal in the terminal's history (TradeDeal records), oldest first."""
+        return list(self.sim.history_deals_get(0, 2**31 - 1))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(WEDNESDAY)
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> AppPaths:
+    return AppPaths.under(tmp_path / "config", tmp_path / "data", tmp_path / "logs").ensure()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(intervals=FAST, ui=UiSettings())
+
+
+@pytest.fixture
+def desktop(
+    qapp: QApplication, qtbot: QtBot, paths: AppPaths, clock: ManualClock, settings: Settings
+) -> Iterator[Desktop]:
+    # Context menus open on the right button's release, as on Windows, where most MetaTrader 5 traders
+    # are: the click is complete before the menu's own event loop starts (on press, the release would
+    # only come after the menu and every dialog opened from it had closed).
+    hints = QGuiApplication.styleHints()
+    assert hints is not None
+    trigger = hints.contextMenuTrigger()
+    hints.setContextMenuTrigger(Qt.ContextMenuTrigger.Release)
+    args = argparse.Namespace(terminal=Backend.SIM, bridge=None)
+    app = DeskApp(qapp, args, paths, settings, sim_clock=clock)
+    qtbot.addWidget(app.window)
+    app.start()
+    qtbot.waitUntil(lambda: app.desk.state.status.state is ConnectionState.CONNECTED, timeout=15_000)
+    qtbot.waitUntil(lambda: app.desk.state.account is not None, timeout=15_000)
+    app.window.activateWindow()
+    yield Desktop(app, qtbot, clock, paths)
+    app.shutdown()
+    app.desk.journal.database.close()
+    hints.setContextMenuTrigger(trigger)
