@@ -33,6 +33,7 @@ from app.engine.queries import JournalQueries, TerminalQueries
 from app.ui.account_panel import AccountPanel
 from app.ui.charts import EquityChart, PnlBySymbolChart
 from app.ui.dashboard import PerformanceDashboard
+from app.ui.deals_view import DealsView
 from app.ui.event_log import EventLogView
 from app.ui.history_view import HistoryView
 from app.ui.icons import app_icon
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
 
         self.positions = PositionsView(read_only=read_only)
         self.history = HistoryView(journal_queries)
+        self.deals = DealsView(journal_queries)
         self.event_log = EventLogView()
         self.account = AccountPanel(journal_queries, mask_login=settings.remote.mask_account and read_only)
         self.equity_chart = EquityChart(journal_queries)
@@ -101,7 +103,7 @@ class MainWindow(QMainWindow):
         self.model_dock = ModelDock(
             self, read_only=read_only, journal_queries=journal_queries, models_dir=self._models_dir
         )
-        for widget in (self.positions.model, self.history, self.event_log, self.account):
+        for widget in (self.positions.model, self.history, self.deals, self.event_log, self.account):
             widget.subscribe(hub)
         for widget in (self.equity_chart, self.pnl_chart, self.indicator, self.dashboard, self.model_dock):
             widget.subscribe(hub)
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         self.left_tabs = QTabWidget()
         self.left_tabs.addTab(self.positions, "Positions")
         self.left_tabs.addTab(self.history, "History")
+        self.left_tabs.addTab(self.deals, "Deals")
         self.left_tabs.addTab(self.event_log, "Event log")
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(self.equity_chart, "Equity")
@@ -343,6 +346,7 @@ class MainWindow(QMainWindow):
             ("right_split", self.right_split.restoreState),
             ("positions_header", self.positions.restore_header_state),
             ("history_header", self.history.restore_header_state),
+            ("deals_header", self.deals.restore_header_state),
         ):
             value = store.value(key)
             if value is not None:
@@ -358,6 +362,7 @@ class MainWindow(QMainWindow):
         store.setValue("right_split", self.right_split.saveState())
         store.setValue("positions_header", self.positions.header_state())
         store.setValue("history_header", self.history.header_state())
+        store.setValue("deals_header", self.deals.header_state())
         store.sync()
 
     @pyqtSlot()

@@ -33,7 +33,7 @@ from app.ui.main_window import MainWindow
 from tests.scenarios.driver import row_as_dict, row_point
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
-FAST = IntervalSettings(pnl_s=0.2, positions_s=0.5, account_s=0.5, heartbeat_s=5.0)
+FAST = IntervalSettings(pnl_s=0.2, positions_s=0.5, account_s=0.5, heartbeat_s=1.0)
 
 
 @dataclass

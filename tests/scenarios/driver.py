@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLayout,
+    QLayoutItem,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -125,14 +126,19 @@ def click_button(root: QWidget, text: str) -> None:
 
 
 def type_into(field: QWidget, text: str, *, replace: bool = True) -> None:
-    """Click into a field, select what is there (Ctrl+A) when replacing, and type."""
+    """Click into a field, select what is there (Ctrl+A) when replacing, and type over it."""
     click(field)
     assert has_focus(field), f"{field!r} did not take the keyboard focus"
     if replace:
         press(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        press(field, Qt.Key.Key_Backspace)
+    type_keys(field, text)
+
+
+def type_keys(focused: QWidget, text: str) -> None:
+    """Type `text` where the keyboard focus is (checked to be `focused`)."""
+    assert has_focus(focused), f"the keyboard focus is on {QApplication.focusWidget()!r}, not {focused!r}"
     for character in text:
-        _input.keyClick(_handle(field), character)
+        _input.keyClick(_handle(focused), character)
 
 
 def press(
@@ -174,7 +180,7 @@ def field(root: QWidget, label: str, kind: type[W]) -> W:
             item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
             if item is None:
                 continue
-            found = _first_of(item.widget() or item.layout(), kind)
+            found = _first_of(_content(item), kind)
             if found is not None:
                 return found
     raise AssertionError(f"no {kind.__name__} labelled {label!r} is shown")
@@ -191,10 +197,16 @@ def _first_of(part: QWidget | QLayout | None, kind: type[W]) -> W | None:
             item = part.itemAt(index)
             if item is None:
                 continue
-            found = _first_of(item.widget() or item.layout(), kind)
+            found = _first_of(_content(item), kind)
             if found is not None:
                 return found
     return None
+
+
+def _content(item: QLayoutItem) -> QWidget | QLayout | None:
+    # Not `widget() or layout()`: an empty combo box or list is falsy (it has a length).
+    widget = item.widget()
+    return widget if widget is not None else item.layout()
 
 
 def window_titled(title: str, kind: type[W] = QWidget) -> W:  # type: ignore[assignment]
@@ -207,11 +219,12 @@ def window_titled(title: str, kind: type[W] = QWidget) -> W:  # type: ignore[ass
 
 
 def wait_for_window(qtbot: QtBot, title: str, kind: type[W] = QWidget, timeout: int = PATIENCE_MS) -> W:  # type: ignore[assignment]
-    qtbot.waitUntil(lambda: _shown(title, kind), timeout=timeout)
+    qtbot.waitUntil(lambda: is_shown(title, kind), timeout=timeout)
     return window_titled(title, kind)
 
 
-def _shown(title: str, kind: type[QWidget]) -> bool:
+def is_shown(title: str, kind: type[QWidget] = QWidget) -> bool:
+    """Whether a window titled `title` is on screen."""
     try:
         window_titled(title, kind)
     except AssertionError:
