@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
 
+    args.log_file = _start_log(paths)
     loaded = load_settings(paths.settings_file)
     for problem in loaded.problems:
         print(f"{PROGRAM}: settings: {problem}", file=sys.stderr)
@@ -162,6 +163,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless:
         return _run_headless(args, paths, settings)
     return _run_gui(args, paths, settings)
+
+
+def _start_log(paths: AppPaths) -> Path | None:
+    """Warnings, errors and tracebacks to the rotating log file in the log folder; None if it cannot be."""
+    from app.logfile import start_log_file
+
+    try:
+        return start_log_file(paths.log_dir)
+    except OSError as error:
+        print(
+            f"{PROGRAM}: the log file cannot be written in {paths.log_dir} ({error.strerror or error}); "
+            "warnings and errors go to this console only. Make the folder writable or choose another "
+            "with --data-dir PATH.",
+            file=sys.stderr,
+        )
+        return None
 
 
 def _attach_to_console() -> None:
@@ -205,6 +222,7 @@ def _password_provider(login: int | None, server: str) -> Callable[[], str | Non
 
 
 def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
+    from app.engine.error_report import settings_problem_notices
     from app.headless import run_headless
     from app.storage.errors import JournalError
 
@@ -215,6 +233,8 @@ def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings)
             args.events_jsonl,
             remote=args.remote if args.remote.enabled else None,
             token_file=args.token_file,
+            log_file=args.log_file,
+            settings_notices=settings_problem_notices(args.settings_problems, paths.settings_file),
         )
     except JournalError as error:
         print(f"{PROGRAM}: {error}", file=sys.stderr)

@@ -6,15 +6,17 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 import qasync
 from PyQt6.QtCore import QCoreApplication, QObject, QTimer, pyqtSlot
 
-from app.core.events import Event, encode
+from app.core.events import Event, Notice, encode
 from app.core.settings import RemoteSettings
 from app.engine.desk import Desk, DeskConfig
+from app.engine.error_report import ErrorReporter
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
 from app.remote_wiring import RemoteService, print_to_stderr
@@ -46,8 +48,14 @@ def run_headless(
     events_jsonl: str | None,
     remote: RemoteSettings | None = None,
     token_file: Path | None = None,
+    log_file: Path | None = None,
+    settings_notices: Sequence[Notice] = (),
 ) -> int:
-    """Run until SIGINT/SIGTERM; returns the process exit code."""
+    """Run until SIGINT/SIGTERM; returns the process exit code.
+
+    An exception escaping a slot is logged to `log_file` and published once as a NOTICE;
+    `settings_notices` (bad values in the settings file) are published first.
+    """
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     lock = InstanceLock(lock_file)
     try:
@@ -56,14 +64,21 @@ def run_headless(
         print(error, file=sys.stderr)
         return 3
     stream: TextIO | None = None
+    errors: ErrorReporter | None = None
     try:
         desk = Desk(config)
+        errors = ErrorReporter(desk.hub.publish, log_file)
+        errors.install()
         if events_jsonl:
             stream = sys.stdout if events_jsonl == "-" else open(events_jsonl, "a", encoding="utf-8")  # noqa: SIM115
             writer = JsonLinesWriter(stream, desk)
             desk.hub.event.connect(writer.write)
+        for notice in settings_notices:
+            desk.hub.publish(notice)
         return _serve_until_signalled(app, desk, remote, token_file)
     finally:
+        if errors is not None:
+            errors.uninstall()
         if stream is not None and stream is not sys.stdout:
             stream.close()
         lock.release()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from app.core.settings import RemoteSettings, Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import LinkCommand, TradeCommand
 from app.engine.desk import Desk, config_from_settings
+from app.engine.error_report import ErrorReporter, settings_problem_notices
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.instance_lock import InstanceLock, InstanceLockedError
@@ -50,6 +52,8 @@ class DeskApp:
         settings: Settings,
         *,
         sim_clock: Clock | None = None,
+        log_file: Path | None = None,
+        settings_problems: Sequence[str] = (),
     ) -> None:
         self.qt_app = qt_app
         self.paths = paths
@@ -62,6 +66,8 @@ class DeskApp:
         )
         # The simulator's clock: wall time for a trader; tests and demos pass one they move by hand.
         self.desk = Desk(replace(config, sim_clock=sim_clock) if sim_clock is not None else config)
+        self.errors = ErrorReporter(self.desk.hub.publish, log_file)
+        self._settings_problems = list(settings_problems)
         self.window = MainWindow(
             self.desk.hub,
             self.desk.state,
@@ -80,14 +86,18 @@ class DeskApp:
         self.window.theme_chosen.connect(self._save_theme)
 
     def start(self) -> None:
+        self.errors.install()
         self._ask_password_if_needed()
         self.window.show()
+        for notice in settings_problem_notices(self._settings_problems, self.paths.settings_file):
+            self.desk.hub.publish(notice)
         self.desk.start()
 
     def shutdown(self) -> None:
         self.window.save_window_state()
         if not self.desk.stop():
             log.error("the terminal worker did not stop in time")
+        self.errors.uninstall()
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(
@@ -161,14 +171,19 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
             settings, args.terminal = first_run.settings, first_run.settings.terminal.backend
             args.bridge = first_run.bridge or args.bridge
         try:
-            desk_app = DeskApp(qt_app, args, paths, settings)
+            desk_app = DeskApp(
+                qt_app,
+                args,
+                paths,
+                settings,
+                log_file=getattr(args, "log_file", None),
+                settings_problems=getattr(args, "settings_problems", ()),
+            )
         except JournalError as error:
             QMessageBox.critical(None, "The trade journal cannot be opened", str(error))
             return 1
         if first_run is not None:
             desk_app.session = first_run.session  # a password typed there when there is no keyring
-        for problem in getattr(args, "settings_problems", []):
-            desk_app.window.statusBar().showMessage(f"Settings: {problem}", 15_000)
         return _run_event_loop(qt_app, desk_app, getattr(args, "remote", settings.remote), args.token_file)
     finally:
         lock.release()

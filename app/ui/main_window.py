@@ -319,19 +319,23 @@ class MainWindow(QMainWindow):
 
     def set_theme(self, theme: Theme) -> None:
         """Switch light/dark/system now; the launcher saves the choice."""
+        self._show_theme(theme)
+        self.theme_chosen.emit(theme)
+
+    def _show_theme(self, theme: Theme) -> None:
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
         self._settings = replace(self._settings, ui=replace(self._settings.ui, theme=theme))
         self.theme_actions[theme].setChecked(True)
-        self.theme_chosen.emit(theme)
 
     def apply_settings(self, settings: Settings) -> None:
         """Take new settings (notifications, tray behaviour, theme) without a restart."""
         self._settings = settings
         self.notifier.set_settings(settings.notifications)
         self.tray.set_close_to_tray(settings.ui.close_to_tray)
-        self.set_theme(settings.ui.theme)
+        # Not set_theme: these settings are being saved already, announcing the theme would save again.
+        self._show_theme(settings.ui.theme)
 
     # ---- window state -----------------------------------------------------------------------------
     def restore_window_state(self) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from app.core.enums import Backend, ConnectionState, OrderAction
 from app.core.settings import IntervalSettings, Settings, UiSettings
 from app.engine.desk import Desk
+from app.logfile import start_log_file, stop_log_file
 from app.storage.journal import Journal
 from app.storage.paths import AppPaths
 from app.storage.records import TradeRecord
@@ -44,6 +45,7 @@ class Desktop:
     qtbot: QtBot
     clock: ManualClock
     paths: AppPaths
+    log_file: Path
 
     @property
     def window(self) -> MainWindow:
@@ -124,8 +126,19 @@ def settings() -> Settings:
 
 
 @pytest.fixture
+def settings_problems() -> list[str]:
+    """What was wrong in the settings file the app started with (nothing, unless a scenario says)."""
+    return []
+
+
+@pytest.fixture
 def desktop(
-    qapp: QApplication, qtbot: QtBot, paths: AppPaths, clock: ManualClock, settings: Settings
+    qapp: QApplication,
+    qtbot: QtBot,
+    paths: AppPaths,
+    clock: ManualClock,
+    settings: Settings,
+    settings_problems: list[str],
 ) -> Iterator[Desktop]:
     # Context menus open on the right button's release, as on Windows, where most MetaTrader 5 traders
     # are: the click is complete before the menu's own event loop starts (on press, the release would
@@ -135,13 +148,17 @@ def desktop(
     trigger = hints.contextMenuTrigger()
     hints.setContextMenuTrigger(Qt.ContextMenuTrigger.Release)
     args = argparse.Namespace(terminal=Backend.SIM, bridge=None)
-    app = DeskApp(qapp, args, paths, settings, sim_clock=clock)
+    log_file = start_log_file(paths.log_dir, console=False)
+    app = DeskApp(
+        qapp, args, paths, settings, sim_clock=clock, log_file=log_file, settings_problems=settings_problems
+    )
     qtbot.addWidget(app.window)
     app.start()
     qtbot.waitUntil(lambda: app.desk.state.status.state is ConnectionState.CONNECTED, timeout=15_000)
     qtbot.waitUntil(lambda: app.desk.state.account is not None, timeout=15_000)
     app.window.activateWindow()
-    yield Desktop(app, qtbot, clock, paths)
+    yield Desktop(app, qtbot, clock, paths, log_file)
     app.shutdown()
     app.desk.journal.database.close()
+    stop_log_file()
     hints.setContextMenuTrigger(trigger)
