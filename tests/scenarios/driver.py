@@ -19,6 +19,8 @@ from PyQt6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QApplication,
+    QCheckBox,
+    QComboBox,
     QDialog,
     QFormLayout,
     QLabel,
@@ -27,6 +29,7 @@ from PyQt6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QRadioButton,
     QToolButton,
     QWidget,
 )
@@ -47,6 +50,10 @@ class _Input(Protocol):
     ) -> None: ...
 
     def mouseDClick(
+        self, window: QWindow, button: Qt.MouseButton, modifier: Qt.KeyboardModifier, pos: QPoint
+    ) -> None: ...
+
+    def mouseRelease(
         self, window: QWindow, button: Qt.MouseButton, modifier: Qt.KeyboardModifier, pos: QPoint
     ) -> None: ...
 
@@ -103,10 +110,14 @@ def click(
     if not top.isActiveWindow() and not isinstance(top, QMenu):
         top.activateWindow()  # what the window system does with a click on a window in the background
         _input.qWaitForWindowActive(handle, 1000)
+    if at is None and isinstance(widget, QCheckBox | QRadioButton):
+        at = QPoint(8, widget.height() // 2)  # on the box itself: the widget may be wider than its text
     where = widget.mapTo(top, at or widget.rect().center())
     none = Qt.KeyboardModifier.NoModifier
     if double:
         _input.mouseDClick(handle, button_, none, where)
+        # QTest leaves the button down after a double click; a hand lifts it (and the next click needs it up).
+        _input.mouseRelease(handle, button_, none, where)
     else:
         _input.mouseClick(handle, button_, none, where)
 
@@ -209,27 +220,39 @@ def _content(item: QLayoutItem) -> QWidget | QLayout | None:
     return widget if widget is not None else item.layout()
 
 
-def window_titled(title: str, kind: type[W] = QWidget) -> W:  # type: ignore[assignment]
+def window_titled(title: str) -> QWidget:
     """The shown top-level window whose title starts with `title`."""
     for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, kind) and widget.isVisible() and widget.windowTitle().startswith(title):
+        if widget.isVisible() and widget.windowTitle().startswith(title):
             return widget
     titles = [w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible()]
     raise AssertionError(f"no window titled {title!r} is shown; shown: {titles}")
 
 
-def wait_for_window(qtbot: QtBot, title: str, kind: type[W] = QWidget, timeout: int = PATIENCE_MS) -> W:  # type: ignore[assignment]
-    qtbot.waitUntil(lambda: is_shown(title, kind), timeout=timeout)
-    return window_titled(title, kind)
+def wait_for_window(qtbot: QtBot, title: str, timeout: int = PATIENCE_MS) -> QWidget:
+    """The window titled `title`, once it is on screen."""
+    qtbot.waitUntil(lambda: is_shown(title), timeout=timeout)
+    return window_titled(title)
 
 
-def is_shown(title: str, kind: type[QWidget] = QWidget) -> bool:
+def is_shown(title: str) -> bool:
     """Whether a window titled `title` is on screen."""
-    try:
-        window_titled(title, kind)
-    except AssertionError:
-        return False
-    return True
+    return any(w.isVisible() and w.windowTitle().startswith(title) for w in QApplication.topLevelWidgets())
+
+
+def pick(qtbot: QtBot, combo: QComboBox, text: str) -> None:
+    """Open a drop-down list and click the entry reading `text`."""
+    index = combo.findText(text)
+    assert index >= 0, f"{text!r} is not offered: {[combo.itemText(i) for i in range(combo.count())]}"
+    click(combo)
+    view = combo.view()
+    assert view is not None
+    qtbot.waitUntil(view.isVisible, timeout=PATIENCE_MS)
+    model = view.model()
+    assert model is not None
+    click(view.viewport(), view.visualRect(model.index(index, combo.modelColumn())).center())
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=PATIENCE_MS)
+    assert combo.currentText() == text
 
 
 # -- menus ---------------------------------------------------------------------------------------------

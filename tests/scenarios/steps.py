@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QLineEdit, QTabWidget, QWidget
+from PyQt6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QLineEdit, QSpinBox, QTabWidget, QWidget
 
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
@@ -14,13 +14,16 @@ from tests.scenarios.driver import (
     answer_modal,
     answer_popup,
     button,
+    choose,
     click,
     click_button,
     field,
+    pick,
     pick_from_menu,
     press,
     press_button,
     right_click,
+    row_as_dict,
     type_into,
     wait_for_window,
 )
@@ -114,3 +117,19 @@ def money_in(text: str) -> float:
     found = _MONEY.search(text)
     assert found is not None, f"no amount in {text!r}"
     return float(found.group().replace(",", ""))
+
+
+def train_model(desktop: Desktop, symbol: str = "EURUSD", timeframe: str = "H1", bars: str = "2000") -> str:
+    """Desk → Train model…: train on the terminal's bars, Save model, Close; returns the model's name."""
+    choose(desktop.qtbot, desktop.window, "Desk", "Train model…")
+    dialog = wait_for_window(desktop.qtbot, "Train a model")
+    type_into(field(dialog, "Symbol", QComboBox), symbol)
+    pick(desktop.qtbot, field(dialog, "Timeframe", QComboBox), timeframe)
+    type_into(field(dialog, "Bars", QSpinBox), bars)
+    click_button(dialog, "Train")
+    desktop.qtbot.waitUntil(lambda: button(dialog, "Save model").isEnabled(), timeout=60_000)
+    click_button(dialog, "Save model")
+    dock = desktop.window.model_dock
+    desktop.qtbot.waitUntil(lambda: dock.model.rowCount() == 1, timeout=10_000)
+    click_button(dialog, "Close")
+    return row_as_dict(dock.table, 0)["Model"]

@@ -7,13 +7,17 @@ desk's own history sync to read, as it would be on a real account.
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from app.terminal.simulator import ManualClock
 from tests.scenarios.conftest import Desktop
-from tests.scenarios.driver import row_as_dict
+from tests.scenarios.driver import answer_modal, click_button, press, row_as_dict, type_keys
 from tests.scenarios.steps import close_partially, close_whole, money_in, place, show_tab, type_date
 
 HOUR = 3600.0
@@ -131,3 +135,34 @@ def test_for_any_period_the_history_net_is_what_trading_did_to_the_balance(deskt
     assert found == pytest.approx({key: round(value, 2) for key, value in expected.items()})
     swaps = [money_in(r["Comm. + swap"]) for r in history_rows(desktop)]
     assert any(swaps)  # nights held were charged, and counted
+
+
+def test_export_csv_saves_the_rows_shown_to_the_file_named(desktop: Desktop, tmp_path: Path) -> None:
+    ticket = place(desktop, "EURUSD", "Sell", "0.20", comment="fade the open")
+    desktop.clock.advance(0.5 * HOUR)
+    close_partially(desktop, ticket, "0.05")
+    close_whole(desktop, ticket)
+    show_tab(desktop.window.left_tabs, "History")
+    wait_for_history(desktop, 2)
+    target = tmp_path / "exports" / "my-history.csv"
+    target.parent.mkdir()
+
+    def save_as(dialog: QWidget) -> None:
+        name = QApplication.focusWidget()  # the file name field has the focus
+        assert isinstance(name, QLineEdit) and dialog.isAncestorOf(name)
+        press(name, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        type_keys(name, str(target))
+        press(name, Qt.Key.Key_Return)
+
+    saving = answer_modal(save_as)
+    click_button(desktop.window.history, "Export CSV…")
+    saving.wait(desktop.qtbot)
+
+    assert saving.title == "Export closed positions"
+    with target.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [(r["ticket"], r["side"], r["volume"], r["position_volume"], r["comment"]) for r in rows] == [
+        (str(ticket), "SELL", "0.15", "0.2", "fade the open"),
+        (str(ticket), "SELL", "0.05", "0.2", "fade the open"),
+    ]
+    assert desktop.window.history.status_label.text() == f"Exported 2 rows to {target}"
