@@ -303,7 +303,10 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot()
     def _toggle_link(self) -> None:
-        self.link_requested.emit(self.connect_action.text() == "Connect")
+        connect = self.connect_action.text() == "Connect"
+        if not connect:
+            self.notifier.expect_disconnect()
+        self.link_requested.emit(connect)
 
     @pyqtSlot(object)
     def _on_status(self, event: Event) -> None:

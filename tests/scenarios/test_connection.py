@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.ui.notifier import InWindowToasts, Toast
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import click, toolbar_button
 
@@ -14,6 +15,8 @@ def test_disconnect_stops_following_the_terminal_and_connect_catches_up(desktop:
     assert "Disconnected on request" in window.indicator.text()
     assert toolbar_button(window, "Connect").isEnabled()
     assert desktop.wait_for_log("Connection disconnected")["Text"] == "Disconnected on request"
+    shown = [toast.title for toast in toasts(desktop)]
+    assert "Connection to MetaTrader 5 lost" not in shown  # asked for: no alarm, no "reconnects by itself"
     opened_meanwhile = int(desktop.sim.open_external("GBPUSD", "sell", 0.3))
     desktop.qtbot.wait(1000)  # two position loops' worth: a connected desk would have shown it
     assert window.positions.model.row_of(opened_meanwhile) is None
@@ -24,3 +27,10 @@ def test_disconnect_stops_following_the_terminal_and_connect_catches_up(desktop:
     desktop.wait_for_row(opened_meanwhile)
     assert desktop.wait_for_log("Connection connected")["Level"] == "Info"
     assert toolbar_button(window, "Disconnect").isEnabled()
+
+
+def toasts(desktop: Desktop) -> list[Toast]:
+    """The notifications on screen (in the window: the test display has no system tray)."""
+    sink = desktop.window.notifier.sink
+    assert isinstance(sink, InWindowToasts)
+    return sink.visible_toasts()

@@ -48,3 +48,11 @@ def test_quit_saves_the_layout_and_ends_the_desk(desktop: Desktop) -> None:
         choose(desktop.qtbot, desktop.window, "Desk", "Quit")
     layout = (desktop.paths.config_dir / "window.ini").read_text(encoding="utf-8")
     assert "geometry=" in layout and "history_header=" in layout and "deals_header=" in layout
+
+
+def test_the_footer_counts_positions_and_adds_up_their_lots(desktop: Desktop) -> None:
+    desktop.open_in_terminal("AUDUSD", "buy", 0.10)
+    desktop.open_in_terminal("AUDUSD", "buy", 0.20)
+    footer = desktop.window.positions.summary_label
+    desktop.qtbot.waitUntil(lambda: footer.text().startswith("2 positions"), timeout=5000)
+    assert footer.text() == "2 positions · 0.30 lots"  # not "0.3": 0.1 + 0.2 is not 0.3 in floating point
