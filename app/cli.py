@@ -12,12 +12,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.core.enums import Backend, Timeframe
 from app.core.settings import RemoteSettings, Settings
 from app.storage.paths import HOME_VARIABLE, AppPaths
+from app.storage.private_files import restrict_umask, tighten
 from app.storage.settings_store import load_settings
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ PROGRAM = "mt5desk"
 
 
 def _bridge_address(text: str) -> tuple[str, int]:
-    """HOST:PORT of an mt5linux bridge; IPv6 hosts go in brackets, e.g. [::1]:18812."""
+    """HOST:PORT of the mt5linux bridge server; IPv6 hosts go in brackets, e.g. [::1]:18812."""
     host, sep, port_text = text.strip().rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
     if not sep or not host or not port_text.isdigit() or not 1 <= int(port_text) <= 65_535:
@@ -58,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         type=_bridge_address,
         default=None,
-        help="address of the mt5linux bridge server; implies --terminal bridge",
+        help="address of the mt5linux bridge server for this run (default: terminal.bridge_host and "
+        "terminal.bridge_port in the settings file, 127.0.0.1:18812); implies --terminal bridge",
     )
     parser.add_argument(
         "--data-dir",
@@ -111,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token", metavar="TOKEN", default=None, help="with --viewer: the desk's viewer token"
     )
+    parser.add_argument(
+        "--alerts-file",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="also send alerts to the Apprise URLs in PATH, one a line (for a server with no keyring; the "
+        "file must not be readable by other users)",
+    )
     return parser
 
 
@@ -124,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_request:  # --help, --version and usage errors end here, as argparse intends
         return exit_request.code if isinstance(exit_request.code, int) else 0
 
+    restrict_umask()  # whatever the trader's umask, what this process creates is the trader's alone
     if args.self_test:
         from app.self_test import run_self_test  # its own temporary folder: the trader's data is untouched
 
@@ -142,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    for entry in tighten(paths):  # left looser by an earlier version, which followed the umask
+        print(f"{PROGRAM}: made {entry.path} private (was mode {entry.mode:03o})", file=sys.stderr)
 
     args.log_file = _start_log(paths)
     loaded = load_settings(paths.settings_file)
@@ -160,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROGRAM}: --serve: {error}", file=sys.stderr)
         return 2
     args.remote = remote_settings_for_run(settings.remote, args.serve)
+    try:
+        args.alert_channels = _alert_file_channels(args.alerts_file)
+    except ValueError as error:
+        print(f"{PROGRAM}: --alerts-file: {error}", file=sys.stderr)
+        return 2
     if args.headless:
         return _run_headless(args, paths, settings)
     return _run_gui(args, paths, settings)
@@ -186,12 +204,12 @@ def _attach_to_console() -> None:
 
     Without this, `mt5desk doctor` and `--self-test` typed in a Command Prompt would print nothing.
     """
-    if sys.platform != "win32" or not getattr(sys, "frozen", False) or sys.stdout is not None:
-        return
-    import ctypes
+    # One positive condition: mypy skips the block off Windows instead of calling it unreachable.
+    if sys.platform == "win32" and getattr(sys, "frozen", False) and sys.stdout is None:
+        import ctypes
 
-    if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
-        sys.stdout = sys.stderr = open("CONOUT$", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+        if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
+            sys.stdout = sys.stderr = open("CONOUT$", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
 
 
 def desk_config(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> DeskConfig:
@@ -221,9 +239,23 @@ def _password_provider(login: int | None, server: str) -> Callable[[], str | Non
     return read
 
 
+def _alert_file_channels(path: Path | None) -> tuple[Any, ...]:
+    """The channels of --alerts-file (ValueError saying what is wrong); Apprise loads only when given."""
+    if path is None:
+        return ()
+    from app.alerts.alerts_file import AlertsFileError, read_alerts_file
+
+    try:
+        return read_alerts_file(path)
+    except AlertsFileError as error:
+        raise ValueError(str(error)) from None
+
+
 def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
+    from app.alerts.service import AlertSetup
     from app.engine.error_report import settings_problem_notices
     from app.headless import run_headless
+    from app.remote_wiring import print_to_stderr
     from app.storage.errors import JournalError
 
     try:
@@ -233,6 +265,7 @@ def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings)
             args.events_jsonl,
             remote=args.remote if args.remote.enabled else None,
             token_file=args.token_file,
+            alerts=AlertSetup(settings.alerts, paths.data_dir, args.alert_channels, announce=print_to_stderr),
             log_file=args.log_file,
             settings_notices=settings_problem_notices(args.settings_problems, paths.settings_file),
         )
@@ -288,15 +321,16 @@ def _run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> i
 
 def _no_display() -> bool:
     """True on Linux with no X11/Wayland display and no explicit Qt platform: Qt would abort the process."""
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
-        return False
-    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    # A positive platform test: mypy skips the block off Linux instead of calling the rest unreachable.
+    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
+        return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return False
 
 
 # -- mt5desk doctor ---------------------------------------------------------------------------------------
 
 
-def _add_doctor_parser(commands: argparse._SubParsersAction) -> None:
+def _add_doctor_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     doctor = commands.add_parser(
         "doctor",
         help="check this machine: Python and Qt, display and tray, keyring, terminal, folders, journal, "
@@ -305,14 +339,16 @@ def _add_doctor_parser(commands: argparse._SubParsersAction) -> None:
         "setting.",
     )
     doctor.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
+    doctor.add_argument("--bridge", metavar="HOST:PORT", type=_bridge_address, default=argparse.SUPPRESS)
     doctor.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
+    doctor.add_argument("--token-file", metavar="PATH", type=Path, default=argparse.SUPPRESS)
 
 
 def _run_doctor(args: argparse.Namespace, paths: AppPaths) -> int:
     from app.doctor import report, run_checks
 
     backend = Backend(args.terminal) if args.terminal is not None else None
-    return report(run_checks(paths, backend=backend, bridge=args.bridge))
+    return report(run_checks(paths, backend=backend, bridge=args.bridge, token_file=args.token_file))
 
 
 # -- mt5desk train ---------------------------------------------------------------------------------------
@@ -320,7 +356,7 @@ def _run_doctor(args: argparse.Namespace, paths: AppPaths) -> int:
 TRAIN_ERROR_EXIT = 2
 
 
-def _add_train_parser(commands: argparse._SubParsersAction) -> None:
+def _add_train_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     train = commands.add_parser(
         "train",
         help="train a model on the terminal's history or a CSV file and save it in the models folder",
@@ -344,6 +380,7 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--json", action="store_true", help="print the result as one JSON object")
     # Also accepted after `train`; SUPPRESS keeps the value given before it when they are not repeated.
     train.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
+    train.add_argument("--bridge", metavar="HOST:PORT", type=_bridge_address, default=argparse.SUPPRESS)
     train.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
 
 
@@ -434,19 +471,13 @@ def _train_bars(args: argparse.Namespace, settings: Settings) -> BarFrame:
                 file=sys.stderr,
             )
         return loaded.frame.tail(args.bars) if args.bars else loaded.frame
+    from app.core.target import target_from_settings
     from app.terminal.backend import open_terminal
 
-    host, port = args.bridge if args.bridge else ("127.0.0.1", 18812)
     # No login and no account file: reading bars must neither switch the terminal's account nor touch
     # the simulated account a running desk may be using.
-    selection = open_terminal(
-        args.terminal,
-        sim_state_path=None,
-        mt5_path=settings.terminal.path or None,
-        bridge_host=host,
-        bridge_port=port,
-        timeout_ms=settings.terminal.timeout_ms,
-    )
+    target = target_from_settings(settings.terminal, backend=args.terminal, bridge=args.bridge).probe()
+    selection = open_terminal(target)
     if not args.json or selection.simulated:
         print(f"{PROGRAM} train: {selection.reason}", file=sys.stderr)
     terminal = selection.terminal

@@ -3,7 +3,8 @@
 Every check is a small function returning a CheckResult, with what it looks at passed in, so the tests
 drive each one on real objects (a folder under a file, a damaged journal, the keyring's fail backend).
 `run_doctor` only gathers them. Nothing here changes the trader's settings or sends an order; the
-journal is opened the way the app opens it, and a real terminal is only asked for its version.
+journal is opened the way the app opens it, and a real terminal is only asked for its version, terminal
+and account records, on its current account.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import os
 import sys
 import tempfile
 import threading
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from app.core.enums import Backend
-from app.core.settings import RemoteSettings, Settings, TerminalSettings, settings_from_dict
+from app.core.settings import RemoteSettings, Settings, settings_from_dict
+from app.core.target import TerminalTarget, target_from_settings
 from app.logfile import log_file_in
 from app.storage.paths import HOME_VARIABLE, AppPaths
+from app.storage.toml_file import TomlProblem, read_toml
 
 TERMINAL_TIMEOUT_MS = 5_000
 MIN_PYTHON = (3, 11)
@@ -125,7 +127,8 @@ def qt_checks(settings: Settings, environ: Mapping[str, str] = os.environ) -> It
     from PyQt6.QtWidgets import QApplication, QSystemTrayIcon
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    yield check_qt_platform(app.platformName())
+    # platformName is QGuiApplication's: a console-only QCoreApplication made elsewhere has no platform.
+    yield check_qt_platform(app.platformName() if isinstance(app, QApplication) else "")
     yield check_tray(QSystemTrayIcon.isSystemTrayAvailable(), settings.ui.close_to_tray)
 
 
@@ -176,47 +179,39 @@ def check_mt5_module(
     return _ok("MetaTrader5 module", f"not installed (Windows only); this desk uses '{backend.value}'")
 
 
-Opener = Callable[..., Any]
+Opener = Callable[[TerminalTarget], Any]
 
 
 def check_terminal(
-    backend: Backend,
-    terminal: TerminalSettings,
-    bridge: tuple[str, int] | None = None,
+    target: TerminalTarget,
     opener: Opener | None = None,
     timeout_ms: int = TERMINAL_TIMEOUT_MS,
     grace_s: float = 5.0,
 ) -> CheckResult:
-    """Whether the configured terminal answers within `timeout_ms` (its current account: no login).
+    """Whether the configured terminal answers within `timeout_ms` with its version, terminal and account
+    records (its current account: no login, nothing sent).
 
     `grace_s` is how much longer than its own timeout the backend is waited for before giving up on it.
     """
-    from app.terminal.errors import CODE_NOT_INSTALLED, TerminalError
+    from app.terminal.backend import open_terminal
 
-    if backend is Backend.SIM:
+    if target.backend is Backend.SIM:
         return _ok("terminal", "backend 'sim': the simulated demo terminal, nothing to reach")
-    if opener is None:
-        from app.terminal.backend import open_terminal as opener
-    host, port = bridge or ("127.0.0.1", 18812)
-    kind = Backend.BRIDGE if backend is Backend.BRIDGE else Backend.MT5
-    target = f"the mt5linux bridge at {host}:{port}" if kind is Backend.BRIDGE else "MetaTrader 5"
+    opener = opener or open_terminal
+    # `auto` is asked as MetaTrader 5: whether the real terminal answers is what there is to know.
+    backend = Backend.MT5 if target.backend is Backend.AUTO else target.backend
+    probe = replace(target.probe(), backend=backend, timeout_ms=min(timeout_ms, target.timeout_ms))
+    bridge = target.backend is Backend.BRIDGE
+    where = f"the mt5linux bridge at {target.bridge_address}" if bridge else "MetaTrader 5"
     outcome: list[Any] = []
 
     def ask() -> None:
         try:
-            selection = opener(
-                kind,
-                sim_state_path=None,
-                mt5_path=terminal.path or None,
-                bridge_host=host,
-                bridge_port=port,
-                timeout_ms=min(timeout_ms, terminal.timeout_ms),
-            )
+            selection = opener(probe)
             try:
-                version = selection.terminal.version()
+                outcome.append(_terminal_answer(selection.terminal, where))
             finally:
                 selection.terminal.disconnect()
-            outcome.append(f"{target} answered (version {version})")
         except Exception as error:  # reported below as the terminal's problem, never raised at the trader
             outcome.append(error)
 
@@ -225,22 +220,64 @@ def check_terminal(
     worker.start()
     worker.join(timeout_ms / 1000 + grace_s)
     if not outcome:
-        return _bad("terminal", f"{target} did not answer within {timeout_ms / 1000:g} s", _START)
+        return _bad("terminal", f"{where} did not answer within {timeout_ms / 1000:g} s", _START)
     answer = outcome[0]
-    if isinstance(answer, str):
-        return _ok("terminal", answer)
-    if isinstance(answer, TerminalError) and answer.code == CODE_NOT_INSTALLED:
-        if backend is Backend.AUTO:
-            return _ok(
-                "terminal", "no MetaTrader 5 on this system; backend 'auto' uses the simulated terminal"
-            )
-        return _bad("terminal", answer.message, answer.hint or _START)
-    if isinstance(answer, TerminalError):
-        detail = f"{target} did not answer: {answer.message}"
-        if backend is Backend.AUTO:
-            detail += " (backend 'auto' falls back to the simulated terminal)"
-        return _bad("terminal", detail, answer.hint or _START)
-    return _bad("terminal", f"{target}: {type(answer).__name__}: {answer}", _START)
+    if isinstance(answer, CheckResult):
+        return answer
+    return _terminal_failure(answer, target.backend, where)
+
+
+def _terminal_answer(terminal: Any, where: str) -> CheckResult:
+    """Version, terminal and account read through the link, in one line."""
+    from app.terminal.bridge_client import BridgeApi
+
+    _major, build, _date = terminal.version()
+    info = terminal.terminal_info()
+    account = terminal.account()
+    seen = (
+        f"{where} answered: MetaTrader 5 build {build}, account {account.login} on "
+        f"{account.server or 'its server'} ({account.trade_mode.value})"
+    )
+    api = terminal.api
+    if isinstance(api, BridgeApi) and api.server is not None:
+        seen += (
+            f"; bridge server Python {api.server.python}, rpyc {api.server.rpyc}, "
+            f"MetaTrader5 {api.server.metatrader5}"
+        )
+    if not info.connected:
+        return _bad(
+            "terminal",
+            f"{seen}, but MetaTrader 5 is not connected to the broker's server",
+            "check the connection status in the bottom-right corner of MetaTrader 5 and log in again",
+        )
+    return _ok("terminal", seen)
+
+
+def _terminal_failure(error: Any, backend: Backend, where: str) -> CheckResult:
+    from app.terminal.bridge_client import BridgeFailure
+    from app.terminal.errors import CODE_BAD_RECORD, CODE_NOT_INSTALLED, TerminalError
+
+    if not isinstance(error, TerminalError):
+        return _bad("terminal", f"{where}: {type(error).__name__}: {error}", _START)
+    if error.code == CODE_NOT_INSTALLED and backend is Backend.AUTO:
+        return _ok("terminal", "no MetaTrader 5 on this system; backend 'auto' uses the simulated terminal")
+    if isinstance(error, BridgeFailure) or error.code == CODE_NOT_INSTALLED:
+        return _bad("terminal", error.message, error.hint or _START)
+    if error.code == CODE_BAD_RECORD:
+        return _bad(
+            "terminal", f"{where} answered with {error.message[0].lower()}{error.message[1:]}", error.hint
+        )
+    if backend is Backend.BRIDGE:
+        return _bad(
+            "terminal",
+            f"{where} runs, but MetaTrader 5 under Wine did not answer it: {error.message}",
+            "start MetaTrader 5 under Wine (wine terminal64.exe) in the same Wine prefix as the bridge "
+            "server, log in, then run mt5desk doctor again",
+        )
+    detail = f"{where} did not answer: {error.message}"
+    if backend is Backend.AUTO:
+        detail += " (backend 'auto' falls back to the simulated terminal)"
+    return _bad("terminal", detail, error.hint or _START)
 
 
 _START = "start MetaTrader 5 and log in (or its mt5linux server under Wine), then run mt5desk doctor again"
@@ -293,13 +330,11 @@ def check_settings_file(path: Path) -> CheckResult:
     """The settings file parses and every value is valid (read only: a bad file is not moved aside)."""
     name = "settings"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return _ok(name, f"{path} not present; defaults in use")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        return _bad(
-            name, f"{path} cannot be read: {error}", "fix the file or delete it to start from defaults"
-        )
+        data = read_toml(path)
+    except TomlProblem as problem:
+        if problem.missing:
+            return _ok(name, f"{path} not present; defaults in use")
+        return _bad(name, f"{path} {problem}", "fix the file or delete it to start from defaults")
     _settings, problems = settings_from_dict(data)
     if problems:
         shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
@@ -377,31 +412,37 @@ def run_checks(
     backend: Backend | None = None,
     bridge: tuple[str, int] | None = None,
     environ: Mapping[str, str] = os.environ,
+    token_file: Path | None = None,
 ) -> Iterator[CheckResult]:
     """Every check, one at a time as it finishes; `backend` overrides the settings file's for this run.
 
     Qt comes last: a display that is set but unreachable makes Qt abort the process, and by then every
     other finding has been printed.
     """
+    from app.doctor_privacy import check_private_files, check_token_file  # they import CheckResult
+
     settings = _settings_or_defaults(paths.settings_file)
-    chosen = backend or settings.terminal.backend
+    target = target_from_settings(settings.terminal, backend=backend, bridge=bridge)
     yield check_python()
     yield check_keyring()
-    yield check_mt5_module(chosen)
-    yield check_terminal(chosen, settings.terminal, bridge)
+    yield check_mt5_module(target.backend)
+    yield check_terminal(target)
     for label, folder in (("config", paths.config_dir), ("data", paths.data_dir)):
         yield check_folder(label, folder)
     yield check_log_folder(paths.log_dir)
     yield check_settings_file(paths.settings_file)
     yield check_database(paths.database_file)
+    yield check_private_files(paths)
+    if token_file is not None:
+        yield check_token_file(token_file)
     yield check_remote(settings.remote)
     yield from qt_checks(settings, environ)
 
 
 def _settings_or_defaults(path: Path) -> Settings:
     try:
-        return settings_from_dict(tomllib.loads(path.read_text(encoding="utf-8")))[0]
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return settings_from_dict(read_toml(path))[0]
+    except TomlProblem:
         return Settings()
 
 

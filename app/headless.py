@@ -8,38 +8,22 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
 import qasync
-from PyQt6.QtCore import QCoreApplication, QObject, QTimer, pyqtSlot
+from PyQt6.QtCore import QCoreApplication, QTimer
 
-from app.core.events import Event, Notice, encode
+from app.alerts.service import AlertSetup
+from app.core.events import Notice
 from app.core.settings import RemoteSettings
 from app.engine.desk import Desk, DeskConfig
 from app.engine.error_report import ErrorReporter
+from app.event_lines import EventLinesWriter
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
 from app.remote_wiring import RemoteService, print_to_stderr
+from app.storage.leftovers import remove_leftover_temp_files
 
 log = logging.getLogger(__name__)
-
-
-class JsonLinesWriter(QObject):
-    """Writes each hub event as one JSON line and flushes, so a reader (or a kill) loses nothing written."""
-
-    def __init__(self, stream: TextIO, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._stream = stream
-        self._seq = 0
-
-    @pyqtSlot(object)
-    def write(self, event: Event) -> None:
-        self._seq += 1
-        try:
-            self._stream.write(encode(event, seq=self._seq) + "\n")
-            self._stream.flush()
-        except (OSError, ValueError) as error:  # a closed pipe must not take the engine down
-            log.error("cannot write event: %s", error)
 
 
 def run_headless(
@@ -48,6 +32,7 @@ def run_headless(
     events_jsonl: str | None,
     remote: RemoteSettings | None = None,
     token_file: Path | None = None,
+    alerts: AlertSetup | None = None,
     log_file: Path | None = None,
     settings_notices: Sequence[Notice] = (),
 ) -> int:
@@ -63,24 +48,36 @@ def run_headless(
     except InstanceLockedError as error:
         print(error, file=sys.stderr)
         return 3
-    stream: TextIO | None = None
+    sim_state = config.target.sim_state_file
+    remove_leftover_temp_files(
+        (config.database_file.parent, Path(sim_state).parent if sim_state else None, config.models_dir)
+    )
+    writer: EventLinesWriter | None = None
     errors: ErrorReporter | None = None
     try:
         desk = Desk(config)
         errors = ErrorReporter(desk.hub.publish, log_file)
         errors.install()
         if events_jsonl:
-            stream = sys.stdout if events_jsonl == "-" else open(events_jsonl, "a", encoding="utf-8")  # noqa: SIM115
-            writer = JsonLinesWriter(stream, desk)
+            try:
+                writer = EventLinesWriter(events_jsonl, desk)
+            except OSError as error:
+                print(f"Cannot write events to {events_jsonl}: {error.strerror or error}", file=sys.stderr)
+                desk.stop()
+                return 2
             desk.hub.event.connect(writer.write)
         for notice in settings_notices:
             desk.hub.publish(notice)
-        return _serve_until_signalled(app, desk, remote, token_file)
+        service = alerts.start(desk.hub, desk) if alerts is not None else None
+        code = _serve_until_signalled(app, desk, remote, token_file)
+        if service is not None:
+            service.stop()  # only a clean stop comes here: the next start then does not report a crash
+        return code
     finally:
         if errors is not None:
             errors.uninstall()
-        if stream is not None and stream is not sys.stdout:
-            stream.close()
+        if writer is not None:
+            writer.close()
         lock.release()
 
 
@@ -123,7 +120,7 @@ def _serve_until_signalled(
 
     with loop:
         desk.start()
-        code = loop.run_until_complete(serve())
+        code: int = loop.run_until_complete(serve())
     pulse.stop()
     desk.stop()
     return code

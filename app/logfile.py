@@ -21,6 +21,35 @@ _HANDLER_NAME = "mt5desk-log-file"
 _CONSOLE_NAME = "mt5desk-console"
 
 
+class _LogFile(RotatingFileHandler):
+    """The rotating log file; when it cannot take a line (a full disk) it says so once on the console,
+    instead of a "Logging error" traceback per line, and carries on once it can write again."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
+        self._failing = False
+        self._failed_now = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._failed_now = False
+        super().emit(record)  # a failure comes back through handleError
+        if self._failing and not self._failed_now:
+            self._failing = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self._failed_now = True
+        if self._failing:
+            return
+        self._failing = True
+        error = sys.exc_info()[1]
+        if sys.stderr is not None:
+            reason = getattr(error, "strerror", None) or error
+            sys.stderr.write(
+                f"mt5desk: the log file {self.baseFilename} takes no more lines ({reason}); they go to this "
+                "console until it does (free disk space).\n"
+            )
+
+
 def log_file_in(log_dir: Path) -> Path:
     """Where the app writes its log in `log_dir`."""
     return log_dir / LOG_FILE_NAME
@@ -48,7 +77,7 @@ def start_log_file(log_dir: Path, *, console: bool = True) -> Path:
         root.addHandler(stream)
     path = log_file_in(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
+    handler = _LogFile(path)
     handler.set_name(_HANDLER_NAME)
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter(FORMAT))

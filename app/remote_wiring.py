@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,8 +21,8 @@ from app.core.settings import RemoteSettings
 from app.engine.desk import Desk
 from app.engine.hub import EventHub
 from app.remote.client import ViewerClient
-from app.remote.server import RemoteServer
-from app.remote.tokens import load_token, regenerate_token, viewer_url
+from app.remote.server import RemoteConfigError, RemoteServer
+from app.remote.tokens import TokenError, load_token, regenerate_token, viewer_url
 from app.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,12 @@ class RemoteService:
     """The read-only server beside a desk: started when enabled, stopped at exit, token regenerable."""
 
     def __init__(
-        self, desk: Desk, settings: RemoteSettings, token_file: Path | None, *, announce=print
+        self,
+        desk: Desk,
+        settings: RemoteSettings,
+        token_file: Path | None,
+        *,
+        announce: Callable[[str], object] = print,
     ) -> None:
         self._desk = desk
         self._settings = settings
@@ -60,10 +66,16 @@ class RemoteService:
         return self._token_file is not None
 
     async def start(self) -> None:
-        """Start when enabled; prints the viewer URL (with its token) once, as Jupyter does."""
+        """Start when enabled; prints the viewer URL (with its token) once, as Jupyter does.
+
+        Raises RemoteConfigError, whose text says what to change, for anything it cannot start with.
+        """
         if not self._settings.enabled:
             return
-        self._token = load_token(self._token_file).value  # a problem keeping it is logged there
+        try:
+            self._token = load_token(self._token_file).value  # a problem keeping it is logged there
+        except TokenError as error:
+            raise RemoteConfigError(str(error)) from None
         await self._listen()
         self._announce(f"Remote viewing (read-only) at {self.url}")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.enums import Backend
+from app.core.target import TerminalTarget
 
 if TYPE_CHECKING:
     from PyQt6.QtWidgets import QApplication
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from app.core.models import OrderRequest
     from app.core.settings import Settings
     from app.engine.desk import Desk
+    from app.terminal.simulator.clock import Clock
     from app.ui.main_window import MainWindow
 
 PROGRAM = "mt5desk self-test"
@@ -59,9 +61,10 @@ class WeekdayClock:
 
 def needs_offscreen(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
     """True on Linux with no display and no Qt platform chosen: the window then opens offscreen."""
-    if environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
-        return False
-    return not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+    # A positive platform test: mypy skips the block off Linux instead of calling the rest unreachable.
+    if sys.platform.startswith("linux") and not environ.get("QT_QPA_PLATFORM"):
+        return not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+    return False
 
 
 def run_self_test(*, keep_folder: bool = False, out: Callable[[str], None] = print) -> int:
@@ -109,9 +112,8 @@ class _SelfTest:
         self.check_icon()
         paths = AppPaths.under(self.folder / "config", self.folder / "data", self.folder / "logs").ensure()
         config = DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(paths.sim_state_file)),
             database_file=paths.database_file,
-            sim_state_file=paths.sim_state_file,
             sim_clock=WeekdayClock.for_now(),
         )
         desk = Desk(config)  # opens the journal: the migrations must be in the bundle
@@ -132,6 +134,7 @@ class _SelfTest:
             if not stopped:
                 raise SelfTestFailure("the terminal worker did not stop within 10 s")
         self.check_model_round_trip(paths.models_dir, config.sim_clock)
+        self.check_alerts()
 
     def ok(self, text: str) -> None:
         self.out(f"OK {text}")
@@ -160,24 +163,62 @@ class _SelfTest:
         self.qt_app.setWindowIcon(app_icon())
         self.ok(f"app icon drawn from {APP_ICON_FILE.name}")
 
-    def check_model_round_trip(self, models_dir: Path, clock: object) -> None:
+    def check_model_round_trip(self, models_dir: Path, clock: Clock | None) -> None:
         """scikit-learn trains on simulator bars, skops saves the model and loads it back (hash checked)."""
         from app.core.enums import Timeframe
         from app.ml.bars import BarFrame
+        from app.ml.pipelines import Algorithm
         from app.ml.store import open_model, save_model
         from app.ml.training import train_model
         from app.terminal.backend import open_terminal
 
-        terminal = open_terminal(Backend.SIM, sim_state_path=None, sim_clock=clock).terminal
+        terminal = open_terminal(TerminalTarget(Backend.SIM), sim_clock=clock).terminal
         try:
             rates = terminal.rates(SYMBOL, Timeframe.H1, MODEL_BARS, start_pos=1)
             frame = BarFrame.from_rates(rates, terminal.symbol(SYMBOL).point)
         finally:
             terminal.disconnect()
-        result = train_model(frame, symbol=SYMBOL, timeframe=Timeframe.H1, algorithm="logreg")
+        result = train_model(frame, symbol=SYMBOL, timeframe=Timeframe.H1, algorithm=Algorithm.LOGREG)
         manifest = save_model(result, models_dir, name="self-test")
         model = open_model(manifest, models_dir)
         self.ok(f"model trained, saved and loaded back ({model.algorithm.value}, {len(frame)} bars)")
+
+    def check_alerts(self) -> None:
+        """Apprise finds its plugins (a frozen build must carry them) and delivers to a loopback server."""
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        from app.alerts.rules import AlertLevel
+        from app.alerts.transport import deliver, url_problem
+
+        for url in ("tgram://123456789:AAbbCCddEEff/987654321", "ntfys://ntfy.sh/self-test"):
+            if url_problem(url) is not None:
+                raise SelfTestFailure(f"Apprise does not know {url.split(':')[0]}:// (plugins not bundled?)")
+        received: list[bytes] = []
+
+        class Receiver(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                received.append(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        server = HTTPServer(("127.0.0.1", 0), Receiver)
+        thread = threading.Thread(target=server.handle_request, daemon=True)
+        thread.start()
+        try:
+            url = f"json://127.0.0.1:{server.server_address[1]}/self-test"
+            delivery = deliver(url, "MT5 Desk self-test", "alert check", AlertLevel.INFO, timeout_s=10)
+            thread.join(10)
+        finally:
+            server.server_close()
+        if not delivery.ok or not received or b"alert check" not in received[0]:
+            raise SelfTestFailure(
+                f"an alert through Apprise did not arrive: {delivery.reason or 'nothing came'}"
+            )
+        self.ok(f"alert sent through Apprise to a loopback receiver in {delivery.seconds:.2f} s")
 
     def open_window(self, desk: Desk, settings: Settings, models_dir: Path) -> MainWindow:
         from app.engine.queries import JournalQueries, TerminalQueries

@@ -19,3 +19,7 @@ os.environ["MT5DESK_HOME"] = _TEST_HOME
 
 def pytest_unconfigure() -> None:
     shutil.rmtree(_TEST_HOME, ignore_errors=True)
+
+
+# A disk that fills up on demand (tests/full_disk.py), for every test module that asks for `small_disk`.
+pytest_plugins = ["tests.full_disk"]

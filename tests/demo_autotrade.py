@@ -23,6 +23,7 @@ from PyQt6.QtCore import QCoreApplication, QTimer
 from app.core.enums import Backend, ConnectionState, Timeframe
 from app.core.events import AutoTradeExecuted, Event, ModelsUpdate, Notice, StatusUpdate, encode
 from app.core.models import ModelSettings
+from app.core.target import TerminalTarget
 from app.engine.commands import AutoTradingCommand, ModelCommand, RegisterModelCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.worker import Intervals
@@ -64,9 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QCoreApplication.instance() or QCoreApplication(sys.argv)
     config = DeskConfig(
-        backend=Backend.SIM,
+        target=TerminalTarget(Backend.SIM, sim_state_file=str(data / "sim_account.json")),
         database_file=data / "journal.sqlite3",
-        sim_state_file=data / "sim_account.json",
         intervals=Intervals(),
         models_dir=models_dir,
     )

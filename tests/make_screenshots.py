@@ -1,8 +1,8 @@
-"""Screenshots for the README: `QT_QPA_PLATFORM=offscreen python -m tests.make_screenshots`.
+"""Screenshots for the README: `QT_QPA_PLATFORM=offscreen python -m tests.make_screenshots [alerts]`.
 
 Builds a realistic demo desk: eight simulated hours of trading on the simulator (journal and equity
 samples filled as the engine would), then the real main window, order ticket and a toast, grabbed into
-resources/screenshots/.
+resources/screenshots/. `alerts` makes only the Settings > Alerts picture.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ from pathlib import Path
 from PyQt6.QtCore import QEventLoop, QTimer
 from PyQt6.QtWidgets import QApplication
 
+from app.alerts.channel_secrets import ChannelSecrets
+from app.alerts.transport import Delivery
 from app.core.enums import Backend, ConnectionState, Side
 from app.core.events import AutoTradeExecuted, TradeError
-from app.core.settings import Settings
+from app.core.settings import AlertChannel, AlertSettings, Settings
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.engine.worker import Intervals
@@ -25,7 +28,9 @@ from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.terminal.adapter import Terminal
 from app.terminal.simulator import ManualClock, SimulatedTerminal, WallClock
+from app.ui.credentials import CredentialStore, SessionPasswords
 from app.ui.main_window import MainWindow
+from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme
 
 OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
@@ -68,7 +73,9 @@ def build_history(home: Path) -> None:
         for at in [a for a in opens if a <= now]:
             symbol, side, volume, hold, note = opens.pop(at)
             ticket = sim.open_external(symbol, side, volume, comment=note)
-            journal.record_external_open(terminal.position(ticket), now)
+            position = terminal.position(ticket)
+            assert position is not None
+            journal.record_external_open(position, now)
             if hold is not None:
                 closes.append((now + timedelta(hours=hold), ticket))
                 if symbol in PARTIALS and not any(symbol == s for s in partial_symbols):
@@ -103,18 +110,47 @@ def wait(ms: int) -> None:
     loop.exec()
 
 
+def alerts_settings() -> None:
+    """Settings > Alerts with two channels (URLs in an in-memory keyring), one just tested."""
+    import keyring
+
+    from tests.ui.test_settings_dialog import MemoryKeyring
+
+    class DesktopKeyring(MemoryKeyring):
+        name = "SecretService Keyring"  # what a Linux desktop's keyring calls itself
+
+    keyring.set_keyring(DesktopKeyring())  # the developer's own keyring stays untouched
+    store = ChannelSecrets()
+    store.put("k3x9q2aa", "ntfys://ntfy.sh/desk-7f3k2q9w")
+    store.put("t8m2v5bb", "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654321")
+    channels = (AlertChannel("k3x9q2aa", "My phone (ntfy)"), AlertChannel("t8m2v5bb", "Telegram"))
+    settings = Settings(alerts=AlertSettings(channels=channels, auto_trade=False))
+    dialog = SettingsDialog(settings, CredentialStore(), SessionPasswords(), alert_secrets=store)
+    dialog.tabs.setCurrentWidget(dialog.alerts_page)
+    dialog.resize(760, 640)
+    dialog.show()
+    dialog.alerts_page.rows[0].show_result(Delivery(True, seconds=0.4))
+    wait(400)
+    dialog.grab().save(str(OUT / "alerts_settings.png"))
+    dialog.close()
+
+
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
     apply_theme(app, Settings().ui.theme)
     OUT.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["alerts"]:
+        alerts_settings()
+        print(f"screenshot written to {OUT / 'alerts_settings.png'}")
+        return 0
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
         build_history(home)
         desk = Desk(
             DeskConfig(
-                backend=Backend.SIM,
+                target=TerminalTarget(Backend.SIM, sim_state_file=str(home / "sim.json")),
                 database_file=home / "journal.sqlite3",
-                sim_state_file=home / "sim.json",
                 intervals=Intervals(0.5, 1.0, 1.0, 2.0),
                 sim_clock=WallClock(),
             )
@@ -180,6 +216,7 @@ def main() -> int:
         )
         wait(600)
         window.grab().save(str(OUT / "toast.png"))
+        alerts_settings()
         window.quit()
         desk.stop()
     print(f"screenshots written to {OUT}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -296,7 +297,7 @@ def changed_position(draw: st.DrawFn, old: Position) -> Position:
     kind = draw(st.sampled_from(["same", "copy", "pnl", "fields", "both"]))
     if kind == "same":
         return old
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if kind in ("pnl", "both"):
         changes.update(price_current=draw(PRICES), profit=draw(MONEY))
     if kind in ("fields", "both"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,12 @@ import keyring.backends.null
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
+from PyQt6.QtWidgets import QApplication
 
 from app.cli import main
 from app.core.enums import Backend
-from app.core.settings import RemoteSettings, TerminalSettings
+from app.core.settings import RemoteSettings
+from app.core.target import TerminalTarget
 from app.doctor import (
     CheckResult,
     check_database,
@@ -45,10 +48,10 @@ from app.terminal.backend import open_terminal
 class MemoryKeyring(KeyringBackend):
     """A real, working keyring backend that keeps its entries in a dict."""
 
-    priority = -1  # type: ignore[assignment]
+    priority = -1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring leaves it unannotated
         self.entries: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -166,39 +169,41 @@ def test_a_missing_metatrader5_module_is_a_problem_where_the_desk_would_use_it(
 
 
 def test_the_simulator_needs_no_terminal() -> None:
-    assert check_terminal(Backend.SIM, TerminalSettings()).ok
+    assert check_terminal(TerminalTarget(Backend.SIM)).ok
 
 
-def test_a_terminal_that_answers_is_ok() -> None:
+def test_a_terminal_that_answers_is_ok_with_its_build_and_account() -> None:
     # The simulator stands where MetaTrader 5 would: a MetaTrader5-shaped API that answers.
-    def opener(_kind: Backend, **_options: Any) -> Any:
-        return open_terminal(Backend.SIM, sim_state_path=None)
+    def opener(target: TerminalTarget) -> Any:
+        return open_terminal(replace(target, backend=Backend.SIM))
 
-    result = check_terminal(Backend.MT5, TerminalSettings(), opener=opener)
-    assert result.ok and result.detail.startswith("MetaTrader 5 answered (version")
+    result = check_terminal(TerminalTarget(Backend.MT5), opener=opener)
+    assert result.ok
+    assert result.detail.startswith("MetaTrader 5 answered: MetaTrader 5 build ")
+    assert "account 5012345 on MT5Desk-Demo (demo)" in result.detail
 
 
 @pytest.mark.skipif(importlib.util.find_spec("MetaTrader5") is not None, reason="MetaTrader5 is installed")
 def test_the_mt5_backend_without_its_module_says_what_to_install() -> None:
-    result = check_terminal(Backend.MT5, TerminalSettings())
+    result = check_terminal(TerminalTarget(Backend.MT5))
     assert not result.ok and "MetaTrader5 Python module is not installed" in result.detail
 
 
 @pytest.mark.skipif(importlib.util.find_spec("MetaTrader5") is not None, reason="MetaTrader5 is installed")
 def test_auto_without_metatrader5_is_fine_and_says_it_uses_the_simulator() -> None:
-    result = check_terminal(Backend.AUTO, TerminalSettings())
+    result = check_terminal(TerminalTarget(Backend.AUTO))
     assert result.ok and "simulated terminal" in result.detail
 
 
 def test_a_terminal_that_never_answers_is_given_up_on_after_its_timeout() -> None:
     release = threading.Event()
 
-    def opener(_kind: Backend, **_options: Any) -> Any:
+    def opener(_target: TerminalTarget) -> Any:
         release.wait(5)
         raise OSError("released")
 
     try:
-        result = check_terminal(Backend.BRIDGE, TerminalSettings(), opener=opener, timeout_ms=50, grace_s=0.1)
+        result = check_terminal(TerminalTarget(Backend.BRIDGE), opener=opener, timeout_ms=50, grace_s=0.1)
     finally:
         release.set()
     assert not result.ok and "did not answer within 0.05 s" in result.detail
@@ -326,17 +331,20 @@ def test_the_report_exits_1_and_counts_the_problems() -> None:
     assert lines[-1] == "mt5desk doctor: 1 problem(s) found"
 
 
-def test_every_check_runs_on_a_fresh_machine(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_check_runs_on_a_fresh_machine(qapp: QApplication, tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
     names = [result.name for result in run_checks(paths, backend=Backend.SIM, environ={"DISPLAY": ":0"})]
     assert names == [
         "Python", "keyring", "MetaTrader5 module", "terminal", "config folder", "data folder", "log folder",
-        "settings", "trade journal", "remote viewing", "Qt", "display", "Qt platform plugin", "system tray",
+        "settings", "trade journal", "private files", "remote viewing", "Qt", "display", "Qt platform plugin",
+        "system tray",
     ]  # fmt: skip
     assert not (tmp_path / "config").exists()  # doctor looks, it does not create
 
 
-def test_the_doctor_command_prints_one_line_per_check(qapp, tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_doctor_command_prints_one_line_per_check(
+    qapp: QApplication, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MT5DESK_HOME", str(tmp_path))  # --data-dir sets it; restored after the test
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "journal.sqlite3").write_bytes(b"garbage" * 200)

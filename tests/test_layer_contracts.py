@@ -19,6 +19,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 QT_SUBMODULE_RULES = {
     "engine": ("PyQt6.QtWidgets", "PyQt6.QtGui"),
     "remote": ("PyQt6.QtWidgets",),
+    "alerts": ("PyQt6.QtWidgets", "PyQt6.QtGui"),
 }
 
 
@@ -67,7 +68,7 @@ def imported_names(source: str) -> set[str]:
 
 
 def qt_submodule_violations(app_root: Path) -> list[str]:
-    """One line per file and forbidden Qt module it imports, under `app_root`'s engine and remote."""
+    """One line per file and forbidden Qt module it imports, under `app_root`'s engine, remote, alerts."""
     violations = []
     for package, forbidden in QT_SUBMODULE_RULES.items():
         for path in sorted((app_root / package).rglob("*.py")):

@@ -67,3 +67,36 @@ def test_a_log_folder_that_cannot_be_made_raises_naming_it(tmp_path: Path) -> No
     blocker.write_text("a file where the folder should be", encoding="utf-8")
     with pytest.raises(OSError, match="logs"):
         start_log_file(blocker, console=False)
+
+
+def test_a_log_file_that_cannot_take_a_line_says_so_once_not_per_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = start_log_file(tmp_path, console=False)
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "baseFilename", "") == str(path))
+    assert isinstance(handler, logging.StreamHandler)
+    real = handler.stream
+
+    class FullDisk:  # a file on a full disk: it can say where it is, not take a byte
+        def seek(self, offset: int, whence: int = 0) -> int:
+            return 0
+
+        def tell(self) -> int:
+            return 0
+
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+        def flush(self) -> None:
+            raise OSError(28, "No space left on device")
+
+    handler.stream = FullDisk()
+    for _ in range(5):
+        log.error("journal write failed")
+    handler.stream = real
+    log.error("disk freed")
+
+    err = capsys.readouterr().err
+    assert err.count("takes no more lines (No space left on device)") == 1
+    assert "Logging error" not in err and "Traceback" not in err
+    assert "disk freed" in path.read_text(encoding="utf-8")

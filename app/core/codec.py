@@ -161,7 +161,8 @@ def _decode_float(value: Any) -> float:
     if kind is float:
         if value != value:
             raise FieldProblem("NaN is not allowed here")
-        return value
+        number: float = value  # `kind is float` does not narrow `value` for mypy
+        return number
     if kind is int:
         try:
             return float(value)
@@ -206,6 +207,7 @@ def encode_datetime(value: Any) -> str:
             value = value.astimezone(UTC)
         except (OverflowError, ValueError) as exc:
             raise FieldProblem(f"time out of range: {exc}") from None
+    assert isinstance(value, datetime)  # narrowed above; reassigning the Any parameter widened it again
     spec = "milliseconds" if value.microsecond % 1000 == 0 else "microseconds"
     return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from enum import Enum, StrEnum
 from typing import Any
 
 from app.core.enums import Backend
+
+DEFAULT_BRIDGE_HOST = "127.0.0.1"
+DEFAULT_BRIDGE_PORT = 18812  # rpyc's classic port, which every mt5linux server listens on by default
 
 
 class Theme(StrEnum):
@@ -34,6 +37,9 @@ class TerminalSettings:
     server: str = ""
     # Bounded because the MetaTrader5 module holds the GIL while it waits: a long wait freezes the whole app.
     timeout_ms: int = 10_000
+    # Where the mt5linux bridge server (rpyc classic, under Wine's Python) listens; backend "bridge" only.
+    bridge_host: str = DEFAULT_BRIDGE_HOST
+    bridge_port: int = DEFAULT_BRIDGE_PORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,33 @@ class RiskSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertChannel:
+    """One place alerts go (Telegram, ntfy, e-mail...). Its Apprise URL holds secrets, so the file keeps
+    only `id`, the name of its keyring entry ("alert-channel:<id>"); the URL itself lives in the keyring."""
+
+    id: str
+    name: str = ""
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """Alerts away from the desk: which events are sent, and to which channels (none until added)."""
+
+    auto_trade: bool = True
+    trade_error: bool = True
+    model_blocked: bool = True
+    daily_loss: bool = True
+    kill_switch: bool = True
+    connection: bool = True
+    # A blip shorter than this is not worth waking a phone for.
+    connection_after_s: int = 120
+    unclean_stop: bool = True
+    show_account: bool = False
+    channels: tuple[AlertChannel, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """All settings, one section per concern, as stored in settings.toml."""
 
@@ -104,6 +137,7 @@ class Settings:
     ui: UiSettings = field(default_factory=UiSettings)
     remote: RemoteSettings = field(default_factory=RemoteSettings)
     risk: RiskSettings = field(default_factory=RiskSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 class _Rejected(Exception):
@@ -180,6 +214,16 @@ def _text(max_length: int, *, allow_empty: bool = True) -> _Rule:
     return _Rule(expect if allow_empty else f"non-empty {expect}", convert)
 
 
+def _host() -> _Rule:
+    def convert(value: Any, report: Report) -> str:
+        text = value.strip().removeprefix("[").removesuffix("]") if isinstance(value, str) else None
+        if not text or len(text) > 253 or any(ch.isspace() or ch in "/?#@" for ch in text):
+            raise _Rejected
+        return text
+
+    return _Rule("a host name or IP address such as 127.0.0.1", convert)
+
+
 def _choice(kind: type[StrEnum]) -> _Rule:
     def convert(value: Any, report: Report) -> StrEnum:
         if not isinstance(value, str):
@@ -217,6 +261,64 @@ def _is_origin(item: Any) -> bool:
     return bool(sep) and scheme in ("http", "https") and bool(rest) and "/" not in rest
 
 
+MAX_ALERT_CHANNELS = 20
+_CHANNEL_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _alert_channels() -> _Rule:
+    # As with origins, one bad entry is dropped with its reason and the good ones are kept.
+    def convert(value: Any, report: Report) -> tuple[AlertChannel, ...]:
+        if not isinstance(value, list | tuple):
+            raise _Rejected
+        kept: list[AlertChannel] = []
+        for index, item in enumerate(value):
+            channel = _alert_channel(item, _prefixed(report, f"[{index}]"))
+            if channel is None:
+                continue
+            if any(channel.id == other.id for other in kept):
+                report(f"[{index}]: the id {channel.id!r} is used twice; ignored")
+            elif len(kept) == MAX_ALERT_CHANNELS:
+                report(f"[{index}]: at most {MAX_ALERT_CHANNELS} alert channels; ignored")
+            else:
+                kept.append(channel)
+        return tuple(kept)
+
+    return _Rule("a list of channels like [{id = 'k3x9q2', name = 'Phone'}]", convert)
+
+
+def _prefixed(report: Report, prefix: str) -> Report:
+    def prefixed(text: str) -> None:
+        report(prefix + text)
+
+    return prefixed
+
+
+def _alert_channel(item: Any, report: Report) -> AlertChannel | None:
+    if not isinstance(item, Mapping):
+        report(f": must be a table like {{id = 'k3x9q2', name = 'Phone'}}, got {_show(item)}; ignored")
+        return None
+    for key in item:
+        if key not in ("id", "name", "enabled"):
+            report(
+                f".{key}: alert channel URLs and their secrets are never read from the settings file (the "
+                "app keeps them in the system keyring); add the channel in Settings > Alerts, or give the "
+                "URLs in a private file with --alerts-file PATH. Remove this line from the file"
+                if key in ("url", "urls", *_SECRET_WORDS)
+                else f".{key}: unknown setting, ignored"
+            )
+    ident, name, enabled = item.get("id"), item.get("name", ""), item.get("enabled", True)
+    if not (isinstance(ident, str) and 4 <= len(ident) <= 32 and set(ident) <= _CHANNEL_ID_CHARS):
+        report(f".id: must be 4 to 32 lowercase letters or digits, got {_show(ident)}; channel ignored")
+        return None
+    if not isinstance(name, str) or len(name) > 80 or any(ch in name for ch in "\r\n\0"):
+        report(f".name: must be text of at most 80 characters, got {_show(name)}; using ''")
+        name = ""
+    if not isinstance(enabled, bool):
+        report(f".enabled: must be true or false, got {_show(enabled)}; using true")
+        enabled = True
+    return AlertChannel(ident, name, enabled)
+
+
 _SECTIONS: dict[str, tuple[type, dict[str, _Rule]]] = {
     "terminal": (
         TerminalSettings,
@@ -226,6 +328,8 @@ _SECTIONS: dict[str, tuple[type, dict[str, _Rule]]] = {
             "login": _account_login(),
             "server": _text(128),
             "timeout_ms": _whole(1_000, 120_000),
+            "bridge_host": _host(),
+            "bridge_port": _whole(1, 65_535),
         },
     ),
     "intervals": (
@@ -267,10 +371,25 @@ _SECTIONS: dict[str, tuple[type, dict[str, _Rule]]] = {
             "cooldown_minutes": _whole(0, 10_080),
         },
     ),
+    "alerts": (
+        AlertSettings,
+        {
+            "auto_trade": _flag(),
+            "trade_error": _flag(),
+            "model_blocked": _flag(),
+            "daily_loss": _flag(),
+            "kill_switch": _flag(),
+            "connection": _flag(),
+            "connection_after_s": _whole(0, 86_400),
+            "unclean_stop": _flag(),
+            "show_account": _flag(),
+            "channels": _alert_channels(),
+        },
+    ),
 }
 
 
-def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
+def settings_from_dict(data: object) -> tuple[Settings, list[str]]:
     """Settings from a TOML-shaped dict; each bad or unknown value gives a problem line naming its key."""
     problems: list[str] = []
     if not isinstance(data, Mapping):
@@ -300,8 +419,12 @@ def _section_from_dict(name: str, kind: type, rules: dict[str, _Rule], raw: Any,
         if key not in raw:
             continue
         qualified = f"{name}.{key}"
+
+        def report(text: str, q: str = qualified) -> None:
+            problems.append(q + text)
+
         try:
-            values[key] = rule.convert(raw[key], lambda text, q=qualified: problems.append(q + text))
+            values[key] = rule.convert(raw[key], report)
         except _Rejected:
             default = getattr(defaults, key)
             problems.append(
@@ -362,7 +485,10 @@ def settings_to_dict(settings: Settings) -> dict[str, dict[str, Any]]:
             if isinstance(value, Enum):
                 value = value.value
             elif isinstance(value, tuple):
-                value = list(value)
+                value = [
+                    asdict(item) if is_dataclass(item) and not isinstance(item, type) else item
+                    for item in value
+                ]
             values[item.name] = value
         result[name] = values
     return result

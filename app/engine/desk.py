@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, pyqtSlot
 
@@ -17,6 +17,7 @@ from app.core.enums import Backend
 from app.core.events import Event
 from app.core.settings import RiskSettings, Settings
 from app.core.state import DeskState
+from app.core.target import TerminalTarget, target_from_settings
 from app.engine.commands import TradeCommand, WorkerCommand
 from app.engine.hub import EventHub
 from app.engine.inflight import InFlightOrders
@@ -26,7 +27,10 @@ from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.storage.paths import AppPaths
 from app.terminal.adapter import Terminal
-from app.terminal.backend import BackendSelection, open_terminal
+from app.terminal.backend import BackendSelection, open_terminal, reconnect_terminal
+
+if TYPE_CHECKING:
+    from app.terminal.simulator.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +39,11 @@ log = logging.getLogger(__name__)
 class DeskConfig:
     """Everything needed to build a desk; the password is fetched only when connecting."""
 
-    backend: Backend
+    target: TerminalTarget
     database_file: Path
-    sim_state_file: Path
     intervals: Intervals = field(default_factory=Intervals)
-    mt5_path: str | None = None
-    login: int | None = None
-    server: str | None = None
-    timeout_ms: int = 10_000
-    bridge_host: str = "127.0.0.1"
-    bridge_port: int = 18812
     password: Callable[[], str | None] = lambda: None
-    sim_clock: object | None = None
+    sim_clock: Clock | None = None  # the simulator's clock (tests, demos, self-test); None: wall time
     models_dir: Path | None = None  # None: "models" beside the database file
     risk: RiskSettings = field(default_factory=RiskSettings)
 
@@ -60,24 +57,18 @@ def config_from_settings(
     password: Callable[[], str | None],
 ) -> DeskConfig:
     """The engine's configuration from the settings file and this run's choices."""
-    terminal, intervals = settings.terminal, settings.intervals
-    bridge_host, bridge_port = bridge if bridge else ("127.0.0.1", 18812)
+    intervals = settings.intervals
     return DeskConfig(
-        backend=backend,
+        target=target_from_settings(
+            settings.terminal, backend=backend, bridge=bridge, sim_state_file=str(paths.sim_state_file)
+        ),
         database_file=paths.database_file,
-        sim_state_file=paths.sim_state_file,
         intervals=Intervals(
             pnl_s=intervals.pnl_s,
             positions_s=intervals.positions_s,
             account_s=intervals.account_s,
             heartbeat_s=intervals.heartbeat_s,
         ),
-        mt5_path=terminal.path or None,
-        login=terminal.login,
-        server=terminal.server or None,
-        timeout_ms=terminal.timeout_ms,
-        bridge_host=bridge_host,
-        bridge_port=bridge_port,
         password=password,
         models_dir=paths.models_dir,
         risk=settings.risk,
@@ -148,28 +139,10 @@ class Desk(QObject):
 
     def _open(self) -> BackendSelection:
         c = self.config
-        return open_terminal(
-            c.backend,
-            sim_state_path=c.sim_state_file,
-            mt5_path=c.mt5_path,
-            login=c.login,
-            password=c.password() if c.login else None,
-            server=c.server,
-            bridge_host=c.bridge_host,
-            bridge_port=c.bridge_port,
-            timeout_ms=c.timeout_ms,
-            sim_clock=c.sim_clock,
-        )
+        return open_terminal(c.target, password=self._password(), sim_clock=c.sim_clock)
 
     def _reconnect(self, terminal: Terminal) -> None:
-        c = self.config
-        if terminal.simulated:
-            terminal.connect(timeout_ms=c.timeout_ms)
-            return
-        terminal.connect(
-            path=c.mt5_path,
-            login=c.login,
-            password=c.password() if c.login else None,
-            server=c.server,
-            timeout_ms=c.timeout_ms,
-        )
+        reconnect_terminal(terminal, self.config.target, self._password())
+
+    def _password(self) -> str | None:
+        return self.config.password() if self.config.target.login is not None else None

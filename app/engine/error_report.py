@@ -116,7 +116,7 @@ def settings_problem_notices(problems: Sequence[str], settings_file: Path) -> li
     return [
         Notice(
             level=NoticeLevel.WARNING,
-            title="Settings",
+            title="Settings file",
             text=f"{problem}. Correct it in Desk → Settings… or in {settings_file}.",
         )
         for problem in problems

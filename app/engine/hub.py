@@ -30,7 +30,10 @@ class EventHub(QObject):
     published from one thread reach every subscriber in the order they were published.
     """
 
-    event = pyqtSignal(object)
+    # Shadows QObject.event(QEvent): sip would call this signal for any QEvent sent to the hub and abort
+    # ("native Qt signal is not callable"), so the hub must never receive one (no children, deleteLater or
+    # moveToThread). Renaming the signal touches every subscriber; until then mypy is told it is meant.
+    event = pyqtSignal(object)  # type: ignore[assignment]
     snapshot = pyqtSignal(object)
     positions_update = pyqtSignal(object)
     pnl_update = pyqtSignal(object)

@@ -1,7 +1,10 @@
 """JournalSink: what the worker writes to the journal as it learns it: deals, external trades, equity, events.
 
-Lives in the worker thread, so the GUI thread never waits on SQLite. A failing write is reported once
-(through `on_failure`, which must not come back here) and never stops the sync loops.
+Lives in the worker thread, so the GUI thread never waits on SQLite. A failing write never stops the sync
+loops. When the storage fails (a full disk...) the journal's health says so once through `on_failure`
+and once more through `on_recovered` when a later write works again, however many writes fail in
+between; a record the journal refuses is reported once per run of failures. Neither callback may come
+back here.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,9 +33,16 @@ DEAL_SYNC_LOOKBACK = timedelta(days=7)
 class JournalSink:
     """Writes to the journal from the worker thread; swallows and reports storage failures."""
 
-    def __init__(self, journal: Journal, on_failure: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        on_failure: Callable[[str], None] | None = None,
+        on_recovered: Callable[[str], None] | None = None,
+    ) -> None:
         self._journal = journal
+        self._health = journal.database.health
         self._on_failure = on_failure
+        self._on_recovered = on_recovered
         self._failing = False
         self._last_state: str | None = None
         self._last_thin: datetime | None = None
@@ -65,16 +76,16 @@ class JournalSink:
         update = change.positions
         if update is not None:
             for ticket in update.added:
-                self._write(lambda t=ticket: self._journal.record_external_open(current[t], now))
+                self._write(partial(self._journal.record_external_open, current[ticket], now))
             for ticket in update.modified:
-                self._write(lambda t=ticket: self._journal.update_position(current[t]))
+                self._write(partial(self._journal.update_position, current[ticket]))
         self.record_position_deals(terminal, (*change.closed, *change.reduced))
 
     def record_position_deals(self, terminal: Terminal, positions: Iterable[Position]) -> None:
         """Fetch and store the deals of these positions (terminal errors propagate to the loop)."""
         for position in positions:
             deals = terminal.deals_for_position(position.identifier or position.ticket)
-            self._write(lambda d=deals: self._journal.record_deals(d))
+            self._write(partial(self._journal.record_deals, deals))
 
     def sync_deals(self, terminal: Terminal, now: datetime) -> None:
         """Store recent history deals (idempotent), so trades closed while the desk was away are journaled."""
@@ -97,29 +108,33 @@ class JournalSink:
         if self._last_thin is None or now - self._last_thin >= THIN_EVERY:
             self._last_thin = now
             self._write(lambda: self._journal.thin_equity_samples(now))
+            # Also cut the write-ahead log back to nothing once an hour (SQLite only trims it to its limit).
+            self._journal.database.checkpoint()
 
     def _write(self, action: Callable[[], object]) -> None:
         try:
             action()
         except (JournalError, SQLAlchemyError, OSError) as error:
-            log.error("journal write failed: %s", error)
-            if not self._failing and self._on_failure is not None:
-                self._failing = True
-                advice = (
-                    " Check free disk space and that the data folder is writable."
-                    if _disk_trouble(error)
-                    else ""
-                )
-                self._on_failure(f"The journal could not be written ({error}).{advice}")
+            if isinstance(error, OSError):
+                self._health.failed(f"the trade journal cannot be written ({error})")
+            if self._health.writable:  # the journal refused this record; the storage itself is fine
+                log.error("journal write failed: %s", error)
+                if not self._failing and self._on_failure is not None:
+                    self._failing = True
+                    self._on_failure(f"The journal could not be written ({error}).")
+        else:
+            self._failing = False
+        self._tell_health()
+
+    def _tell_health(self) -> None:
+        news = self._health.news()
+        if news is None:
             return
-        self._failing = False
-
-
-def _disk_trouble(error: Exception) -> bool:
-    """Whether the failure looks like the disk or the file, rather than a record the journal refused."""
-    if isinstance(error, OSError):
-        return True
-    text = str(error).lower()
-    return any(
-        word in text for word in ("disk", "full", "readonly", "read-only", "locked", "i/o", "unable to open")
-    )
+        if not news.writable:
+            log.error("%s", news.problem)  # once: the next failures are the same story
+            if self._on_failure is not None:
+                self._on_failure(f"{news.problem[:1].upper()}{news.problem[1:]}.")
+        else:
+            log.warning("the trade journal can be written again")
+            if self._on_recovered is not None:
+                self._on_recovered("The trade journal can be written again; orders are accepted.")

@@ -85,7 +85,7 @@ class TerminalQueries(QObject):
         """`count` bars in time order; `start_pos=1` leaves out the bar still forming (closed bars only)."""
         return self._ask(lambda t: t.rates(symbol, timeframe, count, start_pos), self.rates_ready)
 
-    def _ask(self, call: Callable[[Terminal], object], answer: pyqtSignal) -> int:
+    def _ask(self, call: Callable[[Terminal], object], answer: pyqtBoundSignal) -> int:
         request_id = self._answers.expect(answer)
         self._worker.submit(QueryCommand(request_id=request_id, call=call))
         return request_id
@@ -130,7 +130,10 @@ class JournalQueries(QObject):
     ) -> None:
         super().__init__(parent)
         self._journal = journal
-        self._pool = pool or QThreadPool.globalInstance()
+        if pool is None:
+            pool = QThreadPool.globalInstance()
+            assert pool is not None  # the stub allows None; Qt makes the global pool on first use
+        self._pool = pool
         self._answers = _Answers(self.failed)
         self._finished.connect(self._on_finished)  # queued from the pool thread into the owner's thread
 
@@ -202,7 +205,7 @@ class JournalQueries(QObject):
         """Wait for running reads (tests and shutdown)."""
         return self._pool.waitForDone(timeout_ms)
 
-    def _start(self, run: Callable[[], object], answer: pyqtSignal) -> int:
+    def _start(self, run: Callable[[], object], answer: pyqtBoundSignal) -> int:
         request_id = self._answers.expect(answer)
         self._pool.start(_Job(run, lambda result, error: self._finished.emit(request_id, result, error)))
         return request_id

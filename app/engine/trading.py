@@ -99,6 +99,10 @@ class TradingService:
             self._with_position_symbol(command.request),
             comment=tagged_comment(command.trade_id, command.request.comment),
         )
+        if not self._journal.database.can_write():  # its result could not be recorded: never send it
+            text = f"Order not sent: {self._journal.database.health.problem}."
+            self._emit_error(command, request, text, code=None)
+            return TradeOutcome(command.trade_id, Outcome.FAILED, message=text)
         refused = self._record_pending(command, request)
         if refused is not None:
             return refused

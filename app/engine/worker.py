@@ -90,7 +90,11 @@ class TerminalWorker(QObject):
         self._terminal: Terminal | None = None
         self._hub = hub
         self._journal = journal
-        self._sink = JournalSink(journal, on_failure=self._journal_failed) if journal is not None else None
+        self._sink = (
+            JournalSink(journal, on_failure=self._journal_failed, on_recovered=self._journal_recovered)
+            if journal is not None
+            else None
+        )
         self._intervals = intervals
         self._now = now
         self._backoff = backoff or Backoff()
@@ -434,7 +438,8 @@ class TerminalWorker(QObject):
         info, account = self._info, self._account
         status = TerminalStatus(
             state=self._state,
-            mt5_connected=bool(info and info.connected) and self._state is not ConnectionState.DISCONNECTED,
+            # Only a working link counts: stale, reconnecting or disconnected, the last answer is old news.
+            mt5_connected=bool(info and info.connected) and self._state is ConnectionState.CONNECTED,
             account_number=account.login if account else None,
             account_balance=account.balance if account else None,
             positions_count=len(self._tracker.known) if self._tracker.initialised else None,
@@ -452,6 +457,9 @@ class TerminalWorker(QObject):
     def _journal_failed(self, text: str) -> None:
         # Straight to the hub: going through _publish would try the failing journal again.
         self._hub.publish(Notice(level=NoticeLevel.ERROR, title="Journal write failed", text=text))
+
+    def _journal_recovered(self, text: str) -> None:
+        self._hub.publish(Notice(level=NoticeLevel.INFO, title="Journal writable again", text=text))
 
     def _publish(self, event: Event) -> None:
         self._hub.publish(event)

@@ -88,7 +88,7 @@ class BarFrame:
         missing = [name for name in ("time", *_PRICE_COLUMNS) if name not in (rates.dtype.names or ())]
         if missing:
             raise DataError(f"the terminal's bars lack the field(s) {', '.join(missing)}")
-        spread = rates["spread"] if "spread" in rates.dtype.names else np.zeros(len(rates))
+        spread = rates["spread"] if "spread" in (rates.dtype.names or ()) else np.zeros(len(rates))
         frame = cls(rates["time"], rates["open"], rates["high"], rates["low"], rates["close"], spread, point)
         check_bars(frame, lambda i: f"bar {i} ({frame.moment(i):%Y-%m-%d %H:%M})")
         return frame

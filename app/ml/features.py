@@ -76,8 +76,9 @@ def compute_features(frame: BarFrame) -> tuple[np.ndarray, np.ndarray]:
     day_angle = 2 * np.pi * (frame.time % _DAY) / _DAY
     week_angle = 2 * np.pi * ((frame.time // _DAY + _EPOCH_WEEKDAY) % 7) / 7
     columns += [np.sin(day_angle), np.cos(day_angle), np.sin(week_angle), np.cos(week_angle)]
-    features = np.column_stack(columns) if n else np.empty((0, len(FEATURE_NAMES)))
-    return features, np.isfinite(features).all(axis=1)
+    features: np.ndarray = np.column_stack(columns) if n else np.empty((0, len(FEATURE_NAMES)))
+    complete: np.ndarray = np.isfinite(features).all(axis=1)
+    return features, complete
 
 
 def last_features(frame: BarFrame) -> np.ndarray:
@@ -89,7 +90,8 @@ def last_features(frame: BarFrame) -> np.ndarray:
     features, valid = compute_features(frame.tail(LOOKBACK_BARS))
     if not valid[-1]:
         raise DataError("the features of the last bar are not finite; check the bars for bad prices")
-    return features[-1]
+    row: np.ndarray = features[-1]
+    return row
 
 
 def _lagged_difference(values: np.ndarray, lag: int) -> np.ndarray:
@@ -112,7 +114,8 @@ def _rolling_std(values: np.ndarray, window: int, *, first: int) -> np.ndarray:
     mean = _rolling_mean(values, window, first=first)
     mean_square = _rolling_mean(values * values, window, first=first)
     # max(…, 0): prefix-sum rounding can leave a tiny negative variance on a flat stretch.
-    return np.sqrt(np.maximum(mean_square - mean * mean, 0.0))
+    deviation: np.ndarray = np.sqrt(np.maximum(mean_square - mean * mean, 0.0))
+    return deviation
 
 
 def _rsi(close: np.ndarray, window: int) -> np.ndarray:

@@ -81,8 +81,8 @@ def compute_metrics(trades: Iterable[ClosedTrade], starting_balance: float) -> P
       D_j; carried over on days without trades). r_1 = B_1 / starting_balance − 1 and
       r_j = B_j / B_(j−1) − 1.
     - sharpe = mean(r) / s · √365, s the sample standard deviation (ddof 1); risk-free rate 0.
-    - sortino = mean(r) / d · √365, d the downside deviation sqrt(Σ min(r_j, 0)² / (n − 1)) (same ddof as
-      Sharpe's s, target return 0).
+    - sortino = mean(r) / d · √365, d the downside deviation sqrt(Σ min(r_j, 0)² / n): the root mean square
+      of min(r_j, 0) over ALL n days, target return 0, as empyrical, quantstats and pyfolio compute it.
       Both are None when n < 2, when their deviation is 0 (for Sortino: no losing day), or when the
       equity is 0 or below at the end of some day before the last (a return is then undefined).
     - average_confidence = mean of the `confidence` of trades that carry one (not None); None if none do.
@@ -177,7 +177,9 @@ def _sample_std(returns: list[float] | None) -> float:
 def _downside_deviation(returns: list[float] | None) -> float:
     if returns is None or len(returns) < 2:
         return 0.0
-    return math.sqrt(sum(min(r, 0.0) ** 2 for r in returns) / (len(returns) - 1))
+    # Divided by n, not n − 1: the standard definition (empyrical's downside_risk) averages over all
+    # periods, the days without a loss counting as zero.
+    return math.sqrt(sum(min(r, 0.0) ** 2 for r in returns) / len(returns))
 
 
 def _ratio(returns: list[float] | None, deviation: float) -> float | None:

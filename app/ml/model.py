@@ -83,9 +83,10 @@ def _boosting_proba(model: HistGradientBoostingClassifier, row: np.ndarray) -> n
     try:
         # What HistGradientBoostingClassifier.predict_proba does (scikit-learn 1.1 to 1.9), with
         # the thread count it leaves to its default; tests check the result equals predict_proba.
-        return model._loss.predict_proba(model._raw_predict(row, n_threads=1))
+        proba: np.ndarray = model._loss.predict_proba(model._raw_predict(row, n_threads=1))
     except (AttributeError, TypeError):  # another scikit-learn's internals: the public, slower path
-        return model.predict_proba(row)
+        proba = model.predict_proba(row)
+    return proba
 
 
 def _checked(pipeline: object) -> Pipeline:

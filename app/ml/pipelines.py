@@ -27,8 +27,9 @@ class Algorithm(StrEnum):
     FOREST = "forest"
     HGB = "hgb"
 
+    # Replaces str.title() on purpose: the person-facing name; nothing title-cases an Algorithm's value.
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]
         return _TITLES[self]
 
 

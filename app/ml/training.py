@@ -191,7 +191,8 @@ def _p_up(model: Pipeline, x: np.ndarray) -> np.ndarray:
     if not len(x):
         return np.empty(0)
     column = list(model.classes_).index(UP)
-    return model.predict_proba(x)[:, column]
+    p_up: np.ndarray = model.predict_proba(x)[:, column]
+    return p_up
 
 
 def _fold_report(

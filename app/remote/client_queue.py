@@ -71,6 +71,10 @@ class ClientQueue(Generic[Item]):
         self._ready.set()
         return True
 
+    def wake(self) -> None:
+        """Make `wait` return: the sender has something of its own to look at (a seed viewer's due list)."""
+        self._ready.set()
+
     def request_snapshot(self) -> None:
         """Drop the event backlog: the next event message will be a SNAPSHOT taken when it is sent."""
         self._events.clear()

@@ -6,7 +6,8 @@ setting. Viewers may send PING (answered with a PING) and RESYNC (answered with 
 anything else is answered with an ERROR and changes nothing.
 
 Protocol, per connection: HELLO, SNAPSHOT, then every hub event as it happens, each with the next `seq`
-(1, 2, 3...; gap-free unless the viewer misses one, which it answers with RESYNC).
+(1, 2, 3...; gap-free unless the viewer misses one, which it answers with RESYNC). A client of the
+earlier web system asks for `?protocol=seed` and gets that system's messages instead (seed_feed.py).
 
 Threads: the server runs on the asyncio loop of the thread that calls `start()` (the GUI thread under
 qasync). Its hub listener is a QObject of that thread, so events published from the terminal worker
@@ -21,6 +22,7 @@ Then a snapshot taken between two events, and the events queued after it, add up
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 import threading
@@ -40,6 +42,8 @@ from app.core.events import (
     Event,
     Hello,
     Ping,
+    PnlUpdate,
+    PositionsUpdate,
     ProtocolError,
     Resync,
     Snapshot,
@@ -50,6 +54,7 @@ from app.engine.hub import EventHub
 from app.remote.auth import OriginPolicy, TokenCheck, refusal
 from app.remote.client_queue import DEFAULT_LIMIT, ClientQueue, SnapshotDue
 from app.remote.outgoing import Outgoing, mask_event, prepare
+from app.remote.seed_feed import PASSED_ON, SEED, SeedPositions, SeedViewer, protocol_of, seed_message
 from app.remote.static_page import StaticPage
 from app.remote.tls import server_ssl_context
 from app.remote.tokens import TokenError, check_token
@@ -101,6 +106,7 @@ class _Viewer:
     bad_messages: int = 0
     ping_reply_pending: bool = False
     peer: str = field(default="?")
+    seed: SeedViewer | None = None  # set for a client of the earlier web system (?protocol=seed)
 
 
 class RemoteServer:
@@ -137,6 +143,7 @@ class RemoteServer:
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
         self._viewers: set[_Viewer] = set()
+        self._seed_positions = SeedPositions(snapshot)
         self._server: Server | None = None
         self._listener: _HubListener | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -230,6 +237,11 @@ class RemoteServer:
         if request.path.partition("?")[0] not in _WEBSOCKET_PATHS:
             return refusal(HTTPStatus.NOT_FOUND, "The viewer connection is at / (ws://HOST:PORT/).\n")
         refused = self._origins.refuse(request) or self._tokens.refuse(request)
+        if refused is None:
+            try:
+                protocol_of(request.path)
+            except ValueError as error:
+                refused = refusal(HTTPStatus.BAD_REQUEST, str(error))
         if refused is not None:
             log.warning(
                 "refused a viewer connection from %s: HTTP %d", _peer(connection), refused.status_code
@@ -248,12 +260,22 @@ class RemoteServer:
             )
             return
         viewer = _Viewer(connection, ClientQueue(self._queue_limit), peer=peer)
-        viewer.queue.push_reply(self._hello)
+        if connection.request is not None and protocol_of(connection.request.path) == SEED:
+            viewer.seed = SeedViewer(self._seed_positions, self._snapshot, self._settings.mask_account)
+        else:
+            viewer.queue.push_reply(self._hello)
         # Registered before the sender runs: every event from now on is either in the snapshot it takes
         # first or queued behind it.
         self._viewers.add(viewer)
-        log.info("viewer %s connected (%d now)", peer, len(self._viewers))
-        sender = asyncio.create_task(self._send_loop(viewer))
+        log.info(
+            "viewer %s connected%s (%d now)",
+            peer,
+            " (seed protocol)" if viewer.seed else "",
+            len(self._viewers),
+        )
+        sender = asyncio.create_task(
+            self._send_loop(viewer) if viewer.seed is None else self._seed_loop(viewer)
+        )
         try:
             await self._receive_loop(viewer)
         finally:
@@ -282,6 +304,30 @@ class RemoteServer:
         except Exception:
             # A snapshot that cannot be built or encoded: the viewer would see a wrong desk; tell it so.
             log.exception("cannot send to viewer %s; closing its connection", viewer.peer)
+            await connection.close(CLOSE_INTERNAL_ERROR, "the desk could not build its state; reconnect")
+
+    async def _seed_loop(self, viewer: _Viewer) -> None:
+        """A seed client's sender: replies and passed-on events first, then whatever fell due."""
+        queue, connection, seed = viewer.queue, viewer.connection, viewer.seed
+        assert seed is not None
+        clock = asyncio.get_running_loop().time
+        try:
+            while True:
+                item = queue.take()
+                if item is SnapshotDue.SNAPSHOT_DUE:  # at join, and after a backlog was dropped
+                    seed.resync()
+                    continue
+                text = item.stamped(viewer.seq) if item is not None else seed.take_due(clock(), viewer.seq)
+                if text is None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(queue.wait(), seed.seconds_until_due(clock()))
+                    continue
+                viewer.seq += 1
+                await connection.send(text)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            log.exception("cannot send to seed viewer %s; closing its connection", viewer.peer)
             await connection.close(CLOSE_INTERNAL_ERROR, "the desk could not build its state; reconnect")
 
     async def _receive_loop(self, viewer: _Viewer) -> None:
@@ -344,10 +390,15 @@ class RemoteServer:
             return
         if not self._viewers:
             return
+        if isinstance(event, PositionsUpdate | PnlUpdate | Snapshot):
+            self._seed_positions.touch()
+        if any(viewer.seed is not None for viewer in self._viewers):
+            self._fan_out_seed(event)
         if isinstance(event, Snapshot):
             # The desk's state was replaced: one fresh snapshot per viewer, taken when it can be sent.
             for viewer in self._viewers:
-                viewer.queue.request_snapshot()
+                if viewer.seed is None:
+                    viewer.queue.request_snapshot()
             return
         try:
             message = prepare(self._masked(event))
@@ -357,7 +408,18 @@ class RemoteServer:
                 viewer.queue.request_snapshot()
             return
         for viewer in self._viewers:
-            viewer.queue.push(message)
+            if viewer.seed is None:
+                viewer.queue.push(message)
+
+    def _fan_out_seed(self, event: Event) -> None:
+        passed_on = seed_message(event) if isinstance(event, PASSED_ON) else None
+        for viewer in self._viewers:
+            if viewer.seed is None:
+                continue
+            if passed_on is not None:
+                viewer.queue.push(passed_on)
+            elif viewer.seed.note(event):
+                viewer.queue.wake()
 
 
 def _peer(connection: ServerConnection) -> str:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
+from app.core.bounded_file import FileRefusal, RefusedFile, read_bounded
+
 __all__ = [
     "KEYRING_SERVICE",
     "KEYRING_USERNAME",
@@ -39,6 +41,7 @@ KEYRING_SERVICE = "MT5Desk"
 KEYRING_USERNAME = "viewer-token"
 MIN_TOKEN_LENGTH = 16
 _MAX_TOKEN_LENGTH = 512
+_MAX_TOKEN_FILE_BYTES = 4096
 _WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
 
 
@@ -86,15 +89,15 @@ def check_token(token: str, origin: str = "the token") -> str:
 
 
 def read_token_file(path: Path) -> str:
-    """The token in `path` (surrounding whitespace ignored); refused if other users can read the file."""
+    """The token in `path` (surrounding whitespace ignored); refused unless it is a private regular file.
+
+    A symbolic link is refused (it can be pointed elsewhere behind the desk's back), a FIFO is refused
+    at once instead of waiting for a writer, and the checks apply to the file actually opened.
+    """
     try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise TokenError(f"token file {path} does not exist") from None
-    except OSError as error:
-        raise TokenError(f"cannot read token file {path}: {error.strerror or error}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise TokenError(f"token file {path} is not a regular file")
+        data, info = read_bounded(path, _MAX_TOKEN_FILE_BYTES, follow_symlinks=False)
+    except RefusedFile as refused:
+        raise TokenError(f"token file {path} {refused}{_ADVICE[refused.reason]}") from None
     # Windows has no POSIX mode bits to speak of (its ACLs are not checked here).
     if os.name == "posix" and info.st_mode & 0o077:
         raise TokenError(
@@ -102,12 +105,21 @@ def read_token_file(path: Path) -> str:
             f"make it private with: chmod 600 {path}"
         )
     try:
-        text = path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as error:
+        text = data.decode("utf-8").strip()
+    except UnicodeDecodeError as error:
         raise TokenError(f"cannot read token file {path}: {error}") from None
     if not text:
         raise TokenError(f"token file {path} is empty; put the viewer token on its first line")
     return check_token(text, f"the token in {path}")
+
+
+_ADVICE = {
+    FileRefusal.MISSING: "",
+    FileRefusal.SYMLINK: "; give the real file's path to --token-file",
+    FileRefusal.NOT_REGULAR: "; write the token into a plain file and give its path",
+    FileRefusal.TOO_BIG: f"; a token file holds one token of at most {_MAX_TOKEN_LENGTH} characters",
+    FileRefusal.UNREADABLE: "; check the file's permissions",
+}
 
 
 def default_keyring() -> KeyringLike | None:

@@ -8,8 +8,10 @@ never repaired or replaced here: a copy is put next to it and `JournalError` say
 from __future__ import annotations
 
 import glob
+import logging
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,22 +29,33 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.storage.errors import JournalError
+from app.storage.journal_health import JournalHealth
+from app.storage.private_files import create_private_file, make_private_dir
 
 __all__ = ["MIGRATIONS_DIR", "Database", "JournalError", "open_database"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+WAL_AUTOCHECKPOINT_PAGES = 128  # 512 KiB at SQLite's 4 KiB pages
+WAL_SIZE_LIMIT = 512 * 1024
+PROBE_EVERY_S = 2.0
 SQLITE_HEADER = b"SQLite format 3\x00"
 _WRITE_OPTION = "journal_write"
+log = logging.getLogger(__name__)
 _DAMAGE_CODES = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
 
 class Database:
-    """An open journal file handing out short sessions; safe to use from several threads at once."""
+    """An open journal file handing out short sessions; safe to use from several threads at once.
+
+    `health` follows every write: it says whether the journal can be written now (see JournalHealth).
+    """
 
     def __init__(self, path: Path, engine: Engine) -> None:
         self._path = path
         self._engine = engine
+        self.health = JournalHealth()
+        self._last_probe = -PROBE_EVERY_S
         # Writers take the write lock at BEGIN, so a busy database makes them wait (busy_timeout) instead
         # of failing when a read inside the transaction has gone stale.
         self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
@@ -58,7 +71,42 @@ class Database:
             with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
+            if _storage_trouble(exc):
+                self.health.failed(
+                    f"the trade journal {self._path} cannot be written ({_reason(exc)}). Free disk space "
+                    "or make the data folder writable; orders are accepted again once the journal can write"
+                )
             raise JournalError(f"Could not write to the trade journal {self._path}: {_reason(exc)}") from exc
+        self.health.succeeded()
+
+    def can_write(self) -> bool:
+        """Whether an order's result can be recorded now. While the last write failed, it tries a tiny
+        write (at most every PROBE_EVERY_S seconds), so the journal recovers by itself once space returns."""
+        if self.health.writable:
+            return True
+        now = time.monotonic()
+        if now - self._last_probe < PROBE_EVERY_S:
+            return False
+        self._last_probe = now
+        try:
+            with self.write() as session:
+                # Rewriting the header's user_version with its own value: one page, no record touched.
+                connection = session.connection()
+                version = int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+                connection.exec_driver_sql(f"PRAGMA user_version = {version}")
+        except JournalError:
+            return False
+        return self.health.writable
+
+    def checkpoint(self) -> bool:
+        """Fold the write-ahead log back into the file and truncate it; False when a reader held it back."""
+        try:
+            with self._engine.connect() as connection:
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except SQLAlchemyError as exc:
+            log.warning("journal checkpoint failed: %s", _reason(exc))
+            return False
+        return busy is not None and busy[0] == 0
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -101,18 +149,26 @@ def open_database(path: Path | str, *, migrations: Path = MIGRATIONS_DIR) -> Dat
     """
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
     except OSError as exc:
         raise JournalError(
             f"Could not create the folder {path.parent} for the trade journal: {exc}. "
             "Check that the drive is there and the folder is writable, or choose another data folder."
         ) from exc
+    script = _script_directory(migrations)
     if path.exists() and path.stat().st_size > 0:
-        _check_existing_file(path)
+        _check_existing_file(path, script)
+    try:
+        create_private_file(path)  # SQLite gives the -wal and -shm files the journal's own mode
+    except OSError as exc:
+        raise JournalError(
+            f"Could not create the trade journal {path}: {exc.strerror or exc}. "
+            "Check that the folder is writable and the disk has free space, or choose another data folder."
+        ) from exc
     engine = _create_engine(path)
     try:
         _require_wal(engine, path)
-        _upgrade_to_head(engine, path, migrations)
+        _upgrade_to_head(engine, path, script)
     except BaseException:
         engine.dispose()
         raise
@@ -135,6 +191,11 @@ def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
+        # The WAL is folded back every WAL_AUTOCHECKPOINT_PAGES and cut back to WAL_SIZE_LIMIT after each
+        # fold, instead of SQLite's 1000 pages (4 MB) left on disk for good: on a nearly full disk
+        # the difference decides whether the journal can write at all.
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         cursor.execute("PRAGMA foreign_keys = ON")
         # macOS: plain fsync does not flush the drive's cache; these make a commit survive a power cut.
         cursor.execute("PRAGMA fullfsync = ON")
@@ -169,8 +230,12 @@ def _require_wal(engine: Engine, path: Path) -> None:
         )
 
 
-def _check_existing_file(path: Path) -> None:
-    """Refuse a file that is not a sound SQLite database, leaving it untouched and a copy beside it."""
+def _check_existing_file(path: Path, script: ScriptDirectory) -> None:
+    """Refuse a file that is not a sound SQLite database of a schema this version knows, untouched.
+
+    Everything here reads through a read-only connection: a damaged file gets a copy beside it, and a
+    journal from a newer version is refused before anything (not even the switch to WAL) writes to it.
+    """
     try:
         with path.open("rb") as file:
             header = file.read(len(SQLITE_HEADER))
@@ -186,6 +251,7 @@ def _check_existing_file(path: Path) -> None:
         connection = sqlite3.connect(read_only, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             rows = [str(row[0]) for row in connection.execute("PRAGMA integrity_check")]
+            revision = _stored_revision(connection) if rows == ["ok"] else None
         finally:
             connection.close()
     except sqlite3.Error as exc:
@@ -197,6 +263,28 @@ def _check_existing_file(path: Path) -> None:
         ) from exc
     if rows != ["ok"]:
         raise _damaged(path, "SQLite's integrity check found: " + "; ".join(rows[:5]))
+    if revision is not None:
+        _refuse_unknown_revision(path, revision, script)
+
+
+def _stored_revision(connection: sqlite3.Connection) -> str | None:
+    """The Alembic revision recorded in the file, None when it has none (new or not ours yet)."""
+    try:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError:  # no alembic_version table
+        return None
+    return None if row is None else str(row[0])
+
+
+def _refuse_unknown_revision(path: Path, revision: str, script: ScriptDirectory) -> None:
+    try:
+        script.get_revision(revision)
+    except CommandError as exc:
+        raise JournalError(
+            f"The trade journal {path} was written by a newer version of MT5 Desk (schema '{revision}', "
+            f"this version knows up to '{script.get_current_head()}'). It was not changed. Install that "
+            "newer version again, or move the file out of the folder to start a new journal with this one."
+        ) from exc
 
 
 def _damaged(path: Path, problem: str) -> JournalError:
@@ -239,10 +327,18 @@ def _same_bytes(first: Path, second: Path) -> bool:
                 return True
 
 
-def _upgrade_to_head(engine: Engine, path: Path, migrations: Path) -> None:
+def _alembic_config(migrations: Path) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations))
-    script = ScriptDirectory.from_config(config)
+    return config
+
+
+def _script_directory(migrations: Path) -> ScriptDirectory:
+    return ScriptDirectory.from_config(_alembic_config(migrations))
+
+
+def _upgrade_to_head(engine: Engine, path: Path, script: ScriptDirectory) -> None:
+    config = _alembic_config(Path(script.dir))
     head = script.get_current_head()
     try:
         with engine.connect() as connection:
@@ -255,14 +351,7 @@ def _upgrade_to_head(engine: Engine, path: Path, migrations: Path) -> None:
         return
     backup_note = ""
     if current is not None:
-        try:
-            script.get_revision(current)
-        except CommandError as exc:
-            raise JournalError(
-                f"The trade journal {path} was written by a newer version of MT5 Desk (schema '{current}', "
-                f"this version knows up to '{head}'). Install that newer version again, or move the file "
-                "out of the folder to start a new journal with this one."
-            ) from exc
+        _refuse_unknown_revision(path, current, script)  # written between the check and now
         backup = _backup_before_upgrade(path, current)
         backup_note = f" A copy taken before the update is at {backup}."
     try:
@@ -308,6 +397,28 @@ def _free_name(folder: Path, name: str) -> Path:
 
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+_STORAGE_TROUBLE = (
+    "SQLITE_FULL",
+    "SQLITE_IOERR",
+    "SQLITE_READONLY",
+    "SQLITE_CANTOPEN",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_CORRUPT",
+    "SQLITE_NOTADB",
+    "SQLITE_PERM",
+)
+
+
+def _storage_trouble(exc: SQLAlchemyError) -> bool:
+    """The disk or the file failed (full, I/O, read-only, held by another program), not a record refused."""
+    origin = getattr(exc, "orig", None)
+    name = str(getattr(origin, "sqlite_errorname", ""))
+    if name:
+        return name.startswith(_STORAGE_TROUBLE)
+    return isinstance(origin, sqlite3.OperationalError | OSError)
 
 
 def _reason(exc: BaseException) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
@@ -135,5 +136,6 @@ def _keep_last_per_bucket(session: Session, bucket: str, *, start: datetime | No
         .group_by(func.strftime(bucket, EquitySampleRow.time))
     )
     statement = delete(EquitySampleRow).where(*in_range, EquitySampleRow.time.not_in(survivors))
-    result = session.execute(statement.execution_options(synchronize_session=False))
+    # Session.execute is typed as returning Result; a DELETE's result is a CursorResult, which has rowcount.
+    result = cast(CursorResult[Any], session.execute(statement.execution_options(synchronize_session=False)))
     return int(result.rowcount or 0)

@@ -48,11 +48,17 @@ _COLUMN_KEYS = (
 class ManifestLike(Protocol):
     """What the registry reads of an app.ml ModelManifest."""
 
-    model_id: str
-    name: str
-    symbol: str
-    timeframe: Timeframe
-    created_at: datetime
+    # Read-only properties, so that a frozen dataclass (ModelManifest) satisfies the protocol.
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def timeframe(self) -> Timeframe: ...
+    @property
+    def created_at(self) -> datetime: ...
 
     def to_dict(self) -> dict[str, Any]: ...
 
@@ -302,7 +308,8 @@ class ModelRegistry:
             .limit(limit)
         )
         with self._db.read() as session:
-            return [(float(profit), closed_at) for profit, closed_at in session.execute(query)]
+            rows = session.execute(query)
+            return [(float(profit), closed_at) for profit, closed_at in rows if closed_at is not None]
 
 
 def _free_magic(wanted: int, taken: set[int]) -> int:

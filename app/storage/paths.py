@@ -56,7 +56,10 @@ class AppPaths:
         )
 
     def ensure(self) -> AppPaths:
-        """Create the folders (not the files) if missing; raises OSError naming the folder that failed."""
+        """Create the folders (not the files) if missing, private (0700 on POSIX); raises OSError naming
+        the folder that failed."""
+        from app.storage.private_files import make_private_dir
+
         for folder in (self.config_dir, self.data_dir, self.log_dir, self.models_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            make_private_dir(folder)
         return self

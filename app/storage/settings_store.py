@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +13,8 @@ from pathlib import Path
 import tomli_w
 
 from app.core.settings import Settings, settings_from_dict, settings_to_dict
+from app.storage.private_files import make_private_dir
+from app.storage.toml_file import TomlProblem, read_toml
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,25 +27,24 @@ class LoadedSettings:
 
 
 def load_settings(path: Path, *, now: Callable[[], datetime] = datetime.now) -> LoadedSettings:
-    """Read `path`; a missing file gives defaults, an unparsable one is renamed aside and defaults used."""
+    """Read `path`; a missing file gives defaults, an unusable one (not TOML, too big, nested too deep) is
+    renamed aside and defaults used, one that cannot be read is left alone and defaults used."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return LoadedSettings(Settings())
-    except OSError as error:
+        data = read_toml(path)
+    except TomlProblem as problem:
+        if problem.missing:
+            return LoadedSettings(Settings())
+        if problem.damaged:
+            return _set_aside_corrupt(path, problem, now())
         return LoadedSettings(
             Settings(),
-            [f"{path}: cannot be read ({error.strerror or error}); using default settings for this run"],
+            [f"{path} {problem}; using default settings for this run. Fix or remove that file."],
         )
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        return _set_aside_corrupt(path, error, now())
     settings, problems = settings_from_dict(data)
     return LoadedSettings(settings, problems)
 
 
-def _set_aside_corrupt(path: Path, error: Exception, moment: datetime) -> LoadedSettings:
+def _set_aside_corrupt(path: Path, error: TomlProblem, moment: datetime) -> LoadedSettings:
     # Keep the trader's file rather than overwrite it on the next save: it may hold values worth copying back.
     backup = _free_backup_name(path, moment)
     try:
@@ -53,13 +53,13 @@ def _set_aside_corrupt(path: Path, error: Exception, moment: datetime) -> Loaded
         return LoadedSettings(
             Settings(),
             [
-                f"{path}: not valid TOML ({error}); using default settings. It could not be moved aside "
+                f"{path} {error}; using default settings. It could not be moved aside "
                 f"({move_error.strerror or move_error}): fix or delete it before changing settings."
             ],
         )
     return LoadedSettings(
         Settings(),
-        [f"{path}: not valid TOML ({error}); using default settings. The old file was kept as {backup}"],
+        [f"{path} {error}; using default settings. The old file was kept as {backup}"],
         backup_path=backup,
     )
 
@@ -76,7 +76,7 @@ def _free_backup_name(path: Path, moment: datetime) -> Path:
 
 def save_settings(path: Path, settings: Settings) -> None:
     """Write `settings` as TOML to `path` atomically: readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     text = tomli_w.dumps(settings_to_dict(settings))
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -254,7 +254,7 @@ class Terminal:
 
     def rates(self, symbol: str, timeframe: Timeframe, count: int, start_pos: int = 0) -> np.ndarray:
         """copy_rates_from_pos: `count` bars ending `start_pos` bars back (0 = the forming bar), ascending."""
-        answer = self._selecting(
+        answer: np.ndarray = self._selecting(
             symbol, "copy_rates_from_pos", symbol, self._timeframe(timeframe), int(start_pos), int(count)
         )
         if getattr(getattr(answer, "dtype", None), "names", None) is None:

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.core.enums import Backend
+from app.core.target import TerminalTarget
 from app.terminal.adapter import Terminal
-from app.terminal.errors import CODE_NO_CONNECTION, CODE_NOT_INSTALLED, TerminalError
+from app.terminal.backends import BackendSpec
+from app.terminal.backends import bridge as bridge_backend
+from app.terminal.backends import mt5 as mt5_backend
+from app.terminal.backends import sim as sim_backend
+from app.terminal.errors import TerminalError
+
+if TYPE_CHECKING:
+    from app.terminal.simulator.clock import Clock
 
 log = logging.getLogger(__name__)
 
 SIM_BADGE = "using the simulated demo terminal"
+
+BACKENDS: dict[Backend, BackendSpec] = {
+    spec.kind: spec for spec in (sim_backend.SPEC, mt5_backend.SPEC, bridge_backend.SPEC)
+}
+
+
+def settings_of(kind: Backend) -> tuple[str, ...]:
+    """The `terminal.*` settings a backend choice reads (`auto` tries MetaTrader 5 first)."""
+    return BACKENDS[Backend.MT5 if kind is Backend.AUTO else kind].settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,97 +43,34 @@ class BackendSelection:
 
 
 def open_terminal(
-    choice: Backend,
-    *,
-    sim_state_path: Path | None,
-    mt5_path: str | None = None,
-    login: int | None = None,
-    password: str | None = None,
-    server: str | None = None,
-    bridge_host: str = "127.0.0.1",
-    bridge_port: int = 18812,
-    timeout_ms: int = 10_000,
-    sim_clock: Any = None,
+    target: TerminalTarget, *, password: str | None = None, sim_clock: Clock | None = None
 ) -> BackendSelection:
-    """A connected Terminal for the choice; only `auto` falls back to the simulator, and says so."""
-    credentials = {"path": mt5_path, "login": login, "password": password, "server": server}
-    if choice is Backend.SIM:
-        return _open_sim(sim_state_path, sim_clock, "Simulated demo terminal, as chosen (--terminal sim).")
-    if choice is Backend.MT5:
-        terminal = Terminal(_import_metatrader5(), Backend.MT5)
-        terminal.connect(**credentials, timeout_ms=timeout_ms)
-        return BackendSelection(terminal, Backend.MT5, False, "Connected to MetaTrader 5.")
-    if choice is Backend.BRIDGE:
-        terminal = Terminal(_bridge_api(bridge_host, bridge_port), Backend.BRIDGE)
-        terminal.connect(**credentials, timeout_ms=timeout_ms)
-        return BackendSelection(
-            terminal,
-            Backend.BRIDGE,
-            False,
-            f"Connected to MetaTrader 5 through mt5linux at {bridge_host}:{bridge_port}.",
+    """A connected Terminal for the target; only `auto` falls back to the simulator, and says so."""
+    if target.backend is not Backend.AUTO:
+        spec = BACKENDS[target.backend]
+        terminal = spec.open(target, password, sim_clock)
+        return BackendSelection(terminal, spec.kind, terminal.simulated, spec.reason(target))
+    try:
+        api = mt5_backend.import_metatrader5()
+    except TerminalError as exc:
+        log.info("auto backend: %s", exc)
+        return _fallback(
+            target, sim_clock, f"MetaTrader5 module not installed (it exists for Windows only): {SIM_BADGE}."
         )
-    if choice is Backend.AUTO:
-        try:
-            api = _import_metatrader5()
-        except TerminalError as exc:
-            log.info("auto backend: %s", exc)
-            return _open_sim(
-                sim_state_path,
-                sim_clock,
-                f"MetaTrader5 module not installed (it exists for Windows only): {SIM_BADGE}.",
-            )
-        terminal = Terminal(api, Backend.MT5)
-        try:
-            terminal.connect(**credentials, timeout_ms=timeout_ms)
-        except TerminalError as exc:
-            log.warning("auto backend: MetaTrader 5 did not answer: %s", exc)
-            return _open_sim(
-                sim_state_path, sim_clock, f"MetaTrader 5 did not answer: {exc.message}; {SIM_BADGE}."
-            )
-        return BackendSelection(terminal, Backend.MT5, False, "Connected to MetaTrader 5.")
-    raise ValueError(f"unknown terminal backend {choice!r}")
+    terminal = Terminal(api, Backend.MT5)
+    try:
+        mt5_backend.SPEC.connect(terminal, target, password)
+    except TerminalError as exc:
+        log.warning("auto backend: MetaTrader 5 did not answer: %s", exc)
+        return _fallback(target, sim_clock, f"MetaTrader 5 did not answer: {exc.message}; {SIM_BADGE}.")
+    return BackendSelection(terminal, Backend.MT5, False, mt5_backend.SPEC.reason(target))
 
 
-def _open_sim(state_path: Path | None, clock: Any, reason: str) -> BackendSelection:
-    from app.terminal.simulator import SimulatedTerminal  # the simulator loads only when it is used
+def reconnect_terminal(terminal: Terminal, target: TerminalTarget, password: str | None) -> None:
+    """Connect an opened terminal again, the way its backend connects (the bridge on a fresh link)."""
+    BACKENDS[terminal.kind].connect(terminal, target, password)
 
-    terminal = Terminal(SimulatedTerminal(state_path=state_path, clock=clock), Backend.SIM)
-    terminal.connect()
+
+def _fallback(target: TerminalTarget, clock: Clock | None, reason: str) -> BackendSelection:
+    terminal = sim_backend.open_sim(target, None, clock)
     return BackendSelection(terminal, Backend.SIM, True, reason)
-
-
-def _import_metatrader5() -> Any:
-    try:
-        import MetaTrader5  # Windows only; imported here so that Linux installs work
-    except ImportError as exc:
-        raise TerminalError(
-            CODE_NOT_INSTALLED,
-            "The MetaTrader5 Python module is not installed",
-            "It exists for Windows only: on Windows run pip install MetaTrader5; elsewhere use "
-            "--terminal bridge (mt5linux with MT5 under Wine) or --terminal sim",
-            repr(exc),
-        ) from exc
-    return MetaTrader5
-
-
-def _bridge_api(host: str, port: int) -> Any:
-    try:
-        from mt5linux import MetaTrader5
-    except ImportError as exc:
-        raise TerminalError(
-            CODE_NOT_INSTALLED,
-            "The mt5linux bridge is not installed",
-            "pip install mt5linux, then run its server under Wine's Python next to the terminal",
-            repr(exc),
-        ) from exc
-    try:
-        return MetaTrader5(host=host, port=port)
-    except (OSError, EOFError) as exc:
-        raise TerminalError(
-            CODE_NO_CONNECTION,
-            f"The mt5linux bridge at {host}:{port} did not answer",
-            "Start its server under Wine's Python next to the terminal "
-            "(python -m mt5linux <Wine python.exe>), then reconnect",
-            repr(exc),
-            retryable=True,
-        ) from exc

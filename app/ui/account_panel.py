@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayou
 from app.core.enums import AccountTradeMode
 from app.core.events import AccountUpdate, Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Account
+from app.core.number_format import masked_login
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.ui.columns import format_money, money_colour, trade_colours
@@ -30,7 +31,6 @@ TODAY_REFRESH_MS = 60_000
 # it; asking a moment later finds them (the minute refresh catches anything slower).
 TODAY_AFTER_CLOSE_MS = 1_500
 MISSING = "—"
-MASK = "••••"
 TODAY_TOOLTIP = "Realised P&L (with commission, swap and fees) of deals since 00:00 UTC today"
 
 # (key, caption, tooltip) in reading order: left column top to bottom, then the right column.
@@ -49,11 +49,6 @@ _GRID: tuple[tuple[str, str, str], ...] = (
 )
 _LEFT_ROWS = 6
 KEYS = ("equity", *(key for key, _, _ in _GRID))
-
-
-def masked_login(login: int) -> str:
-    """The last four digits only, for screenshots and screen sharing."""
-    return MASK + str(login)[-4:]
 
 
 def start_of_today_utc(now: datetime | None = None) -> datetime:
@@ -318,7 +313,7 @@ class AccountPanel(QWidget):
     def value_colour(self, key: str) -> QColor:
         return self.values[key].palette().color(QPalette.ColorRole.WindowText)
 
-    def changeEvent(self, event: QEvent) -> None:
+    def changeEvent(self, event: QEvent | None) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "values"):
+        if event is not None and event.type() == QEvent.Type.PaletteChange and hasattr(self, "values"):
             self._mark_dirty()  # a theme switch picks the matching gain/loss colours

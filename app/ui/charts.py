@@ -19,6 +19,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBox
 from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
+from app.storage.records import EquitySample
 from app.ui.chart_series import EquitySeries, SeriesPoint
 from app.ui.columns import format_money, trade_colours
 from app.ui.pnl_by_symbol_chart import FLUSH_INTERVAL_MS, PnlBySymbolChart, plain_plot, theme_colours
@@ -172,9 +173,9 @@ class EquityChart(QWidget):
         self.floating_curve.setPen(pg.mkPen(text, width=1))
         self.notice.setStyleSheet(f"color: {trade_colours().loss.name()};")
 
-    def changeEvent(self, event: QEvent) -> None:
+    def changeEvent(self, event: QEvent | None) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "zero_line"):
+        if event is not None and event.type() == QEvent.Type.PaletteChange and hasattr(self, "zero_line"):
             self._apply_theme()  # a theme switch: light and dark have their own colours
 
     # --- feeding -----------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ class EquityChart(QWidget):
             since = datetime.now(UTC) - self._history
             self._history_request = self._queries.load_equity(since=since)
 
-    def _on_history(self, request_id: int, samples: list) -> None:  # type: ignore[type-arg]
+    def _on_history(self, request_id: int, samples: list[EquitySample]) -> None:
         if request_id != self._history_request:
             return
         self._history_request = None

@@ -16,6 +16,7 @@ from PyQt6.QtGui import QColor, QGuiApplication, QPalette
 from app.core.comments import trader_text
 from app.core.enums import Side
 from app.core.models import Position
+from app.core.number_format import format_price, format_volume
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -55,41 +56,12 @@ def money_colour(amount: float) -> QColor | None:
     return None
 
 
-def price_digits(symbol: str, price: float) -> int:
-    """Decimals a price is shown with; events carry no SymbolSpec, so use the symbol's usual precision.
-
-    JPY pairs and silver quote 3 decimals, gold and crypto 2, other FX 5; anything quoted in thousands
-    (indices, unknown CFDs) 2, because five decimals there would only be noise.
-    """
-    name = symbol.upper()
-    if "JPY" in name or name.startswith("XAG"):
-        return 3
-    if name.startswith(("XAU", "BTC", "ETH")) or abs(price) >= 1000:
-        return 2
-    return 5
-
-
-def format_price(symbol: str, price: float | None) -> str:
-    """A price at the symbol's precision; an unset price (no SL/TP) is blank, as in the terminal."""
-    if price is None:
-        return ""
-    return f"{price:.{price_digits(symbol, price)}f}"
-
-
 def format_money(amount: float, *, signed: bool = False) -> str:
     """Two decimals with thousands separators; `signed` adds '+' to gains (zero stays unsigned)."""
     amount = round(amount, 2)
     if amount == 0:
         return "0.00"  # no "-0.00" for a loss that rounds away, nor for IEEE negative zero
     return f"{amount:+,.2f}" if signed else f"{amount:,.2f}"
-
-
-def format_volume(volume: float) -> str:
-    """Lots with two decimals, or as many as a finer volume step needs (up to 8)."""
-    volume = round(volume, 8)  # a sum of lots carries float noise: 0.1 + 0.2 is 0.30000000000000004
-    if round(volume, 2) == volume:
-        return f"{volume:.2f}"
-    return f"{volume:.8f}".rstrip("0")
 
 
 def _side_colour(position: Position) -> QColor | None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 
 import keyring
-import keyring.backends.chainer
-import keyring.backends.fail
-import keyring.backends.null
 from keyring.errors import KeyringError, PasswordDeleteError
+
+from app.keyring_status import keyring_available, keyring_name
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +39,11 @@ class CredentialStore:
 
     def available(self) -> bool:
         """False when keyring fell back to its fail or null backend, or a chainer with nothing to chain."""
-        backend = keyring.get_keyring()
-        if isinstance(backend, keyring.backends.fail.Keyring | keyring.backends.null.Keyring):
-            return False
-        if isinstance(backend, keyring.backends.chainer.ChainerBackend):
-            return bool(backend.backends)
-        return True
+        return keyring_available()
 
     def backend_name(self) -> str:
         """The keyring's display name, e.g. 'SecretService Keyring' (for the settings dialog)."""
-        return str(getattr(keyring.get_keyring(), "name", type(keyring.get_keyring()).__name__))
+        return keyring_name()
 
     def get(self, login: int, server: str) -> str | None:
         """The stored password, or None when there is none (or no keyring)."""

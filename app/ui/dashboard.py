@@ -127,18 +127,24 @@ class PerformanceDashboard(QWidget):
 
         self.table = QTableWidget(len(METRIC_ROWS), 2, self)
         self.table.setHorizontalHeaderLabels(["Live", "Backtest"])
-        self.table.horizontalHeaderItem(BACKTEST).setToolTip(
+        backtest_item = self.table.horizontalHeaderItem(BACKTEST)
+        assert backtest_item is not None  # made by setHorizontalHeaderLabels
+        backtest_item.setToolTip(
             "The training backtest of the model's out-of-sample signals (money in price units of one unit)"
         )
         self.table.setVerticalHeaderLabels([row.label for row in METRIC_ROWS])
         for index, row in enumerate(METRIC_ROWS):
-            self.table.verticalHeaderItem(index).setToolTip(row.tooltip)
+            row_item = self.table.verticalHeaderItem(index)
+            assert row_item is not None  # made by setVerticalHeaderLabels
+            row_item.setToolTip(row.tooltip)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical, header = self.table.verticalHeader(), self.table.horizontalHeader()
+        assert vertical is not None and header is not None  # a table view always has both headers
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.setMinimumWidth(260)
-        rows_height = self.table.verticalHeader().length() + self.table.horizontalHeader().sizeHint().height()
+        rows_height = vertical.length() + header.sizeHint().height()
         self.table.setMinimumHeight(rows_height + 2 * self.table.frameWidth())
 
         self.plot_widget = pg.PlotWidget(self, axisItems={"bottom": pg.DateAxisItem()})
@@ -230,6 +236,7 @@ class PerformanceDashboard(QWidget):
         self._answers[kind] = answer
         if len(self._answers) < len(self._pending):
             return
+        # Each answer is what the query of its kind promises (see _reload); the dict holds them as objects.
         records: list[TradeRecord] = self._answers["trades"]  # type: ignore[assignment]
         self.trades = live_trades(records, self._answers["confidences"])  # type: ignore[arg-type]
         registered: list[RegisteredModel] = self._answers["models"]  # type: ignore[assignment]
@@ -329,7 +336,9 @@ class PerformanceDashboard(QWidget):
         if self.live_metrics is not None and self.live_metrics.trades:
             for key in ("net_profit", "expectancy"):
                 amount = getattr(self.live_metrics, key)
-                self.table.item(METRIC_ROW_INDEX[key], LIVE).setForeground(money_colour(amount) or QColor())
+                item = self.table.item(METRIC_ROW_INDEX[key], LIVE)
+                assert item is not None  # _fill_column just set every row of the column
+                item.setForeground(money_colour(amount) or QColor())
         self._fill_column(BACKTEST, metric_texts(self.backtest_metrics, price_units))
         self._plot(model_id)
 
@@ -367,7 +376,8 @@ class PerformanceDashboard(QWidget):
 
     def column_texts(self, column: int) -> dict[str, str]:
         """The texts a column shows, by metric key (for tests and copy)."""
-        return {metric.key: self.table.item(row, column).text() for row, metric in enumerate(METRIC_ROWS)}
+        items = {metric.key: self.table.item(row, column) for row, metric in enumerate(METRIC_ROWS)}
+        return {key: item.text() if item is not None else "" for key, item in items.items()}
 
     def _plot(self, model_id: str | None) -> None:
         for item in list(self.plot.listDataItems()):

@@ -10,8 +10,9 @@ from PyQt6.QtGui import QColor
 
 from app.core.comments import trader_text
 from app.core.enums import DealEntry, DealType
+from app.core.number_format import format_price, format_volume
 from app.storage.records import DealRecord
-from app.ui.columns import format_money, format_price, format_volume, money_colour, trade_colours
+from app.ui.columns import format_money, money_colour, trade_colours
 from app.ui.history_model import local_time_text
 from app.ui.record_table import CENTRE, LEFT, RecordColumn
 

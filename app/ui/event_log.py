@@ -196,7 +196,7 @@ class EventLogFilter(QSortFilterProxyModel):
             self._type = event_type
             self.invalidateRowsFilter()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
         if self._type is not None:
             model = self.sourceModel()
             assert model is not None

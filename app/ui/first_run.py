@@ -9,7 +9,7 @@ to the OS keyring, or to this session's memory when the system has none, never t
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +31,11 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import Backend
 from app.core.settings import Settings, settings_from_dict
+from app.core.target import DEFAULT_BRIDGE_HOST, DEFAULT_BRIDGE_PORT, TerminalTarget
 from app.storage.settings_store import save_settings
 from app.ui.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
 from app.ui.order_fields import InlineError, WrappingLabel, muted_label
 
-DEFAULT_BRIDGE = ("127.0.0.1", 18812)
 TEST_TIMEOUT_MS = 10_000
 _CHOICES = {
     Backend.SIM: "Demo: the simulated terminal (no broker, no real money)",
@@ -47,15 +47,10 @@ _TERMINAL_FILES = "MetaTrader 5 terminal (terminal64.exe terminal.exe);;All file
 
 @dataclass(frozen=True, slots=True)
 class ConnectionAttempt:
-    """What the connection test should reach (the password only lives as long as the test)."""
+    """What the connection test should reach; the password only lives as long as the test."""
 
-    backend: Backend
-    path: str = ""
-    login: int | None = None
+    target: TerminalTarget
     password: str | None = field(default=None, repr=False)
-    server: str = ""
-    bridge: tuple[str, int] = DEFAULT_BRIDGE
-    timeout_ms: int = TEST_TIMEOUT_MS
 
 
 def try_connection(attempt: ConnectionAttempt) -> tuple[bool, str]:
@@ -63,18 +58,10 @@ def try_connection(attempt: ConnectionAttempt) -> tuple[bool, str]:
     from app.terminal.backend import open_terminal
     from app.terminal.errors import TerminalError
 
+    # In memory: a test must not create or change the demo account file.
+    target = replace(attempt.target, sim_state_file="")
     try:
-        selection = open_terminal(
-            attempt.backend,
-            sim_state_path=None,  # in memory: a test must not create or change the demo account file
-            mt5_path=attempt.path or None,
-            login=attempt.login,
-            password=attempt.password if attempt.login else None,
-            server=attempt.server or None,
-            bridge_host=attempt.bridge[0],
-            bridge_port=attempt.bridge[1],
-            timeout_ms=attempt.timeout_ms,
-        )
+        selection = open_terminal(target, password=attempt.password if target.login is not None else None)
     except TerminalError as error:
         return False, str(error)
     except Exception as error:  # whatever a backend raises, the trader gets a sentence, not a crash
@@ -82,6 +69,8 @@ def try_connection(attempt: ConnectionAttempt) -> tuple[bool, str]:
     try:
         account = selection.terminal.account()
         kind = "the simulated demo terminal" if selection.simulated else "MetaTrader 5"
+        if selection.kind is Backend.BRIDGE:
+            kind += f" through the bridge at {target.bridge_address}"
         return True, (
             f"Connected to {kind}: account {account.login} on {account.server or 'the terminal'}, "
             f"balance {account.balance:,.2f} {account.currency}"
@@ -180,7 +169,7 @@ class FirstRunDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.choices.idToggled.connect(self._choice_changed)
-        self.choices.button(0).setChecked(True)
+        self.choose(next(iter(_CHOICES)))
         self.setMinimumWidth(520)
 
     def _mt5_page(self) -> QWidget:
@@ -216,9 +205,15 @@ class FirstRunDialog(QDialog):
 
     def _bridge_page(self) -> QWidget:
         form = QFormLayout()
-        self.bridge = QLineEdit(f"{DEFAULT_BRIDGE[0]}:{DEFAULT_BRIDGE[1]}")
+        self.bridge = QLineEdit(f"{DEFAULT_BRIDGE_HOST}:{DEFAULT_BRIDGE_PORT}")
         form.addRow("Bridge address", self.bridge)
-        form.addRow("", muted_label("The mt5linux server runs under Wine's Python next to the terminal."))
+        form.addRow(
+            "",
+            muted_label(
+                "The address of the mt5linux bridge server running under Wine next to MetaTrader 5 "
+                "(wine mt5server.exe, or wine python.exe -m mt5linux). Saved in Settings → Terminal."
+            ),
+        )
         page = QWidget()
         page.setLayout(form)
         return page
@@ -226,15 +221,15 @@ class FirstRunDialog(QDialog):
     # -- what the trader chose --------------------------------------------------------------------------
 
     def backend(self) -> Backend:
-        return Backend(self.choices.checkedButton().property("backend"))
+        checked = self.choices.checkedButton()
+        assert checked is not None  # the group is exclusive and one choice is checked from the start
+        return Backend(checked.property("backend"))
 
     def choose(self, backend: Backend) -> None:
         """Select a choice as a click on it would (for the launcher's and the tests' use)."""
-        self.choices.button(list(_CHOICES).index(backend)).setChecked(True)
-
-    def bridge_address(self) -> tuple[str, int] | None:
-        """The bridge's address when the bridge is chosen and the address is valid."""
-        return parse_bridge(self.bridge.text()) if self.backend() is Backend.BRIDGE else None
+        button = self.choices.button(list(_CHOICES).index(backend))
+        assert button is not None  # every backend has its button, id = its place in _CHOICES
+        button.setChecked(True)
 
     def attempt(self) -> ConnectionAttempt | str:
         """What the fields ask for, or a sentence saying which field is wrong."""
@@ -245,30 +240,34 @@ class FirstRunDialog(QDialog):
                 return (
                     f"Bridge address: expected HOST:PORT such as 127.0.0.1:18812, got {self.bridge.text()!r}"
                 )
-            return ConnectionAttempt(Backend.BRIDGE, bridge=address)
+            host, port = address
+            return ConnectionAttempt(TerminalTarget(Backend.BRIDGE, bridge_host=host, bridge_port=port))
         if backend is Backend.SIM:
-            return ConnectionAttempt(Backend.SIM)
+            return ConnectionAttempt(TerminalTarget(Backend.SIM))
         login_text = self.login.text().strip()
         if login_text and (not login_text.isdigit() or int(login_text) <= 0):
             return f"Login: the account number is a whole number, got {login_text!r}"
-        return ConnectionAttempt(
+        target = TerminalTarget(
             Backend.MT5,
             path=self.path.text().strip(),
             login=int(login_text) if login_text else None,
-            password=self.password.text() or None,
             server=self.server.text().strip(),
         )
+        return ConnectionAttempt(target, password=self.password.text() or None)
 
     def result_settings(self) -> Settings | str:
         """The settings for the choice (checked like the settings file), or what is wrong."""
         attempt = self.attempt()
         if isinstance(attempt, str):
             return attempt
-        terminal: dict[str, Any] = {"backend": attempt.backend.value}
-        if attempt.backend is Backend.MT5:
-            terminal.update(path=attempt.path, server=attempt.server)
-            if attempt.login is not None:
-                terminal["login"] = attempt.login
+        target = attempt.target
+        terminal: dict[str, Any] = {"backend": target.backend.value}
+        if target.backend is Backend.MT5:
+            terminal.update(path=target.path, server=target.server)
+            if target.login is not None:
+                terminal["login"] = target.login
+        elif target.backend is Backend.BRIDGE:
+            terminal.update(bridge_host=target.bridge_host, bridge_port=target.bridge_port)
         settings, problems = settings_from_dict({"terminal": terminal})
         return "; ".join(problems) if problems else settings
 
@@ -351,10 +350,9 @@ class FirstRunDialog(QDialog):
 
 @dataclass(frozen=True, slots=True)
 class FirstRunOutcome:
-    """What the welcome dialog settled: saved settings, the bridge address, passwords held in memory."""
+    """What the welcome dialog settled: the saved settings and the passwords held in memory."""
 
     settings: Settings
-    bridge: tuple[str, int] | None
     session: SessionPasswords
 
 
@@ -365,4 +363,4 @@ def offer_first_run(settings_file: Path, parent: QWidget | None = None) -> First
     dialog.wait_for_test()
     if not accepted or dialog.saved is None:
         return None
-    return FirstRunOutcome(dialog.saved, dialog.bridge_address(), dialog.session)
+    return FirstRunOutcome(dialog.saved, dialog.session)

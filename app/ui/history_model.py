@@ -16,8 +16,9 @@ from PyQt6.QtCore import QObject
 from PyQt6.QtGui import QColor
 
 from app.core.enums import Side
+from app.core.number_format import format_price, format_volume
 from app.storage.records import ClosedHistory, ClosingDeal
-from app.ui.columns import format_money, format_price, format_volume, money_colour, trade_colours
+from app.ui.columns import format_money, money_colour, trade_colours
 from app.ui.history_period import HistoryPeriod, period_bounds, preset_first_day
 from app.ui.record_table import CENTRE, LEFT, RecordColumn, RecordProxy, RecordTableModel
 

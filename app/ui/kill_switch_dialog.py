@@ -34,7 +34,9 @@ class KillSwitchDialog(QDialog):
             f"Also close the models' open positions ({open_positions} open)", self
         )
         buttons = QDialogButtonBox(self)
-        self.stop_button = buttons.addButton("Stop all models", QDialogButtonBox.ButtonRole.AcceptRole)
+        stop_button = buttons.addButton("Stop all models", QDialogButtonBox.ButtonRole.AcceptRole)
+        assert stop_button is not None  # addButton(text, role) always makes one
+        self.stop_button = stop_button
         self.stop_button.setStyleSheet(KILL_STYLE)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import qasync
 from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
+from app.alerts.channel_secrets import ChannelSecrets
+from app.alerts.service import AlertService, AlertSetup
 from app.core.settings import RemoteSettings, Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import LinkCommand, TradeCommand
@@ -23,9 +25,10 @@ from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
-from app.remote.tokens import read_token_file
+from app.remote.tokens import TokenError, read_token_file
 from app.remote_wiring import RemoteService, ViewerLink, print_to_stderr
 from app.storage.errors import JournalError
+from app.storage.leftovers import remove_leftover_temp_files
 from app.storage.paths import AppPaths
 from app.storage.settings_store import save_settings
 from app.ui.credentials import CredentialStore, SessionPasswords, find_password
@@ -61,6 +64,9 @@ class DeskApp:
         self.credentials = CredentialStore()
         self.session = SessionPasswords()
         self.remote: RemoteService | None = None  # set once the event loop runs
+        self.alert_secrets = ChannelSecrets()
+        self.alerts: AlertService | None = None  # started with the desk, after the window listens
+        self._alert_channels = tuple(getattr(args, "alert_channels", ()))
         config = config_from_settings(
             settings, paths, backend=args.terminal, bridge=args.bridge, password=self._password
         )
@@ -89,6 +95,11 @@ class DeskApp:
         self.errors.install()
         self._ask_password_if_needed()
         self.window.show()
+        setup = AlertSetup(
+            self.settings.alerts, self.paths.data_dir, self._alert_channels, self.alert_secrets
+        )
+        self.alerts = setup.start(self.desk.hub, self.desk)
+        # In the Event log, where they stay (a set-aside file says where the old one went).
         for notice in settings_problem_notices(self._settings_problems, self.paths.settings_file):
             self.desk.hub.publish(notice)
         self.desk.start()
@@ -97,18 +108,25 @@ class DeskApp:
         self.window.save_window_state()
         if not self.desk.stop():
             log.error("the terminal worker did not stop in time")
+        if self.alerts is not None:
+            self.alerts.stop()
         self.errors.uninstall()
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(
-            self.settings, self.credentials, self.session, self.window, viewer_access=self.remote
+            self.settings,
+            self.credentials,
+            self.session,
+            self.window,
+            viewer_access=self.remote,
+            alert_secrets=self.alert_secrets,
         )
         if dialog.exec():
             self._save(dialog.result_settings())
             QMessageBox.information(
                 self.window,
                 "Settings saved",
-                "Saved. Notification and appearance changes apply now; terminal and interval changes "
+                "Saved. Notification, alert and appearance changes apply now; terminal and interval changes "
                 "apply the next time MT5 Desk starts.",
             )
 
@@ -128,6 +146,8 @@ class DeskApp:
             )
         self.settings = settings
         self.window.apply_settings(settings)
+        if self.alerts is not None:
+            self.alerts.apply(settings.alerts)
 
     def _password(self) -> str | None:
         login, server = self.settings.terminal.login, self.settings.terminal.server
@@ -164,12 +184,12 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
     except InstanceLockedError as error:
         QMessageBox.warning(None, "MT5 Desk is already running", str(error))
         return 3
+    remove_leftover_temp_files((paths.config_dir, paths.data_dir, paths.models_dir))
     try:
         # First start (no settings file): the welcome dialog picks the terminal; Cancel keeps the defaults.
         first_run = offer_first_run(paths.settings_file) if not paths.settings_file.exists() else None
         if first_run is not None:
             settings, args.terminal = first_run.settings, first_run.settings.terminal.backend
-            args.bridge = first_run.bridge or args.bridge
         try:
             desk_app = DeskApp(
                 qt_app,
@@ -184,6 +204,10 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
             return 1
         if first_run is not None:
             desk_app.session = first_run.session  # a password typed there when there is no keyring
+        status_bar = desk_app.window.statusBar()
+        assert status_bar is not None  # the main window made it
+        for problem in getattr(args, "settings_problems", []):
+            status_bar.showMessage(f"Settings: {problem}", 15_000)
         return _run_event_loop(qt_app, desk_app, getattr(args, "remote", settings.remote), args.token_file)
     finally:
         lock.release()
@@ -222,7 +246,11 @@ def _run_event_loop(
 
 def run_viewer(qt_app: QApplication, args: argparse.Namespace, settings: Settings) -> int:
     """A read-only window fed by a remote desk's events: the same widgets, no trading controls."""
-    token = args.token or (read_token_file(args.token_file) if args.token_file else "")
+    try:
+        token = args.token or (read_token_file(args.token_file) if args.token_file else "")
+    except TokenError as error:
+        QMessageBox.warning(None, "Viewer token not usable", f"{error}.")
+        return 2
     if not token:
         QMessageBox.warning(
             None, "Viewer token needed", "Start the viewer with --token TOKEN or --token-file PATH."

@@ -105,8 +105,8 @@ class MainWindow(QMainWindow):
         )
         for widget in (self.positions.model, self.history, self.deals, self.event_log, self.account):
             widget.subscribe(hub)
-        for widget in (self.equity_chart, self.pnl_chart, self.indicator, self.dashboard, self.model_dock):
-            widget.subscribe(hub)
+        for panel in (self.equity_chart, self.pnl_chart, self.indicator, self.dashboard, self.model_dock):
+            panel.subscribe(hub)
         hub.status_update.connect(self._on_status)
         if inflight is not None:
             inflight.changed.connect(self.positions.model.set_busy)
@@ -134,7 +134,9 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(1, 2)
         self.main_split.setSizes([720, 560])
         self.setCentralWidget(self.main_split)
-        self.statusBar().addPermanentWidget(self.indicator, 1)
+        status_bar = self.statusBar()
+        assert status_bar is not None  # QMainWindow makes one on first call
+        status_bar.addPermanentWidget(self.indicator, 1)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.model_dock)
         self.resizeDocks(
             [self.model_dock], [180], Qt.Orientation.Vertical
@@ -167,7 +169,9 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
         menu = self.menuBar()
+        assert menu is not None  # QMainWindow makes one on first call
         desk_menu = menu.addMenu("&Desk")
+        assert desk_menu is not None
         if self.read_only:
             badge = QLabel("  Read-only view  ")
             badge.setStyleSheet(
@@ -195,12 +199,15 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.quit)
         desk_menu.addAction(quit_action)
         view_menu = menu.addMenu("&View")
+        assert view_menu is not None
         view_menu.addAction(self.model_dock.toggleViewAction())
         theme_menu = view_menu.addMenu("Theme")
+        assert theme_menu is not None
         group = QActionGroup(self)
         self.theme_actions: dict[Theme, QAction] = {}
         for theme in Theme:
-            action = QAction(theme.value.capitalize(), self, checkable=True)
+            action = QAction(theme.value.capitalize(), self)
+            action.setCheckable(True)
             action.setChecked(theme is self._settings.ui.theme)
             action.triggered.connect(lambda _checked, t=theme: self.set_theme(t))
             group.addAction(action)
@@ -209,7 +216,8 @@ class MainWindow(QMainWindow):
 
     def _build_auto_trading_actions(self, toolbar: QToolBar, desk_menu: QMenu) -> None:
         toolbar.addSeparator()
-        self.auto_trading_action = QAction(master_text(False), self, checkable=True)
+        self.auto_trading_action = QAction(master_text(False), self)
+        self.auto_trading_action.setCheckable(True)
         self.auto_trading_action.setToolTip("Master switch: off, no model opens a trade (positions stay)")
         self.auto_trading_action.triggered.connect(self.model_dock.request_auto_trading)
         self.kill_action = QAction("Kill switch", self)
@@ -270,8 +278,9 @@ class MainWindow(QMainWindow):
     def _still_busy(self, ticket: int) -> bool:
         """True (and the status bar says why) while an order for this position is in flight."""
         busy = self.positions.model.busy(ticket)
-        if busy:
-            self.statusBar().showMessage(
+        status_bar = self.statusBar()
+        if busy and status_bar is not None:
+            status_bar.showMessage(
                 f"#{ticket} is {busy} wait for MetaTrader 5's answer before sending another order for it.",
                 10_000,
             )
@@ -285,7 +294,8 @@ class MainWindow(QMainWindow):
             return
         if self._still_busy(ticket):
             return
-        if confirm_close(self, position, volume):
+        # None closes the whole position (the menu's Close position, Delete, Ctrl+W): confirm its volume.
+        if confirm_close(self, position, position.volume if volume is None else volume):
             request = OrderRequest(
                 action=OrderAction.CLOSE, symbol=position.symbol, ticket=ticket, volume=volume
             )

@@ -85,13 +85,16 @@ METRIC_ROWS: tuple[MetricRow, ...] = (
         "sharpe",
         "Sharpe",
         lambda m, _: _ratio(m.sharpe),
-        "Mean daily return / its standard deviation × √365 (needs two days or more)",
+        "Mean daily return ÷ its sample standard deviation (divided by n − 1) × √365, risk-free rate 0; "
+        "every UTC calendar day from the first close to the last is a period (needs two days or more)",
     ),
     MetricRow(
         "sortino",
         "Sortino",
         lambda m, _: _ratio(m.sortino),
-        "Mean daily return / downside deviation × √365 (needs a losing day)",
+        "Mean daily return ÷ downside deviation × √365, target return 0. Downside deviation = "
+        "√(Σ min(r, 0)² / n) over all n days, the root mean square that empyrical, quantstats and pyfolio "
+        "use (needs a losing day)",
     ),
     MetricRow(
         "average_confidence",

@@ -107,8 +107,10 @@ class ModelDock(QDockWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
-        table.verticalHeader().setVisible(False)
+        vertical = table.verticalHeader()
         header = table.horizontalHeader()
+        assert vertical is not None and header is not None  # a table view always has both headers
+        vertical.setVisible(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(MODEL_COLUMN_INDEX["status"], QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
@@ -116,7 +118,9 @@ class ModelDock(QDockWidget):
         table.setColumnWidth(MODEL_COLUMN_INDEX["refusal"], 260)  # the whole line is in its tooltip
         if not self.read_only:
             table.doubleClicked.connect(self._on_double_clicked)
-        table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        selection = table.selectionModel()
+        assert selection is not None  # set with the model
+        selection.selectionChanged.connect(lambda *_: self._update_buttons())
         return table
 
     def _build_controls(self, parent: QWidget) -> QWidget:
@@ -179,7 +183,9 @@ class ModelDock(QDockWidget):
         self._update_buttons()
 
     def selected_model_id(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows()
+        selection = self.table.selectionModel()
+        assert selection is not None  # set with the model
+        rows = selection.selectedRows()
         return self.model.entry(rows[0].row()).summary.model_id if rows else None
 
     def select_model(self, model_id: str) -> None:
@@ -373,6 +379,7 @@ class ModelDock(QDockWidget):
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         yes = box.button(QMessageBox.StandardButton.Yes)
+        assert yes is not None  # a standard button asked for in the constructor
         yes.clicked.connect(lambda: self.command.emit(RemoveModelCommand(model_id=summary.model_id)))
         box.finished.connect(lambda _: setattr(self, "message_box", None))
         self.message_box = box

@@ -122,7 +122,9 @@ class ModelSettingsDialog(QDialog):
         )
         buttons.accepted.connect(self._accept_if_valid)
         buttons.rejected.connect(self.reject)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        assert save_button is not None  # a standard button asked for in the constructor
+        self.save_button = save_button
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.note_label)

@@ -18,7 +18,8 @@ from PyQt6.QtGui import QColor, QFont
 
 from app.core.enums import Side
 from app.core.models import ModelSummary
-from app.ui.columns import format_money, format_volume, money_colour, trade_colours
+from app.core.number_format import format_volume
+from app.ui.columns import format_money, money_colour, trade_colours
 
 MODEL_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 REFUSAL_PREFIXES = ("blocked", "refused", "risk limit")
@@ -191,7 +192,9 @@ class ModelsTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(MODEL_COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> str | None:
         if orientation is not Qt.Orientation.Horizontal or not 0 <= section < len(MODEL_COLUMNS):
             return None
         column = MODEL_COLUMNS[section]
@@ -207,7 +210,7 @@ class ModelsTableModel(QAbstractTableModel):
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         entry = self._entries[index.row()]

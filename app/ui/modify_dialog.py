@@ -23,8 +23,9 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import OrderAction, Side
 from app.core.models import OrderRequest, Position, Tick
+from app.core.number_format import format_price, format_volume
 from app.engine.queries import TerminalQueries
-from app.ui.columns import format_money, format_price, format_volume, trade_colours
+from app.ui.columns import format_money, trade_colours
 from app.ui.order_fields import (
     InlineError,
     StopsEditor,
@@ -136,8 +137,8 @@ class ModifyDialog(QDialog):
                 found[kind] = [f"{kind.label}: enter a number above 0 ({self.stops.unit.value})."]
                 continue
             price = self.stops.price(kind, self.position.side, self.position.price_open)
-            levels = (price, None) if kind is StopKind.SL else (None, price)
-            problems = validate_stops(self.position.side, self._close_price(tick), *levels, spec)
+            sl, tp = (price, None) if kind is StopKind.SL else (None, price)
+            problems = validate_stops(self.position.side, self._close_price(tick), sl, tp, spec)
             if problems:
                 found[kind] = problems
         return found

@@ -109,7 +109,9 @@ class OrderTicket(QDialog):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.symbol_box.setCompleter(completer)
         self.symbol_box.activated.connect(lambda index: self._follow(self.symbol_box.itemText(index)))
-        self.symbol_box.lineEdit().editingFinished.connect(self._on_symbol_typed)
+        symbol_line = self.symbol_box.lineEdit()
+        assert symbol_line is not None  # an editable combo box has a line edit
+        symbol_line.editingFinished.connect(self._on_symbol_typed)
         # While the text differs from the symbol whose prices are shown, Buy and Sell must not be pressable.
         self.symbol_box.editTextChanged.connect(lambda _text: self._revalidate())
         self.description = muted_label()
@@ -356,12 +358,8 @@ class OrderTicket(QDialog):
                 found[kind.value] = [f"{kind.label}: enter a number above 0 ({self.stops.unit.value})."]
                 continue
             price = self.stops.price(kind, side, entry_price(side, tick))
-            stop_problems = validate_stops(
-                side,
-                closing_price(side, tick),
-                *((price, None) if kind is StopKind.SL else (None, price)),
-                spec,
-            )
+            sl, tp = (price, None) if kind is StopKind.SL else (None, price)
+            stop_problems = validate_stops(side, closing_price(side, tick), sl, tp, spec)
             if stop_problems:
                 found[kind.value] = stop_problems
         return found

@@ -89,9 +89,9 @@ class PnlBySymbolChart(QWidget):
             self._dirty = True
             self.flush()
 
-    def changeEvent(self, event: QEvent) -> None:
+    def changeEvent(self, event: QEvent | None) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "zero_line"):
+        if event is not None and event.type() == QEvent.Type.PaletteChange and hasattr(self, "zero_line"):
             self._apply_theme()  # a theme switch: light and dark have their own colours
 
     def subscribe(self, hub: EventHub) -> None:

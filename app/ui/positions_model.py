@@ -44,7 +44,7 @@ CellRange = tuple[int, int, int, int]
 class Totals(NamedTuple):
     """Sums over the open positions; `floating` is profit plus swap, the account's floating P&L."""
 
-    count: int
+    count: int  # type: ignore[assignment]  # replaces tuple.count(), which nothing calls on Totals
     volume: float
     profit: float
     swap: float

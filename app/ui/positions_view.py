@@ -34,7 +34,8 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.models import Position
-from app.ui.columns import format_money, format_volume, money_colour
+from app.core.number_format import format_volume
+from app.ui.columns import format_money, money_colour
 from app.ui.positions_model import SORT_ROLE, PositionsTableModel, Totals
 
 _PARTIAL_STEP = 0.01  # the usual volume step; the events carry no SymbolSpec to say otherwise
@@ -80,7 +81,7 @@ class PositionsProxy(QSortFilterProxyModel):
         a = self._source.position_at(left.row())
         b = self._source.position_at(right.row())
         key_a, key_b = column.sort_value(a), column.sort_value(b)
-        return (key_a is None, key_a, a.ticket) < (key_b is None, key_b, b.ticket)  # type: ignore[operator]
+        return (key_a is None, key_a, a.ticket) < (key_b is None, key_b, b.ticket)
 
 
 class PositionsTable(QTableView):
@@ -99,15 +100,19 @@ class PositionsTable(QTableView):
     def _is_close_key(self, event: QKeyEvent) -> bool:
         return QKeySequence(event.keyCombination()) in self.close_keys
 
-    def event(self, event: QEvent) -> bool:
+    def event(self, event: QEvent | None) -> bool:
         # Claim the close keys while focused, before any window-wide shortcut (Ctrl+W) takes them.
-        if event.type() == QEvent.Type.ShortcutOverride and self._is_close_key(event):  # type: ignore[arg-type]
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.ShortcutOverride
+            and self._is_close_key(event)
+        ):
             event.accept()
             return True
         return super().event(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self._is_close_key(event):
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        if event is not None and self._is_close_key(event):
             event.accept()
             self.close_key_pressed.emit()
             return
@@ -119,8 +124,8 @@ class PositionsTable(QTableView):
             start <= index.row() <= end and index.parent() == parent for index in selection.selectedRows()
         )
         super().rowsAboutToBeRemoved(parent, start, end)
-        if losing:
-            selection.clearSelection()  # type: ignore[union-attr]
+        if losing and selection is not None:
+            selection.clearSelection()
 
 
 class PositionsView(QWidget):
@@ -154,8 +159,10 @@ class PositionsView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
+        vertical = self.table.verticalHeader()
         header = self.table.horizontalHeader()
+        assert vertical is not None and header is not None  # a table view always has both headers
+        vertical.setVisible(False)
         header.setSectionsMovable(True)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -204,7 +211,9 @@ class PositionsView(QWidget):
 
     def selected_ticket(self) -> int | None:
         """Ticket of the selected row, or None."""
-        rows = self.table.selectionModel().selectedRows()
+        selection = self.table.selectionModel()
+        assert selection is not None  # set with the model
+        rows = selection.selectedRows()
         return self.ticket_at(rows[0]) if rows else None
 
     def select_ticket(self, ticket: int) -> bool:
@@ -216,7 +225,9 @@ class PositionsView(QWidget):
         if not index.isValid():
             return False
         flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        self.table.selectionModel().setCurrentIndex(index, flags)
+        selection = self.table.selectionModel()
+        assert selection is not None  # set with the model
+        selection.setCurrentIndex(index, flags)
         self.table.scrollTo(index)
         return True
 
@@ -231,11 +242,14 @@ class PositionsView(QWidget):
 
     def header_state(self) -> QByteArray:
         """Column widths, order, visibility and sort, for the main window to save."""
-        return self.table.horizontalHeader().saveState()
+        header = self.table.horizontalHeader()
+        assert header is not None
+        return header.saveState()
 
     def restore_header_state(self, state: QByteArray) -> bool:
         """Restore a saved header state; False (and the defaults kept) when it cannot be read."""
         header = self.table.horizontalHeader()
+        assert header is not None
         if state.isEmpty() or not header.restoreState(state):
             return False
         self._columns_sized = True
@@ -258,14 +272,16 @@ class PositionsView(QWidget):
         if busy:
             # Said first, so the disabled actions below explain themselves.
             waiting = menu.addAction(f"#{ticket} {busy} waiting for MetaTrader 5")
+            assert waiting is not None  # addAction(text) always makes one
             waiting.setEnabled(False)
             menu.addSeparator()
         close = menu.addAction("Close position")
-        close.triggered.connect(lambda: self.close_requested.emit(ticket, None))
         partial = menu.addAction("Close partially…")
-        partial.triggered.connect(lambda: self._close_partially(ticket))
         menu.addSeparator()
         modify = menu.addAction("Modify SL/TP…")
+        assert close is not None and partial is not None and modify is not None  # addAction(text) makes one
+        close.triggered.connect(lambda: self.close_requested.emit(ticket, None))
+        partial.triggered.connect(lambda: self._close_partially(ticket))
         modify.triggered.connect(lambda: self.modify_requested.emit(ticket))
         close.setShortcuts(list(CLOSE_KEYS))  # a hint in the menu; the table handles the keys
         for action in (close, partial, modify):
@@ -279,7 +295,9 @@ class PositionsView(QWidget):
         self.select_ticket(ticket)
         menu = self.context_menu(ticket)
         if menu is not None:
-            menu.exec(self.table.viewport().mapToGlobal(pos))
+            viewport = self.table.viewport()
+            assert viewport is not None
+            menu.exec(viewport.mapToGlobal(pos))
             menu.deleteLater()
 
     def _close_selected(self) -> None:
@@ -339,7 +357,7 @@ class PositionsView(QWidget):
         )
         self.pnl_label.setPalette(palette)
 
-    def changeEvent(self, event: QEvent) -> None:
+    def changeEvent(self, event: QEvent | None) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "pnl_label"):
+        if event is not None and event.type() == QEvent.Type.PaletteChange and hasattr(self, "pnl_label"):
             self._show_totals(self.model.totals())  # a theme switch picks the matching gain/loss colours

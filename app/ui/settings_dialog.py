@@ -28,8 +28,12 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.alerts.channel_secrets import ChannelSecrets
+from app.alerts.tester import ChannelTester
 from app.core.enums import Backend
 from app.core.settings import Settings, Theme, settings_from_dict
+from app.terminal.backend import settings_of
+from app.ui.alerts_page import AlertsPage
 from app.ui.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
 from app.ui.order_fields import InlineError, muted_label, stack
 from app.ui.viewer_access_box import ViewerAccess, ViewerAccessBox
@@ -40,6 +44,11 @@ _BACKENDS = {
     Backend.SIM: "Simulated demo terminal",
     Backend.BRIDGE: "Bridge to MT5 under Wine (mt5linux)",
 }
+_BACKEND_NOTES = {
+    Backend.SIM: "The simulated demo terminal needs no settings.",
+    Backend.BRIDGE: "The bridge host and port are where the mt5linux server listens under Wine "
+    "(wine mt5server.exe, or wine python.exe -m mt5linux); login and server are optional.",
+}
 # Settings section -> tab, in tab order.
 _TABS = {
     "terminal": "Terminal",
@@ -48,6 +57,7 @@ _TABS = {
     "ui": "Appearance",
     "remote": "Remote",
     "risk": "Risk",
+    "alerts": "Alerts",
 }
 _THEMES = {Theme.SYSTEM: "Follow the system", Theme.LIGHT: "Light", Theme.DARK: "Dark"}
 _INTERVALS = {
@@ -78,6 +88,8 @@ class SettingsDialog(QDialog):
         session: SessionPasswords | None = None,
         parent: QWidget | None = None,
         viewer_access: ViewerAccess | None = None,
+        alert_secrets: ChannelSecrets | None = None,
+        alert_tester: ChannelTester | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -85,16 +97,22 @@ class SettingsDialog(QDialog):
         self.credentials = credentials or CredentialStore()
         self.session = session or SessionPasswords()
         self._errors: dict[str, InlineError] = {}
+        self.alerts_page = AlertsPage(
+            settings.alerts, alert_secrets or ChannelSecrets(), alert_tester, changed=self._revalidate
+        )
+        self._errors.update(self.alerts_page.errors)
         self.tabs = QTabWidget()
         pages = (self._terminal_tab, self._intervals_tab, self._notifications_tab, self._appearance_tab,
-                 self._remote_tab, self._risk_tab)  # fmt: skip
+                 self._remote_tab, self._risk_tab, lambda _settings: self.alerts_page)  # fmt: skip
         for build, name in zip(pages, _TABS.values(), strict=True):
             self.tabs.addTab(build(settings), name)
         self.summary = InlineError()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        assert ok_button is not None  # a standard button asked for in the constructor
+        self.ok_button = ok_button
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -134,7 +152,34 @@ class SettingsDialog(QDialog):
         )
         self.timeout = _spin(QSpinBox(), 0, 1_000_000, t.timeout_ms, " ms", self._revalidate)
         self._row(form, "Connect timeout", "terminal.timeout_ms", self.timeout)
+        self.bridge_host = _line(t.bridge_host, self._revalidate, "127.0.0.1 when Wine runs on this computer")
+        self._row(form, "Bridge host", "terminal.bridge_host", self.bridge_host)
+        self.bridge_port = _spin(QSpinBox(), 0, 99_999, t.bridge_port, "", self._revalidate)
+        self._row(form, "Bridge port", "terminal.bridge_port", self.bridge_port)
+        self.backend_note = muted_label()
+        form.addRow(self.backend_note)
+        # Which fields the chosen backend reads is declared by the backend itself (its `settings`).
+        self._backend_fields: dict[str, tuple[QWidget, ...]] = {
+            "path": (self.path, browse),
+            "login": (self.login,),
+            "server": (self.server,),
+            "password": (self.password,),
+            "timeout_ms": (self.timeout,),
+            "bridge_host": (self.bridge_host,),
+            "bridge_port": (self.bridge_port,),
+        }
+        self.backend.currentIndexChanged.connect(lambda _index: self._show_backend_fields())
+        self._show_backend_fields()
         return _page(form)
+
+    @pyqtSlot()
+    def _show_backend_fields(self) -> None:
+        kind = Backend(self.backend.currentData())
+        used = settings_of(kind)
+        for key, widgets in self._backend_fields.items():
+            for widget in widgets:
+                widget.setEnabled(key in used)
+        self.backend_note.setText(_BACKEND_NOTES.get(kind, ""))
 
     def _intervals_tab(self, settings: Settings) -> QWidget:
         form = QFormLayout()
@@ -229,6 +274,8 @@ class SettingsDialog(QDialog):
             "path": self.path.text().strip(),
             "server": self.server.text().strip(),
             "timeout_ms": self.timeout.value(),
+            "bridge_host": self.bridge_host.text().strip(),
+            "bridge_port": self.bridge_port.value(),
         }
         if login_text:
             terminal["login"] = int(login_text) if login_text.isdigit() else login_text
@@ -249,6 +296,7 @@ class SettingsDialog(QDialog):
                 "max_clients": self.max_clients.value(),
             },
             "risk": {"allow_real_account": self.allow_real.isChecked()},
+            "alerts": self.alerts_page.form_dict(),
         }
 
     def result_settings(self) -> Settings:
@@ -263,6 +311,8 @@ class SettingsDialog(QDialog):
             key, _, rest = line.partition(":")
             # "got X; using Y" is the file loader's fallback; here the value is refused instead.
             found.setdefault(key.split("[")[0], []).append(rest.strip().split("; ")[0])
+        for key, texts in self.alerts_page.problems().items():
+            found.setdefault(key, []).extend(texts)
         if self.password.text() and self.login.text().strip() == "":
             found.setdefault("terminal.password", []).append("enter the login this password belongs to")
         return found
@@ -343,6 +393,11 @@ class SettingsDialog(QDialog):
                     return
             else:
                 self.session.set(*account, password)
+        failed = self.alerts_page.commit()
+        if failed is not None:
+            self._errors["alerts.channels"].show_messages(failed)
+            self.tabs.setCurrentWidget(self.alerts_page)
+            return
         super().accept()
 
     def done(self, result: int) -> None:
@@ -412,6 +467,7 @@ def _spin(
     changed: Callable[[], None],
 ) -> Any:
     # Wider than the settings' own limits on purpose: an out-of-range value is refused with its reason.
+    # A QSpinBox is always given whole numbers by its callers; mypy cannot pair the union's two signatures.
     box.setRange(low, high)  # type: ignore[arg-type]
     box.setValue(value)  # type: ignore[arg-type]
     box.setSuffix(suffix)

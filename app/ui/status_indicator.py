@@ -189,8 +189,9 @@ class ConnectionIndicator(QWidget):
         layout.setSpacing(8)
         for widget in (self._simulated, self._account_type):
             widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
-        for widget in (self._light, self._text, self._simulated, self._account_type):
-            layout.addWidget(widget)
+        shown: tuple[QWidget, ...] = (self._light, self._text, self._simulated, self._account_type)
+        for part in shown:
+            layout.addWidget(part)
         layout.addWidget(self._algo_off, 1)
 
         self._timer = QTimer(self)

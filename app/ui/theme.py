@@ -18,13 +18,14 @@ _SCHEMES = {Theme.LIGHT: Qt.ColorScheme.Light, Theme.DARK: Qt.ColorScheme.Dark}
 def apply_theme(app: QApplication, theme: Theme) -> None:
     """Use Fusion with the chosen scheme; SYSTEM hands the choice back to the platform."""
     app.setStyle("Fusion")
-    hints = app.styleHints()
+    hints, style = app.styleHints(), app.style()
+    assert hints is not None and style is not None  # a QApplication has both once constructed
     if theme is Theme.SYSTEM:
         hints.unsetColorScheme()
     else:
         hints.setColorScheme(_SCHEMES[theme])
     # Some platforms (offscreen, older X11 desktops) ignore the scheme hint: set the palette ourselves.
-    app.setPalette(dark_palette() if is_dark(app, theme) else app.style().standardPalette())
+    app.setPalette(dark_palette() if is_dark(app, theme) else style.standardPalette())
 
 
 def is_dark(app: QApplication, theme: Theme) -> bool:
@@ -33,7 +34,9 @@ def is_dark(app: QApplication, theme: Theme) -> bool:
         return True
     if theme is Theme.LIGHT:
         return False
-    return app.styleHints().colorScheme() is Qt.ColorScheme.Dark
+    hints = app.styleHints()
+    assert hints is not None  # a QApplication has them once constructed
+    return hints.colorScheme() is Qt.ColorScheme.Dark
 
 
 def dark_palette() -> QPalette:

@@ -80,7 +80,8 @@ class TrainingDialog(QDialog):
         self._point: float | None = None
         self._rates: np.ndarray | None = None
         self._symbols_request: int | None = None
-        self.result: TrainingResult | None = None
+        # Shadows QDialog.result() (the accept/reject code), which nothing here reads.
+        self.result: TrainingResult | None = None  # type: ignore[assignment]
         self.saved_manifest: ModelManifest | None = None
         self._build(symbol, timeframe)
         if terminal_queries is not None:

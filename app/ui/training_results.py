@@ -51,13 +51,15 @@ class TrainingResultsView(QWidget):
 
         self.folds_table = QTableWidget(0, len(FOLD_HEADERS), self)
         self.folds_table.setHorizontalHeaderLabels(FOLD_HEADERS)
-        self.folds_table.verticalHeader().setVisible(False)
+        vertical = self.folds_table.verticalHeader()
+        header = self.folds_table.horizontalHeader()
+        assert vertical is not None and header is not None  # a table view always has both headers
+        vertical.setVisible(False)
         self.folds_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.folds_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        header = self.folds_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(FOLD_HEADERS.index("Tested on"), QHeaderView.ResizeMode.Stretch)
-        self.folds_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
 
         self.backtest_box = QGroupBox("Backtest of the out-of-sample signals", self)
         grid = QGridLayout(self.backtest_box)
@@ -126,7 +128,8 @@ class TrainingResultsView(QWidget):
 
     def fold_cells(self, row: int) -> list[str]:
         """The texts of one fold row, left to right (for tests and copy)."""
-        return [self.folds_table.item(row, column).text() for column in range(len(FOLD_HEADERS))]
+        items = [self.folds_table.item(row, column) for column in range(len(FOLD_HEADERS))]
+        return [item.text() if item is not None else "" for item in items]
 
     def _show_folds(self, folds: tuple[FoldReport, ...]) -> None:
         self.folds_table.setRowCount(len(folds))
@@ -148,5 +151,7 @@ class TrainingResultsView(QWidget):
                     item.setForeground(edge_colour(fold.accuracy, fold.baseline_accuracy))
                 self.folds_table.setItem(row, column, item)
         table = self.folds_table  # as tall as its rows (up to ten), so no empty band under them
-        rows = table.verticalHeader().defaultSectionSize() * min(len(folds), 10)
-        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + rows + 2 * table.frameWidth())
+        vertical, header = table.verticalHeader(), table.horizontalHeader()
+        assert vertical is not None and header is not None
+        rows = vertical.defaultSectionSize() * min(len(folds), 10)
+        table.setFixedHeight(header.sizeHint().height() + rows + 2 * table.frameWidth())

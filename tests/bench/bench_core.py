@@ -15,6 +15,7 @@ import timeit
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from app.core.changes import diff_positions
 from app.core.enums import ConnectionState, Side
@@ -122,8 +123,8 @@ def main() -> None:
     for fresh, label in ((False, "shared records"), (True, "fresh records")):
         current = next_poll(previous, fresh=fresh)
         diff_s, base_s = best_seconds(
-            lambda c=current: diff_positions(previous, c),
-            lambda c=current: compare_records(previous, c),
+            partial(diff_positions, previous, current),
+            partial(compare_records, previous, current),
             number=20,
         )
         print(

@@ -88,7 +88,7 @@ def frame_scenario(app: QApplication, points: int, view: str = "All") -> Scenari
     chart = filled_chart(app, points, view)
     rng = np.random.default_rng(11)
     moves = rng.normal(0.0, 0.8, 4_096).tolist()
-    state = {"second": _END, "equity": chart.series.last().equity}  # type: ignore[union-attr]
+    state = {"second": _END, "equity": chart.series.last().equity}
 
     def step() -> None:
         state["second"] += 1.0

@@ -30,11 +30,15 @@ def previous() -> dict[int, Position]:
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["shared", "fresh"])
-def polls(request: pytest.FixtureRequest, previous: dict[int, Position]) -> tuple[dict, dict]:
+def polls(
+    request: pytest.FixtureRequest, previous: dict[int, Position]
+) -> tuple[dict[int, Position], dict[int, Position]]:
     return previous, next_poll(previous, fresh=request.param)
 
 
-def test_the_workload_changes_one_percent_half_moves_half_modifications(polls: tuple[dict, dict]) -> None:
+def test_the_workload_changes_one_percent_half_moves_half_modifications(
+    polls: tuple[dict[int, Position], dict[int, Position]],
+) -> None:
     diff = diff_positions(*polls)
     assert (len(diff.pnl_moved), len(diff.modified), diff.added, diff.removed) == (
         CHANGED // 2,
@@ -44,13 +48,15 @@ def test_the_workload_changes_one_percent_half_moves_half_modifications(polls: t
     )
 
 
-def test_the_baseline_finds_the_same_changed_records(polls: tuple[dict, dict]) -> None:
+def test_the_baseline_finds_the_same_changed_records(
+    polls: tuple[dict[int, Position], dict[int, Position]],
+) -> None:
     diff = diff_positions(*polls)
     assert sorted(compare_records(*polls)) == sorted(diff.pnl_moved + diff.modified)
 
 
 def test_bench_diff_positions(
-    benchmark: Any, polls: tuple[dict, dict], request: pytest.FixtureRequest
+    benchmark: Any, polls: tuple[dict[int, Position], dict[int, Position]], request: pytest.FixtureRequest
 ) -> None:
     benchmark.group = f"diff 10k, 1% changed, {request.node.callspec.id}"
     diff = benchmark(diff_positions, *polls)
@@ -58,7 +64,7 @@ def test_bench_diff_positions(
 
 
 def test_bench_baseline_record_compare(
-    benchmark: Any, polls: tuple[dict, dict], request: pytest.FixtureRequest
+    benchmark: Any, polls: tuple[dict[int, Position], dict[int, Position]], request: pytest.FixtureRequest
 ) -> None:
     benchmark.group = f"diff 10k, 1% changed, {request.node.callspec.id}"
     assert len(benchmark(compare_records, *polls)) == CHANGED

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from PyQt6.QtCore import QEvent, QObject
 from PyQt6.QtWidgets import QApplication
+from pytest_benchmark.fixture import BenchmarkFixture
 
 from tests.bench.bench_equity_chart import (
     BASELINE_POINTS,
@@ -50,7 +51,7 @@ def baseline(qapp: QApplication) -> Iterator[Scenario]:
     scenario.close()
 
 
-def test_frame_with_a_week_of_samples(benchmark, week: Scenario) -> None:  # type: ignore[no-untyped-def]
+def test_frame_with_a_week_of_samples(benchmark: BenchmarkFixture, week: Scenario) -> None:
     counter = _PaintCounter()
     week.chart.view.viewport().installEventFilter(counter)
 
@@ -60,13 +61,15 @@ def test_frame_with_a_week_of_samples(benchmark, week: Scenario) -> None:  # typ
     assert counter.paints >= 30  # every frame really repainted
 
 
-def test_frame_with_1000_samples(benchmark, baseline: Scenario) -> None:  # type: ignore[no-untyped-def]
+def test_frame_with_1000_samples(benchmark: BenchmarkFixture, baseline: Scenario) -> None:
     benchmark.pedantic(baseline.step, rounds=30, warmup_rounds=2)
 
     assert len(baseline.chart.series) == BASELINE_POINTS + 1 + 32
 
 
-def test_a_week_of_samples_redraws_within_one_16_ms_frame(benchmark, qapp: QApplication) -> None:  # type: ignore[no-untyped-def]
+def test_a_week_of_samples_redraws_within_one_16_ms_frame(
+    benchmark: BenchmarkFixture, qapp: QApplication
+) -> None:
     week_s, baseline_s = benchmark.pedantic(compare, args=(qapp,), rounds=1, iterations=1)
 
     assert week_s <= FRAME_BUDGET_S, (

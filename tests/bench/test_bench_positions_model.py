@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from PyQt6.QtWidgets import QApplication
+from pytest_benchmark.fixture import BenchmarkFixture
 
 from tests.bench.bench_positions_model import (
     TARGET_RATIO,
@@ -36,19 +37,21 @@ def reset(qapp: QApplication) -> Iterator[Scenario]:
     scenario.close()
 
 
-def test_incremental_update_with_flush(benchmark, incremental: Scenario) -> None:  # type: ignore[no-untyped-def]
+def test_incremental_update_with_flush(benchmark: BenchmarkFixture, incremental: Scenario) -> None:
     benchmark(incremental.step)
 
     assert not incremental.model.dirty
 
 
-def test_full_model_reset(benchmark, reset: Scenario) -> None:  # type: ignore[no-untyped-def]
+def test_full_model_reset(benchmark: BenchmarkFixture, reset: Scenario) -> None:
     benchmark.pedantic(reset.step, rounds=20, warmup_rounds=1)
 
     assert reset.model.rowCount() == 1_000
 
 
-def test_incremental_update_is_at_least_20x_cheaper_than_a_reset(benchmark, qapp: QApplication) -> None:  # type: ignore[no-untyped-def]
+def test_incremental_update_is_at_least_20x_cheaper_than_a_reset(
+    benchmark: BenchmarkFixture, qapp: QApplication
+) -> None:
     incremental, full = benchmark.pedantic(compare, args=(qapp,), rounds=1, iterations=1)
 
     assert full / incremental >= TARGET_RATIO, f"only {full / incremental:.1f}x cheaper"

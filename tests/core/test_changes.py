@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -28,7 +29,7 @@ relaxed = settings(deadline=None)
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-def position(ticket: int = 1, **overrides: object) -> Position:
+def position(ticket: int = 1, **overrides: Any) -> Position:
     base = Position(
         ticket=ticket,
         symbol="EURUSD",
@@ -149,14 +150,18 @@ def test_result_tickets_are_sorted() -> None:
 
 @relaxed
 @given(s.position_map_pairs())
-def test_diff_agrees_with_the_field_by_field_definition(pair: tuple[dict, dict]) -> None:
+def test_diff_agrees_with_the_field_by_field_definition(
+    pair: tuple[dict[int, Position], dict[int, Position]],
+) -> None:
     previous, current = pair
     assert diff_positions(previous, current) == reference_diff(previous, current)
 
 
 @relaxed
 @given(s.position_map_pairs())
-def test_positions_then_pnl_update_turn_the_old_map_into_the_new(pair: tuple[dict, dict]) -> None:
+def test_positions_then_pnl_update_turn_the_old_map_into_the_new(
+    pair: tuple[dict[int, Position], dict[int, Position]],
+) -> None:
     previous, current = pair
     diff = diff_positions(previous, current)
     structural = apply_positions_update(previous, positions_update_from_diff(diff, current))
@@ -166,7 +171,9 @@ def test_positions_then_pnl_update_turn_the_old_map_into_the_new(pair: tuple[dic
 
 @relaxed
 @given(s.position_map_pairs())
-def test_the_same_holds_after_both_updates_cross_the_wire(pair: tuple[dict, dict]) -> None:
+def test_the_same_holds_after_both_updates_cross_the_wire(
+    pair: tuple[dict[int, Position], dict[int, Position]],
+) -> None:
     previous, current = pair
     diff = diff_positions(previous, current)
     update = decode(encode(positions_update_from_diff(diff, current)))

@@ -120,7 +120,8 @@ PING = {"type": "PING", "v": PROTOCOL_VERSION, "timestamp": "2026-11-23T10:00:00
 
 
 def wire(event: Event, **seq: int) -> dict[str, Any]:
-    return json.loads(encode(event, **seq))
+    message: dict[str, Any] = json.loads(encode(event, **seq))
+    return message
 
 
 def status_message(**overrides: Any) -> str:
@@ -251,7 +252,7 @@ def test_naive_datetime_is_refused_when_encoding() -> None:
 
 def test_wrongly_typed_field_is_refused_when_encoding() -> None:
     with pytest.raises(ProtocolError, match=r"SNAPSHOT\.positions\[0\]\.volume: expected a number"):
-        encode(Snapshot(None, (replace(POSITION, volume="0.1"),), STATUS, ()))
+        encode(Snapshot(None, (replace(POSITION, volume="0.1"),), STATUS, ()))  # type: ignore[arg-type]
 
 
 def test_object_that_is_not_a_registered_event_is_refused() -> None:
@@ -276,7 +277,8 @@ def test_unknown_extra_fields_are_ignored() -> None:
 def test_a_field_with_a_default_may_be_absent() -> None:
     message = wire(Hello(protocol_version=1, server_version="0.1.0", timestamp=T0))
     del message["read_only"]
-    assert decode(json.dumps(message)).read_only is True
+    hello = decode(json.dumps(message))
+    assert isinstance(hello, Hello) and hello.read_only is True
 
 
 def test_an_integer_is_accepted_for_a_float() -> None:
@@ -362,7 +364,7 @@ def test_malformed_message_is_a_protocol_error(text: bytes | str, expected: str)
 
 def mutated(event: Event, path: list[str | int], value: Any) -> str:
     message = wire(event)
-    target = message
+    target: Any = message
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
@@ -459,4 +461,5 @@ def test_any_corrupted_field_is_either_accepted_or_a_protocol_error(
 def test_aware_non_utc_nested_times_compare_equal_after_the_trip() -> None:
     moment = datetime(2026, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=3)))
     event = Snapshot(None, (replace(POSITION, time=moment),), STATUS, (), timestamp=T0)
-    assert decode(encode(event)).positions[0].time == moment
+    decoded = decode(encode(event))
+    assert isinstance(decoded, Snapshot) and decoded.positions[0].time == moment

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,8 @@ def test_an_empty_update_clears_the_list() -> None:
 def test_model_settings_defaults_are_the_contract() -> None:
     settings = ModelSettings("EURUSD", Timeframe.M1)
     assert (settings.lot_size, settings.confidence_threshold, settings.max_open_positions) == (0.01, 0.6, 1)
-    assert settings.sl_pips is settings.tp_pips is settings.max_holding_bars is settings.trading_hours is None
+    unset = (settings.sl_pips, settings.tp_pips, settings.max_holding_bars, settings.trading_hours)
+    assert unset == (None, None, None, None)
 
 
 @pytest.mark.parametrize(
@@ -95,7 +97,7 @@ def test_usable_model_settings_have_no_problems() -> None:
         ({"trading_hours": (8, 25)}, "Trading hours must be UTC hours from 0 to 24, got (8, 25)."),
     ],
 )
-def test_each_unusable_model_setting_is_named(changes: dict, fragment: str) -> None:
-    values: dict = {"symbol": "EURUSD", "timeframe": Timeframe.M1, **changes}
+def test_each_unusable_model_setting_is_named(changes: dict[str, Any], fragment: str) -> None:
+    values: dict[str, Any] = {"symbol": "EURUSD", "timeframe": Timeframe.M1, **changes}
     [problem] = ModelSettings(**values).problems()
     assert problem.startswith(fragment)

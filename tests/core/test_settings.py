@@ -243,7 +243,7 @@ def test_a_section_that_is_not_a_table_falls_back_to_its_defaults() -> None:
 
 
 def test_data_that_is_not_a_table_gives_defaults_with_a_problem() -> None:
-    loaded, problems = settings_from_dict(["terminal"])  # type: ignore[arg-type]
+    loaded, problems = settings_from_dict(["terminal"])
     assert loaded == Settings()
     assert only_problem(problems).startswith("settings: must be a table of sections")
 

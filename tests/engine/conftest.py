@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from PyQt6.QtCore import QObject, pyqtSlot
+from PyQt6.QtWidgets import QApplication
 
 from app.core.enums import Backend
 from app.core.events import Event
@@ -20,6 +22,10 @@ from app.storage.journal import Journal
 from app.terminal.adapter import Terminal
 from app.terminal.backend import BackendSelection
 from app.terminal.simulator import ManualClock, SimulatedTerminal
+
+_Event = TypeVar("_Event", bound=Event)
+MakeWorker = Callable[..., TerminalWorker]
+"""The make_worker fixture: make_worker(intervals=FAST) starts a worker on the test's simulator."""
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 # Short loop periods so tests run fast; the positions loop is 10x the P&L loop (3x in production) so a
@@ -39,7 +45,7 @@ class EventRecorder(QObject):
     def record(self, event: Event) -> None:
         self.events.append(event)
 
-    def of(self, kind: type) -> list:
+    def of(self, kind: type[_Event]) -> list[_Event]:
         return [e for e in self.events if isinstance(e, kind)]
 
     def clear(self) -> None:
@@ -64,7 +70,7 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 
 @pytest.fixture
-def hub(qapp) -> EventHub:
+def hub(qapp: QApplication) -> EventHub:
     return EventHub()
 
 
@@ -74,7 +80,7 @@ def recorder(hub: EventHub) -> EventRecorder:
 
 
 @pytest.fixture
-def make_worker(sim: SimulatedTerminal, hub: EventHub, journal: Journal) -> Iterator:
+def make_worker(sim: SimulatedTerminal, hub: EventHub, journal: Journal) -> Iterator[MakeWorker]:
     """Builds and starts a worker on `sim`; every worker is stopped after the test."""
     workers: list[TerminalWorker] = []
 

@@ -7,7 +7,7 @@ come as `make_desk`, `desk` and `auto_clock`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,6 +141,10 @@ def build_desk(
     return Desk(folder, clock, sim, terminal, database, journal, trader, events)
 
 
+MakeDesk = Callable[..., Desk]
+"""The make_desk fixture: make_desk(limits=DEFAULT_LIMITS, sim_type=SimulatedTerminal) builds a desk."""
+
+
 @pytest.fixture(name="auto_clock")
 def auto_clock_fixture() -> ManualClock:
     # Half a minute into the 10:00 bar: the 09:59 bar closed too long ago to be traded.
@@ -148,7 +152,7 @@ def auto_clock_fixture() -> ManualClock:
 
 
 @pytest.fixture(name="make_desk")
-def make_desk_fixture(tmp_path: Path, auto_clock: ManualClock) -> Iterator:
+def make_desk_fixture(tmp_path: Path, auto_clock: ManualClock) -> Iterator[MakeDesk]:
     built: list[Desk] = []
 
     def make(
@@ -164,7 +168,7 @@ def make_desk_fixture(tmp_path: Path, auto_clock: ManualClock) -> Iterator:
 
 
 @pytest.fixture(name="desk")
-def desk_fixture(make_desk) -> Desk:
+def desk_fixture(make_desk: MakeDesk) -> Desk:
     return make_desk()
 
 

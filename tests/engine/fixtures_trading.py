@@ -18,7 +18,7 @@ from app.core.enums import Backend, OrderAction, Side, TradeSource
 from app.core.events import Event, TradeError
 from app.core.models import OrderRequest
 from app.engine.commands import TradeCommand, new_trade_id, tagged_comment, trade_id_in
-from app.engine.trading import TradingService
+from app.engine.trading import TradeOutcome, TradingService
 from app.storage.database import Database, open_database
 from app.storage.journal import Journal, TradeRecord
 from app.terminal.adapter import Terminal
@@ -86,20 +86,26 @@ class Rig:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.now(), UTC)
 
-    def open(self, side: Side = Side.BUY, volume: float = 0.1, symbol: str = "EURUSD", **fields: Any):
+    def open(
+        self, side: Side = Side.BUY, volume: float = 0.1, symbol: str = "EURUSD", **fields: Any
+    ) -> tuple[TradeCommand, TradeOutcome]:
         """Execute a manual market open; returns (command, outcome)."""
         command = TradeCommand.manual(
             OrderRequest(action=OrderAction.OPEN, symbol=symbol, side=side, volume=volume, **fields)
         )
         return command, self.service.execute(command)
 
-    def close(self, ticket: int, volume: float | None = None, symbol: str = ""):
+    def close(
+        self, ticket: int, volume: float | None = None, symbol: str = ""
+    ) -> tuple[TradeCommand, TradeOutcome]:
         command = TradeCommand.manual(
             OrderRequest(action=OrderAction.CLOSE, symbol=symbol, ticket=ticket, volume=volume)
         )
         return command, self.service.execute(command)
 
-    def modify(self, ticket: int, sl: float | None, tp: float | None, symbol: str = ""):
+    def modify(
+        self, ticket: int, sl: float | None, tp: float | None, symbol: str = ""
+    ) -> tuple[TradeCommand, TradeOutcome]:
         command = TradeCommand.manual(
             OrderRequest(action=OrderAction.MODIFY, symbol=symbol, ticket=ticket, sl=sl, tp=tp)
         )

@@ -14,6 +14,7 @@ from app.engine.commands import auto_trade_id, trade_id_in
 from app.ml.manifest import ModelManifest
 from tests.engine.fixtures_autotrader import (  # noqa: F401 (fixtures come by name)
     Desk,
+    MakeDesk,
     RealAccountTerminal,
     at,
     auto_clock_fixture,
@@ -34,7 +35,7 @@ def assert_blocked(desk: Desk, manifest: ModelManifest, rule: str, fragment: str
     assert desk.executed() == []
 
 
-def test_a_lot_above_the_per_trade_limit_is_blocked(make_desk) -> None:
+def test_a_lot_above_the_per_trade_limit_is_blocked(make_desk: MakeDesk) -> None:
     desk = make_desk(RiskSettings(max_lot_per_trade=0.1))
     manifest = desk.add(0.9, lot_size=0.5)
     desk.master()
@@ -50,7 +51,7 @@ def test_a_model_at_its_open_positions_limit_is_blocked(desk: Desk) -> None:
     assert_blocked(desk, manifest, "Max open positions per model", "has 1 open position(s) ≥ its limit 1")
 
 
-def test_the_models_at_the_total_open_positions_limit_are_blocked(make_desk) -> None:
+def test_the_models_at_the_total_open_positions_limit_are_blocked(make_desk: MakeDesk) -> None:
     desk = make_desk(RiskSettings(max_open_positions_total=1))
     other = desk.add(0.5, name="Other", enable=False)
     open_for(desk, desk.magic(other))
@@ -62,7 +63,7 @@ def test_the_models_at_the_total_open_positions_limit_are_blocked(make_desk) -> 
     )
 
 
-def test_the_daily_loss_limit_counts_floating_losses_and_blocks(make_desk) -> None:
+def test_the_daily_loss_limit_counts_floating_losses_and_blocks(make_desk: MakeDesk) -> None:
     desk = make_desk(RiskSettings(daily_loss_limit=0.5))
     open_for(desk, 0, "buy", volume=1.0)  # a manual position, down by its spread
     manifest = desk.add(0.9)
@@ -73,7 +74,7 @@ def test_the_daily_loss_limit_counts_floating_losses_and_blocks(make_desk) -> No
     )
 
 
-def test_the_daily_trade_count_blocks_the_next_order(make_desk) -> None:
+def test_the_daily_trade_count_blocks_the_next_order(make_desk: MakeDesk) -> None:
     desk = make_desk(RiskSettings(max_trades_per_day=1))
     manifest = desk.add(0.9, max_open_positions=5)
     desk.master()
@@ -84,7 +85,7 @@ def test_the_daily_trade_count_blocks_the_next_order(make_desk) -> None:
     assert len(desk.positions_of(manifest)) == 1
 
 
-def test_a_losing_streak_starts_a_cooldown(make_desk) -> None:
+def test_a_losing_streak_starts_a_cooldown(make_desk: MakeDesk) -> None:
     desk = make_desk(RiskSettings(cooldown_after_losses=1, cooldown_minutes=30))
     manifest = desk.add(0.9)
     desk.master()
@@ -108,7 +109,7 @@ def test_algo_trading_off_in_the_terminal_blocks(desk: Desk) -> None:
     assert_blocked(desk, manifest, "Algo Trading off", "Switch Algo Trading on in MetaTrader 5")
 
 
-def test_a_real_account_is_blocked_without_the_opt_in(make_desk) -> None:
+def test_a_real_account_is_blocked_without_the_opt_in(make_desk: MakeDesk) -> None:
     desk = make_desk(sim_type=RealAccountTerminal)
     manifest = desk.add(0.9)
     desk.master()
@@ -116,7 +117,7 @@ def test_a_real_account_is_blocked_without_the_opt_in(make_desk) -> None:
     assert_blocked(desk, manifest, "Real account", "risk.allow_real_account = false")
 
 
-def test_a_real_account_trades_after_the_opt_in(make_desk) -> None:
+def test_a_real_account_trades_after_the_opt_in(make_desk: MakeDesk) -> None:
     desk = make_desk(RiskSettings(allow_real_account=True), sim_type=RealAccountTerminal)
     manifest = desk.add(0.9)
     desk.master()
@@ -143,13 +144,13 @@ def one_trade_for(desk: Desk, manifest: ModelManifest, bar: datetime) -> None:
     assert len([d for d in desk.deals_with(trade_id) if d.entry == 0]) == 1  # one DEAL_ENTRY_IN
 
 
-def restart(make_desk) -> Desk:
+def restart(make_desk: MakeDesk) -> Desk:
     desk = make_desk()
     desk.master()
     return desk
 
 
-def test_a_restart_after_the_fill_does_not_trade_the_bar_again(desk: Desk, make_desk) -> None:
+def test_a_restart_after_the_fill_does_not_trade_the_bar_again(desk: Desk, make_desk: MakeDesk) -> None:
     manifest = desk.add(0.7, max_open_positions=5)
     desk.master()
     desk.go(at(10, 1))
@@ -162,7 +163,7 @@ def test_a_restart_after_the_fill_does_not_trade_the_bar_again(desk: Desk, make_
     assert restarted.trader.registry.predictions(manifest.model_id)[0].reason.startswith("already traded")
 
 
-def test_a_restart_between_prediction_and_order_trades_the_bar_once(desk: Desk, make_desk) -> None:
+def test_a_restart_between_prediction_and_order_trades_the_bar_once(desk: Desk, make_desk: MakeDesk) -> None:
     manifest = desk.add(0.7, max_open_positions=5)
     desk.go(at(10, 1))  # predicted and logged; the app stops before any order (master switch off)
     assert desk.positions_of(manifest) == []
@@ -175,7 +176,7 @@ def test_a_restart_between_prediction_and_order_trades_the_bar_once(desk: Desk, 
 
 
 def test_a_restart_after_the_order_was_sent_but_before_its_answer_trades_the_bar_once(
-    desk: Desk, make_desk
+    desk: Desk, make_desk: MakeDesk
 ) -> None:
     from app.engine.reconcile import reconcile_pending
     from app.terminal.errors import TerminalError
@@ -200,7 +201,7 @@ def test_a_restart_after_the_order_was_sent_but_before_its_answer_trades_the_bar
     one_trade_for(restarted, manifest, at(10, 0))
 
 
-def test_a_late_bar_after_a_restart_is_skipped_not_traded(desk: Desk, make_desk) -> None:
+def test_a_late_bar_after_a_restart_is_skipped_not_traded(desk: Desk, make_desk: MakeDesk) -> None:
     manifest = desk.add(0.7)
     restarted = restart(make_desk)
     restarted.go(at(10, 1, 40))  # the 10:00 bar closed 40 s ago: over a quarter of M1
@@ -210,7 +211,7 @@ def test_a_late_bar_after_a_restart_is_skipped_not_traded(desk: Desk, make_desk)
     )
 
 
-def test_the_registry_survives_a_restart_with_enabled_models_loaded(desk: Desk, make_desk) -> None:
+def test_the_registry_survives_a_restart_with_enabled_models_loaded(desk: Desk, make_desk: MakeDesk) -> None:
     manifest = desk.add(0.7)
     restarted = restart(make_desk)
     restarted.go(at(10, 1))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState, NoticeLevel, Timeframe
 from app.core.events import AutoTradeExecuted, Event, ModelsUpdate, Notice, PositionsUpdate, StatusUpdate
@@ -26,6 +27,7 @@ from app.engine.commands import (
 )
 from app.engine.hub import EventHub
 from app.engine.worker import TerminalWorker
+from app.ml.manifest import ModelManifest
 from app.storage.journal import Journal
 from app.terminal.adapter import Terminal
 from app.terminal.backend import BackendSelection
@@ -37,7 +39,9 @@ from .conftest import FAST, EventRecorder
 START = datetime(2026, 11, 18, 10, 0, 30, tzinfo=UTC)
 
 
-def wait_for(qtbot, recorder: EventRecorder, match: Callable[[Event], bool], timeout_s: float = 5.0) -> Event:
+def wait_for(
+    qtbot: QtBot, recorder: EventRecorder, match: Callable[[Event], bool], timeout_s: float = 5.0
+) -> Event:
     found: list[Event] = []
 
     def seen() -> bool:
@@ -55,8 +59,8 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def worker(
-    qtbot, sim: SimulatedTerminal, hub: EventHub, journal: Journal, clock: ManualClock, tmp_path: Path
-):
+    qtbot: QtBot, sim: SimulatedTerminal, hub: EventHub, journal: Journal, clock: ManualClock, tmp_path: Path
+) -> Iterator[TerminalWorker]:
     def opener() -> BackendSelection:
         terminal = Terminal(sim, Backend.SIM)
         terminal.connect()
@@ -78,14 +82,16 @@ def worker(
 
 
 @pytest.fixture
-def running(qtbot, worker: TerminalWorker, recorder: EventRecorder) -> Iterator[TerminalWorker]:
+def running(qtbot: QtBot, worker: TerminalWorker, recorder: EventRecorder) -> Iterator[TerminalWorker]:
     wait_for(
         qtbot, recorder, lambda e: isinstance(e, StatusUpdate) and e.status.state is ConnectionState.CONNECTED
     )
     yield worker
 
 
-def enabled_model(qtbot, worker: TerminalWorker, recorder: EventRecorder, tmp_path: Path, p_up: float = 0.8):
+def enabled_model(
+    qtbot: QtBot, worker: TerminalWorker, recorder: EventRecorder, tmp_path: Path, p_up: float = 0.8
+) -> ModelManifest:
     manifest, path = constant_model(tmp_path / "models", p_up, name="Worker model")
     worker.submit(
         RegisterModelCommand(path, manifest, ModelSettings("EURUSD", Timeframe.M1, confidence_threshold=0.6))
@@ -96,12 +102,14 @@ def enabled_model(qtbot, worker: TerminalWorker, recorder: EventRecorder, tmp_pa
     return manifest
 
 
-def test_the_models_are_announced_on_connect(qtbot, running: TerminalWorker, recorder: EventRecorder) -> None:
+def test_the_models_are_announced_on_connect(
+    qtbot: QtBot, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     assert isinstance(wait_for(qtbot, recorder, lambda e: isinstance(e, ModelsUpdate)), ModelsUpdate)
 
 
 def test_a_model_switched_on_trades_the_next_bar_and_the_fill_reaches_the_hub(
-    qtbot, running: TerminalWorker, recorder: EventRecorder, clock: ManualClock, tmp_path: Path
+    qtbot: QtBot, running: TerminalWorker, recorder: EventRecorder, clock: ManualClock, tmp_path: Path
 ) -> None:
     manifest = enabled_model(qtbot, running, recorder, tmp_path)
     started = time.monotonic()
@@ -123,7 +131,7 @@ def test_a_model_switched_on_trades_the_next_bar_and_the_fill_reaches_the_hub(
 
 
 def test_the_kill_switch_through_the_worker_closes_the_models_position(
-    qtbot,
+    qtbot: QtBot,
     running: TerminalWorker,
     recorder: EventRecorder,
     clock: ManualClock,

@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState
+from app.core.target import TerminalTarget
 from app.engine.commands import trade_id_in
 from app.engine.desk import Desk, DeskConfig
 from app.engine.reconcile import NOT_EXECUTED
@@ -192,11 +194,12 @@ def run_and_kill(
     pytest.fail(f"{ATTEMPTS} kills all missed the window; last one left {at_kill}")
 
 
-def restart_and_stop(data: Path, qtbot) -> None:
+def restart_and_stop(data: Path, qtbot: QtBot) -> None:
     """The trader starts MT5 Desk again: it connects (reconciling on connect) and is closed."""
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM, database_file=data / "journal.sqlite3", sim_state_file=data / "sim.json"
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(data / "sim.json")),
+            database_file=data / "journal.sqlite3",
         )
     )
     desk.start()
@@ -221,8 +224,8 @@ def assert_the_books_agree(data: Path) -> dict[str, dict[str, Any]]:
         assert row is not None, f"position {position.ticket} ({position.comment}) has no journal row"
         assert (row["action"], row["status"], row["position_ticket"]) == ("open", "open", position.ticket)
     tagged = [(trade_id_in(d.comment), d) for d in deals]
-    tagged = [(i, d) for i, d in tagged if i is not None]
-    for trade_id, deal in tagged:
+    known = [(i, d) for i, d in tagged if i is not None]
+    for trade_id, deal in known:
         row = rows.get(trade_id)
         assert row is not None, f"deal {deal.ticket} ({deal.comment}) has no journal row: a trade was lost"
         if deal.entry == DEAL_ENTRY_IN:
@@ -247,7 +250,9 @@ def assert_the_books_agree(data: Path) -> dict[str, dict[str, Any]]:
 # ---- the acceptance tests -----------------------------------------------------------------------------
 
 
-def test_a_kill_while_an_order_is_on_its_way_leaves_it_failed_and_unsent_after_restart(tmp_path, qtbot):
+def test_a_kill_while_an_order_is_on_its_way_leaves_it_failed_and_unsent_after_restart(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
     at_kill = run_and_kill(tmp_path, order_on_its_way, hit=lambda k: bool(k.unsent))
     assert integrity(tmp_path) == ["ok"]
     restart_and_stop(tmp_path, qtbot)
@@ -257,7 +262,9 @@ def test_a_kill_while_an_order_is_on_its_way_leaves_it_failed_and_unsent_after_r
         assert rows[trade_id]["error"] == NOT_EXECUTED
 
 
-def test_a_kill_after_the_fill_but_before_the_journal_knew_records_the_fill_after_restart(tmp_path, qtbot):
+def test_a_kill_after_the_fill_but_before_the_journal_knew_records_the_fill_after_restart(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
     at_kill = run_and_kill(tmp_path, fill_not_yet_recorded, hit=lambda k: bool(k.unrecorded))
     assert integrity(tmp_path) == ["ok"]
     restart_and_stop(tmp_path, qtbot)

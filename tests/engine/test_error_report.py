@@ -86,7 +86,7 @@ def test_an_exception_ending_a_thread_is_reported_too(log_file: Path, published:
 
 
 def test_qt_warnings_go_to_the_log(log_file: Path, published: list[Event]) -> None:
-    qWarning(b"QWindowsWindow::setGeometry: Unable to set geometry")
+    qWarning("QWindowsWindow::setGeometry: Unable to set geometry")
     assert "WARNING app.qt" in log_file.read_text(encoding="utf-8")
     assert "Unable to set geometry" in log_file.read_text(encoding="utf-8")
     assert published == []  # logged, not shown: Qt's chatter is for whoever reads the log
@@ -104,5 +104,5 @@ def test_uninstalling_puts_the_previous_hooks_back(log_file: Path) -> None:
 def test_a_bad_settings_value_becomes_a_warning_that_says_where_to_fix_it(tmp_path: Path) -> None:
     problem = "intervals.pnl_s: must be a number between 0.2 and 60, got 'fast'; using 1.0"
     (notice,) = settings_problem_notices([problem], tmp_path / "settings.toml")
-    assert (notice.level, notice.title) == (NoticeLevel.WARNING, "Settings")
+    assert (notice.level, notice.title) == (NoticeLevel.WARNING, "Settings file")
     assert notice.text == f"{problem}. Correct it in Desk → Settings… or in {tmp_path / 'settings.toml'}."

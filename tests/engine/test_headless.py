@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,12 @@ def read_until_connected(process: subprocess.Popen[str], timeout_s: float = 30) 
     raise AssertionError(f"no connected status; got {lines!r}")
 
 
+Running = tuple[subprocess.Popen[str], list[str]]
+"""A headless desk started with --events-jsonl -, and the lines it printed up to CONNECTED."""
+
+
 @pytest.fixture
-def running(tmp_path: Path):
+def running(tmp_path: Path) -> Iterator[Running]:
     process = start(tmp_path, "--events-jsonl", "-")
     lines = read_until_connected(process)
     yield process, lines
@@ -52,26 +57,28 @@ def running(tmp_path: Path):
         process.wait()
 
 
-def test_every_event_is_one_json_line_with_type_seq_and_utc_timestamp(running):
+def test_every_event_is_one_json_line_with_type_seq_and_utc_timestamp(running: Running) -> None:
     _, lines = running
     messages = [json.loads(line) for line in lines]
     assert [m["seq"] for m in messages] == list(range(1, len(messages) + 1))
     assert all(m["timestamp"].endswith("Z") and m["type"] for m in messages)
 
 
-def test_sigterm_stops_cleanly_with_exit_code_zero(running):
+def test_sigterm_stops_cleanly_with_exit_code_zero(running: Running) -> None:
     process, _ = running
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
 
 
-def test_sigint_stops_cleanly_with_exit_code_zero(running):
+def test_sigint_stops_cleanly_with_exit_code_zero(running: Running) -> None:
     process, _ = running
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) == 0
 
 
-def test_a_second_instance_on_the_same_data_folder_is_refused_naming_the_holder(running, tmp_path: Path):
+def test_a_second_instance_on_the_same_data_folder_is_refused_naming_the_holder(
+    running: Running, tmp_path: Path
+) -> None:
     first, _ = running
     second = start(tmp_path)
     _, err = second.communicate(timeout=30)
@@ -79,7 +86,9 @@ def test_a_second_instance_on_the_same_data_folder_is_refused_naming_the_holder(
     assert "already running" in err and f"process {first.pid}" in err
 
 
-def test_a_lock_left_by_a_killed_process_does_not_block_the_next_start(running, tmp_path: Path):
+def test_a_lock_left_by_a_killed_process_does_not_block_the_next_start(
+    running: Running, tmp_path: Path
+) -> None:
     first, _ = running
     first.kill()
     first.wait()
@@ -91,7 +100,7 @@ def test_a_lock_left_by_a_killed_process_does_not_block_the_next_start(running, 
         second.wait(timeout=20)
 
 
-def test_serve_prints_the_viewer_url_once_and_serves_hello_then_snapshot(tmp_path: Path):
+def test_serve_prints_the_viewer_url_once_and_serves_hello_then_snapshot(tmp_path: Path) -> None:
     import asyncio
     import re
 

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from app.core.enums import Backend, ConnectionState, NoticeLevel, OrderAction, Side
 from app.core.events import Event, Notice
 from app.core.models import OrderRequest
+from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.inflight import InFlightOrders
@@ -25,9 +26,8 @@ DEAL_ENTRY_OUT = 1
 def desk(qapp: object, qtbot: QtBot, tmp_path: Path) -> Iterator[Desk]:
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
-            sim_state_file=tmp_path / "sim.json",
             intervals=Intervals(pnl_s=0.1, positions_s=0.5, account_s=0.3, heartbeat_s=1.0),
             sim_clock=ManualClock(WEDNESDAY),
         )

@@ -10,7 +10,7 @@ import pytest
 
 from app.core.enums import OrderAction, Side, TradeStatus
 from app.core.models import OrderRequest
-from app.engine.reconcile import NOT_EXECUTED, reconcile_pending
+from app.engine.reconcile import NOT_EXECUTED, ReconcileReport, reconcile_pending
 from app.terminal.errors import TerminalError
 
 from .fixtures_trading import (
@@ -24,12 +24,13 @@ from .fixtures_trading import (
 EURUSD_BUY = OrderRequest(action=OrderAction.OPEN, symbol="EURUSD", side=Side.BUY, volume=0.1)
 
 
-def reconcile(rig: Rig):
+def reconcile(rig: Rig) -> ReconcileReport:
     return reconcile_pending(rig.terminal, rig.journal, rig.now)
 
 
 def executed_but_unrecorded_open(rig: Rig, request: OrderRequest = EURUSD_BUY) -> tuple[str, int]:
     """A pending OPEN whose order reached the terminal and filled; returns (trade id, position ticket)."""
+    assert request.volume is not None
     trade_id = record_pending_open(
         rig.journal, rig.now(), symbol=request.symbol, volume=request.volume, sl=request.sl
     )
@@ -42,13 +43,13 @@ def an_open_position(rig: Rig, volume: float = 0.2) -> int:
     """A position opened through the service (journaled open), as the trader had before the crash."""
     rig.open(volume=volume)
     [position] = rig.positions()
-    return position.ticket
+    return int(position.ticket)
 
 
 # ---- pending OPEN --------------------------------------------------------------------------------------
 
 
-def test_a_pending_open_that_executed_is_marked_open_with_its_position_ticket(rig: Rig):
+def test_a_pending_open_that_executed_is_marked_open_with_its_position_ticket(rig: Rig) -> None:
     trade_id, ticket = executed_but_unrecorded_open(rig)
     report = reconcile(rig)
     row = rig.row(trade_id)
@@ -58,7 +59,7 @@ def test_a_pending_open_that_executed_is_marked_open_with_its_position_ticket(ri
     assert row.volume == pytest.approx(0.1)
 
 
-def test_a_pending_open_that_never_reached_the_terminal_is_failed_and_not_sent_again(rig: Rig):
+def test_a_pending_open_that_never_reached_the_terminal_is_failed_and_not_sent_again(rig: Rig) -> None:
     trade_id = record_pending_open(rig.journal, rig.now())
     report = reconcile(rig)
     row = rig.row(trade_id)
@@ -71,7 +72,7 @@ def test_a_pending_open_that_never_reached_the_terminal_is_failed_and_not_sent_a
     assert rig.deals_of(trade_id) == []
 
 
-def test_a_pending_open_that_executed_and_was_closed_by_hand_is_recorded_open_then_closed(rig: Rig):
+def test_a_pending_open_that_executed_and_was_closed_by_hand_is_recorded_open_then_closed(rig: Rig) -> None:
     trade_id, ticket = executed_but_unrecorded_open(rig)
     rig.clock.advance(600)
     rig.sim.close_external(ticket)
@@ -84,7 +85,7 @@ def test_a_pending_open_that_executed_and_was_closed_by_hand_is_recorded_open_th
     assert row.closed_at is not None
 
 
-def test_a_pending_open_whose_stop_loss_was_hit_before_reconcile_is_recorded_closed(rig: Rig):
+def test_a_pending_open_whose_stop_loss_was_hit_before_reconcile_is_recorded_closed(rig: Rig) -> None:
     bid = rig.terminal.tick("EURUSD").bid
     sl = round(bid - 0.0001, 5)  # the closest stop the broker allows: the market soon reaches it
     request = OrderRequest(action=OrderAction.OPEN, symbol="EURUSD", side=Side.BUY, volume=0.1, sl=sl)
@@ -101,7 +102,7 @@ def test_a_pending_open_whose_stop_loss_was_hit_before_reconcile_is_recorded_clo
     assert row.price_close == pytest.approx(sl, abs=0.0005)
 
 
-def test_a_reply_lost_mid_send_is_resolved_by_the_reconcile_after_reconnecting(rig: Rig):
+def test_a_reply_lost_mid_send_is_resolved_by_the_reconcile_after_reconnecting(rig: Rig) -> None:
     rig.sim.lose_next_reply = True
     command, _ = rig.open()
     rig.sim.restore()
@@ -116,7 +117,7 @@ def test_a_reply_lost_mid_send_is_resolved_by_the_reconcile_after_reconnecting(r
 # ---- pending CLOSE ----------------------------------------------------------------------------------
 
 
-def test_a_pending_close_whose_position_is_gone_is_done(rig: Rig):
+def test_a_pending_close_whose_position_is_gone_is_done(rig: Rig) -> None:
     ticket = an_open_position(rig)
     trade_id = record_pending_change(rig.journal, rig.now(), OrderAction.CLOSE, ticket)
     sent_straight(rig.terminal, trade_id, OrderRequest(OrderAction.CLOSE, "EURUSD", ticket=ticket))
@@ -125,7 +126,7 @@ def test_a_pending_close_whose_position_is_gone_is_done(rig: Rig):
     assert rig.row(trade_id).status is TradeStatus.CLOSED
 
 
-def test_a_pending_partial_close_that_executed_is_done(rig: Rig):
+def test_a_pending_partial_close_that_executed_is_done(rig: Rig) -> None:
     ticket = an_open_position(rig, volume=0.3)
     trade_id = record_pending_change(rig.journal, rig.now(), OrderAction.CLOSE, ticket)
     partial = OrderRequest(OrderAction.CLOSE, "EURUSD", ticket=ticket, volume=0.1)
@@ -136,7 +137,7 @@ def test_a_pending_partial_close_that_executed_is_done(rig: Rig):
     assert rig.row(trade_id).status is TradeStatus.CLOSED
 
 
-def test_a_pending_close_whose_position_is_still_open_is_failed(rig: Rig):
+def test_a_pending_close_whose_position_is_still_open_is_failed(rig: Rig) -> None:
     ticket = an_open_position(rig)
     trade_id = record_pending_change(rig.journal, rig.now(), OrderAction.CLOSE, ticket)
     report = reconcile(rig)
@@ -155,7 +156,7 @@ def modified_straight(rig: Rig, ticket: int, sl: float | None, tp: float | None)
     return trade_id
 
 
-def test_a_pending_modify_whose_stops_match_the_position_is_done(rig: Rig):
+def test_a_pending_modify_whose_stops_match_the_position_is_done(rig: Rig) -> None:
     ticket = an_open_position(rig)
     bid = rig.terminal.tick("EURUSD").bid
     trade_id = modified_straight(rig, ticket, sl=round(bid - 0.005, 5), tp=round(bid + 0.008, 5))
@@ -164,7 +165,7 @@ def test_a_pending_modify_whose_stops_match_the_position_is_done(rig: Rig):
     assert rig.row(trade_id).status is TradeStatus.CLOSED
 
 
-def test_a_pending_modify_whose_stops_do_not_match_the_position_is_failed(rig: Rig):
+def test_a_pending_modify_whose_stops_do_not_match_the_position_is_failed(rig: Rig) -> None:
     ticket = an_open_position(rig)
     bid = rig.terminal.tick("EURUSD").bid
     trade_id = record_pending_change(
@@ -175,7 +176,7 @@ def test_a_pending_modify_whose_stops_do_not_match_the_position_is_failed(rig: R
     assert rig.row(trade_id).status is TradeStatus.FAILED
 
 
-def test_a_pending_modify_that_removed_the_stops_is_done_when_the_position_has_none(rig: Rig):
+def test_a_pending_modify_that_removed_the_stops_is_done_when_the_position_has_none(rig: Rig) -> None:
     bid = rig.terminal.tick("EURUSD").bid
     rig.open(sl=round(bid - 0.005, 5), tp=round(bid + 0.008, 5))
     [position] = rig.positions()
@@ -186,7 +187,7 @@ def test_a_pending_modify_that_removed_the_stops_is_done_when_the_position_has_n
     assert rig.row(trade_id).status is TradeStatus.CLOSED
 
 
-def test_a_pending_modify_whose_stops_differ_from_the_terminals_only_by_float_noise_is_done(rig: Rig):
+def test_a_pending_modify_whose_stops_differ_from_the_terminals_only_by_float_noise_is_done(rig: Rig) -> None:
     ticket = an_open_position(rig)
     bid = rig.terminal.tick("EURUSD").bid
     sl = bid - 0.0011  # arithmetic as a risk rule does it: 1.0860699999999999, which MT5 keeps as 1.08607
@@ -199,7 +200,7 @@ def test_a_pending_modify_whose_stops_differ_from_the_terminals_only_by_float_no
 # ---- what reconcile never does ------------------------------------------------------------------------
 
 
-def test_reconcile_never_sends_an_order(rig: Rig):
+def test_reconcile_never_sends_an_order(rig: Rig) -> None:
     ticket = an_open_position(rig)
     record_pending_open(rig.journal, rig.now())
     executed_but_unrecorded_open(rig)
@@ -211,7 +212,7 @@ def test_reconcile_never_sends_an_order(rig: Rig):
     assert rig.journal.pending_trades() == []
 
 
-def test_reconcile_with_the_terminal_gone_raises_and_leaves_every_row_pending(rig: Rig):
+def test_reconcile_with_the_terminal_gone_raises_and_leaves_every_row_pending(rig: Rig) -> None:
     trade_id = record_pending_open(rig.journal, rig.now())
     rig.sim.disconnect()
     with pytest.raises(TerminalError):

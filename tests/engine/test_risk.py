@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -67,7 +68,7 @@ def position(ticket: int, magic: int = MAGIC, profit: float = 0.0, swap: float =
     )
 
 
-def context(**changes: object) -> RiskContext:
+def context(**changes: Any) -> RiskContext:
     base = RiskContext(
         now=NOW,
         account=ACCOUNT,

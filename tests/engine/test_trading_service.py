@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -15,13 +16,12 @@ from app.core.events import Notice, TradeError
 from app.core.models import OrderRequest
 from app.engine.commands import COMMENT_TAG, TradeCommand, trade_id_in
 from app.engine.trading import Outcome
-from app.terminal.simulator import ManualClock
+from app.terminal.simulator import ManualClock, constants
 
 from .fixtures_trading import (
     SATURDAY,
     WEDNESDAY,
     Rig,
-    WatchedTerminal,
     build_rig,
     rig_fixture,  # noqa: F401  (the `rig` fixture)
 )
@@ -53,7 +53,7 @@ def assert_failed_once(rig: Rig, trade_id: str, code: int | None, order_type: st
 # ---- the happy path, and the order of writes -----------------------------------------------------------
 
 
-def test_the_row_is_pending_in_the_journal_when_order_send_is_called(rig: Rig):
+def test_the_row_is_pending_in_the_journal_when_order_send_is_called(rig: Rig) -> None:
     command, _ = rig.open()
     [sent] = rig.sim.sent
     assert sent.trade_id == command.trade_id
@@ -61,7 +61,7 @@ def test_the_row_is_pending_in_the_journal_when_order_send_is_called(rig: Rig):
     assert sent.row_at_send.status is TradeStatus.PENDING
 
 
-def test_a_filled_open_marks_the_row_open_with_the_position_ticket(rig: Rig):
+def test_a_filled_open_marks_the_row_open_with_the_position_ticket(rig: Rig) -> None:
     command, outcome = rig.open(volume=0.2)
     [position] = rig.positions()
     row = rig.row(command.trade_id)
@@ -72,13 +72,13 @@ def test_a_filled_open_marks_the_row_open_with_the_position_ticket(rig: Rig):
     assert row.price_open == pytest.approx(position.price_open)
 
 
-def test_the_position_comment_carries_the_trade_id_tag(rig: Rig):
+def test_the_position_comment_carries_the_trade_id_tag(rig: Rig) -> None:
     command, _ = rig.open(comment="scalp")
     [position] = rig.positions()
     assert f"{COMMENT_TAG}{command.trade_id}" in position.comment
 
 
-def test_a_fill_emits_no_trade_error(rig: Rig):
+def test_a_fill_emits_no_trade_error(rig: Rig) -> None:
     rig.open()
     assert rig.trade_errors() == []
 
@@ -96,7 +96,7 @@ def test_a_fill_emits_no_trade_error(rig: Rig):
         (10040, "limit on open positions"),
     ],
 )
-def test_a_broker_refusal_ends_as_a_failed_row_and_one_trade_error(rig: Rig, retcode: int, says: str):
+def test_a_broker_refusal_ends_as_a_failed_row_and_one_trade_error(rig: Rig, retcode: int, says: str) -> None:
     rig.sim.force_next_retcode(retcode)
     command, outcome = rig.open()
     error = assert_failed_once(rig, command.trade_id, retcode)
@@ -108,7 +108,7 @@ def test_a_broker_refusal_ends_as_a_failed_row_and_one_trade_error(rig: Rig, ret
 
 
 @pytest.mark.parametrize("volume", [0.015, 0.001, 150.0])
-def test_a_volume_off_the_symbols_limits_names_the_allowed_volumes(rig: Rig, volume: float):
+def test_a_volume_off_the_symbols_limits_names_the_allowed_volumes(rig: Rig, volume: float) -> None:
     command, _ = rig.open(volume=volume)
     error = assert_failed_once(rig, command.trade_id, 10014)
     assert f"{volume:g} lots" in error.error
@@ -116,7 +116,7 @@ def test_a_volume_off_the_symbols_limits_names_the_allowed_volumes(rig: Rig, vol
     assert "step" in error.error
 
 
-def test_a_stop_loss_inside_the_stops_level_names_the_minimum_distance(rig: Rig):
+def test_a_stop_loss_inside_the_stops_level_names_the_minimum_distance(rig: Rig) -> None:
     bid = rig.terminal.tick("EURUSD").bid
     command, _ = rig.open(sl=round(bid - 0.00003, 5))
     error = assert_failed_once(rig, command.trade_id, 10016)
@@ -124,7 +124,7 @@ def test_a_stop_loss_inside_the_stops_level_names_the_minimum_distance(rig: Rig)
     assert "0.00010" in error.error
 
 
-def test_not_enough_margin_names_the_required_and_the_free_margin(rig: Rig):
+def test_not_enough_margin_names_the_required_and_the_free_margin(rig: Rig) -> None:
     ask = rig.terminal.tick("EURUSD").ask
     required = rig.terminal.calc_margin(Side.BUY, "EURUSD", 90.0, ask)
     free = rig.terminal.account().margin_free
@@ -134,14 +134,14 @@ def test_not_enough_margin_names_the_required_and_the_free_margin(rig: Rig):
     assert f"{free:,.2f}" in error.error
 
 
-def test_algo_trading_switched_off_tells_the_trader_to_press_algo_trading(rig: Rig):
+def test_algo_trading_switched_off_tells_the_trader_to_press_algo_trading(rig: Rig) -> None:
     rig.sim.set_algo_trading(False)
     command, _ = rig.open()
     error = assert_failed_once(rig, command.trade_id, 10027)
     assert "Press Algo Trading" in error.error
 
 
-def test_an_order_on_a_saturday_says_the_market_is_closed(rig: Rig):
+def test_an_order_on_a_saturday_says_the_market_is_closed(rig: Rig) -> None:
     rig.clock.set(SATURDAY)
     command, _ = rig.open()
     error = assert_failed_once(rig, command.trade_id, 10018)
@@ -151,18 +151,20 @@ def test_an_order_on_a_saturday_says_the_market_is_closed(rig: Rig):
 @pytest.mark.parametrize(
     ("mode", "retcode", "says"),
     [
-        (WatchedTerminal.SYMBOL_TRADE_MODE_DISABLED, 10017, "Trading is disabled for EURUSD"),
-        (WatchedTerminal.SYMBOL_TRADE_MODE_CLOSEONLY, 10044, "EURUSD is close-only"),
+        (constants.SYMBOL_TRADE_MODE_DISABLED, 10017, "Trading is disabled for EURUSD"),
+        (constants.SYMBOL_TRADE_MODE_CLOSEONLY, 10044, "EURUSD is close-only"),
     ],
 )
-def test_a_symbol_the_broker_does_not_let_you_open_says_so(rig: Rig, mode: int, retcode: int, says: str):
+def test_a_symbol_the_broker_does_not_let_you_open_says_so(
+    rig: Rig, mode: int, retcode: int, says: str
+) -> None:
     rig.sim.set_symbol_trade_mode("EURUSD", mode)
     command, _ = rig.open()
     error = assert_failed_once(rig, command.trade_id, retcode)
     assert says in error.error
 
 
-def test_python_api_trading_disabled_in_the_terminal_says_how_to_enable_it(rig: Rig):
+def test_python_api_trading_disabled_in_the_terminal_says_how_to_enable_it(rig: Rig) -> None:
     rig.sim.set_api_trading(False)
     command, outcome = rig.open()
     error = assert_failed_once(rig, command.trade_id, -8)
@@ -171,7 +173,7 @@ def test_python_api_trading_disabled_in_the_terminal_says_how_to_enable_it(rig: 
     assert "Options" in error.error
 
 
-def test_an_unknown_symbol_fails_with_a_message_naming_it(rig: Rig):
+def test_an_unknown_symbol_fails_with_a_message_naming_it(rig: Rig) -> None:
     command, _ = rig.open(symbol="EURUSDX")
     error = the_one_trade_error(rig, command.trade_id)
     assert rig.row(command.trade_id).status is TradeStatus.FAILED
@@ -179,7 +181,7 @@ def test_an_unknown_symbol_fails_with_a_message_naming_it(rig: Rig):
     assert rig.sim.sent == []
 
 
-def test_a_refused_command_is_journaled_failed_with_the_reason_and_never_sent(rig: Rig):
+def test_a_refused_command_is_journaled_failed_with_the_reason_and_never_sent(rig: Rig) -> None:
     command = TradeCommand.manual(EURUSD_BUY)
     outcome = rig.service.refuse(command, "MetaTrader 5 is not connected, so the order was not sent.")
     error = assert_failed_once(rig, command.trade_id, None)
@@ -191,7 +193,7 @@ def test_a_refused_command_is_journaled_failed_with_the_reason_and_never_sent(ri
 @pytest.mark.parametrize("trade_id", ["0123456789abcdef0123456789abcdef", "order-0001"])
 def test_a_command_whose_trade_id_cannot_be_read_back_from_the_mt5_comment_is_not_sent(
     rig: Rig, trade_id: str
-):
+) -> None:
     # After a crash the comment is the only link between the order and its row: it must carry the id.
     rig.service.execute(TradeCommand(request=EURUSD_BUY, trade_id=trade_id))
     carried = [trade_id_in(str(s.request["comment"])) for s in rig.sim.sent]
@@ -202,7 +204,7 @@ def test_a_command_whose_trade_id_cannot_be_read_back_from_the_mt5_comment_is_no
 
 
 @pytest.mark.parametrize("retcode", [10004, 10020])
-def test_a_moved_price_is_retried_until_the_order_fills_once(rig: Rig, retcode: int):
+def test_a_moved_price_is_retried_until_the_order_fills_once(rig: Rig, retcode: int) -> None:
     rig.sim.force_next_retcode(retcode, count=2)
     command, outcome = rig.open()
     assert outcome.outcome is Outcome.FILLED
@@ -213,7 +215,7 @@ def test_a_moved_price_is_retried_until_the_order_fills_once(rig: Rig, retcode: 
     assert rig.trade_errors() == []
 
 
-def test_each_retry_is_sent_at_the_price_of_its_moment(rig: Rig):
+def test_each_retry_is_sent_at_the_price_of_its_moment(rig: Rig) -> None:
     rig.sim.seconds_per_send = 60.0
     rig.sim.force_next_retcode(10004, count=2)
     rig.open()
@@ -223,7 +225,7 @@ def test_each_retry_is_sent_at_the_price_of_its_moment(rig: Rig):
     assert len(set(prices)) == 3, "the market moved between attempts, so must the price sent"
 
 
-def test_a_requote_that_persists_fails_after_a_bounded_number_of_retries(rig: Rig):
+def test_a_requote_that_persists_fails_after_a_bounded_number_of_retries(rig: Rig) -> None:
     rig.sim.force_next_retcode(10004, count=10)
     command, outcome = rig.open()
     assert outcome.outcome is Outcome.REJECTED
@@ -235,7 +237,7 @@ def test_a_requote_that_persists_fails_after_a_bounded_number_of_retries(rig: Ri
 # ---- the terminal goes away ----------------------------------------------------------------------------
 
 
-def test_a_terminal_gone_before_the_send_fails_the_order_and_reports_the_lost_link(rig: Rig):
+def test_a_terminal_gone_before_the_send_fails_the_order_and_reports_the_lost_link(rig: Rig) -> None:
     rig.sim.disconnect()
     command, outcome = rig.open()
     assert outcome.outcome is Outcome.FAILED
@@ -245,7 +247,7 @@ def test_a_terminal_gone_before_the_send_fails_the_order_and_reports_the_lost_li
     assert rig.row(command.trade_id).status is TradeStatus.FAILED
 
 
-def test_an_order_refused_for_a_lost_terminal_is_not_opened_once_it_is_back(rig: Rig):
+def test_an_order_refused_for_a_lost_terminal_is_not_opened_once_it_is_back(rig: Rig) -> None:
     rig.sim.disconnect()
     command, _ = rig.open()
     rig.sim.restore()
@@ -256,7 +258,7 @@ def test_an_order_refused_for_a_lost_terminal_is_not_opened_once_it_is_back(rig:
 
 def test_a_reply_lost_after_the_order_executed_keeps_the_row_pending_and_says_it_may_have_executed(
     rig: Rig,
-):
+) -> None:
     rig.sim.lose_next_reply = True
     command, outcome = rig.open()
     error = the_one_trade_error(rig, command.trade_id)
@@ -270,7 +272,7 @@ def test_a_reply_lost_after_the_order_executed_keeps_the_row_pending_and_says_it
 # ---- idempotency ----------------------------------------------------------------------------------------
 
 
-def test_the_same_command_executed_twice_opens_one_position(rig: Rig):
+def test_the_same_command_executed_twice_opens_one_position(rig: Rig) -> None:
     command, first = rig.open()
     second = rig.service.execute(command)
     assert first.outcome is Outcome.FILLED
@@ -283,7 +285,7 @@ def test_the_same_command_executed_twice_opens_one_position(rig: Rig):
 # ---- close and modify ------------------------------------------------------------------------------------
 
 
-def test_a_full_close_marks_the_close_row_done_and_the_position_is_gone(rig: Rig):
+def test_a_full_close_marks_the_close_row_done_and_the_position_is_gone(rig: Rig) -> None:
     rig.open(volume=0.2)
     [position] = rig.positions()
     command, outcome = rig.close(position.ticket)
@@ -295,7 +297,7 @@ def test_a_full_close_marks_the_close_row_done_and_the_position_is_gone(rig: Rig
     assert rig.positions() == ()
 
 
-def test_a_partial_close_leaves_the_rest_of_the_position_open(rig: Rig):
+def test_a_partial_close_leaves_the_rest_of_the_position_open(rig: Rig) -> None:
     rig.open(volume=0.3)
     [position] = rig.positions()
     command, _ = rig.close(position.ticket, volume=0.1)
@@ -305,7 +307,7 @@ def test_a_partial_close_leaves_the_rest_of_the_position_open(rig: Rig):
     assert rest.volume == pytest.approx(0.2)
 
 
-def test_a_modify_sets_sl_and_tp_in_the_terminal_and_on_the_open_trade(rig: Rig):
+def test_a_modify_sets_sl_and_tp_in_the_terminal_and_on_the_open_trade(rig: Rig) -> None:
     opening, _ = rig.open()
     [position] = rig.positions()
     sl, tp = round(position.price_open - 0.0050, 5), round(position.price_open + 0.0080, 5)
@@ -317,7 +319,7 @@ def test_a_modify_sets_sl_and_tp_in_the_terminal_and_on_the_open_trade(rig: Rig)
     assert (rig.row(opening.trade_id).current_sl, rig.row(opening.trade_id).current_tp) == (sl, tp)
 
 
-def test_a_refused_close_names_the_positions_symbol_even_when_the_request_left_it_out(rig: Rig):
+def test_a_refused_close_names_the_positions_symbol_even_when_the_request_left_it_out(rig: Rig) -> None:
     rig.open()
     [position] = rig.positions()
     rig.clock.set(SATURDAY)
@@ -327,7 +329,7 @@ def test_a_refused_close_names_the_positions_symbol_even_when_the_request_left_i
     assert rig.row(command.trade_id).symbol == "EURUSD"
 
 
-def test_modifying_a_position_closed_in_the_terminal_fails_saying_it_is_closed(rig: Rig):
+def test_modifying_a_position_closed_in_the_terminal_fails_saying_it_is_closed(rig: Rig) -> None:
     rig.open()
     [position] = rig.positions()
     rig.sim.close_external(position.ticket)
@@ -336,7 +338,7 @@ def test_modifying_a_position_closed_in_the_terminal_fails_saying_it_is_closed(r
     assert "already closed" in error.error
 
 
-def test_closing_an_unknown_ticket_fails_with_a_message_naming_the_ticket(rig: Rig):
+def test_closing_an_unknown_ticket_fails_with_a_message_naming_the_ticket(rig: Rig) -> None:
     command, outcome = rig.close(987_654)
     error = assert_failed_once(rig, command.trade_id, -4, order_type="CLOSE")
     assert outcome.outcome is Outcome.FAILED
@@ -348,7 +350,7 @@ def test_closing_an_unknown_ticket_fails_with_a_message_naming_the_ticket(rig: R
 # ---- a journal that cannot be written ------------------------------------------------------------------
 
 
-def test_a_journal_whose_folder_is_gone_stops_the_order_before_it_is_sent(rig: Rig):
+def test_a_journal_whose_folder_is_gone_stops_the_order_before_it_is_sent(rig: Rig) -> None:
     rig.database.close()
     shutil.rmtree(rig.database.path.parent)  # the data folder's drive was unplugged
     command, outcome = rig.open()
@@ -359,7 +361,7 @@ def test_a_journal_whose_folder_is_gone_stops_the_order_before_it_is_sent(rig: R
     assert rig.positions() == ()
 
 
-def test_a_journal_that_refuses_to_mark_the_row_sent_stops_the_order(rig: Rig):
+def test_a_journal_that_refuses_to_mark_the_row_sent_stops_the_order(rig: Rig) -> None:
     with sqlite3.connect(rig.database.path) as other:
         other.execute(
             "CREATE TRIGGER refuse BEFORE UPDATE ON trades BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
@@ -372,7 +374,7 @@ def test_a_journal_that_refuses_to_mark_the_row_sent_stops_the_order(rig: Rig):
     assert rig.positions() == ()
 
 
-def test_an_order_that_fills_while_the_journal_cannot_record_it_stays_pending_and_says_so(rig: Rig):
+def test_an_order_that_fills_while_the_journal_cannot_record_it_stays_pending_and_says_so(rig: Rig) -> None:
     with sqlite3.connect(rig.database.path) as other:
         other.execute(
             "CREATE TRIGGER refuse BEFORE UPDATE ON trades WHEN NEW.status = 'open' "
@@ -389,9 +391,11 @@ def test_an_order_that_fills_while_the_journal_cannot_record_it_stays_pending_an
 # ---- netting accounts ------------------------------------------------------------------------------------
 
 
-def test_on_a_netting_account_no_open_row_points_at_a_position_the_terminal_does_not_have(tmp_path):
+def test_on_a_netting_account_no_open_row_points_at_a_position_the_terminal_does_not_have(
+    tmp_path: Path,
+) -> None:
     netting = build_rig(
-        tmp_path, ManualClock(WEDNESDAY), margin_mode=WatchedTerminal.ACCOUNT_MARGIN_MODE_RETAIL_NETTING
+        tmp_path, ManualClock(WEDNESDAY), margin_mode=constants.ACCOUNT_MARGIN_MODE_RETAIL_NETTING
     )
     try:
         netting.open()

@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, NoticeLevel, TradeSource, TradeStatus
 from app.core.events import AccountUpdate, Event, Notice, PnlUpdate, PositionsUpdate, StatusUpdate
-from app.terminal.simulator import SimulatedTerminal
+from app.engine.hub import EventHub
+from app.engine.worker import TerminalWorker
+from app.storage.journal import Journal
+from app.storage.records import TradeRecord
+from app.terminal.simulator import ManualClock, SimulatedTerminal
 
-from .conftest import FAST, EventRecorder
+from .conftest import FAST, EventRecorder, MakeWorker
 
 
-def wait_for(qtbot, recorder: EventRecorder, match: Callable[[Event], bool], timeout_s: float = 5.0):
-    """The first recorded event that matches, and the seconds it took to arrive."""
+def wait_for(
+    qtbot: QtBot, recorder: EventRecorder, match: Callable[[Event], bool], timeout_s: float = 5.0
+) -> tuple[Any, float]:
+    """The first recorded event that matches, and the seconds it took to arrive.
+
+    Any: the matcher is a plain predicate, so only the test knows which event type it matched.
+    """
     started = time.monotonic()
     found: list[Event] = []
 
@@ -36,13 +48,15 @@ def update_with(kind: str, ticket: int) -> Callable[[Event], bool]:
 
 
 @pytest.fixture
-def running(qtbot, make_worker, recorder: EventRecorder):
+def running(qtbot: QtBot, make_worker: MakeWorker, recorder: EventRecorder) -> TerminalWorker:
     worker = make_worker()
     wait_for(qtbot, recorder, connected)
     return worker
 
 
-def test_connect_publishes_account_then_positions_then_connected_status(qtbot, sim, make_worker, recorder):
+def test_connect_publishes_account_then_positions_then_connected_status(
+    qtbot: QtBot, sim: SimulatedTerminal, make_worker: MakeWorker, recorder: EventRecorder
+) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.1)
     make_worker()
     wait_for(qtbot, recorder, connected)
@@ -53,7 +67,9 @@ def test_connect_publishes_account_then_positions_then_connected_status(qtbot, s
     assert status.account_number == 5_012_345 and status.positions_count == 1 and status.simulated
 
 
-def test_external_open_appears_within_one_pnl_interval(qtbot, sim, running, recorder):
+def test_external_open_appears_within_one_pnl_interval(
+    qtbot: QtBot, sim: SimulatedTerminal, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     ticket = sim.open_external("GBPUSD", "sell", 0.2, comment="by hand")
     event, elapsed = wait_for(qtbot, recorder, update_with("added", ticket))
     assert elapsed < FAST.positions_s  # the 1 s loop caught it, not the 3 s one
@@ -61,7 +77,9 @@ def test_external_open_appears_within_one_pnl_interval(qtbot, sim, running, reco
     assert (position.symbol, position.volume, position.comment) == ("GBPUSD", 0.2, "by hand")
 
 
-def test_external_sl_change_is_reported_as_modified_with_the_full_record(qtbot, sim, running, recorder):
+def test_external_sl_change_is_reported_as_modified_with_the_full_record(
+    qtbot: QtBot, sim: SimulatedTerminal, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
     bid = sim.symbol_info_tick("EURUSD").bid
@@ -71,7 +89,9 @@ def test_external_sl_change_is_reported_as_modified_with_the_full_record(qtbot, 
     assert event.positions[0].sl == pytest.approx(round(bid - 0.005, 5))
 
 
-def test_partial_close_is_a_modification_and_its_deal_is_journaled(qtbot, sim, running, recorder, journal):
+def test_partial_close_is_a_modification_and_its_deal_is_journaled(
+    qtbot: QtBot, sim: SimulatedTerminal, running: TerminalWorker, recorder: EventRecorder, journal: Journal
+) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.3)
     wait_for(qtbot, recorder, update_with("added", ticket))
     sim.close_external(ticket, 0.1)
@@ -82,8 +102,8 @@ def test_partial_close_is_a_modification_and_its_deal_is_journaled(qtbot, sim, r
 
 
 def test_external_close_is_reported_removed_and_the_trade_closed_in_the_journal(
-    qtbot, sim, running, recorder, journal
-):
+    qtbot: QtBot, sim: SimulatedTerminal, running: TerminalWorker, recorder: EventRecorder, journal: Journal
+) -> None:
     ticket = sim.open_external("USDJPY", "buy", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
     sim.close_external(ticket)
@@ -94,7 +114,9 @@ def test_external_close_is_reported_removed_and_the_trade_closed_in_the_journal(
     assert trade.source is TradeSource.EXTERNAL and trade.price_close is not None
 
 
-def test_price_move_publishes_pnl_update_for_the_moved_positions_only(qtbot, sim, clock, running, recorder):
+def test_price_move_publishes_pnl_update_for_the_moved_positions_only(
+    qtbot: QtBot, sim: SimulatedTerminal, clock: ManualClock, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
     recorder.clear()
@@ -107,7 +129,9 @@ def test_price_move_publishes_pnl_update_for_the_moved_positions_only(qtbot, sim
     assert event.floating_total == pytest.approx(profit, abs=0.01)
 
 
-def test_idle_terminal_publishes_no_position_pnl_or_account_events(qtbot, sim, running, recorder):
+def test_idle_terminal_publishes_no_position_pnl_or_account_events(
+    qtbot: QtBot, sim: SimulatedTerminal, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     sim.open_external("EURUSD", "buy", 0.1)
     qtbot.wait(int(FAST.positions_s * 1000))  # let the open settle
     recorder.clear()
@@ -115,7 +139,9 @@ def test_idle_terminal_publishes_no_position_pnl_or_account_events(qtbot, sim, r
     assert [e for e in recorder.events if isinstance(e, PositionsUpdate | PnlUpdate | AccountUpdate)] == []
 
 
-def test_heartbeat_publishes_status_with_ping_and_trade_allowed(qtbot, running, recorder):
+def test_heartbeat_publishes_status_with_ping_and_trade_allowed(
+    qtbot: QtBot, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     recorder.clear()
     event, _ = wait_for(
         qtbot, recorder, lambda e: isinstance(e, StatusUpdate), timeout_s=FAST.heartbeat_s * 3
@@ -125,7 +151,9 @@ def test_heartbeat_publishes_status_with_ping_and_trade_allowed(qtbot, running, 
     assert status.trade_allowed and status.ping_ms is not None and status.last_heartbeat is not None
 
 
-def test_algo_trading_off_shows_in_the_next_heartbeat(qtbot, sim, running, recorder):
+def test_algo_trading_off_shows_in_the_next_heartbeat(
+    qtbot: QtBot, sim: SimulatedTerminal, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     sim.set_algo_trading(False)
     wait_for(
         qtbot,
@@ -135,7 +163,9 @@ def test_algo_trading_off_shows_in_the_next_heartbeat(qtbot, sim, running, recor
     )
 
 
-def test_disconnect_is_noticed_within_two_positions_intervals(qtbot, sim, running, recorder):
+def test_disconnect_is_noticed_within_two_positions_intervals(
+    qtbot: QtBot, sim: SimulatedTerminal, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     sim.disconnect()
     _, elapsed = wait_for(
         qtbot,
@@ -147,7 +177,9 @@ def test_disconnect_is_noticed_within_two_positions_intervals(qtbot, sim, runnin
     assert "MetaTrader 5" in notice.text
 
 
-def test_reconnects_with_backoff_after_the_terminal_returns(qtbot, sim, running, recorder):
+def test_reconnects_with_backoff_after_the_terminal_returns(
+    qtbot: QtBot, sim: SimulatedTerminal, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     sim.disconnect()
     wait_for(
         qtbot,
@@ -162,8 +194,8 @@ def test_reconnects_with_backoff_after_the_terminal_returns(qtbot, sim, running,
 
 
 def test_position_closed_during_outage_is_removed_and_journaled_after_reconnect(
-    qtbot, sim, running, recorder, journal
-):
+    qtbot: QtBot, sim: SimulatedTerminal, running: TerminalWorker, recorder: EventRecorder, journal: Journal
+) -> None:
     ticket = sim.open_external("EURUSD", "sell", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
     sim.disconnect()
@@ -178,7 +210,9 @@ def test_position_closed_during_outage_is_removed_and_journaled_after_reconnect(
     qtbot.waitUntil(lambda: _trade_for(journal, ticket).status is TradeStatus.CLOSED, timeout=3000)
 
 
-def test_an_unanswered_read_is_never_taken_as_no_positions(qtbot, sim, running, recorder):
+def test_an_unanswered_read_is_never_taken_as_no_positions(
+    qtbot: QtBot, sim: SimulatedTerminal, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.1)
     wait_for(qtbot, recorder, update_with("added", ticket))
     sim.disconnect()
@@ -191,14 +225,16 @@ class FlakyAccountTerminal(SimulatedTerminal):
 
     failures = 3
 
-    def account_info(self):  # type: ignore[override]
+    def account_info(self) -> Any:
         if self.failures > 0:
             self.failures -= 1
             raise RuntimeError("account decoder blew up")
         return super().account_info()
 
 
-def test_an_exception_in_a_loop_is_reported_once_and_the_loop_goes_on(qtbot, clock, tmp_path, hub, journal):
+def test_an_exception_in_a_loop_is_reported_once_and_the_loop_goes_on(
+    qtbot: QtBot, clock: ManualClock, tmp_path: Path, hub: EventHub, journal: Journal
+) -> None:
     from .conftest import EventRecorder as Recorder
 
     flaky = FlakyAccountTerminal(clock=clock, state_path=tmp_path / "flaky.json")
@@ -227,7 +263,7 @@ def test_an_exception_in_a_loop_is_reported_once_and_the_loop_goes_on(qtbot, clo
         assert worker.stop(10)
 
 
-def _trade_for(journal, ticket: int):
+def _trade_for(journal: Journal, ticket: int) -> TradeRecord:
     trades = [t for t in journal.open_trades() if t.position_ticket == ticket]
     trades += [t for t in journal.closed_trades() if t.position_ticket == ticket]
     assert trades, f"no journal row for position {ticket}"
@@ -235,8 +271,8 @@ def _trade_for(journal, ticket: int):
 
 
 def test_watchdog_declares_stale_when_the_worker_is_stuck_in_slow_calls(
-    qtbot, sim, hub, make_worker, recorder
-):
+    qtbot: QtBot, sim: SimulatedTerminal, hub: EventHub, make_worker: MakeWorker, recorder: EventRecorder
+) -> None:
     from app.engine.watchdog import Watchdog
 
     worker = make_worker()
@@ -256,7 +292,9 @@ def test_watchdog_declares_stale_when_the_worker_is_stuck_in_slow_calls(
         watchdog.deleteLater()
 
 
-def test_disconnect_on_request_stays_disconnected_until_asked_to_connect(qtbot, running, recorder):
+def test_disconnect_on_request_stays_disconnected_until_asked_to_connect(
+    qtbot: QtBot, running: TerminalWorker, recorder: EventRecorder
+) -> None:
     from app.engine.commands import LinkCommand
 
     running.submit(LinkCommand(connect=False))
@@ -272,7 +310,9 @@ def test_disconnect_on_request_stays_disconnected_until_asked_to_connect(qtbot, 
     wait_for(qtbot, recorder, connected)
 
 
-def test_only_the_heartbeat_publishes_status_while_nothing_changes(qtbot, make_worker, recorder):
+def test_only_the_heartbeat_publishes_status_while_nothing_changes(
+    qtbot: QtBot, make_worker: MakeWorker, recorder: EventRecorder
+) -> None:
     from app.engine.worker import Intervals
 
     # A long heartbeat and short positions loop: a status every positions interval would show at once.

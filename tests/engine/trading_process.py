@@ -21,6 +21,7 @@ from PyQt6.QtCore import QCoreApplication, QObject, QTimer, pyqtSlot
 from app.core.enums import Backend, ConnectionState, OrderAction, Side
 from app.core.events import Event, Notice, TradeError
 from app.core.models import OrderRequest
+from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand, trade_id_in
 from app.engine.desk import Desk, DeskConfig
 from app.terminal.adapter import Terminal
@@ -56,11 +57,11 @@ class SlowTerminalDesk(Desk):
     reply_latency = 0.0
 
     def _open(self) -> BackendSelection:
-        sim = SlowReplyTerminal(state_path=self.config.sim_state_file)
+        sim = SlowReplyTerminal(state_path=Path(self.config.target.sim_state_file))
         sim.set_latency(self.latency)
         sim.reply_latency = self.reply_latency
         terminal = Terminal(sim, Backend.SIM)
-        terminal.connect(timeout_ms=self.config.timeout_ms)
+        terminal.connect(timeout_ms=self.config.target.timeout_ms)
         return BackendSelection(terminal, Backend.SIM, True, "Slow simulated terminal for the crash test.")
 
 
@@ -130,9 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     SlowTerminalDesk.reply_latency = args.reply_latency
     desk = SlowTerminalDesk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(args.data / "sim.json")),
             database_file=args.data / "journal.sqlite3",
-            sim_state_file=args.data / "sim.json",
         )
     )
     trader = Trader(desk)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.core.enums import Side
-from app.ml.backtest import backtest_signals, signal_sides
+from app.ml.backtest import BacktestTrade, backtest_signals, signal_sides
 from app.ml.bars import BarFrame
 
 OPENS = [10.0, 11.0, 13.0, 12.0, 15.0, 14.0, 16.0, 17.0]
@@ -27,7 +27,7 @@ def hour(index: int) -> datetime:
     return datetime.fromtimestamp(T0 + 3600 * index, UTC)
 
 
-def run(bars: list[int], p_up: list[float], **options: float) -> list:
+def run(bars: list[int], p_up: list[float], **options: float) -> list[BacktestTrade]:
     return backtest_signals(frame(), np.array(bars), np.array(p_up), **{"threshold": 0.6, **options})
 
 

@@ -53,7 +53,8 @@ def test_from_bars_reads_bar_records() -> None:
 
 
 def test_tail_and_slice_are_views_of_the_same_bars() -> None:
-    frame = BarFrame(np.arange(5) * 60, *(np.arange(1.0, 6.0) for _ in range(4)), np.zeros(5), 0.1)
+    opens, highs, lows, closes = (np.arange(1.0, 6.0) for _ in range(4))
+    frame = BarFrame(np.arange(5) * 60, opens, highs, lows, closes, np.zeros(5), 0.1)
     assert frame.tail(2).close.tolist() == [4.0, 5.0]
     assert frame.tail(10).close.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert frame.slice(1, 3).time.tolist() == [60, 120]

@@ -20,8 +20,8 @@ def write(tmp_path: Path, text: str, name: str = "bars.csv", encoding: str = "ut
     return path
 
 
-def epoch(*parts: int) -> int:
-    return int(datetime(*parts, tzinfo=UTC).timestamp())
+def epoch(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> int:
+    return int(datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp())
 
 
 def mt5_export(rows: list[str]) -> str:

@@ -56,8 +56,9 @@ def test_all_losses_on_two_days() -> None:
     # mean = −0.0151010101; s = |r1 − r2| / √2 = 0.0072139177
     # Sharpe = −0.0151010101 / 0.0072139177 × √365 = −39.99274821
     assert m.sharpe == pytest.approx(-39.99274821, rel=1e-9)
-    # d = √((0.01² + 0.0202020202²) / 1) = 0.0225415532; Sortino = −0.0151010101 / 0.0225415532 × √365
-    assert m.sortino == pytest.approx(-12.79878057, rel=1e-9)
+    # d = √((0.01² + 0.0202020202²) / 2) = 0.0159392851 (root mean square over all n = 2 days)
+    # Sortino = −0.0151010101 / 0.0159392851 × √365 = −18.1002090574
+    assert m.sortino == pytest.approx(-18.1002090574, rel=1e-9)
 
 
 def test_several_days_with_a_day_without_trades() -> None:
@@ -83,10 +84,11 @@ def test_several_days_with_a_day_without_trades() -> None:
     # mean = 0.1652882206 / 4 = 0.0413220551
     # s (ddof 1) = √((0.0086779449² + 0.0413220551² + 0.1365601503² + 0.1692042607²) / 3) = 0.1278822055
     # Sharpe = 0.0413220551 / 0.1278822055 × √365 = 6.1733120081
-    # d = √(0.0952380952² / 3) = 0.0549857399; Sortino = 0.0413220551 / 0.0549857399 × √365 = 14.3574817040
+    # d = √((0² + 0² + 0.0952380952² + 0²) / 4) = 0.0476190476 (the three days without a loss count as 0)
+    # Sortino = 0.0413220551 / 0.0476190476 × √365 = 16.5785918534
     assert m.days == 4
     assert m.sharpe == pytest.approx(6.1733120081, rel=1e-9)
-    assert m.sortino == pytest.approx(14.3574817040, rel=1e-9)
+    assert m.sortino == pytest.approx(16.5785918534, rel=1e-9)
 
 
 def test_drawdown_percent_is_its_own_maximum_not_the_percent_of_the_largest_fall() -> None:
@@ -143,3 +145,30 @@ def test_to_dict_writes_an_infinite_profit_factor_as_text_and_reads_it_back() ->
     data = m.to_dict()
     assert data["profit_factor"] == "inf"
     assert PerformanceMetrics.from_dict(data) == m
+
+
+def test_sortino_matches_the_empyrical_definition_on_random_trade_lists() -> None:
+    # empyrical.downside_risk: sqrt(mean(clip(r, max=0)²)) over every period; sortino = mean(r) / that
+    # × √365 (required return 0). Written here with numpy, independently of metrics.py.
+    import numpy as np
+
+    rng = np.random.default_rng(14)
+    for _ in range(27):
+        days = int(rng.integers(3, 40))
+        trades = [
+            Trade(float(rng.normal(5.0, 40.0)), at(1) + timedelta(days=int(rng.integers(0, days))))
+            for _ in range(int(rng.integers(5, 60)))
+        ]
+        m = compute_metrics(trades, 10_000.0)
+        equity = 10_000.0
+        by_day = np.zeros(m.days)
+        first = min(t.closed_at for t in trades).date()
+        for trade in trades:
+            by_day[(trade.closed_at.date() - first).days] += trade.profit
+        balances = equity + np.cumsum(by_day)
+        returns = balances / np.concatenate(([equity], balances[:-1])) - 1.0
+        downside = np.sqrt(np.mean(np.square(np.clip(returns, None, 0.0))))
+        if downside == 0:
+            assert m.sortino is None
+            continue
+        assert m.sortino == pytest.approx(np.mean(returns) / downside * SQRT_365, rel=1e-12)

@@ -29,7 +29,7 @@ FRAME = synthetic_frame(1_500, seed=2)
 CREATED = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
 
-class Shady(BaseEstimator, TransformerMixin):
+class Shady(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # scikit-learn is untyped (Any)
     """A type no allow-list names: loading it would mean importing and building foreign code."""
 
     def fit(self, x: object, y: object = None) -> Shady:

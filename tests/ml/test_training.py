@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.core.enums import Timeframe
@@ -15,7 +17,7 @@ SMALL = TrainingOptions(folds=2)  # with 1,500 bars: ~930 labelled, ~300 per tes
 
 
 def train(frame_seed: int = 2, bars: int = 1_500, **kwargs: object) -> TrainingResult:
-    arguments: dict = {
+    arguments: dict[str, Any] = {
         "symbol": "EURUSD",
         "timeframe": Timeframe.M1,
         "algorithm": Algorithm.LOGREG,
@@ -30,7 +32,7 @@ def logreg() -> TrainingResult:
     return train(bars=3_000)
 
 
-def signature(result: TrainingResult) -> tuple:
+def signature(result: TrainingResult) -> tuple[object, ...]:
     """Everything training reports, plus the final model's predictions on a fixed input."""
     features, valid = compute_features(synthetic_frame(1_000, seed=99))
     return (
@@ -60,14 +62,20 @@ def test_on_a_random_walk_out_of_sample_accuracy_stays_near_a_coin_flip() -> Non
     # No momentum: the next move cannot be predicted, so any look-ahead would show as accuracy well above
     # the majority baseline. With ~1,500 test bars one standard error is ~1.3 points.
     result = train_model(
-        synthetic_frame(3_000, seed=5, momentum=0.0), symbol="X", timeframe=Timeframe.M1, algorithm="logreg"
+        synthetic_frame(3_000, seed=5, momentum=0.0),
+        symbol="X",
+        timeframe=Timeframe.M1,
+        algorithm=Algorithm.LOGREG,
     )
     assert result.oos_accuracy < max(result.baseline_accuracy, 0.5) + 0.04
 
 
 def test_with_real_momentum_the_model_beats_the_majority_baseline() -> None:
     result = train_model(
-        synthetic_frame(6_000, seed=5, momentum=0.5), symbol="X", timeframe=Timeframe.M1, algorithm="logreg"
+        synthetic_frame(6_000, seed=5, momentum=0.5),
+        symbol="X",
+        timeframe=Timeframe.M1,
+        algorithm=Algorithm.LOGREG,
     )
     assert result.oos_accuracy > result.baseline_accuracy + 0.05
 
@@ -126,7 +134,11 @@ def test_too_few_labelled_bars_explains_that_small_moves_are_not_labelled() -> N
     frame = synthetic_frame(1_500, seed=2)
     with pytest.raises(DataError, match="moved less than their spread"):
         train_model(
-            frame, symbol="X", timeframe=Timeframe.M1, algorithm="logreg", options=TrainingOptions(cost=5e-4)
+            frame,
+            symbol="X",
+            timeframe=Timeframe.M1,
+            algorithm=Algorithm.LOGREG,
+            options=TrainingOptions(cost=5e-4),
         )
 
 

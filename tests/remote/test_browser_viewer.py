@@ -46,6 +46,7 @@ from app.core.events import (
 from app.core.models import Position
 from app.core.settings import RemoteSettings
 from app.core.state import DeskState
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.worker import Intervals
 from app.remote.server import RemoteServer
@@ -125,7 +126,8 @@ class Tab:
             if reply.get("id") == call_id:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
+                result: dict[str, Any] = reply["result"]
+                return result
 
     async def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page."""
@@ -155,7 +157,8 @@ async def _devtools_http(port: int, method: str, path: str) -> str:
     def fetch() -> str:
         request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
         with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.read().decode()
+            text: str = answer.read().decode()
+            return text
 
     return await asyncio.to_thread(fetch)
 
@@ -194,9 +197,8 @@ def run_served(
         clock = ManualClock(WEDNESDAY)
         desk = Desk(
             DeskConfig(
-                backend=Backend.SIM,
+                target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
                 database_file=tmp_path / "journal.sqlite3",
-                sim_state_file=tmp_path / "sim.json",
                 intervals=FAST,
                 sim_clock=clock,
             )

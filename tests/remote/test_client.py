@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 import pytest
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, serve
 
 from app.core.backoff import Backoff
 from app.core.enums import ConnectionState, NoticeLevel
@@ -86,7 +86,7 @@ def test_the_client_mirrors_the_desk_and_hands_every_event_on(desk: Desk) -> Non
     ]
 
 
-async def scripted_desk(script: Callable[[ServerConnection], object]) -> tuple[object, str]:
+async def scripted_desk(script: Callable[[ServerConnection], Awaitable[None]]) -> tuple[Server, str]:
     """A stand-in desk that plays `script` to the viewer, to produce what a real one never sends."""
     server = await serve(script, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]

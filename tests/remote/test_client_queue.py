@@ -10,7 +10,7 @@ DUE = SnapshotDue.SNAPSHOT_DUE
 
 
 def drained(queue: ClientQueue[str]) -> list[object]:
-    items = []
+    items: list[object] = []
     while (item := queue.take()) is not None:
         items.append(item)
     return items

@@ -29,7 +29,10 @@ def test_masking_keeps_the_last_four_digits() -> None:
 def test_masking_covers_the_account_the_status_and_the_snapshot() -> None:
     snapshot = Snapshot(account=account(12_345_678), positions=(), status=status(12_345_678), models=())
     masked = mask_event(snapshot)
+    assert isinstance(masked, Snapshot)
     assert (masked.account.login, masked.status.account_number) == (5678, 5678)
-    assert mask_event(AccountUpdate(account=account(12_345_678))).account.login == 5678
-    assert mask_event(StatusUpdate(status=status(12_345_678))).status.account_number == 5678
+    account_update = mask_event(AccountUpdate(account=account(12_345_678)))
+    assert isinstance(account_update, AccountUpdate) and account_update.account.login == 5678
+    status_update = mask_event(StatusUpdate(status=status(12_345_678)))
+    assert isinstance(status_update, StatusUpdate) and status_update.status.account_number == 5678
     assert masked.timestamp == snapshot.timestamp

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import keyring
 import pytest
@@ -13,6 +14,8 @@ from keyring.backend import KeyringBackend
 from websockets.exceptions import InvalidStatus
 
 from app.core.settings import RemoteSettings
+from app.engine.desk import Desk as AppDesk
+from app.remote.server import RemoteConfigError
 from app.remote_wiring import RemoteService
 
 from .conftest import Desk, run, viewer
@@ -24,7 +27,7 @@ class MemoryKeyring(KeyringBackend):
     priority = -1  # never chosen by keyring's own discovery
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring leaves it unannotated
         self.passwords: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -60,12 +63,18 @@ def port_of(url: str) -> int:
 
 async def first_type(port: int, token: str) -> str:
     async with viewer(port, token) as socket:
-        return json.loads(await socket.recv())["type"]
+        kind: str = json.loads(await socket.recv())["type"]
+        return kind
 
 
-def test_start_announces_the_viewer_link_once_with_its_token(desk: Desk):
+def as_desk(desk: Desk) -> AppDesk:
+    """The stand-in has what RemoteService reads of a desk: its hub and its state."""
+    return cast(AppDesk, desk)
+
+
+def test_start_announces_the_viewer_link_once_with_its_token(desk: Desk) -> None:
     said: list[str] = []
-    service = RemoteService(desk, RemoteSettings(enabled=True, port=0), None, announce=said.append)
+    service = RemoteService(as_desk(desk), RemoteSettings(enabled=True, port=0), None, announce=said.append)
 
     async def scenario() -> str:
         await service.start()
@@ -78,8 +87,10 @@ def test_start_announces_the_viewer_link_once_with_its_token(desk: Desk):
     assert len(said) == 1 and service.url is not None and token_of(service.url) in said[0]
 
 
-def test_regenerating_refuses_the_old_token_and_accepts_the_new_one_on_the_same_port(desk: Desk):
-    service = RemoteService(desk, RemoteSettings(enabled=True, port=0), None, announce=lambda _: None)
+def test_regenerating_refuses_the_old_token_and_accepts_the_new_one_on_the_same_port(desk: Desk) -> None:
+    service = RemoteService(
+        as_desk(desk), RemoteSettings(enabled=True, port=0), None, announce=lambda _: None
+    )
 
     async def scenario() -> tuple[int, int, str, str, bool]:
         await service.start()
@@ -106,11 +117,13 @@ def test_regenerating_refuses_the_old_token_and_accepts_the_new_one_on_the_same_
     assert answer == "HELLO" and old_refused and old_token
 
 
-def test_a_token_from_a_file_is_not_regenerated_here(desk: Desk, tmp_path: Path):
+def test_a_token_from_a_file_is_not_regenerated_here(desk: Desk, tmp_path: Path) -> None:
     token_file = tmp_path / "viewer.token"
     token_file.write_text("file-token-abcdefghijklmnop\n")
     token_file.chmod(0o600)
-    service = RemoteService(desk, RemoteSettings(enabled=True, port=0), token_file, announce=lambda _: None)
+    service = RemoteService(
+        as_desk(desk), RemoteSettings(enabled=True, port=0), token_file, announce=lambda _: None
+    )
 
     async def scenario() -> None:
         await service.start()
@@ -124,7 +137,24 @@ def test_a_token_from_a_file_is_not_regenerated_here(desk: Desk, tmp_path: Path)
     assert service.token_from_file
 
 
-def test_a_disabled_server_does_not_listen(desk: Desk):
-    service = RemoteService(desk, RemoteSettings(enabled=False), None, announce=lambda _: None)
+def test_a_disabled_server_does_not_listen(desk: Desk) -> None:
+    service = RemoteService(as_desk(desk), RemoteSettings(enabled=False), None, announce=lambda _: None)
     run(service.start())
     assert service.url is None and not service.running
+
+
+@pytest.mark.parametrize(
+    ("mode", "content", "said"),
+    [(0o644, "file-token-abcdefghijklmnop", "chmod 600"), (0o600, "short", "too short")],
+)
+def test_an_unusable_token_file_stops_the_start_with_a_config_error_that_says_why(
+    desk: Desk, tmp_path: Path, mode: int, content: str, said: str
+) -> None:
+    token_file = tmp_path / "viewer.token"
+    token_file.write_text(content)
+    token_file.chmod(mode)
+    settings = RemoteSettings(enabled=True, port=0)
+    service = RemoteService(as_desk(desk), settings, token_file, announce=lambda _: None)
+    with pytest.raises(RemoteConfigError, match=said):
+        run(service.start())
+    assert not service.running

@@ -21,7 +21,9 @@ async def refused_status(client: connect) -> int:
     return refused.value.response.status_code
 
 
-async def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+async def http_get(
+    port: int, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     """A raw HTTP/1.1 GET, the path sent exactly as given (no client-side normalisation)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     lines = [
@@ -35,7 +37,7 @@ async def http_get(port: int, path: str, headers: dict[str, str] | None = None) 
     writer.close()
     head, _, body = raw.partition(b"\r\n\r\n")
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    parsed = {}
+    parsed: dict[str, str] = {}
     for line in header_lines:
         key, _, value = line.partition(":")
         parsed[key.strip().lower()] = value.strip()
@@ -137,7 +139,7 @@ def test_a_websocket_upgrade_on_another_path_is_refused_with_404(desk: Desk) -> 
 def test_the_page_is_served_at_root_without_a_token_with_a_content_security_policy(
     desk: Desk, page_dir: Path
 ) -> None:
-    async def scenario() -> tuple[int, dict, bytes]:
+    async def scenario() -> tuple[int, dict[str, str], bytes]:
         async with serving(desk, page_dir=page_dir) as (_, port):
             return await http_get(port, "/")
 
@@ -155,7 +157,7 @@ def test_the_page_is_served_at_root_without_a_token_with_a_content_security_poli
 
 
 def test_the_page_with_the_token_in_its_url_is_the_same_page(desk: Desk, page_dir: Path) -> None:
-    async def scenario() -> tuple[int, dict, bytes]:
+    async def scenario() -> tuple[int, dict[str, str], bytes]:
         async with serving(desk, page_dir=page_dir) as (_, port):
             return await http_get(port, f"/index.html?token={TOKEN}")
 
@@ -169,7 +171,7 @@ def test_the_page_with_the_token_in_its_url_is_the_same_page(desk: Desk, page_di
 def test_page_files_are_served_by_their_exact_name(
     desk: Desk, page_dir: Path, path: str, content_type: str
 ) -> None:
-    async def scenario() -> tuple[int, dict, bytes]:
+    async def scenario() -> tuple[int, dict[str, str], bytes]:
         async with serving(desk, page_dir=page_dir) as (_, port):
             return await http_get(port, path)
 
@@ -196,7 +198,7 @@ def test_page_files_are_served_by_their_exact_name(
     ],
 )
 def test_nothing_outside_the_page_files_is_served(desk: Desk, page_dir: Path, path: str) -> None:
-    async def scenario() -> tuple[int, dict, bytes]:
+    async def scenario() -> tuple[int, dict[str, str], bytes]:
         async with serving(desk, page_dir=page_dir) as (_, port):
             return await http_get(port, path)
 
@@ -206,7 +208,7 @@ def test_nothing_outside_the_page_files_is_served(desk: Desk, page_dir: Path, pa
 
 
 def test_without_a_page_folder_the_root_says_to_use_the_desktop_viewer(desk: Desk) -> None:
-    async def scenario() -> tuple[int, dict, bytes]:
+    async def scenario() -> tuple[int, dict[str, str], bytes]:
         async with serving(desk) as (_, port):
             return await http_get(port, "/")
 

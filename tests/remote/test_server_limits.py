@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import pytest
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from app.core.enums import NoticeLevel
@@ -50,7 +51,7 @@ def bulky(round_: int) -> Notice:
     return Notice(level=NoticeLevel.INFO, title=f"bulk {round_}", text="x" * 200_000)
 
 
-def sleeper(port: int) -> object:
+def sleeper(port: int) -> connect:
     """A viewer whose library stops reading at once (one queued frame), without compression.
 
     The kernel then buffers only its default window for it (it grows the window only for readers).

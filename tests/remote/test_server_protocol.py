@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -13,6 +14,7 @@ from app.core.events import (
     PROTOCOL_VERSION,
     AccountUpdate,
     ErrorMessage,
+    Event,
     Hello,
     Notice,
     Ping,
@@ -43,7 +45,7 @@ from tests.remote.conftest import (
 def test_a_viewer_first_gets_hello_then_the_snapshot_of_the_desk(desk: Desk) -> None:
     desk.hub.publish(opened(position(7), position(9)))
 
-    async def scenario() -> list:
+    async def scenario() -> list[tuple[Event, int | None]]:
         async with serving(desk) as (_, port), viewer(port) as ws:
             return [await receive(ws), await receive(ws)]
 
@@ -58,7 +60,7 @@ def test_a_viewer_first_gets_hello_then_the_snapshot_of_the_desk(desk: Desk) -> 
 def test_events_published_after_connecting_arrive_in_order_with_increasing_seq(desk: Desk) -> None:
     notices = [Notice(level=NoticeLevel.INFO, title=f"n{i}", text="") for i in range(20)]
 
-    async def scenario() -> list:
+    async def scenario() -> list[tuple[Event, int | None]]:
         async with serving(desk) as (_, port), viewer(port) as ws:
             await skip_greeting(ws)
             for notice in notices:
@@ -71,7 +73,7 @@ def test_events_published_after_connecting_arrive_in_order_with_increasing_seq(d
 
 
 def test_resync_is_answered_with_a_fresh_snapshot(desk: Desk) -> None:
-    async def scenario() -> Snapshot:
+    async def scenario() -> Event:
         async with serving(desk) as (_, port), viewer(port) as ws:
             await skip_greeting(ws)
             desk.hub.publish(opened(position(42)))
@@ -86,7 +88,7 @@ def test_resync_is_answered_with_a_fresh_snapshot(desk: Desk) -> None:
 
 
 def test_a_snapshot_published_on_the_hub_reaches_viewers_as_a_fresh_snapshot(desk: Desk) -> None:
-    async def scenario() -> Snapshot:
+    async def scenario() -> Event:
         async with serving(desk) as (_, port), viewer(port) as ws:
             await skip_greeting(ws)
             desk.hub.publish(
@@ -101,7 +103,7 @@ def test_a_snapshot_published_on_the_hub_reaches_viewers_as_a_fresh_snapshot(des
 
 
 def test_ping_is_answered_with_a_ping(desk: Desk) -> None:
-    async def scenario() -> tuple:
+    async def scenario() -> tuple[Event, int | None]:
         async with serving(desk) as (_, port), viewer(port) as ws:
             await skip_greeting(ws)
             await ws.send(encode(Ping()))
@@ -111,7 +113,7 @@ def test_ping_is_answered_with_a_ping(desk: Desk) -> None:
     assert isinstance(reply, Ping) and seq == 3
 
 
-REFUSED = {
+REFUSED: dict[str, tuple[str | bytes, str]] = {
     "an order": (json.dumps({"type": "ORDER", "v": 1, "symbol": "EURUSD", "volume": 1.0}), "unknown_type"),
     "a close": (json.dumps({"type": "CLOSE_POSITION", "ticket": 7}), "unknown_type"),
     "a server-only event": (encode(opened(position(99))), "read_only"),
@@ -132,7 +134,7 @@ def test_every_message_but_ping_and_resync_gets_an_error_and_changes_nothing(des
     desk.hub.publish(opened(position(7)))
     before = (desk.hub.published, desk.state.snapshot().positions)
 
-    async def scenario() -> tuple:
+    async def scenario() -> tuple[Event, int | None]:
         async with serving(desk) as (_, port), viewer(port) as ws:
             await skip_greeting(ws)
             await ws.send(message)
@@ -145,20 +147,21 @@ def test_every_message_but_ping_and_resync_gets_an_error_and_changes_nothing(des
 
 
 def test_the_error_says_the_server_is_read_only(desk: Desk) -> None:
-    async def scenario() -> ErrorMessage:
+    async def scenario() -> Event:
         async with serving(desk) as (_, port), viewer(port) as ws:
             await skip_greeting(ws)
             await ws.send(json.dumps({"type": "ORDER"}))
             return (await receive(ws))[0]
 
-    assert "read-only" in run(scenario()).text
+    reply = run(scenario())
+    assert isinstance(reply, ErrorMessage) and "read-only" in reply.text
 
 
 def test_the_fifth_refused_message_closes_the_connection_with_1008(desk: Desk) -> None:
-    async def scenario() -> tuple[list, int]:
+    async def scenario() -> tuple[list[Event], int]:
         async with serving(desk) as (_, port), viewer(port) as ws:
             await skip_greeting(ws)
-            replies = []
+            replies: list[Event] = []
             for _ in range(MAX_BAD_MESSAGES - 1):
                 await ws.send('{"type":"ORDER"}')
                 replies.append((await receive(ws))[0])
@@ -188,7 +191,7 @@ def test_account_numbers_are_masked_to_their_last_four_digits(desk: Desk) -> Non
     desk.hub.publish(AccountUpdate(account=account()))
     desk.hub.publish(StatusUpdate(status=status()))
 
-    async def scenario() -> list:
+    async def scenario() -> list[Any]:  # a snapshot, then an account and a status update
         async with serving(desk, mask_account=True) as (_, port), viewer(port) as ws:
             snapshot = await skip_greeting(ws)
             desk.hub.publish(AccountUpdate(account=account()))

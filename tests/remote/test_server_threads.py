@@ -13,7 +13,7 @@ from typing import Any
 import qasync
 
 from app.core.enums import NoticeLevel
-from app.core.events import Notice
+from app.core.events import Event, Notice
 from tests.remote.conftest import Desk, receive, serving, skip_greeting, viewer
 
 
@@ -22,10 +22,14 @@ def test_events_published_from_a_worker_thread_reach_viewers_in_order_through_qa
 ) -> None:
     notices = [Notice(level=NoticeLevel.INFO, title=f"from worker {i}", text="") for i in range(50)]
 
-    async def scenario() -> list:
+    def publish_all() -> None:
+        for notice in notices:
+            desk.hub.publish(notice)
+
+    async def scenario() -> list[Event]:
         async with serving(desk) as (_, port), viewer(port) as ws:
             await skip_greeting(ws)
-            worker = threading.Thread(target=lambda: [desk.hub.publish(n) for n in notices])
+            worker = threading.Thread(target=publish_all)
             worker.start()
             received = [(await receive(ws))[0] for _ in notices]
             worker.join()

@@ -32,7 +32,7 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring leaves it unannotated
         self.passwords: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -78,6 +78,34 @@ def test_an_unusable_token_file_says_why(tmp_path: Path, content: str, problem: 
 def test_a_missing_token_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(TokenError, match=r"nope\.token does not exist"):
         read_token_file(tmp_path / "nope.token")
+
+
+@posix_only
+def test_a_symbolic_link_is_refused_even_to_a_private_file(tmp_path: Path) -> None:
+    link = tmp_path / "link.token"
+    link.symlink_to(private_file(tmp_path, GOOD))
+    with pytest.raises(TokenError, match="is a symbolic link; give the real file"):
+        read_token_file(link)
+
+
+@posix_only
+def test_a_fifo_is_refused_at_once_instead_of_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "viewer.token"
+    os.mkfifo(fifo, 0o600)
+    with pytest.raises(TokenError, match=r"is not a regular file \(a named pipe\)"):
+        read_token_file(fifo)
+
+
+def test_a_folder_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "tokens"
+    folder.mkdir(mode=0o700)
+    with pytest.raises(TokenError, match=r"not a regular file \(a folder\)"):
+        read_token_file(folder)
+
+
+def test_a_huge_token_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    with pytest.raises(TokenError, match="a token file holds one token"):
+        read_token_file(private_file(tmp_path, "x" * 100_000))
 
 
 def test_without_a_file_the_keyrings_token_is_used() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.ui.notifier import InWindowToasts, Toast
+from app.core.toast_text import Toast
+from app.ui.notifier import InWindowToasts
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import click, toolbar_button
 

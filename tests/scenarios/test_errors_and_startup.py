@@ -21,7 +21,7 @@ def settings_problems(paths: AppPaths) -> list[str]:
 
 
 def test_a_bad_value_in_the_settings_file_is_explained_in_the_event_log(desktop: Desktop) -> None:
-    row = desktop.wait_for_log("Settings")
+    row = desktop.wait_for_log("Settings file")
     assert row["Level"] == "Warning"
     assert row["Text"] == (
         "intervals.pnl_s: must be a number between 0.2 and 60, got 'fast'; using 1.0. "

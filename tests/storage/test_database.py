@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from app.storage.database import MIGRATIONS_DIR, Database, JournalError, open_database
 from app.storage.journal import Journal
 from app.storage.tables import Base
+from tests.hostile_files import newer_schema_journal
 
 NOW = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 GARBAGE = b"these are not the bytes of a database\n" * 200
@@ -215,3 +216,16 @@ def test_a_journal_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(JournalError, match="newer version of MT5 Desk"):
         open_database(path)
+
+
+def test_a_journal_from_a_newer_version_is_refused_before_anything_writes_to_it(tmp_path: Path) -> None:
+    # As a newer version might leave it: a rollback-journal file (not WAL), an unknown revision.
+    path = tmp_path / "journal.sqlite3"
+    before = newer_schema_journal(path)
+    stamp = path.stat().st_mtime_ns
+
+    with pytest.raises(JournalError, match=r"schema '9999'.*It was not changed\. Install that newer version"):
+        open_database(path)
+
+    assert path.read_bytes() == before and path.stat().st_mtime_ns == stamp
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.sqlite3"]  # no -wal, -shm or copy

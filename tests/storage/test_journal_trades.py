@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
         yield Journal(database)
 
 
-def record_open_request(journal: Journal, trade_id: str = "t1", **overrides: object) -> None:
+def record_open_request(journal: Journal, trade_id: str = "t1", **overrides: Any) -> None:
     fields: dict[str, object] = {
         "trade_id": trade_id,
         "source": TradeSource.MANUAL,

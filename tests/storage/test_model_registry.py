@@ -125,9 +125,9 @@ def test_all_lists_models_oldest_first(registry: ModelRegistry) -> None:
 def test_enabling_and_disabling_is_stored(registry: ModelRegistry) -> None:
     registry.add(manifest(), "a.skops", SETTINGS)
     assert registry.set_enabled("3f9a0c1d2e4b", True).enabled is True
-    assert registry.get("3f9a0c1d2e4b").enabled is True  # type: ignore[union-attr]
+    assert registry.get("3f9a0c1d2e4b").enabled is True
     registry.set_enabled("3f9a0c1d2e4b", False)
-    assert registry.get("3f9a0c1d2e4b").enabled is False  # type: ignore[union-attr]
+    assert registry.get("3f9a0c1d2e4b").enabled is False
 
 
 def test_disable_all_switches_every_model_off_and_counts_them(registry: ModelRegistry) -> None:
@@ -143,7 +143,7 @@ def test_updated_settings_replace_the_old_ones(registry: ModelRegistry) -> None:
     registry.add(manifest(), "a.skops", SETTINGS)
     changed = replace(SETTINGS, sl_pips=12.5, tp_pips=20.0, max_holding_bars=5, trading_hours=(22, 6))
     registry.update_settings("3f9a0c1d2e4b", changed)
-    assert registry.get("3f9a0c1d2e4b").settings == changed  # type: ignore[union-attr]
+    assert registry.get("3f9a0c1d2e4b").settings == changed
 
 
 def test_settings_round_trip_through_json_with_every_field_set() -> None:

@@ -44,7 +44,7 @@ def test_saved_settings_load_back_equal(settings_file: Path) -> None:
 def test_a_saved_file_is_plain_toml_with_one_table_per_section(settings_file: Path) -> None:
     save_settings(settings_file, Settings())
     data = tomllib.loads(settings_file.read_text(encoding="utf-8"))
-    assert set(data) == {"terminal", "intervals", "notifications", "ui", "remote", "risk"}
+    assert set(data) == {"terminal", "intervals", "notifications", "ui", "remote", "risk", "alerts"}
     assert data["terminal"]["backend"] == "auto"
 
 
@@ -141,7 +141,7 @@ def test_a_corrupt_file_that_cannot_be_moved_is_reported_and_defaults_used(
 def test_a_settings_path_that_is_a_folder_is_reported_not_raised(tmp_path: Path) -> None:
     loaded = load_settings(tmp_path)
     assert loaded.settings == Settings() and loaded.backup_path is None
-    assert loaded.problems[0].startswith(f"{tmp_path}: cannot be read")
+    assert loaded.problems[0].startswith(f"{tmp_path} is not a regular file (a folder); using default")
 
 
 def test_mt5desk_home_puts_every_path_under_that_folder(tmp_path: Path) -> None:
@@ -184,3 +184,64 @@ def test_the_test_session_keeps_app_folders_out_of_the_real_user_folders() -> No
     home = Path(os.environ["MT5DESK_HOME"]).resolve()
     assert AppPaths.from_environment().config_dir.is_relative_to(home)
     assert not AppPaths.from_environment().config_dir.is_relative_to(AppPaths.from_environment({}).config_dir)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("x = " + "[" * 50_000, "is nested more than 16 levels deep (line 1)"),
+        ("x = " + "{a = " * 5_000, "is nested more than 16 levels deep (line 1)"),
+        (".".join(["k"] * 50_000) + " = 1", "is nested more than 16 levels deep (line 1)"),
+        (
+            "# " + "x" * 300_000,
+            "is 300,002 bytes, more than the 262,144 read at most; a settings file is a few kilobytes",
+        ),
+    ],
+    ids=["deep-array", "deep-inline-table", "deep-dotted-key", "huge"],
+)
+def test_a_hostile_file_is_set_aside_with_a_message_instead_of_crashing(
+    settings_file: Path, text: str, said: str
+) -> None:
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text(text, encoding="utf-8")
+    loaded = load_settings(settings_file, now=at_moment)
+    [problem] = loaded.problems
+    assert said in problem and problem.endswith(f"The old file was kept as {loaded.backup_path}")
+    assert loaded.settings == Settings()
+    assert loaded.backup_path is not None and loaded.backup_path.read_text(encoding="utf-8") == text
+
+
+def test_brackets_inside_strings_and_comments_do_not_count_as_nesting(settings_file: Path) -> None:
+    settings_file.parent.mkdir(parents=True)
+    many = "[" * 32
+    settings_file.write_text(
+        f'# {many}\n[terminal]\nserver = "{many}"\npath = """{{{{{{{{{{{{{{{{{{{{\n{many}"""\n',
+        encoding="utf-8",
+    )
+    loaded = load_settings(settings_file)
+    assert loaded.backup_path is None and not any("nested" in problem for problem in loaded.problems)
+    assert loaded.settings.terminal.server == many
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_fifo_in_place_of_the_file_is_reported_at_once_and_left_alone(settings_file: Path) -> None:
+    settings_file.parent.mkdir(parents=True)
+    os.mkfifo(settings_file)
+    loaded = load_settings(settings_file)
+    assert loaded.settings == Settings() and loaded.backup_path is None
+    assert "is not a regular file (a named pipe); using default settings" in loaded.problems[0]
+    assert settings_file.exists()
+
+
+def test_dotted_keys_and_table_headers_within_the_limit_are_read(settings_file: Path) -> None:
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text(
+        'terminal.server = "a.b.c"\n[remote]\nallowed_origins = [\n  "https://a.example.com",\n]\n'
+        "[intervals]\npnl_s = 1.5\n",
+        encoding="utf-8",
+    )
+    loaded = load_settings(settings_file)
+    assert loaded.problems == []
+    assert loaded.settings.terminal.server == "a.b.c"
+    assert loaded.settings.remote.allowed_origins == ("https://a.example.com",)
+    assert loaded.settings.intervals.pnl_s == 1.5

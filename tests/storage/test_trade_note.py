@@ -26,7 +26,7 @@ def test_rows_from_before_the_note_get_the_words_after_the_desks_tag(tmp_path: P
     with open_database(path) as database:
         assert database.schema_revision() == "0003"
         journal = Journal(database)
-        notes = {t: journal.find_trade(t).note for t in ("0123456789", "abcdef0123", "ext-77", "ext-78")}  # type: ignore[union-attr]
+        notes = {t: journal.find_trade(t).note for t in ("0123456789", "abcdef0123", "ext-77", "ext-78")}
 
     assert notes == {
         "0123456789": "my scalp trade",

@@ -85,7 +85,7 @@ class Trader:
         """Open a position and return its ticket; fails the test unless the fill is DONE (10009)."""
         result = self.send(symbol, side, volume, **fields)
         assert result.retcode == 10009, f"open {symbol} {side} {volume}: {result}"
-        return result.order
+        return int(result.order)
 
     def close(self, ticket: int, volume: float | None = None) -> Any:
         """Close (fully, or `volume` of) a position by an opposite deal naming it."""

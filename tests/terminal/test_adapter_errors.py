@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,7 +45,7 @@ def terminal(sim: SimulatedTerminal) -> Terminal:
     return terminal
 
 
-def buy(volume: float = 0.1, symbol: str = "EURUSD", **fields) -> OrderRequest:
+def buy(volume: float = 0.1, symbol: str = "EURUSD", **fields: Any) -> OrderRequest:
     return OrderRequest(OrderAction.OPEN, symbol, side=Side.BUY, volume=volume, **fields)
 
 
@@ -56,7 +58,7 @@ def refused(terminal: Terminal, request: OrderRequest, retcode: int) -> Terminal
 # -- the link -------------------------------------------------------------------------------------------
 
 
-def test_calls_before_connect_say_not_connected(sim):
+def test_calls_before_connect_say_not_connected(sim: SimulatedTerminal) -> None:
     terminal = Terminal(sim, Backend.SIM)
 
     with pytest.raises(TerminalError) as caught:
@@ -67,7 +69,7 @@ def test_calls_before_connect_say_not_connected(sim):
     assert caught.value.retryable
 
 
-def test_calls_after_disconnect_say_not_connected(terminal):
+def test_calls_after_disconnect_say_not_connected(terminal: Terminal) -> None:
     terminal.disconnect()
 
     with pytest.raises(TerminalError, match="not connected"):
@@ -75,7 +77,9 @@ def test_calls_after_disconnect_say_not_connected(terminal):
     assert not terminal.connected
 
 
-def test_terminal_gone_mid_session_reads_not_running_and_is_retryable(sim, terminal):
+def test_terminal_gone_mid_session_reads_not_running_and_is_retryable(
+    sim: SimulatedTerminal, terminal: Terminal
+) -> None:
     sim.disconnect()
 
     with pytest.raises(TerminalError) as caught:
@@ -87,7 +91,9 @@ def test_terminal_gone_mid_session_reads_not_running_and_is_retryable(sim, termi
     assert caught.value.code in {-10001, -10002, -10004, -10005}
 
 
-def test_positions_of_a_dead_link_raise_instead_of_returning_empty(sim, terminal):
+def test_positions_of_a_dead_link_raise_instead_of_returning_empty(
+    sim: SimulatedTerminal, terminal: Terminal
+) -> None:
     sim.open_external("EURUSD", "buy", 0.1)
     sim.disconnect()
 
@@ -95,7 +101,7 @@ def test_positions_of_a_dead_link_raise_instead_of_returning_empty(sim, terminal
         terminal.positions()
 
 
-def test_reconnect_after_the_terminal_is_back(sim, terminal):
+def test_reconnect_after_the_terminal_is_back(sim: SimulatedTerminal, terminal: Terminal) -> None:
     sim.disconnect()
     sim.restore()
 
@@ -104,7 +110,7 @@ def test_reconnect_after_the_terminal_is_back(sim, terminal):
     assert terminal.account().login == 5_012_345
 
 
-def test_connect_to_a_terminal_that_is_gone_fails_with_not_running(sim):
+def test_connect_to_a_terminal_that_is_gone_fails_with_not_running(sim: SimulatedTerminal) -> None:
     sim.disconnect()
     terminal = Terminal(sim, Backend.SIM)
 
@@ -115,7 +121,7 @@ def test_connect_to_a_terminal_that_is_gone_fails_with_not_running(sim):
     assert not terminal.connected
 
 
-def test_wrong_credentials_say_login_password_or_server(sim):
+def test_wrong_credentials_say_login_password_or_server(sim: SimulatedTerminal) -> None:
     terminal = Terminal(sim, Backend.SIM)
 
     with pytest.raises(TerminalError) as caught:
@@ -127,27 +133,29 @@ def test_wrong_credentials_say_login_password_or_server(sim):
     assert "s3cret" not in repr(caught.value) + str(caught.value)  # the password never reaches a message
 
 
-def test_login_must_be_the_account_number(sim):
+def test_login_must_be_the_account_number(sim: SimulatedTerminal) -> None:
     with pytest.raises(TerminalError, match="account number"):
-        Terminal(sim, Backend.SIM).connect(login="john", password="demo")
+        Terminal(sim, Backend.SIM).connect(login="john", password="demo")  # type: ignore[arg-type]  # on purpose
 
 
-def test_login_given_as_digits_is_accepted(sim):
+def test_login_given_as_digits_is_accepted(sim: SimulatedTerminal) -> None:
     terminal = Terminal(sim, Backend.SIM)
 
-    terminal.connect(login="5012345", password="demo", server="MT5Desk-Demo")
+    terminal.connect(login="5012345", password="demo", server="MT5Desk-Demo")  # type: ignore[arg-type]  # on purpose
 
     assert terminal.account().login == 5_012_345
 
 
-def test_unknown_symbol_names_the_symbol(terminal):
+def test_unknown_symbol_names_the_symbol(terminal: Terminal) -> None:
     with pytest.raises(TerminalError, match="Symbol EURUSDX is not available"):
         terminal.symbol("EURUSDX")
     with pytest.raises(TerminalError, match="EURUSDX"):
         terminal.tick("EURUSDX")
 
 
-def test_invalid_arguments_read_as_a_bug_in_the_desk_and_are_logged(terminal, caplog):
+def test_invalid_arguments_read_as_a_bug_in_the_desk_and_are_logged(
+    terminal: Terminal, caplog: pytest.LogCaptureFixture
+) -> None:
     with pytest.raises(TerminalError) as caught:
         terminal._call("positions_get", "EURUSD")  # positional: the module refuses it
 
@@ -159,14 +167,14 @@ def test_invalid_arguments_read_as_a_bug_in_the_desk_and_are_logged(terminal, ca
 class _BrokenBridge:
     """An rpyc-style proxy whose server went away: every call raises EOFError."""
 
-    def __getattr__(self, name):
-        def call(*args, **kwargs):
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        def call(*args: object, **kwargs: object) -> None:
             raise EOFError("connection closed by peer")
 
         return call
 
 
-def test_a_bridge_that_drops_the_connection_reads_not_running():
+def test_a_bridge_that_drops_the_connection_reads_not_running() -> None:
     terminal = Terminal(_BrokenBridge(), Backend.BRIDGE)
 
     with pytest.raises(TerminalError) as caught:
@@ -184,22 +192,23 @@ class _LostAnswer:
         self._sim = sim
         self._lost = False
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._sim, name)
 
-    def order_send(self, request):
+    def order_send(self, request: Any) -> None:
         self._sim.order_send(request)
         self._lost = True
         return None
 
-    def last_error(self):
+    def last_error(self) -> tuple[int, str]:
         if self._lost:
             self._lost = False
             return (-10002, "IPC recv failed")
-        return self._sim.last_error()
+        error: tuple[int, str] = self._sim.last_error()
+        return error
 
 
-def test_a_lost_order_answer_says_the_order_may_have_been_placed(sim):
+def test_a_lost_order_answer_says_the_order_may_have_been_placed(sim: SimulatedTerminal) -> None:
     terminal = Terminal(_LostAnswer(sim), Backend.SIM)
     terminal.connect()
 
@@ -226,7 +235,7 @@ def test_a_lost_order_answer_says_the_order_may_have_been_placed(sim):
     ],
     ids=["no side", "no volume", "nan volume", "negative volume", "close without ticket", "no ticket"],
 )
-def test_malformed_requests_are_refused_before_sending(terminal, request_):
+def test_malformed_requests_are_refused_before_sending(terminal: Terminal, request_: OrderRequest) -> None:
     with pytest.raises(TerminalError) as caught:
         terminal.send(request_)
 
@@ -235,7 +244,7 @@ def test_malformed_requests_are_refused_before_sending(terminal, request_):
     assert terminal.positions() == {}
 
 
-def test_closing_a_position_that_is_gone_says_so(sim, terminal):
+def test_closing_a_position_that_is_gone_says_so(sim: SimulatedTerminal, terminal: Terminal) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.1)
     sim.close_external(ticket)
 
@@ -243,7 +252,9 @@ def test_closing_a_position_that_is_gone_says_so(sim, terminal):
         terminal.send(OrderRequest(OrderAction.CLOSE, "EURUSD", ticket=ticket))
 
 
-def test_python_api_trading_disabled_points_to_the_mt5_option(sim, terminal):
+def test_python_api_trading_disabled_points_to_the_mt5_option(
+    sim: SimulatedTerminal, terminal: Terminal
+) -> None:
     sim.set_api_trading(False)
 
     with pytest.raises(TerminalError) as caught:
@@ -256,14 +267,14 @@ def test_python_api_trading_disabled_points_to_the_mt5_option(sim, terminal):
 # -- refusals under real conditions ---------------------------------------------------------------------
 
 
-def test_invalid_volume_names_min_max_and_step(terminal):
+def test_invalid_volume_names_min_max_and_step(terminal: Terminal) -> None:
     error = refused(terminal, buy(volume=0.005), 10014)
 
     assert "0.005 lots is not allowed for EURUSD" in error.message
     assert "between 0.01 and 100 lots in steps of 0.01" in error.hint
 
 
-def test_invalid_stops_name_the_stops_level_in_points_and_price(terminal):
+def test_invalid_stops_name_the_stops_level_in_points_and_price(terminal: Terminal) -> None:
     ask = terminal.tick("EURUSD").ask
 
     error = refused(terminal, buy(sl=round(ask - 0.00002, 5)), 10016)
@@ -272,7 +283,7 @@ def test_invalid_stops_name_the_stops_level_in_points_and_price(terminal):
     assert "10 points (0.00010)" in error.hint
 
 
-def test_no_money_names_required_and_free_margin(terminal):
+def test_no_money_names_required_and_free_margin(terminal: Terminal) -> None:
     error = refused(terminal, buy(volume=50.0), 10019)
 
     account = terminal.account()
@@ -281,7 +292,7 @@ def test_no_money_names_required_and_free_margin(terminal):
     assert f"free margin is {account.margin_free:,.2f} USD" in error.message
 
 
-def test_algo_trading_off_says_press_algo_trading(sim, terminal):
+def test_algo_trading_off_says_press_algo_trading(sim: SimulatedTerminal, terminal: Terminal) -> None:
     sim.set_algo_trading(False)
 
     error = refused(terminal, buy(), 10027)
@@ -290,7 +301,7 @@ def test_algo_trading_off_says_press_algo_trading(sim, terminal):
     assert terminal.terminal_info().trade_allowed is False
 
 
-def test_fill_not_allowed_names_the_allowed_fills(sim, terminal):
+def test_fill_not_allowed_names_the_allowed_fills(sim: SimulatedTerminal, terminal: Terminal) -> None:
     request = buy(volume=0.01, symbol="BTCUSD")
     mt5_request = terminal.build_request(request) | {"type_filling": sim.ORDER_FILLING_FOK}
     answer = sim.order_send(mt5_request)
@@ -302,7 +313,7 @@ def test_fill_not_allowed_names_the_allowed_fills(sim, terminal):
     assert "BTCUSD allows: Immediate or Cancel" in error.hint
 
 
-def test_market_closed_names_the_symbol(tmp_path):
+def test_market_closed_names_the_symbol(tmp_path: Path) -> None:
     sim = SimulatedTerminal(clock=ManualClock(SATURDAY_NOON), state_path=tmp_path / "sim.json")
     terminal = Terminal(sim, Backend.SIM)
     terminal.connect()
@@ -312,7 +323,7 @@ def test_market_closed_names_the_symbol(tmp_path):
     assert error.message == "The market for EURUSD is closed"
 
 
-def test_trading_disabled_names_the_symbol(sim, terminal):
+def test_trading_disabled_names_the_symbol(sim: SimulatedTerminal, terminal: Terminal) -> None:
     sim.set_symbol_trade_mode("EURUSD", sim.SYMBOL_TRADE_MODE_DISABLED)
 
     error = refused(terminal, buy(), 10017)
@@ -320,7 +331,7 @@ def test_trading_disabled_names_the_symbol(sim, terminal):
     assert error.message == "Trading is disabled for EURUSD"
 
 
-def test_close_only_names_the_symbol(sim, terminal):
+def test_close_only_names_the_symbol(sim: SimulatedTerminal, terminal: Terminal) -> None:
     sim.set_symbol_trade_mode("EURUSD", sim.SYMBOL_TRADE_MODE_CLOSEONLY)
 
     error = refused(terminal, buy(), 10044)
@@ -328,7 +339,7 @@ def test_close_only_names_the_symbol(sim, terminal):
     assert error.message.startswith("EURUSD is close-only")
 
 
-def test_position_cap_says_the_cap_was_reached(sim, terminal):
+def test_position_cap_says_the_cap_was_reached(sim: SimulatedTerminal, terminal: Terminal) -> None:
     sim.set_position_limit(1)
     assert terminal.send(buy()).retcode == DONE
 
@@ -341,7 +352,9 @@ def test_position_cap_says_the_cap_was_reached(sim, terminal):
 
 
 @pytest.mark.parametrize("retcode", [10006, 10011, 10012, 10031])
-def test_broker_side_refusals_say_the_order_was_not_placed(sim, terminal, retcode):
+def test_broker_side_refusals_say_the_order_was_not_placed(
+    sim: SimulatedTerminal, terminal: Terminal, retcode: int
+) -> None:
     sim.force_next_retcode(retcode)
     result = terminal.send(buy())
 
@@ -355,7 +368,9 @@ def test_broker_side_refusals_say_the_order_was_not_placed(sim, terminal, retcod
 
 
 @pytest.mark.parametrize("retcode", [10004, 10020, 10021])
-def test_price_moves_are_retryable_with_a_fresh_price(sim, terminal, retcode):
+def test_price_moves_are_retryable_with_a_fresh_price(
+    sim: SimulatedTerminal, terminal: Terminal, retcode: int
+) -> None:
     sim.force_next_retcode(retcode)
 
     error = refused(terminal, buy(), retcode)
@@ -365,7 +380,7 @@ def test_price_moves_are_retryable_with_a_fresh_price(sim, terminal, retcode):
     assert terminal.send(buy()).retcode == DONE
 
 
-def test_pending_order_cap_says_the_cap_was_reached(sim, terminal):
+def test_pending_order_cap_says_the_cap_was_reached(sim: SimulatedTerminal, terminal: Terminal) -> None:
     sim.force_next_retcode(10033)
 
     error = refused(terminal, buy(), 10033)
@@ -373,14 +388,14 @@ def test_pending_order_cap_says_the_cap_was_reached(sim, terminal):
     assert "limit on pending orders was reached" in error.message
 
 
-def test_unknown_retcode_is_honest_and_names_the_code():
+def test_unknown_retcode_is_honest_and_names_the_code() -> None:
     error = explain_rejection(10999, buy(), None, None, None)
 
     assert "10999" in error.message
     assert "does not know" in error.message
 
 
-def test_unknown_last_error_code_is_honest_and_names_the_code():
+def test_unknown_last_error_code_is_honest_and_names_the_code() -> None:
     error = error_from_last_error(-77, "something odd")
 
     assert "-77" in error.message
@@ -388,19 +403,19 @@ def test_unknown_last_error_code_is_honest_and_names_the_code():
 
 
 @pytest.mark.parametrize("code", [-10005, -10004, -10002, -10001, -8, -6, -2])
-def test_every_last_error_code_of_the_api_facts_has_its_own_message(code):
+def test_every_last_error_code_of_the_api_facts_has_its_own_message(code: int) -> None:
     assert "does not know" not in error_from_last_error(code, "").message
 
 
 @pytest.mark.parametrize("retcode", API_FACT_RETCODES)
-def test_every_retcode_of_the_api_facts_has_its_own_message(retcode):
+def test_every_retcode_of_the_api_facts_has_its_own_message(retcode: int) -> None:
     error = explain_rejection(retcode, buy(), None, None, None)
 
     assert error.code == retcode
     assert "does not know" not in error.message
 
 
-def test_terminal_error_reads_as_message_hint_and_code():
+def test_terminal_error_reads_as_message_hint_and_code() -> None:
     error = error_from_last_error(-6, "Terminal: Authorization failed")
 
     assert str(error) == (
@@ -417,17 +432,17 @@ class _SlowBridge:
         self._sim = sim
         self.answered = threading.Event()
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._sim, name)
 
-    def symbol_info(self, name):
+    def symbol_info(self, name: str) -> Any:
         answer = self._sim.symbol_info(name)
         self.answered.set()
         time.sleep(0.05)
         return answer
 
 
-def test_a_call_and_its_last_error_are_read_together_while_other_threads_wait(sim):
+def test_a_call_and_its_last_error_are_read_together_while_other_threads_wait(sim: SimulatedTerminal) -> None:
     bridge = _SlowBridge(sim)
     terminal = Terminal(bridge, Backend.BRIDGE)
     terminal.connect()

@@ -25,7 +25,7 @@ def sim(tmp_path: Path) -> SimulatedTerminal:
     return sim
 
 
-def _position_record(**changes):
+def _position_record(**changes: object) -> SimpleNamespace:
     fields = dict(
         ticket=1, time=1_700_000_000, time_msc=0, time_update=0, time_update_msc=0, type=0, magic=0,
         identifier=1, reason=0, volume=0.1, price_open=1.1, sl=0.0, tp=0.0, price_current=1.1, swap=0.0,
@@ -35,7 +35,7 @@ def _position_record(**changes):
     return SimpleNamespace(**fields)
 
 
-def test_a_well_formed_record_of_any_shape_converts():
+def test_a_well_formed_record_of_any_shape_converts() -> None:
     assert to_position(_position_record()).time_update is None
 
 
@@ -53,7 +53,7 @@ def test_a_well_formed_record_of_any_shape_converts():
     ],
     ids=["missing field", "text volume", "none price", "nan profit", "odd type", "bytes", "odd time", "none"],
 )
-def test_an_unreadable_position_raises_terminal_error_naming_the_field(record, named):
+def test_an_unreadable_position_raises_terminal_error_naming_the_field(record: object, named: str) -> None:
     with pytest.raises(TerminalError) as caught:
         to_position(record)
 
@@ -62,14 +62,14 @@ def test_an_unreadable_position_raises_terminal_error_naming_the_field(record, n
     assert caught.value.code == -1
 
 
-def test_an_account_with_an_unknown_margin_mode_is_refused(sim):
+def test_an_account_with_an_unknown_margin_mode_is_refused(sim: SimulatedTerminal) -> None:
     record = SimpleNamespace(**(sim.account_info()._asdict() | {"margin_mode": 9}))
 
     with pytest.raises(TerminalError, match="margin_mode"):
         to_account(record)
 
 
-def test_a_tick_with_a_missing_price_is_refused():
+def test_a_tick_with_a_missing_price_is_refused() -> None:
     with pytest.raises(TerminalError, match="Tick has no field 'ask'"):
         to_tick("EURUSD", SimpleNamespace(time=1, bid=1.0, last=0.0, volume=0, time_msc=0, volume_real=0.0))
 
@@ -79,6 +79,6 @@ def test_a_tick_with_a_missing_price_is_refused():
     [[(1, 1.0, 1.0, 1.0, 1.0, 0, 0, 0)], np.zeros(3, dtype=[("time", "<i8"), ("open", "<f8")])],
     ids=["plain list", "missing columns"],
 )
-def test_rates_that_are_not_bars_are_refused(rates):
+def test_rates_that_are_not_bars_are_refused(rates: object) -> None:
     with pytest.raises(TerminalError, match="cannot read: rates"):
         to_bars(rates)

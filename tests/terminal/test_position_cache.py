@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -13,13 +14,13 @@ from app.terminal.simulator import ManualClock, SimulatedTerminal
 
 
 @pytest.fixture
-def sim(tmp_path) -> SimulatedTerminal:
+def sim(tmp_path: Path) -> SimulatedTerminal:
     terminal = SimulatedTerminal(clock=ManualClock(datetime(2026, 11, 18, 10, tzinfo=UTC)))
     terminal.initialize()
     return terminal
 
 
-def test_an_unchanged_record_keeps_the_same_position_object(sim: SimulatedTerminal):
+def test_an_unchanged_record_keeps_the_same_position_object(sim: SimulatedTerminal) -> None:
     sim.open_external("EURUSD", "buy", 0.1)
     cache = PositionCache()
     first = cache.convert(sim.positions_get())
@@ -28,18 +29,20 @@ def test_an_unchanged_record_keeps_the_same_position_object(sim: SimulatedTermin
     assert second[ticket] is first[ticket]
 
 
-def test_a_price_move_gives_a_new_position_with_only_price_and_profit_changed(sim: SimulatedTerminal):
+def test_a_price_move_gives_a_new_position_with_only_price_and_profit_changed(sim: SimulatedTerminal) -> None:
     sim.open_external("EURUSD", "buy", 0.1)
     cache = PositionCache()
     (before,) = cache.convert(sim.positions_get()).values()
-    sim.clock.advance(600)
+    clock = sim.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(600)
     records = sim.positions_get()
     (after,) = cache.convert(records).values()
     assert after == to_position(records[0])
     assert (after.price_current, after.profit) != (before.price_current, before.profit)
 
 
-def test_a_changed_stop_loss_is_converted_in_full(sim: SimulatedTerminal):
+def test_a_changed_stop_loss_is_converted_in_full(sim: SimulatedTerminal) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.1)
     cache = PositionCache()
     cache.convert(sim.positions_get())
@@ -48,7 +51,7 @@ def test_a_changed_stop_loss_is_converted_in_full(sim: SimulatedTerminal):
     assert cache.convert(records)[ticket] == to_position(records[0])
 
 
-def test_a_closed_position_is_dropped(sim: SimulatedTerminal):
+def test_a_closed_position_is_dropped(sim: SimulatedTerminal) -> None:
     ticket = sim.open_external("EURUSD", "buy", 0.1)
     cache = PositionCache()
     cache.convert(sim.positions_get())
@@ -56,7 +59,7 @@ def test_a_closed_position_is_dropped(sim: SimulatedTerminal):
     assert cache.convert(sim.positions_get()) == {}
 
 
-def test_a_malformed_price_still_takes_the_validating_path(sim: SimulatedTerminal):
+def test_a_malformed_price_still_takes_the_validating_path(sim: SimulatedTerminal) -> None:
     sim.open_external("EURUSD", "buy", 0.1)
     cache = PositionCache()
     (record,) = sim.positions_get()

@@ -202,7 +202,7 @@ def closed_trade(trader: Trader, clock: ManualClock) -> dict[str, Any]:
 
 
 def _deals(api: Any, ticket: int) -> tuple[Any, ...]:
-    deals = api.history_deals_get(position=ticket)
+    deals: tuple[Any, ...] | None = api.history_deals_get(position=ticket)
     assert deals is not None, api.last_error()
     return deals
 

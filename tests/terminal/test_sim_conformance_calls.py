@@ -130,7 +130,7 @@ def test_initialize_with_the_right_credentials_connects(sim: SimulatedTerminal) 
 
 
 def test_initialize_refuses_a_login_given_as_a_string(sim: SimulatedTerminal) -> None:
-    ok = sim.initialize(login=str(DEFAULT_LOGIN), password=DEFAULT_PASSWORD, server=DEFAULT_SERVER)
+    ok = sim.initialize(login=str(DEFAULT_LOGIN), password=DEFAULT_PASSWORD, server=DEFAULT_SERVER)  # type: ignore[arg-type]
     assert not ok
     assert sim.last_error() == (-2, 'Invalid "login" argument')
 
@@ -138,7 +138,7 @@ def test_initialize_refuses_a_login_given_as_a_string(sim: SimulatedTerminal) ->
 def test_initialize_refused_for_a_string_login_leaves_the_terminal_unconnected(
     sim: SimulatedTerminal,
 ) -> None:
-    sim.initialize(login=str(DEFAULT_LOGIN), password=DEFAULT_PASSWORD, server=DEFAULT_SERVER)
+    sim.initialize(login=str(DEFAULT_LOGIN), password=DEFAULT_PASSWORD, server=DEFAULT_SERVER)  # type: ignore[arg-type]
     assert sim.account_info() is None
 
 
@@ -173,7 +173,7 @@ def test_shutdown_returns_true_even_without_a_connection(sim: SimulatedTerminal)
 
 
 def test_version_is_500_then_an_int_build_then_a_dd_mon_yyyy_date(mt5: SimulatedTerminal) -> None:
-    version = mt5.version()
+    version: object = mt5.version()  # checked as the wheel's caller would see it, not as declared
     assert isinstance(version, tuple) and len(version) == 3
     major, build, date = version
     assert major == 500

@@ -248,7 +248,9 @@ TICK_CALLS = {
 
 
 def _dtype_fields(array: np.ndarray) -> list[tuple[str, str]]:
-    return [(name, array.dtype.fields[name][0].str) for name in array.dtype.names]
+    fields, names = array.dtype.fields, array.dtype.names
+    assert fields is not None and names is not None  # a structured array
+    return [(name, fields[name][0].str) for name in names]
 
 
 @pytest.mark.parametrize("call", RATE_CALLS.values(), ids=RATE_CALLS.keys())

@@ -330,7 +330,9 @@ def test_bid_range_over_days_matches_the_bars_of_those_days(market: Market) -> N
 
 
 def test_ask_range_is_the_bid_range_plus_the_spread(market: Market) -> None:
-    low, high = market.bid_range("XAUUSD", WEDNESDAY - 300, WEDNESDAY)
+    bids = market.bid_range("XAUUSD", WEDNESDAY - 300, WEDNESDAY)
+    assert bids is not None  # the market is open on a Wednesday
+    low, high = bids
     asks = market.ask_range("XAUUSD", WEDNESDAY - 300, WEDNESDAY)
     assert asks == (round(low + 0.25, 2), round(high + 0.25, 2))
 

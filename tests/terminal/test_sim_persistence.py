@@ -180,7 +180,9 @@ def test_a_stop_loss_crossed_while_the_terminal_was_closed_is_applied_on_restart
     ticket = _buy(first, "EURUSD", 0.1, sl=sl)
     opened_at = clock.now()
     clock.advance(4 * 3600)
-    low, _ = first.market.bid_range("EURUSD", opened_at, clock.now())  # a peek that processes nothing
+    bids = first.market.bid_range("EURUSD", opened_at, clock.now())  # a peek that processes nothing
+    assert bids is not None
+    low, _ = bids
     assert low <= sl, "the seeded price path no longer crosses the stop; pick a nearer one"
     second = _terminal(clock, path)
     assert second.positions_get(ticket=ticket) == ()

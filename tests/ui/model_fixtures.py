@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from app.core.enums import NoticeLevel, Side, Timeframe, TradeSource
 from app.core.events import AutoTradeExecuted, encode
@@ -50,12 +51,12 @@ def make_manifest(model_id: str, name: str, symbol: str = "EURUSD") -> ModelMani
 
 
 def register(journal: Journal, manifest: ModelManifest, **settings: object) -> None:
-    values: dict = {"symbol": manifest.symbol, "timeframe": manifest.timeframe, **settings}
+    values: dict[str, Any] = {"symbol": manifest.symbol, "timeframe": manifest.timeframe, **settings}
     ModelRegistry(journal.database).add(manifest, manifest.file_name, ModelSettings(**values))
 
 
-def summary(model_id: str, name: str, **fields: object) -> ModelSummary:
-    values: dict = {"symbol": "EURUSD", "timeframe": "M1", "enabled": False, **fields}
+def summary(model_id: str, name: str, **fields: Any) -> ModelSummary:
+    values: dict[str, Any] = {"symbol": "EURUSD", "timeframe": "M1", "enabled": False, **fields}
     return ModelSummary(model_id=model_id, name=name, **values)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from app.core.enums import ConnectionState, Side
 from app.core.events import PnlUpdate, PositionsUpdate, Snapshot
@@ -11,7 +12,7 @@ from app.core.models import Position, TerminalStatus
 OPENED = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
 
-def make_position(ticket: int, symbol: str = "EURUSD", **changes: object) -> Position:
+def make_position(ticket: int, symbol: str = "EURUSD", **changes: Any) -> Position:
     fields: dict[str, object] = {
         "ticket": ticket,
         "symbol": symbol,

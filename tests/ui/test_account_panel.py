@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from app.core.enums import (
@@ -47,7 +48,7 @@ TODAY = start_of_today_utc()
 
 
 @pytest.fixture
-def panel(qtbot) -> AccountPanel:  # type: ignore[no-untyped-def]
+def panel(qtbot: QtBot) -> AccountPanel:
     widget = AccountPanel()
     qtbot.addWidget(widget)
     return widget
@@ -200,7 +201,7 @@ def test_margin_level_under_100_percent_is_shown_in_the_loss_colour(panel: Accou
     assert panel.value_colour("margin_level") == trade_colours().loss
 
 
-def test_the_masked_login_shows_only_its_last_four_digits(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_masked_login_shows_only_its_last_four_digits(qtbot: QtBot) -> None:
     panel = AccountPanel(mask_login=True)
     qtbot.addWidget(panel)
 
@@ -229,7 +230,7 @@ def test_a_real_account_is_badged_real_in_the_loud_colour(panel: AccountPanel) -
     assert trade_colours().loss.name() in panel.type_badge.styleSheet()
 
 
-def test_updates_wait_for_the_coalescing_timer(qtbot, panel: AccountPanel) -> None:  # type: ignore[no-untyped-def]
+def test_updates_wait_for_the_coalescing_timer(qtbot: QtBot, panel: AccountPanel) -> None:
     for equity in (10_001.0, 10_002.0, 10_003.0):
         panel.apply(AccountUpdate(account=replace(ACCOUNT, equity=equity)))
 
@@ -239,7 +240,7 @@ def test_updates_wait_for_the_coalescing_timer(qtbot, panel: AccountPanel) -> No
     assert not panel.dirty
 
 
-def test_the_hub_feeds_the_panel(qtbot, panel: AccountPanel) -> None:  # type: ignore[no-untyped-def]
+def test_the_hub_feeds_the_panel(qtbot: QtBot, panel: AccountPanel) -> None:
     hub = EventHub()
     panel.subscribe(hub)
 
@@ -255,8 +256,8 @@ def test_without_a_journal_todays_closed_pnl_is_a_dash(panel: AccountPanel) -> N
     assert "remote viewer" in panel.values["today_closed"].toolTip()
 
 
-def test_todays_closed_pnl_sums_the_deals_journaled_since_midnight_utc(  # type: ignore[no-untyped-def]
-    qtbot, journal: Journal, queries: JournalQueries
+def test_todays_closed_pnl_sums_the_deals_journaled_since_midnight_utc(
+    qtbot: QtBot, journal: Journal, queries: JournalQueries
 ) -> None:
     close_trade(journal, 100, profit=-60.0, commission=-0.7, at=TODAY - timedelta(hours=1))  # yesterday
     close_trade(journal, 200, profit=25.0, commission=-0.7, at=TODAY + timedelta(seconds=2))
@@ -269,8 +270,8 @@ def test_todays_closed_pnl_sums_the_deals_journaled_since_midnight_utc(  # type:
     assert panel.value_colour("today_closed") == trade_colours().gain
 
 
-def test_a_closed_position_refreshes_todays_closed_pnl(  # type: ignore[no-untyped-def]
-    qtbot, monkeypatch: pytest.MonkeyPatch, journal: Journal, queries: JournalQueries
+def test_a_closed_position_refreshes_todays_closed_pnl(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, journal: Journal, queries: JournalQueries
 ) -> None:
     monkeypatch.setattr(account_panel, "TODAY_AFTER_CLOSE_MS", 10)
     panel = AccountPanel(queries)
@@ -284,8 +285,8 @@ def test_a_closed_position_refreshes_todays_closed_pnl(  # type: ignore[no-untyp
     assert panel.value_colour("today_closed") == trade_colours().loss
 
 
-def test_a_journal_that_cannot_be_read_says_so_instead_of_showing_zero(  # type: ignore[no-untyped-def]
-    qtbot, journal: Journal, queries: JournalQueries
+def test_a_journal_that_cannot_be_read_says_so_instead_of_showing_zero(
+    qtbot: QtBot, journal: Journal, queries: JournalQueries
 ) -> None:
     with journal.database.write() as session:
         session.execute(text("DROP TABLE deals"))
@@ -297,8 +298,8 @@ def test_a_journal_that_cannot_be_read_says_so_instead_of_showing_zero(  # type:
     assert "Could not read" in panel.values["today_closed"].toolTip()
 
 
-def test_answers_to_other_widgets_questions_are_ignored(  # type: ignore[no-untyped-def]
-    qtbot, journal: Journal, queries: JournalQueries
+def test_answers_to_other_widgets_questions_are_ignored(
+    qtbot: QtBot, journal: Journal, queries: JournalQueries
 ) -> None:
     panel = AccountPanel(queries)
     qtbot.addWidget(panel)

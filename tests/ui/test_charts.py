@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPoint, Qt
-from PyQt6.QtTest import QTest
+from PyQt6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from app.core.enums import ConnectionState, Side
@@ -51,7 +52,7 @@ def tick(at: datetime, equity: float) -> PnlUpdate:
 
 
 @pytest.fixture
-def chart(qtbot) -> EquityChart:  # type: ignore[no-untyped-def]
+def chart(qtbot: QtBot) -> EquityChart:
     widget = EquityChart()
     qtbot.addWidget(widget)
     widget.resize(900, 500)
@@ -152,8 +153,8 @@ def test_a_window_over_thinned_history_and_live_samples_moves_no_sample_in_time(
 # --- the equity chart --------------------------------------------------------------------------------
 
 
-def test_history_from_the_journal_then_live_points_after_it(  # type: ignore[no-untyped-def]
-    qtbot, journal: Journal, queries: JournalQueries
+def test_history_from_the_journal_then_live_points_after_it(
+    qtbot: QtBot, journal: Journal, queries: JournalQueries
 ) -> None:
     for minutes in (90, 60, 30):
         at = NOW - timedelta(minutes=minutes)
@@ -174,8 +175,8 @@ def test_history_from_the_journal_then_live_points_after_it(  # type: ignore[no-
     assert equity is not None and equity[-1] == 10_051.0
 
 
-def test_a_journal_that_cannot_be_read_is_reported_above_the_chart(  # type: ignore[no-untyped-def]
-    qtbot, journal: Journal, queries: JournalQueries
+def test_a_journal_that_cannot_be_read_is_reported_above_the_chart(
+    qtbot: QtBot, journal: Journal, queries: JournalQueries
 ) -> None:
     with journal.database.write() as session:
         session.execute(text("DROP TABLE equity_samples"))
@@ -209,7 +210,7 @@ def test_pnl_ticks_before_any_account_read_are_not_plotted(chart: EquityChart) -
     assert len(chart.series) == 0
 
 
-def test_redraws_wait_for_the_coalescing_timer(qtbot, chart: EquityChart) -> None:  # type: ignore[no-untyped-def]
+def test_redraws_wait_for_the_coalescing_timer(qtbot: QtBot, chart: EquityChart) -> None:
     chart.apply(account_read(NOW))
     chart.apply(tick(NOW + timedelta(seconds=1), 10_051.0))
 
@@ -228,7 +229,7 @@ def test_a_few_samples_in_a_wide_view_are_still_drawn(chart: EquityChart) -> Non
     assert chart.equity_curve.curve.getData()[1].tolist() == [10_050.0, 10_051.0]
 
 
-def test_the_hub_feeds_the_chart(qtbot, chart: EquityChart) -> None:  # type: ignore[no-untyped-def]
+def test_the_hub_feeds_the_chart(qtbot: QtBot, chart: EquityChart) -> None:
     hub = EventHub()
     chart.subscribe(hub)
     status = TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True)
@@ -252,14 +253,14 @@ def test_the_crosshair_reads_the_sample_in_force_at_the_cursor(chart: EquityChar
     assert chart.vlines[0].value() == sample_time.timestamp()
 
 
-def test_the_crosshair_follows_the_mouse_and_the_readout_returns_to_the_latest_on_leaving(  # type: ignore[no-untyped-def]
-    qtbot, chart: EquityChart
+def test_the_crosshair_follows_the_mouse_and_the_readout_returns_to_the_latest_on_leaving(
+    qtbot: QtBot, chart: EquityChart
 ) -> None:
     fill(chart, 120)
-    viewport = chart.view.viewport()
-    centre = chart.view.mapFromScene(chart.equity_plot.vb.sceneBoundingRect().center())
+    viewport: QWidget = chart.view.viewport()  # chart.view is pyqtgraph's (untyped) QGraphicsView
+    centre: QPoint = chart.view.mapFromScene(chart.equity_plot.vb.sceneBoundingRect().center())
 
-    QTest.mouseMove(viewport, centre)
+    QtBot.mouseMove(viewport, centre)  # pytest-qt forwards to QTest (whose PyQt6 stubs are wrong)
     assert chart.vlines[0].isVisible()
     assert not chart.readout_text.startswith("Latest")
 
@@ -305,12 +306,12 @@ def test_following_live_scrolls_with_each_new_sample(chart: EquityChart) -> None
 def test_dragging_back_in_time_stops_following_and_the_live_button_resumes_it(chart: EquityChart) -> None:
     fill(chart, 600)
     chart.show_range("1h")
-    viewport = chart.view.viewport()
-    centre = chart.view.mapFromScene(chart.equity_plot.vb.sceneBoundingRect().center())
-    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    viewport: QWidget = chart.view.viewport()  # chart.view is pyqtgraph's (untyped) QGraphicsView
+    centre: QPoint = chart.view.mapFromScene(chart.equity_plot.vb.sceneBoundingRect().center())
+    QtBot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
     for step in range(1, 11):
-        QTest.mouseMove(viewport, centre + QPoint(30 * step, 0))
-    QTest.mouseRelease(
+        QtBot.mouseMove(viewport, centre + QPoint(30 * step, 0))
+    QtBot.mouseRelease(
         viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre + QPoint(300, 0)
     )
     held = chart.x_range()
@@ -321,8 +322,8 @@ def test_dragging_back_in_time_stops_following_and_the_live_button_resumes_it(ch
     assert chart.x_range() == held
 
     chart.live_button.click()
-    assert chart.following
     assert chart.x_range()[1] > (NOW + timedelta(seconds=5)).timestamp()
+    assert chart.following
 
 
 # --- P&L by symbol -----------------------------------------------------------------------------------
@@ -351,7 +352,7 @@ def opened(*positions: Position) -> PositionsUpdate:
 
 
 @pytest.fixture
-def bars(qtbot) -> PnlBySymbolChart:  # type: ignore[no-untyped-def]
+def bars(qtbot: QtBot) -> PnlBySymbolChart:
     widget = PnlBySymbolChart()
     qtbot.addWidget(widget)
     widget.resize(500, 300)
@@ -412,7 +413,7 @@ def test_no_positions_says_so_instead_of_an_empty_plot(bars: PnlBySymbolChart) -
     assert not bars.empty_label.isHidden() and bars.plot_widget.isHidden()
 
 
-def test_bar_redraws_wait_for_the_coalescing_timer(qtbot, bars: PnlBySymbolChart) -> None:  # type: ignore[no-untyped-def]
+def test_bar_redraws_wait_for_the_coalescing_timer(qtbot: QtBot, bars: PnlBySymbolChart) -> None:
     bars.apply(opened(position(1, "EURUSD", 12.5)))
 
     assert bars.shown() == {}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ CLOSED = datetime(2025, 3, 3, 11, 0, 5, tzinfo=UTC)
 CSV_HEADER = header(HISTORY_CSV_FIELDS)
 
 
-def closed_trade(**changes: object) -> ClosingDeal:
+def closed_trade(**changes: Any) -> ClosingDeal:
     """A deal that closed 1.5 of a 2.0-lot BUY a model opened (0.5 stayed open), with the trader's note."""
     deal = DealRecord(
         ticket=987, order=986, position_id=123456789, time=CLOSED, type=DealType.SELL,
@@ -148,7 +149,7 @@ def test_a_failure_while_writing_keeps_the_old_file_and_removes_the_temporary_on
     target = tmp_path / "trades.csv"
     target.write_text("previous export\n", encoding="utf-8")
 
-    def broken_rows():  # type: ignore[no-untyped-def]
+    def broken_rows() -> Iterator[ClosingDeal]:
         yield closed_trade()
         raise OSError(28, "No space left on device")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyqtgraph as pg
 import pytest
 from PyQt6.QtWidgets import QComboBox, QLabel
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import Side
 from app.core.events import AccountUpdate, ModelsUpdate, PositionsUpdate
@@ -43,7 +44,7 @@ ALPHA = [
     (200, -20.0, T0 + timedelta(hours=4), None),
     (300, 35.0, T0 + DAY, 0.64),
 ]
-BETA = [(400, -10.0, T0 + DAY + timedelta(hours=1), 0.8)]
+BETA: list[tuple[int, float, datetime, float | None]] = [(400, -10.0, T0 + DAY + timedelta(hours=1), 0.8)]
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def hub() -> EventHub:
 
 
 @pytest.fixture
-def dashboard(qtbot, queries: JournalQueries, hub: EventHub) -> PerformanceDashboard:  # type: ignore[no-untyped-def]
+def dashboard(qtbot: QtBot, queries: JournalQueries, hub: EventHub) -> PerformanceDashboard:
     view = PerformanceDashboard(queries, refresh_delay_ms=50)
     qtbot.addWidget(view)
     view.subscribe(hub)
@@ -93,13 +94,15 @@ def expected(rows: list[tuple[int, float, datetime, float | None]]) -> list[Expe
     return [Expected(profit, closed_at, confidence) for _ticket, profit, closed_at, confidence in rows]
 
 
-def choose(qtbot, view: PerformanceDashboard, model_id: str | None) -> None:  # type: ignore[no-untyped-def]
+def choose(qtbot: QtBot, view: PerformanceDashboard, model_id: str | None) -> None:
     view.select_model(model_id)
     qtbot.waitUntil(lambda: view.selected_model() == model_id and view.live_metrics is not None, timeout=5000)
     qtbot.waitUntil(lambda: view._balance_request is None, timeout=5000)
 
 
-def test_a_models_live_figures_are_compute_metrics_of_its_journaled_trades(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+def test_a_models_live_figures_are_compute_metrics_of_its_journaled_trades(
+    qtbot: QtBot, dashboard: PerformanceDashboard
+) -> None:
     choose(qtbot, dashboard, "a1a1a1a1a1a1")
     wanted = compute_metrics(expected(ALPHA), starting_balance=10_000.0)
     assert dashboard.starting_balance == 10_000.0  # the balance when its first trade opened
@@ -108,14 +111,18 @@ def test_a_models_live_figures_are_compute_metrics_of_its_journaled_trades(qtbot
     assert dashboard.column_texts(LIVE) == metric_texts(wanted, account_money)
 
 
-def test_beside_them_stands_the_models_training_backtest(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+def test_beside_them_stands_the_models_training_backtest(
+    qtbot: QtBot, dashboard: PerformanceDashboard
+) -> None:
     choose(qtbot, dashboard, "a1a1a1a1a1a1")
     assert dashboard.backtest_metrics == TRAINING_BACKTEST
     assert dashboard.column_texts(BACKTEST) == metric_texts(TRAINING_BACKTEST, price_units)
     assert "52.3% vs 50.7% baseline" in dashboard.info_label.text()
 
 
-def test_all_models_counts_every_automatic_trade_and_no_manual_one(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+def test_all_models_counts_every_automatic_trade_and_no_manual_one(
+    qtbot: QtBot, dashboard: PerformanceDashboard
+) -> None:
     choose(qtbot, dashboard, None)
     wanted = compute_metrics(expected(ALPHA + BETA), starting_balance=10_000.0)
     assert dashboard.live_metrics == wanted
@@ -123,7 +130,9 @@ def test_all_models_counts_every_automatic_trade_and_no_manual_one(qtbot, dashbo
     assert set(dashboard.column_texts(BACKTEST).values()) == {"—"}  # no backtest spans every model
 
 
-def test_each_model_gets_a_cumulative_profit_curve_over_close_time(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+def test_each_model_gets_a_cumulative_profit_curve_over_close_time(
+    qtbot: QtBot, dashboard: PerformanceDashboard
+) -> None:
     choose(qtbot, dashboard, None)
     times, profits = dashboard.curve_points["a1a1a1a1a1a1"]
     first_open = (T0 - HELD).timestamp()
@@ -134,7 +143,9 @@ def test_each_model_gets_a_cumulative_profit_curve_over_close_time(qtbot, dashbo
     assert list(dashboard.curve_points) == ["b2b2b2b2b2b2"]
 
 
-def test_without_an_equity_sample_the_current_balance_is_the_start(qtbot, journal, dashboard, hub) -> None:  # type: ignore[no-untyped-def]
+def test_without_an_equity_sample_the_current_balance_is_the_start(
+    qtbot: QtBot, journal: Journal, dashboard: PerformanceDashboard, hub: EventHub
+) -> None:
     # Beta's first trade opened a day after the only sample before it: too long ago to stand for it.
     account = Account(
         login=1, name="t", server="s", company="c", currency="USD", leverage=100, balance=5_000.0,
@@ -146,7 +157,9 @@ def test_without_an_equity_sample_the_current_balance_is_the_start(qtbot, journa
     assert dashboard.live_metrics == compute_metrics(expected(BETA), starting_balance=5_000.0)
 
 
-def test_a_closed_position_reloads_the_figures(qtbot, journal, dashboard, hub) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_position_reloads_the_figures(
+    qtbot: QtBot, journal: Journal, dashboard: PerformanceDashboard, hub: EventHub
+) -> None:
     choose(qtbot, dashboard, "a1a1a1a1a1a1")
     close_auto_trade(journal, 600, "a1a1a1a1a1a1", 12.5, T0 + 2 * DAY)
     position = Position(
@@ -161,15 +174,25 @@ def test_a_closed_position_reloads_the_figures(qtbot, journal, dashboard, hub) -
     assert dashboard.column_texts(LIVE)["net_profit"] == "+77.50"
 
 
-def test_models_of_the_desk_name_the_selector_entries(qtbot, dashboard, hub) -> None:  # type: ignore[no-untyped-def]
+def test_models_of_the_desk_name_the_selector_entries(
+    qtbot: QtBot, dashboard: PerformanceDashboard, hub: EventHub
+) -> None:
     hub.publish(ModelsUpdate(models=(summary("a1a1a1a1a1a1", "Alpha renamed"),)))
     names = [dashboard.model_combo.itemText(i) for i in range(dashboard.model_combo.count())]
     assert names == ["All models", "Alpha renamed", "Beta"]
 
 
-def test_a_viewer_sees_a_notice_instead_of_figures(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_sees_a_notice_instead_of_figures(qtbot: QtBot) -> None:
     view = PerformanceDashboard(None)
     qtbot.addWidget(view)
     assert [label.text() for label in view.findChildren(QLabel)] == [VIEWER_NOTICE]
     assert view.findChildren(QComboBox) == [] and view.findChildren(pg.PlotWidget) == []
     assert view.selected_model() is None
+
+
+def test_the_ratio_rows_say_which_definitions_they_use(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+    labels = [dashboard.table.verticalHeaderItem(i).text() for i in range(dashboard.table.rowCount())]
+    sharpe = dashboard.table.verticalHeaderItem(labels.index("Sharpe")).toolTip()
+    sortino = dashboard.table.verticalHeaderItem(labels.index("Sortino")).toolTip()
+    assert "n − 1" in sharpe and "√365" in sharpe and "risk-free rate 0" in sharpe
+    assert "√(Σ min(r, 0)² / n) over all n days" in sortino and "empyrical" in sortino

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, NoticeLevel, Side
 from app.core.events import AutoTradeExecuted, Event, Notice, PnlUpdate, StatusUpdate, TradeError
@@ -67,7 +68,7 @@ def titles(view: EventLogView) -> list[str]:
 
 
 @pytest.fixture
-def view(qtbot) -> EventLogView:
+def view(qtbot: QtBot) -> EventLogView:
     widget = EventLogView()
     qtbot.addWidget(widget)
     return widget
@@ -143,7 +144,7 @@ def test_errors_are_coloured_and_info_rows_are_not(view: EventLogView, hub: Even
     assert view.proxy.index(1, 3).data(foreground) is None
 
 
-def test_rows_are_inserted_at_the_top_not_reset(qtbot, view: EventLogView, hub: EventHub) -> None:
+def test_rows_are_inserted_at_the_top_not_reset(qtbot: QtBot, view: EventLogView, hub: EventHub) -> None:
     hub.publish(notice("first"))
     with qtbot.waitSignal(view.model.rowsInserted) as inserted, qtbot.assertNotEmitted(view.model.modelReset):
         hub.publish(notice("second", minute=1))
@@ -208,7 +209,7 @@ def test_live_rows_still_filtered_after_they_arrive(view: EventLogView, hub: Eve
 # --- bound -------------------------------------------------------------------------------------------
 
 
-def test_keeps_only_the_newest_rows(qtbot) -> None:
+def test_keeps_only_the_newest_rows(qtbot: QtBot) -> None:
     view = EventLogView(max_rows=3)
     qtbot.addWidget(view)
     for number in range(5):
@@ -229,7 +230,7 @@ def test_default_bound_is_five_thousand_rows(view: EventLogView) -> None:
 
 
 def test_preload_fills_the_log_from_the_journal_newest_first(
-    qtbot, view: EventLogView, journal: Journal
+    qtbot: QtBot, view: EventLogView, journal: Journal
 ) -> None:
     journaled(journal, notice("old", minute=0), trade_error(minute=1), auto_trade(minute=2))
     queries = JournalQueries(journal)
@@ -238,7 +239,7 @@ def test_preload_fills_the_log_from_the_journal_newest_first(
     assert titles(view) == ["Auto-trade SELL 0.2 EURUSD", "BUY GBPUSD failed", "old"]
 
 
-def test_journal_rows_read_like_live_rows(qtbot, view: EventLogView, journal: Journal) -> None:
+def test_journal_rows_read_like_live_rows(qtbot: QtBot, view: EventLogView, journal: Journal) -> None:
     events = [status(ConnectionState.CONNECTED), trade_error(1), auto_trade(2), notice("n", 3, text="t")]
     journaled(journal, *events)
     queries = JournalQueries(journal)
@@ -248,7 +249,7 @@ def test_journal_rows_read_like_live_rows(qtbot, view: EventLogView, journal: Jo
 
 
 def test_live_events_stay_above_the_preloaded_history(
-    qtbot, view: EventLogView, hub: EventHub, journal: Journal
+    qtbot: QtBot, view: EventLogView, hub: EventHub, journal: Journal
 ) -> None:
     journaled(journal, notice("from the journal", minute=0))
     queries = JournalQueries(journal)
@@ -259,7 +260,7 @@ def test_live_events_stay_above_the_preloaded_history(
 
 
 def test_journal_events_newer_than_live_rows_are_merged_in_time_order(
-    qtbot, view: EventLogView, hub: EventHub, journal: Journal
+    qtbot: QtBot, view: EventLogView, hub: EventHub, journal: Journal
 ) -> None:
     # Written by the worker before this view subscribed, so never seen live.
     journaled(journal, notice("unseen", minute=3), notice("oldest", minute=0))
@@ -272,7 +273,7 @@ def test_journal_events_newer_than_live_rows_are_merged_in_time_order(
 
 
 def test_an_event_already_shown_live_is_not_doubled_by_the_preload(
-    qtbot, view: EventLogView, hub: EventHub, journal: Journal
+    qtbot: QtBot, view: EventLogView, hub: EventHub, journal: Journal
 ) -> None:
     live = trade_error(minute=3)
     journaled(journal, notice("earlier", minute=1), live)
@@ -285,7 +286,7 @@ def test_an_event_already_shown_live_is_not_doubled_by_the_preload(
 
 
 def test_preload_that_fails_says_so_and_live_rows_go_on(
-    qtbot, view: EventLogView, hub: EventHub, journal: Journal
+    qtbot: QtBot, view: EventLogView, hub: EventHub, journal: Journal
 ) -> None:
     with sqlite3.connect(journal.database.path) as connection:
         connection.execute("DROP TABLE events")

@@ -10,17 +10,22 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import keyring
 import keyring.backends.fail
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordSetError
+from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtWidgets import QDialogButtonBox, QLineEdit
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend
 from app.core.settings import Settings, TerminalSettings
 from app.storage.settings_store import load_settings
 from app.ui.first_run import FirstRunDialog, parse_bridge
+from tests.bridge.servers import free_port, in_process_bridge
 
 PASSWORD = "s3cret-Pa55word!"
 
@@ -28,10 +33,10 @@ PASSWORD = "s3cret-Pa55word!"
 class MemoryKeyring(KeyringBackend):
     """A real keyring backend that keeps its entries in a dict."""
 
-    priority = -1  # type: ignore[assignment]
+    priority = -1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring leaves it unannotated
         self.entries: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -49,11 +54,20 @@ class RefusingKeyring(MemoryKeyring):
         raise PasswordSetError("the collection is locked")
 
 
+_Backend = TypeVar("_Backend", bound=KeyringBackend)
+
+
+class UseKeyring(Protocol):
+    """The use_keyring fixture: installs a keyring backend for the test and returns it."""
+
+    def __call__(self, backend: _Backend) -> _Backend: ...
+
+
 @pytest.fixture
-def use_keyring() -> Iterator:
+def use_keyring() -> Iterator[UseKeyring]:
     previous = keyring.get_keyring()
 
-    def install(backend: KeyringBackend) -> KeyringBackend:
+    def install(backend: _Backend) -> _Backend:
         keyring.set_keyring(backend)
         return backend
 
@@ -66,7 +80,7 @@ def settings_file(tmp_path: Path) -> Path:
     return tmp_path / "config" / "settings.toml"
 
 
-def open_dialog(qtbot, settings_file: Path) -> FirstRunDialog:  # type: ignore[no-untyped-def]
+def open_dialog(qtbot: QtBot, settings_file: Path) -> FirstRunDialog:
     dialog = FirstRunDialog(settings_file)
     qtbot.addWidget(dialog)
     return dialog
@@ -78,7 +92,7 @@ def saved(settings_file: Path) -> Settings:
     return loaded.settings
 
 
-def test_demo_is_the_preselected_choice_and_saves_the_simulator(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_demo_is_the_preselected_choice_and_saves_the_simulator(qtbot: QtBot, settings_file: Path) -> None:
     dialog = open_dialog(qtbot, settings_file)
     assert dialog.backend() is Backend.SIM
     dialog.accept()
@@ -87,7 +101,9 @@ def test_demo_is_the_preselected_choice_and_saves_the_simulator(qtbot, settings_
     assert dialog.saved == saved(settings_file)
 
 
-def test_metatrader5_on_this_pc_saves_path_login_and_server(qtbot, settings_file: Path, use_keyring) -> None:  # type: ignore[no-untyped-def]
+def test_metatrader5_on_this_pc_saves_path_login_and_server(
+    qtbot: QtBot, settings_file: Path, use_keyring: UseKeyring
+) -> None:
     use_keyring(MemoryKeyring())
     dialog = open_dialog(qtbot, settings_file)
     dialog.choose(Backend.MT5)
@@ -104,8 +120,8 @@ def test_metatrader5_on_this_pc_saves_path_login_and_server(qtbot, settings_file
     assert saved(settings_file).terminal == expected
 
 
-def test_the_password_goes_to_the_keyring_and_never_into_the_settings_file(  # type: ignore[no-untyped-def]
-    qtbot, settings_file: Path, use_keyring
+def test_the_password_goes_to_the_keyring_and_never_into_the_settings_file(
+    qtbot: QtBot, settings_file: Path, use_keyring: UseKeyring
 ) -> None:
     memory = use_keyring(MemoryKeyring())
     dialog = open_dialog(qtbot, settings_file)
@@ -118,8 +134,8 @@ def test_the_password_goes_to_the_keyring_and_never_into_the_settings_file(  # t
     assert PASSWORD not in settings_file.read_text(encoding="utf-8")
 
 
-def test_without_a_keyring_the_dialog_says_so_and_keeps_the_password_for_this_session(  # type: ignore[no-untyped-def]
-    qtbot, settings_file: Path, use_keyring
+def test_without_a_keyring_the_dialog_says_so_and_keeps_the_password_for_this_session(
+    qtbot: QtBot, settings_file: Path, use_keyring: UseKeyring
 ) -> None:
     use_keyring(keyring.backends.fail.Keyring())
     dialog = open_dialog(qtbot, settings_file)
@@ -133,8 +149,8 @@ def test_without_a_keyring_the_dialog_says_so_and_keeps_the_password_for_this_se
     assert PASSWORD not in settings_file.read_text(encoding="utf-8")
 
 
-def test_a_keyring_that_refuses_keeps_the_dialog_open_and_saves_nothing_yet(  # type: ignore[no-untyped-def]
-    qtbot, settings_file: Path, use_keyring
+def test_a_keyring_that_refuses_keeps_the_dialog_open_and_saves_nothing_yet(
+    qtbot: QtBot, settings_file: Path, use_keyring: UseKeyring
 ) -> None:
     use_keyring(RefusingKeyring())
     dialog = open_dialog(qtbot, settings_file)
@@ -149,7 +165,7 @@ def test_a_keyring_that_refuses_keeps_the_dialog_open_and_saves_nothing_yet(  # 
     assert saved(settings_file).terminal.login == 51234567
 
 
-def test_an_account_number_that_is_not_a_number_is_refused(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_account_number_that_is_not_a_number_is_refused(qtbot: QtBot, settings_file: Path) -> None:
     dialog = open_dialog(qtbot, settings_file)
     dialog.choose(Backend.MT5)
     dialog.login.setText("51234x")
@@ -158,16 +174,61 @@ def test_an_account_number_that_is_not_a_number_is_refused(qtbot, settings_file:
     assert not settings_file.exists()
 
 
-def test_the_bridge_saves_its_backend_and_hands_back_its_address(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+def choose_by_click(qtbot, dialog: FirstRunDialog, backend: Backend) -> None:  # type: ignore[no-untyped-def]
+    button = next(b for b in dialog.choices.buttons() if b.property("backend") == backend.value)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(4, button.height() // 2))
+
+
+def type_into(qtbot, edit: QLineEdit, text: str) -> None:  # type: ignore[no-untyped-def]
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+
+
+def test_the_bridge_saves_its_backend_and_address_in_the_settings(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
     dialog = open_dialog(qtbot, settings_file)
-    dialog.choose(Backend.BRIDGE)
-    dialog.bridge.setText("192.168.1.20:18813")
-    dialog.accept()
-    assert saved(settings_file).terminal.backend is Backend.BRIDGE
-    assert dialog.bridge_address() == ("192.168.1.20", 18813)
+    dialog.show()
+    choose_by_click(qtbot, dialog, Backend.BRIDGE)
+    type_into(qtbot, dialog.bridge, "192.168.1.20:18813")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    terminal = saved(settings_file).terminal
+    assert (terminal.backend, terminal.bridge_host, terminal.bridge_port) == (
+        Backend.BRIDGE,
+        "192.168.1.20",
+        18813,
+    )
 
 
-def test_a_bad_bridge_address_is_refused(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_testing_the_bridge_reaches_metatrader5_through_its_server(  # type: ignore[no-untyped-def]
+    qtbot, settings_file: Path, monkeypatch
+) -> None:
+    with in_process_bridge(monkeypatch) as bridge:
+        dialog = open_dialog(qtbot, settings_file)
+        dialog.show()
+        choose_by_click(qtbot, dialog, Backend.BRIDGE)
+        type_into(qtbot, dialog.bridge, f"127.0.0.1:{bridge.port}")
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+    assert dialog.test_result.text() == (
+        f"Connected to MetaTrader 5 through the bridge at 127.0.0.1:{bridge.port}: account 5012345 on "
+        "MT5Desk-Demo, balance 10,000.00 USD"
+    )
+    assert not settings_file.exists()  # testing is not saving
+
+
+def test_testing_a_bridge_with_no_server_says_to_start_it(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.show()
+    choose_by_click(qtbot, dialog, Backend.BRIDGE)
+    type_into(qtbot, dialog.bridge, f"127.0.0.1:{port}")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
+    assert f"No mt5linux bridge server is listening at 127.0.0.1:{port}" in dialog.test_error.text()
+    assert "wine mt5server.exe" in dialog.test_error.text()
+
+
+def test_a_bad_bridge_address_is_refused(qtbot: QtBot, settings_file: Path) -> None:
     dialog = open_dialog(qtbot, settings_file)
     dialog.choose(Backend.BRIDGE)
     dialog.bridge.setText("localhost")
@@ -184,7 +245,7 @@ def test_bridge_addresses_are_host_and_port(text: str, address: tuple[str, int] 
     assert parse_bridge(text) == address
 
 
-def test_cancel_saves_nothing(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_saves_nothing(qtbot: QtBot, settings_file: Path) -> None:
     dialog = open_dialog(qtbot, settings_file)
     dialog.choose(Backend.MT5)
     dialog.login.setText("51234567")
@@ -193,7 +254,7 @@ def test_cancel_saves_nothing(qtbot, settings_file: Path) -> None:  # type: igno
     assert not settings_file.exists()
 
 
-def test_testing_the_simulator_connects_and_shows_the_account(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_testing_the_simulator_connects_and_shows_the_account(qtbot: QtBot, settings_file: Path) -> None:
     dialog = open_dialog(qtbot, settings_file)
     dialog.test_connection()
     assert not dialog.test_button.isEnabled()  # one test at a time
@@ -205,7 +266,9 @@ def test_testing_the_simulator_connects_and_shows_the_account(qtbot, settings_fi
 
 
 @pytest.mark.skipif(importlib.util.find_spec("MetaTrader5") is not None, reason="MetaTrader5 is installed")
-def test_testing_metatrader5_where_it_cannot_be_installed_says_so_clearly(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_testing_metatrader5_where_it_cannot_be_installed_says_so_clearly(
+    qtbot: QtBot, settings_file: Path
+) -> None:
     dialog = open_dialog(qtbot, settings_file)
     dialog.choose(Backend.MT5)
     dialog.test_connection()
@@ -215,7 +278,7 @@ def test_testing_metatrader5_where_it_cannot_be_installed_says_so_clearly(qtbot,
     assert dialog.test_result.text() == ""
 
 
-def test_switching_the_choice_clears_the_last_test_result(qtbot, settings_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_switching_the_choice_clears_the_last_test_result(qtbot: QtBot, settings_file: Path) -> None:
     dialog = open_dialog(qtbot, settings_file)
     dialog.test_connection()
     qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QPalette
+from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from app.core.enums import DealEntry, DealType, OrderAction, Side, TradeSource
@@ -109,13 +111,13 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 
 @pytest.fixture
-def queries(journal: Journal, qtbot) -> Iterator[JournalQueries]:  # type: ignore[no-untyped-def]
+def queries(journal: Journal, qtbot: QtBot) -> Iterator[JournalQueries]:
     queries = JournalQueries(journal)
     yield queries
     queries.wait()  # no read may still run when the database closes
 
 
-def loaded_view(qtbot, queries: JournalQueries, **options: int) -> HistoryView:  # type: ignore[no-untyped-def]
+def loaded_view(qtbot: QtBot, queries: JournalQueries, **options: Any) -> HistoryView:
     with qtbot.waitSignal(queries.history_loaded, timeout=5000):
         view = HistoryView(queries, **options)
         qtbot.addWidget(view)
@@ -126,12 +128,14 @@ def tickets(view: HistoryView) -> list[int | None]:
     return [trade.position_ticket for trade in view.visible_closings()]
 
 
-def reload(qtbot, queries: JournalQueries, change) -> None:  # type: ignore[no-untyped-def]
+def reload(qtbot: QtBot, queries: JournalQueries, change: Callable[[], object]) -> None:
     with qtbot.waitSignal(queries.history_loaded, timeout=5000):
         change()
 
 
-def test_rows_appear_once_the_journal_answers_newest_close_first(qtbot, queries: JournalQueries) -> None:
+def test_rows_appear_once_the_journal_answers_newest_close_first(
+    qtbot: QtBot, queries: JournalQueries
+) -> None:
     with qtbot.waitSignal(queries.history_loaded, timeout=5000):
         view = HistoryView(queries)
         qtbot.addWidget(view)
@@ -140,7 +144,7 @@ def test_rows_appear_once_the_journal_answers_newest_close_first(qtbot, queries:
     assert tickets(view) == [1000, 2000, 3000]
 
 
-def test_a_row_shows_the_trade_with_net_profit_coloured(qtbot, queries: JournalQueries) -> None:
+def test_a_row_shows_the_trade_with_net_profit_coloured(qtbot: QtBot, queries: JournalQueries) -> None:
     view = loaded_view(qtbot, queries)
     row = tickets(view).index(2000)
 
@@ -156,7 +160,7 @@ def test_a_row_shows_the_trade_with_net_profit_coloured(qtbot, queries: JournalQ
 
 
 def test_commission_and_swap_are_shown_together_and_already_in_the_profit(
-    qtbot, queries: JournalQueries
+    qtbot: QtBot, queries: JournalQueries
 ) -> None:
     view = loaded_view(qtbot, queries)
     row = tickets(view).index(1000)
@@ -164,7 +168,7 @@ def test_commission_and_swap_are_shown_together_and_already_in_the_profit(
     assert view.proxy.index(row, HISTORY_COLUMN_INDEX["profit"]).data() == "+120.00"
 
 
-def test_footer_totals_count_wins_losses_win_rate_and_net(qtbot, queries: JournalQueries) -> None:
+def test_footer_totals_count_wins_losses_win_rate_and_net(qtbot: QtBot, queries: JournalQueries) -> None:
     view = loaded_view(qtbot, queries)
     totals = view.totals()
     assert (totals.trades, totals.wins, totals.losses) == (3, 2, 1)
@@ -185,7 +189,7 @@ def test_footer_totals_count_wins_losses_win_rate_and_net(qtbot, queries: Journa
     ],
 )
 def test_date_presets_select_trades_by_closing_day(
-    qtbot, queries: JournalQueries, period: HistoryPeriod, expected: list[int]
+    qtbot: QtBot, queries: JournalQueries, period: HistoryPeriod, expected: list[int]
 ) -> None:
     view = loaded_view(qtbot, queries)
     if period is not view.period():
@@ -193,7 +197,7 @@ def test_date_presets_select_trades_by_closing_day(
     assert tickets(view) == expected
 
 
-def test_a_custom_date_range_includes_its_last_day(qtbot, queries: JournalQueries) -> None:
+def test_a_custom_date_range_includes_its_last_day(qtbot: QtBot, queries: JournalQueries) -> None:
     view = loaded_view(qtbot, queries)
     day = (NOW - timedelta(days=45)).astimezone().date()
     reload(qtbot, queries, lambda: view.set_custom_range(day, day))
@@ -201,14 +205,16 @@ def test_a_custom_date_range_includes_its_last_day(qtbot, queries: JournalQuerie
     assert tickets(view) == [4000]
 
 
-def test_editing_a_date_switches_to_custom_and_reloads(qtbot, queries: JournalQueries) -> None:
+def test_editing_a_date_switches_to_custom_and_reloads(qtbot: QtBot, queries: JournalQueries) -> None:
     view = loaded_view(qtbot, queries)
     reload(qtbot, queries, lambda: view.from_edit.setDate(view.to_edit.date().addDays(-5)))
     assert view.period() is HistoryPeriod.CUSTOM
     assert tickets(view) == [1000, 2000]
 
 
-def test_symbol_filter_offers_the_loaded_symbols_and_narrows_the_rows(qtbot, queries: JournalQueries) -> None:
+def test_symbol_filter_offers_the_loaded_symbols_and_narrows_the_rows(
+    qtbot: QtBot, queries: JournalQueries
+) -> None:
     view = loaded_view(qtbot, queries)
     combo = view.symbol_combo
     assert [combo.itemText(i) for i in range(combo.count())] == ["All", "EURUSD", "GBPUSD"]
@@ -222,7 +228,7 @@ def test_symbol_filter_offers_the_loaded_symbols_and_narrows_the_rows(qtbot, que
     [(TradeSource.MANUAL, [1000]), (TradeSource.AUTO, [2000]), (TradeSource.EXTERNAL, [3000])],
 )
 def test_source_filter_shows_only_that_source(
-    qtbot, queries: JournalQueries, source: TradeSource, expected: list[int]
+    qtbot: QtBot, queries: JournalQueries, source: TradeSource, expected: list[int]
 ) -> None:
     view = loaded_view(qtbot, queries)
     combo = view.source_combo
@@ -231,7 +237,9 @@ def test_source_filter_shows_only_that_source(
     assert view.totals().trades == len(expected)
 
 
-def test_refresh_button_loads_trades_closed_since(qtbot, queries: JournalQueries, journal: Journal) -> None:
+def test_refresh_button_loads_trades_closed_since(
+    qtbot: QtBot, queries: JournalQueries, journal: Journal
+) -> None:
     view = loaded_view(qtbot, queries)
     close_trade(journal, 5000, symbol="XAUUSD", profit=7.5)
     reload(qtbot, queries, view.refresh_button.click)
@@ -240,7 +248,7 @@ def test_refresh_button_loads_trades_closed_since(qtbot, queries: JournalQueries
 
 
 def test_a_position_removal_reloads_the_history_after_the_delay(
-    qtbot, queries: JournalQueries, journal: Journal
+    qtbot: QtBot, queries: JournalQueries, journal: Journal
 ) -> None:
     view = loaded_view(qtbot, queries, refresh_delay_ms=50)
     hub = EventHub()
@@ -251,7 +259,7 @@ def test_a_position_removal_reloads_the_history_after_the_delay(
     assert 5000 in tickets(view)
 
 
-def test_removals_close_together_reload_once(qtbot, queries: JournalQueries) -> None:
+def test_removals_close_together_reload_once(qtbot: QtBot, queries: JournalQueries) -> None:
     view = loaded_view(qtbot, queries, refresh_delay_ms=100)
     hub = EventHub()
     view.subscribe(hub)
@@ -264,7 +272,7 @@ def test_removals_close_together_reload_once(qtbot, queries: JournalQueries) -> 
     assert len(loads) == 1
 
 
-def test_updates_without_removals_do_not_reload(qtbot, queries: JournalQueries) -> None:
+def test_updates_without_removals_do_not_reload(qtbot: QtBot, queries: JournalQueries) -> None:
     view = loaded_view(qtbot, queries, refresh_delay_ms=20)
     hub = EventHub()
     view.subscribe(hub)
@@ -273,7 +281,7 @@ def test_updates_without_removals_do_not_reload(qtbot, queries: JournalQueries) 
 
 
 def test_export_writes_exactly_the_rows_shown_in_table_order(
-    qtbot, queries: JournalQueries, tmp_path: Path
+    qtbot: QtBot, queries: JournalQueries, tmp_path: Path
 ) -> None:
     view = loaded_view(qtbot, queries)
     combo = view.symbol_combo
@@ -290,7 +298,7 @@ def test_export_writes_exactly_the_rows_shown_in_table_order(
 
 
 def test_an_unwritable_export_path_is_explained_and_writes_nothing(
-    qtbot, queries: JournalQueries, tmp_path: Path
+    qtbot: QtBot, queries: JournalQueries, tmp_path: Path
 ) -> None:
     view = loaded_view(qtbot, queries)
     folder = tmp_path / "a-folder"
@@ -305,7 +313,9 @@ def test_an_unwritable_export_path_is_explained_and_writes_nothing(
     box.close()
 
 
-def test_a_failed_read_says_why_and_keeps_the_rows(qtbot, queries: JournalQueries, journal: Journal) -> None:
+def test_a_failed_read_says_why_and_keeps_the_rows(
+    qtbot: QtBot, queries: JournalQueries, journal: Journal
+) -> None:
     view = loaded_view(qtbot, queries)
     with journal.database.write() as session:
         session.execute(text("ALTER TABLE trades RENAME TO trades_gone"))
@@ -317,7 +327,7 @@ def test_a_failed_read_says_why_and_keeps_the_rows(qtbot, queries: JournalQuerie
     assert tickets(view) == [1000, 2000, 3000]
 
 
-def test_a_viewer_has_no_history_only_the_notice(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_has_no_history_only_the_notice(qtbot: QtBot) -> None:
     view = HistoryView(None)
     qtbot.addWidget(view)
     view.show()

@@ -6,15 +6,19 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PyQt6.QtCore import QElapsedTimer, QTimer
+from PyQt6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState, OrderAction, Side
 from app.core.events import StatusUpdate
 from app.core.models import OrderRequest
 from app.core.settings import Settings
 from app.core.state import DeskState
+from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.hub import EventHub
@@ -27,11 +31,10 @@ WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def desk(qapp, tmp_path: Path) -> Iterator[Desk]:
+def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
     config = DeskConfig(
-        backend=Backend.SIM,
+        target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
         database_file=tmp_path / "journal.sqlite3",
-        sim_state_file=tmp_path / "sim.json",
         intervals=Intervals(pnl_s=0.1, positions_s=0.5, account_s=0.3, heartbeat_s=1.0),
         sim_clock=ManualClock(WEDNESDAY),
     )
@@ -56,11 +59,11 @@ def connected(desk: Desk) -> bool:
     return desk.state.status.state is ConnectionState.CONNECTED
 
 
-def simulator(desk: Desk):
+def simulator(desk: Desk) -> Any:
     return desk.simulator  # tests drive the simulated terminal's own controls
 
 
-def test_positions_opened_in_the_terminal_appear_as_rows(qtbot, desk: Desk, tmp_path: Path):
+def test_positions_opened_in_the_terminal_appear_as_rows(qtbot: QtBot, desk: Desk, tmp_path: Path) -> None:
     window = make_window(desk, tmp_path)
     qtbot.addWidget(window)
     desk.start()
@@ -70,7 +73,7 @@ def test_positions_opened_in_the_terminal_appear_as_rows(qtbot, desk: Desk, tmp_
     assert window.positions.model.position(ticket).volume == pytest.approx(0.4)
 
 
-def test_an_order_from_the_window_reaches_the_terminal(qtbot, desk: Desk, tmp_path: Path):
+def test_an_order_from_the_window_reaches_the_terminal(qtbot: QtBot, desk: Desk, tmp_path: Path) -> None:
     window = make_window(desk, tmp_path)
     qtbot.addWidget(window)
     window.order_requested.connect(lambda request: desk.submit(TradeCommand.manual(request)))
@@ -84,7 +87,7 @@ def test_an_order_from_the_window_reaches_the_terminal(qtbot, desk: Desk, tmp_pa
     assert (position.symbol, position.type, position.volume) == ("GBPUSD", 1, 0.2)
 
 
-def test_the_read_only_window_has_no_trading_actions(qtbot, tmp_path: Path):
+def test_the_read_only_window_has_no_trading_actions(qtbot: QtBot, tmp_path: Path) -> None:
     window = MainWindow(EventHub(), DeskState(), Settings(), read_only=True, viewer_host="desk.example:8765")
     qtbot.addWidget(window)
     texts = {action.text() for action in window.findChildren(type(window.menuBar().actions()[0]))}
@@ -94,7 +97,7 @@ def test_the_read_only_window_has_no_trading_actions(qtbot, tmp_path: Path):
     assert "viewing desk.example:8765" in window.windowTitle()
 
 
-def test_the_toolbar_offers_connect_after_a_disconnect(qtbot, tmp_path: Path):
+def test_the_toolbar_offers_connect_after_a_disconnect(qtbot: QtBot, tmp_path: Path) -> None:
     hub = EventHub()
     window = MainWindow(hub, DeskState(), Settings())
     qtbot.addWidget(window)
@@ -107,7 +110,7 @@ def test_the_toolbar_offers_connect_after_a_disconnect(qtbot, tmp_path: Path):
     assert requested.args == [True]
 
 
-def test_window_geometry_and_splitters_are_restored_next_run(qtbot, tmp_path: Path):
+def test_window_geometry_and_splitters_are_restored_next_run(qtbot: QtBot, tmp_path: Path) -> None:
     first = MainWindow(EventHub(), DeskState(), Settings(), window_state_file=tmp_path / "window.ini")
     qtbot.addWidget(first)
     first.show()
@@ -125,8 +128,8 @@ def test_window_geometry_and_splitters_are_restored_next_run(qtbot, tmp_path: Pa
 
 
 def test_the_window_keeps_repainting_while_the_terminal_takes_two_seconds_per_call(
-    qtbot, desk: Desk, tmp_path: Path
-):
+    qtbot: QtBot, desk: Desk, tmp_path: Path
+) -> None:
     window = make_window(desk, tmp_path)
     qtbot.addWidget(window)
     window.show()

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QLabel
+from PyQt6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState, Timeframe
 from app.core.settings import Settings
 from app.core.state import DeskState
+from app.core.target import TerminalTarget
 from app.engine.commands import AutoTradingCommand, KillSwitchCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.hub import EventHub
@@ -27,7 +29,7 @@ from tests.ui.test_training_dialog import write_csv
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
     window = MainWindow(EventHub(), DeskState(), Settings(), models_dir=tmp_path / "models")
     qtbot.addWidget(window)
     return window
@@ -70,7 +72,7 @@ def test_the_toolbar_kill_switch_confirms_then_turns_everything_off(window: Main
     assert not window.auto_trading_action.isChecked() and window.tray.pause_action.isChecked()
 
 
-def test_a_viewer_sees_the_models_but_no_switch_and_cannot_train(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_sees_the_models_but_no_switch_and_cannot_train(qtbot: QtBot, tmp_path: Path) -> None:
     window = MainWindow(EventHub(), DeskState(), Settings(), read_only=True, models_dir=tmp_path / "models")
     qtbot.addWidget(window)
     assert window.model_dock.controls is None and not hasattr(window, "auto_trading_action")
@@ -80,12 +82,11 @@ def test_a_viewer_sees_the_models_but_no_switch_and_cannot_train(qtbot, tmp_path
 
 
 @pytest.fixture
-def desk(qapp, tmp_path: Path) -> Iterator[Desk]:  # type: ignore[no-untyped-def]
+def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
-            sim_state_file=tmp_path / "sim.json",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
             sim_clock=ManualClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
             models_dir=tmp_path / "models",
@@ -96,8 +97,8 @@ def desk(qapp, tmp_path: Path) -> Iterator[Desk]:  # type: ignore[no-untyped-def
 
 
 def test_a_model_trained_and_saved_in_the_window_is_registered_switched_off(
-    qtbot, desk: Desk, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, desk: Desk, tmp_path: Path
+) -> None:
     window = MainWindow(
         desk.hub,
         desk.state,
@@ -117,11 +118,12 @@ def test_a_model_trained_and_saved_in_the_window_is_registered_switched_off(
     manifest = dialog.save()
     qtbot.waitUntil(lambda: window.model_dock.model.row_of(manifest.model_id) is not None, timeout=10_000)
     row = window.model_dock.model.row_of(manifest.model_id)
+    assert row is not None
     listed = window.model_dock.model.entry(row).summary
     assert (listed.symbol, listed.timeframe, listed.enabled) == ("EURUSD", Timeframe.M1.value, False)
 
 
-def test_quitting_stops_a_training_still_running(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_quitting_stops_a_training_still_running(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     dialog = window.open_training_dialog()
     dialog.inputs.set_csv_file(write_csv(tmp_path / "EURUSD_M1.csv", synthetic_frame(3_000, seed=2)))
     dialog.start_training()

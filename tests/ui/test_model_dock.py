@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, Side, Timeframe
 from app.core.events import ModelsUpdate, Snapshot
@@ -57,7 +59,7 @@ def hub() -> EventHub:
 
 
 @pytest.fixture
-def dock(qtbot, hub: EventHub, queries: JournalQueries, tmp_path: Path) -> ModelDock:  # type: ignore[no-untyped-def]
+def dock(qtbot: QtBot, hub: EventHub, queries: JournalQueries, tmp_path: Path) -> ModelDock:
     dock = ModelDock(journal_queries=queries, models_dir=tmp_path / "models")
     qtbot.addWidget(dock)
     dock.subscribe(hub)
@@ -128,14 +130,15 @@ def test_ticking_enabled_asks_the_engine_and_shows_the_wish_until_it_answers(
     assert dock.model.setData(index, Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     assert commands == [ModelCommand(model_id=BETA, enabled=True)]
     assert dock.model.is_enabled_shown(1)
-    assert dock.model.data(index, Qt.ItemDataRole.FontRole).italic()
+    font = dock.model.data(index, Qt.ItemDataRole.FontRole)
+    assert isinstance(font, QFont) and font.italic()
     two_models(hub)  # the engine still reports it off (say it refused): the table follows the engine
     assert not dock.model.is_enabled_shown(1)
 
 
 def test_the_settings_editor_opens_on_the_registered_settings_and_sends_the_edit(
-    qtbot, dock: ModelDock, hub: EventHub, commands: list[object]
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, dock: ModelDock, hub: EventHub, commands: list[object]
+) -> None:
     two_models(hub)
     dock.select_model(ALPHA)
     dock.settings_button.click()
@@ -155,8 +158,8 @@ def test_the_settings_editor_opens_on_the_registered_settings_and_sends_the_edit
 
 
 def test_trading_another_symbol_than_the_trained_one_is_flagged(
-    qtbot, dock: ModelDock, hub: EventHub
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, dock: ModelDock, hub: EventHub
+) -> None:
     two_models(hub)
     dock.edit_settings(ALPHA)
     qtbot.waitUntil(lambda: dock.settings_dialog is not None, timeout=5000)
@@ -166,7 +169,9 @@ def test_trading_another_symbol_than_the_trained_one_is_flagged(
     assert dialog.note_label.isVisibleTo(dialog) and "trained on EURUSD M1" in dialog.note_label.text()
 
 
-def test_settings_the_engine_would_refuse_cannot_be_saved(qtbot, dock: ModelDock, hub: EventHub) -> None:  # type: ignore[no-untyped-def]
+def test_settings_the_engine_would_refuse_cannot_be_saved(
+    qtbot: QtBot, dock: ModelDock, hub: EventHub
+) -> None:
     two_models(hub)
     dock.edit_settings(ALPHA)
     qtbot.waitUntil(lambda: dock.settings_dialog is not None, timeout=5000)
@@ -175,7 +180,7 @@ def test_settings_the_engine_would_refuse_cannot_be_saved(qtbot, dock: ModelDock
     assert not dialog.save_button.isEnabled() and "Symbol must be set." in dialog.note_label.text()
 
 
-def test_the_master_switch_sends_on_and_off(dock: ModelDock, commands: list[object], qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_master_switch_sends_on_and_off(dock: ModelDock, commands: list[object], qtbot: QtBot) -> None:
     with qtbot.waitSignal(dock.auto_trading_changed) as changed:
         dock.master_button.click()
     assert changed.args == [True] and dock.master_button.text() == "Auto-trading ON"
@@ -189,7 +194,9 @@ def test_showing_the_master_state_sends_nothing(dock: ModelDock, commands: list[
     assert dock.master_button.isChecked() and commands == []
 
 
-def test_the_kill_switch_asks_first_and_cancel_sends_nothing(dock: ModelDock, hub, commands) -> None:  # type: ignore[no-untyped-def]
+def test_the_kill_switch_asks_first_and_cancel_sends_nothing(
+    dock: ModelDock, hub: EventHub, commands: list[object]
+) -> None:
     two_models(hub)
     dialog = dock.kill_switch()
     assert "(1 open)" in dialog.close_positions_box.text()
@@ -222,7 +229,9 @@ def test_remove_asks_then_sends(dock: ModelDock, hub: EventHub, commands: list[o
     assert commands == [RemoveModelCommand(model_id=BETA)]
 
 
-def test_a_model_with_open_positions_is_not_offered_for_removal(dock: ModelDock, hub, commands) -> None:  # type: ignore[no-untyped-def]
+def test_a_model_with_open_positions_is_not_offered_for_removal(
+    dock: ModelDock, hub: EventHub, commands: list[object]
+) -> None:
     two_models(hub)
     dock.select_model(ALPHA)
     box = dock.remove_selected()
@@ -251,7 +260,9 @@ def test_import_checks_the_file_and_registers_it_switched_off(
     assert commands[-1] == RegisterModelCommand(model_file=model_file, manifest=imported, settings=settings)
 
 
-def test_a_file_that_is_not_a_model_is_refused_with_a_message(dock: ModelDock, commands, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_that_is_not_a_model_is_refused_with_a_message(
+    dock: ModelDock, commands: list[object], tmp_path: Path
+) -> None:
     bogus = tmp_path / "bogus.skops"
     bogus.write_bytes(b"not a model")
     assert dock.import_file(bogus) is None
@@ -259,7 +270,7 @@ def test_a_file_that_is_not_a_model_is_refused_with_a_message(dock: ModelDock, c
     assert "manifest" in dock.message_box.text()
 
 
-def test_read_only_shows_the_table_without_any_control(qtbot, hub: EventHub) -> None:  # type: ignore[no-untyped-def]
+def test_read_only_shows_the_table_without_any_control(qtbot: QtBot, hub: EventHub) -> None:
     dock = ModelDock(read_only=True)
     qtbot.addWidget(dock)
     dock.subscribe(hub)

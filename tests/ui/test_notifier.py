@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtWidgets import QLabel, QMainWindow, QSystemTrayIcon, QWidget
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, NoticeLevel, Side
 from app.core.events import AutoTradeExecuted, Notice, PnlUpdate, StatusUpdate, TradeError
 from app.core.models import TerminalStatus
 from app.core.settings import NotificationSettings
+from app.core.toast_text import Toast, ToastIcon, ToastKind, toast_for
 from app.engine.hub import EventHub
-from app.ui.notifier import (
-    InWindowToasts,
-    Notifier,
-    Toast,
-    ToastIcon,
-    ToastKind,
-    TraySink,
-    choose_sink,
-    toast_for,
-)
+from app.ui.notifier import InWindowToasts, Notifier, TraySink, choose_sink
 
 AT = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 LOST = "Connection to MetaTrader 5 lost"
@@ -45,11 +39,17 @@ class RecordingTray(QSystemTrayIcon):
         super().__init__()
         self.messages: list[tuple[str, str, QSystemTrayIcon.MessageIcon, int]] = []
 
-    def showMessage(self, title, msg, icon=QSystemTrayIcon.MessageIcon.Information, msecs=10000):  # type: ignore[override]
-        self.messages.append((title, msg, icon, msecs))
+    def showMessage(  # type: ignore[override]  # PyQt6's overloads (with a QIcon) are not all replaced
+        self,
+        title: str | None,
+        msg: str | None,
+        icon: QSystemTrayIcon.MessageIcon = QSystemTrayIcon.MessageIcon.Information,
+        msecs: int = 10000,
+    ) -> None:
+        self.messages.append((title or "", msg or "", icon, msecs))
 
 
-def auto_trade(**changes: object) -> AutoTradeExecuted:
+def auto_trade(**changes: Any) -> AutoTradeExecuted:
     fields: dict[str, object] = {
         "model_id": "m-1",
         "model_name": "Trend M1",
@@ -96,7 +96,7 @@ def notifier(sink: RecordingSink) -> Notifier:
 
 
 @pytest.fixture
-def window(qtbot) -> QWidget:
+def window(qtbot: QtBot) -> QWidget:
     widget = QWidget()
     widget.resize(800, 600)
     qtbot.addWidget(widget)
@@ -221,7 +221,7 @@ def test_a_second_loss_toasts_again(notifier: Notifier, sink: RecordingSink) -> 
     assert [toast.title for toast in sink.shown] == [LOST, "Connection restored", LOST]
 
 
-def test_every_shown_toast_is_emitted_as_notified(qtbot, notifier: Notifier) -> None:
+def test_every_shown_toast_is_emitted_as_notified(qtbot: QtBot, notifier: Notifier) -> None:
     with qtbot.waitSignal(notifier.notified) as signal:
         notifier.apply(auto_trade())
     assert signal.args == [toast_for(auto_trade())]
@@ -236,7 +236,7 @@ def test_every_shown_toast_is_emitted_as_notified(qtbot, notifier: Notifier) -> 
     ],
 )
 def test_muted_kinds_are_neither_shown_nor_emitted(
-    qtbot, sink: RecordingSink, settings: NotificationSettings, event: object
+    qtbot: QtBot, sink: RecordingSink, settings: NotificationSettings, event: object
 ) -> None:
     notifier = Notifier(sink, settings)
     with qtbot.assertNotEmitted(notifier.notified):
@@ -345,7 +345,7 @@ def test_in_window_stack_puts_the_newest_on_top_in_the_top_right_corner(window: 
     assert not newest.geometry().intersects(older.geometry())
 
 
-def test_in_a_main_window_toasts_keep_clear_of_the_tool_bar(qtbot) -> None:
+def test_in_a_main_window_toasts_keep_clear_of_the_tool_bar(qtbot: QtBot) -> None:
     window = QMainWindow()
     window.addToolBar("Trading").addAction("New order")
     window.setCentralWidget(QWidget())
@@ -367,13 +367,13 @@ def test_in_window_stack_keeps_at_most_four(window: QWidget) -> None:
     assert [toast.title for toast in toasts.visible_toasts()] == ["toast 5", "toast 4", "toast 3", "toast 2"]
 
 
-def test_in_window_toast_closes_after_its_duration(qtbot, window: QWidget) -> None:
+def test_in_window_toast_closes_after_its_duration(qtbot: QtBot, window: QWidget) -> None:
     toasts = InWindowToasts(window)
     toasts.show_toast(make_toast("brief", duration_ms=30))
     qtbot.waitUntil(lambda: toasts.widgets() == [], timeout=1000)
 
 
-def test_in_window_toast_closes_on_click_and_the_rest_move_up(qtbot, window: QWidget) -> None:
+def test_in_window_toast_closes_on_click_and_the_rest_move_up(qtbot: QtBot, window: QWidget) -> None:
     toasts = InWindowToasts(window)
     toasts.show_toast(make_toast("older"))
     toasts.show_toast(make_toast("newer"))

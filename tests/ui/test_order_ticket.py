@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QApplication, QDialog, QMessageBox
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, OrderAction, Side
 from app.core.models import OrderRequest, Position
+from app.core.target import TerminalTarget
 from app.engine.commands import MT5_COMMENT_LIMIT, new_trade_id, tagged_comment
 from app.engine.desk import Desk, DeskConfig
 from app.engine.queries import TerminalQueries
@@ -28,12 +30,11 @@ SL, TP = StopKind.SL, StopKind.TP
 
 
 @pytest.fixture
-def desk(qapp, tmp_path: Path) -> Iterator[Desk]:  # type: ignore[no-untyped-def]
+def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
-            sim_state_file=tmp_path / "sim.json",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
             sim_clock=ManualClock(WEDNESDAY),
         )
@@ -49,7 +50,7 @@ def queries(desk: Desk) -> TerminalQueries:
 
 
 @pytest.fixture
-def ticket(qtbot, queries: TerminalQueries) -> OrderTicket:  # type: ignore[no-untyped-def]
+def ticket(qtbot: QtBot, queries: TerminalQueries) -> OrderTicket:
     dialog = OrderTicket(queries, "EURUSD", "USD")
     qtbot.addWidget(dialog)
     dialog.show()
@@ -69,7 +70,7 @@ def buy_and_sell_enabled(dialog: OrderTicket) -> tuple[bool, bool]:
 # -- the ticket -----------------------------------------------------------------------------------------
 
 
-def test_the_symbol_picker_lists_the_brokers_symbols(qtbot, ticket: OrderTicket) -> None:  # type: ignore[no-untyped-def]
+def test_the_symbol_picker_lists_the_brokers_symbols(qtbot: QtBot, ticket: OrderTicket) -> None:
     qtbot.waitUntil(lambda: ticket.symbol_box.count() == 8, timeout=5000)
     names = [ticket.symbol_box.itemText(i) for i in range(ticket.symbol_box.count())]
     assert {"EURUSD", "USDJPY", "XAUUSD", "BTCUSD"} <= set(names)
@@ -83,7 +84,7 @@ def test_live_bid_and_ask_are_shown_at_the_symbols_precision(ticket: OrderTicket
     assert ticket.description.text() == "Euro vs US Dollar"
 
 
-def test_a_typed_symbol_is_followed_whatever_its_case(qtbot, ticket: OrderTicket) -> None:  # type: ignore[no-untyped-def]
+def test_a_typed_symbol_is_followed_whatever_its_case(qtbot: QtBot, ticket: OrderTicket) -> None:
     qtbot.waitUntil(lambda: ticket.symbol_box.count() == 8, timeout=5000)
     ticket.symbol_box.setEditText("usdjpy")
     ticket.symbol_box.lineEdit().editingFinished.emit()
@@ -92,7 +93,7 @@ def test_a_typed_symbol_is_followed_whatever_its_case(qtbot, ticket: OrderTicket
     assert ticket.symbol_box.currentText() == "USDJPY"
 
 
-def test_an_unknown_typed_symbol_is_refused_inline(qtbot, ticket: OrderTicket) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_typed_symbol_is_refused_inline(qtbot: QtBot, ticket: OrderTicket) -> None:
     qtbot.waitUntil(lambda: ticket.symbol_box.count() == 8, timeout=5000)
     ticket.symbol_box.setEditText("NOPE")
     ticket.symbol_box.lineEdit().editingFinished.emit()
@@ -101,7 +102,9 @@ def test_an_unknown_typed_symbol_is_refused_inline(qtbot, ticket: OrderTicket) -
     assert buy_and_sell_enabled(ticket) == (False, False)
 
 
-def test_quotes_for_a_symbol_no_longer_followed_are_ignored(qtbot, desk: Desk, ticket: OrderTicket) -> None:  # type: ignore[no-untyped-def]
+def test_quotes_for_a_symbol_no_longer_followed_are_ignored(
+    qtbot: QtBot, desk: Desk, ticket: OrderTicket
+) -> None:
     desk.simulator.set_latency(0.05)
     seen: list[str] = []
     ticket.feed.quote_changed.connect(lambda tick: seen.append(tick.symbol) if tick else None)
@@ -174,13 +177,13 @@ def test_prices_typed_for_a_sell_convert_to_pips_from_the_bid(ticket: OrderTicke
     assert ticket.stops.edits[SL].text() == "1.08917"
 
 
-def test_the_margin_estimate_is_shown_and_follows_the_volume(qtbot, ticket: OrderTicket) -> None:  # type: ignore[no-untyped-def]
+def test_the_margin_estimate_is_shown_and_follows_the_volume(qtbot: QtBot, ticket: OrderTicket) -> None:
     qtbot.waitUntil(lambda: ticket.margin_label.text() == "Margin ≈ 108.73 USD", timeout=5000)
     ticket.volume.setValue(1.0)
     qtbot.waitUntil(lambda: ticket.margin_label.text() == "Margin ≈ 1,087.29 USD", timeout=5000)
 
 
-def test_buy_emits_an_open_request_with_pips_turned_into_prices(qtbot, ticket: OrderTicket) -> None:  # type: ignore[no-untyped-def]
+def test_buy_emits_an_open_request_with_pips_turned_into_prices(qtbot: QtBot, ticket: OrderTicket) -> None:
     ticket.volume.setValue(0.25)
     ticket.stops.pips_radio.setChecked(True)
     type_stop(ticket, SL, "20")
@@ -202,7 +205,7 @@ def test_buy_emits_an_open_request_with_pips_turned_into_prices(qtbot, ticket: O
     assert ticket.result() == QDialog.DialogCode.Accepted
 
 
-def test_sell_emits_an_open_request_with_the_typed_prices(qtbot, ticket: OrderTicket) -> None:  # type: ignore[no-untyped-def]
+def test_sell_emits_an_open_request_with_the_typed_prices(qtbot: QtBot, ticket: OrderTicket) -> None:
     type_stop(ticket, SL, "1.09000")
     with qtbot.waitSignal(ticket.order_requested, timeout=1000) as signal:
         qtbot.mouseClick(ticket.buttons[Side.SELL], Qt.MouseButton.LeftButton)
@@ -211,7 +214,7 @@ def test_sell_emits_an_open_request_with_the_typed_prices(qtbot, ticket: OrderTi
     ]
 
 
-def test_enter_never_places_an_order(qtbot, ticket: OrderTicket) -> None:  # type: ignore[no-untyped-def]
+def test_enter_never_places_an_order(qtbot: QtBot, ticket: OrderTicket) -> None:
     buy = ticket.buttons[Side.BUY]
     assert not buy.isDefault() and not buy.autoDefault()
     buy.setFocus()
@@ -230,8 +233,8 @@ def test_the_comment_leaves_room_for_the_apps_own_id(ticket: OrderTicket) -> Non
 
 
 def test_quotes_failing_show_an_inline_message_and_disable_placing(
-    qtbot, desk: Desk, ticket: OrderTicket
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, desk: Desk, ticket: OrderTicket
+) -> None:
     desk.simulator.disconnect()
     qtbot.waitUntil(lambda: ticket.quote_error.isVisible(), timeout=5000)
     assert ticket.quote_error.text().startswith("Quotes unavailable: MetaTrader 5 is not running")
@@ -257,7 +260,7 @@ OPEN_BUY = Position(
 
 
 @pytest.fixture
-def modify(qtbot, queries: TerminalQueries) -> ModifyDialog:  # type: ignore[no-untyped-def]
+def modify(qtbot: QtBot, queries: TerminalQueries) -> ModifyDialog:
     dialog = ModifyDialog(queries, OPEN_BUY)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -273,7 +276,7 @@ def test_modify_shows_the_position_its_levels_and_the_live_closing_price(modify:
     assert modify.note.text() == "Nothing changed yet."
 
 
-def test_modify_emits_the_new_levels_for_the_position(qtbot, modify: ModifyDialog) -> None:  # type: ignore[no-untyped-def]
+def test_modify_emits_the_new_levels_for_the_position(qtbot: QtBot, modify: ModifyDialog) -> None:
     type_stop(modify, SL, "1.08400")
     type_stop(modify, TP, "")
     with qtbot.waitSignal(modify.order_requested, timeout=1000) as signal:
@@ -296,7 +299,7 @@ def test_modify_refuses_a_stop_loss_inside_the_stops_level(modify: ModifyDialog)
     assert not modify.modify_button.isEnabled()
 
 
-def answer_next_message_box(qtbot, choose: Callable[[QMessageBox], None]) -> list[QMessageBox]:  # type: ignore[no-untyped-def]
+def answer_next_message_box(qtbot: QtBot, choose: Callable[[QMessageBox], None]) -> list[QMessageBox]:
     """Act on the next modal message box once it is up; returns the list the box is put in."""
     seen: list[QMessageBox] = []
 
@@ -312,7 +315,7 @@ def answer_next_message_box(qtbot, choose: Callable[[QMessageBox], None]) -> lis
     return seen
 
 
-def test_confirm_close_asks_about_the_exact_position_and_is_true_when_confirmed(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_confirm_close_asks_about_the_exact_position_and_is_true_when_confirmed(qtbot: QtBot) -> None:
     seen = answer_next_message_box(
         qtbot, lambda box: next(b for b in box.buttons() if b.text() == "Close at market").click()
     )
@@ -320,13 +323,13 @@ def test_confirm_close_asks_about_the_exact_position_and_is_true_when_confirmed(
     assert seen[0].text() == "Close BUY 0.10 EURUSD #123 at market?"
 
 
-def test_confirm_close_is_false_when_cancelled_and_cancel_is_the_default(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_confirm_close_is_false_when_cancelled_and_cancel_is_the_default(qtbot: QtBot) -> None:
     seen = answer_next_message_box(qtbot, lambda box: box.defaultButton().click())
     assert confirm_close(None, OPEN_BUY, 0.10) is False
     assert seen[0].defaultButton() is seen[0].escapeButton()
 
 
-def test_confirm_close_of_part_says_what_stays_open(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_confirm_close_of_part_says_what_stays_open(qtbot: QtBot) -> None:
     seen = answer_next_message_box(qtbot, lambda box: box.escapeButton().click())
     assert confirm_close(None, OPEN_BUY, 0.04) is False
     assert seen[0].text() == "Close BUY 0.04 EURUSD #123 at market?"

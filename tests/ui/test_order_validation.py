@@ -95,7 +95,9 @@ def test_the_nearest_allowed_values_stay_within_the_limits() -> None:
 
 
 @given(GRIDS, st.integers(min_value=0, max_value=10_000))
-def test_every_multiple_of_the_step_between_min_and_max_is_accepted(grid, steps: int) -> None:  # type: ignore[no-untyped-def]
+def test_every_multiple_of_the_step_between_min_and_max_is_accepted(
+    grid: tuple[float, float, float], steps: int
+) -> None:
     step, low, high = grid
     spec = with_grid(step, low, high)
     volume = min(low + steps * step, high)
@@ -103,8 +105,8 @@ def test_every_multiple_of_the_step_between_min_and_max_is_accepted(grid, steps:
 
 
 @given(GRIDS, st.integers(min_value=0, max_value=5_000), st.floats(min_value=0.02, max_value=0.98))
-def test_every_off_step_volume_is_refused_and_the_offered_values_are_accepted(  # type: ignore[no-untyped-def]
-    grid, steps: int, fraction: float
+def test_every_off_step_volume_is_refused_and_the_offered_values_are_accepted(
+    grid: tuple[float, float, float], steps: int, fraction: float
 ) -> None:
     step, low, high = grid
     spec = with_grid(step, low, high)

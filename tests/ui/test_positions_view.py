@@ -6,6 +6,7 @@ import pytest
 from PyQt6.QtCore import QByteArray, QEvent, Qt, QTimer
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import QApplication, QInputDialog
+from pytestqt.qtbot import QtBot
 
 from app.core.events import PositionsUpdate
 from app.ui.columns import COLUMN_INDEX, trade_colours
@@ -16,7 +17,7 @@ PROFIT = COLUMN_INDEX["profit"]
 
 
 @pytest.fixture
-def view(qtbot) -> PositionsView:  # type: ignore[no-untyped-def]
+def view(qtbot: QtBot) -> PositionsView:
     widget = PositionsView()
     qtbot.addWidget(widget)
     widget.resize(1000, 400)
@@ -33,7 +34,7 @@ def view(qtbot) -> PositionsView:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def read_only_view(qtbot) -> PositionsView:  # type: ignore[no-untyped-def]
+def read_only_view(qtbot: QtBot) -> PositionsView:
     widget = PositionsView(read_only=True)
     qtbot.addWidget(widget)
     widget.model.apply(opened(make_position(1), make_position(2)))
@@ -147,7 +148,7 @@ def test_footer_follows_updates_and_colours_a_loss_red(view: PositionsView) -> N
     assert view.pnl_label.palette().color(view.pnl_label.foregroundRole()) == trade_colours().loss
 
 
-def test_footer_says_when_nothing_is_open(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_footer_says_when_nothing_is_open(qtbot: QtBot) -> None:
     empty = PositionsView()
     qtbot.addWidget(empty)
 
@@ -155,7 +156,7 @@ def test_footer_says_when_nothing_is_open(qtbot) -> None:  # type: ignore[no-unt
     assert empty.pnl_label.text() == "Floating P&L: 0.00"
 
 
-def test_context_menu_close_carries_the_ticket(qtbot, view: PositionsView) -> None:  # type: ignore[no-untyped-def]
+def test_context_menu_close_carries_the_ticket(qtbot: QtBot, view: PositionsView) -> None:
     menu = view.context_menu(3)
     assert menu is not None
     close = next(a for a in menu.actions() if a.text() == "Close position")
@@ -166,7 +167,7 @@ def test_context_menu_close_carries_the_ticket(qtbot, view: PositionsView) -> No
     assert signal.args == [3, None]
 
 
-def test_context_menu_modify_carries_the_ticket(qtbot, view: PositionsView) -> None:  # type: ignore[no-untyped-def]
+def test_context_menu_modify_carries_the_ticket(qtbot: QtBot, view: PositionsView) -> None:
     menu = view.context_menu(2)
     assert menu is not None
     modify = next(a for a in menu.actions() if a.text() == "Modify SL/TP…")
@@ -177,7 +178,7 @@ def test_context_menu_modify_carries_the_ticket(qtbot, view: PositionsView) -> N
     assert signal.args == [2]
 
 
-def test_partial_close_asks_for_a_volume_bounded_by_the_position(qtbot, view: PositionsView) -> None:  # type: ignore[no-untyped-def]
+def test_partial_close_asks_for_a_volume_bounded_by_the_position(qtbot: QtBot, view: PositionsView) -> None:
     menu = view.context_menu(2)
     assert menu is not None
     partial = next(a for a in menu.actions() if a.text() == "Close partially…")
@@ -198,21 +199,23 @@ def test_partial_close_asks_for_a_volume_bounded_by_the_position(qtbot, view: Po
     assert signal.args == [2, 0.5]
 
 
-def test_cancelled_partial_close_requests_nothing(qtbot, view: PositionsView) -> None:  # type: ignore[no-untyped-def]
+def test_cancelled_partial_close_requests_nothing(qtbot: QtBot, view: PositionsView) -> None:
     menu = view.context_menu(1)
     assert menu is not None
     partial = next(a for a in menu.actions() if a.text() == "Close partially…")
     requests: list[object] = []
     view.close_requested.connect(lambda *args: requests.append(args))
 
-    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())  # type: ignore[union-attr]
+    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
     partial.trigger()
 
     assert requests == []
 
 
 @pytest.mark.parametrize("key", ["Delete", "Ctrl+W"])
-def test_close_key_on_a_selected_row_requests_a_full_close(qtbot, view: PositionsView, key: str) -> None:  # type: ignore[no-untyped-def]
+def test_close_key_on_a_selected_row_requests_a_full_close(
+    qtbot: QtBot, view: PositionsView, key: str
+) -> None:
     view.select_ticket(4)
     modifier = Qt.KeyboardModifier.ControlModifier if key == "Ctrl+W" else Qt.KeyboardModifier.NoModifier
     qt_key = Qt.Key.Key_W if key == "Ctrl+W" else Qt.Key.Key_Delete
@@ -232,7 +235,7 @@ def test_close_keys_are_claimed_before_window_shortcuts(view: PositionsView) -> 
     assert override.isAccepted()
 
 
-def test_double_click_requests_modify(qtbot, view: PositionsView) -> None:  # type: ignore[no-untyped-def]
+def test_double_click_requests_modify(qtbot: QtBot, view: PositionsView) -> None:
     view.show()
     qtbot.waitExposed(view)
     cell = view.table.visualRect(view.proxy.index(1, PROFIT)).center()
@@ -244,7 +247,7 @@ def test_double_click_requests_modify(qtbot, view: PositionsView) -> None:  # ty
     assert signal.args == [2]
 
 
-def test_read_only_view_has_no_trade_actions(qtbot, read_only_view: PositionsView) -> None:  # type: ignore[no-untyped-def]
+def test_read_only_view_has_no_trade_actions(qtbot: QtBot, read_only_view: PositionsView) -> None:
     requests: list[object] = []
     read_only_view.close_requested.connect(lambda *args: requests.append(args))
     read_only_view.modify_requested.connect(lambda *args: requests.append(args))
@@ -264,7 +267,7 @@ def test_read_only_view_has_no_trade_actions(qtbot, read_only_view: PositionsVie
     assert requests == []
 
 
-def test_header_state_restores_widths_order_and_sort(qtbot, view: PositionsView) -> None:  # type: ignore[no-untyped-def]
+def test_header_state_restores_widths_order_and_sort(qtbot: QtBot, view: PositionsView) -> None:
     header = view.table.horizontalHeader()
     header.resizeSection(2, 173)
     header.moveSection(PROFIT, 0)
@@ -282,7 +285,7 @@ def test_header_state_restores_widths_order_and_sort(qtbot, view: PositionsView)
     assert other.visible_tickets() == [2, 1]
 
 
-def test_unreadable_header_state_keeps_the_defaults(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_header_state_keeps_the_defaults(qtbot: QtBot) -> None:
     widget = PositionsView()
     qtbot.addWidget(widget)
 

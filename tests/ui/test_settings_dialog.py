@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import keyring
 import keyring.backends.fail
@@ -15,6 +16,9 @@ import keyring.backends.null
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError, PasswordSetError
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QDialog
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend
 from app.core.settings import (
@@ -46,10 +50,10 @@ class MemoryKeyring(KeyringBackend):
     """A real keyring backend that keeps its entries in a dict."""
 
     # Below the fail backend: installed explicitly by the tests, never picked by keyring's own discovery.
-    priority = -1  # type: ignore[assignment]
+    priority = -1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring leaves it unannotated
         self.entries: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -70,11 +74,20 @@ class RefusingKeyring(MemoryKeyring):
         raise PasswordSetError("the collection is locked")
 
 
+_Backend = TypeVar("_Backend", bound=KeyringBackend)
+
+
+class UseKeyring(Protocol):
+    """The use_keyring fixture: installs a keyring backend for the test and returns it."""
+
+    def __call__(self, backend: _Backend) -> _Backend: ...
+
+
 @pytest.fixture
-def use_keyring() -> Iterator:
+def use_keyring() -> Iterator[UseKeyring]:
     previous = keyring.get_keyring()
 
-    def install(backend: KeyringBackend) -> KeyringBackend:
+    def install(backend: _Backend) -> _Backend:
         keyring.set_keyring(backend)
         return backend
 
@@ -83,18 +96,18 @@ def use_keyring() -> Iterator:
 
 
 @pytest.fixture
-def memory(use_keyring) -> MemoryKeyring:  # type: ignore[no-untyped-def]
+def memory(use_keyring: UseKeyring) -> MemoryKeyring:
     return use_keyring(MemoryKeyring())
 
 
 @pytest.fixture
-def no_keyring(use_keyring) -> None:  # type: ignore[no-untyped-def]
+def no_keyring(use_keyring: UseKeyring) -> None:
     use_keyring(keyring.backends.fail.Keyring())
 
 
 def open_dialog(
-    qtbot, settings: Settings = WITH_ACCOUNT, session: SessionPasswords | None = None
-) -> SettingsDialog:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, settings: Settings = WITH_ACCOUNT, session: SessionPasswords | None = None
+) -> SettingsDialog:
     dialog = SettingsDialog(settings, CredentialStore(), session or SessionPasswords())
     qtbot.addWidget(dialog)
     return dialog
@@ -104,7 +117,13 @@ def open_dialog(
 
 CHANGED = Settings(
     terminal=TerminalSettings(
-        backend=Backend.BRIDGE, path="C:/MT5/terminal64.exe", login=777, server="Demo-2", timeout_ms=20_000
+        backend=Backend.BRIDGE,
+        path="C:/MT5/terminal64.exe",
+        login=777,
+        server="Demo-2",
+        timeout_ms=20_000,
+        bridge_host="192.168.1.20",
+        bridge_port=18813,
     ),
     intervals=IntervalSettings(pnl_s=0.5, positions_s=2.5, account_s=10.0, heartbeat_s=60.0),
     notifications=NotificationSettings(auto_trade=False, trade_error=True, connection=False),
@@ -124,14 +143,18 @@ CHANGED = Settings(
 
 
 @pytest.mark.parametrize("settings", [Settings(), CHANGED], ids=["defaults", "every-value-changed"])
-def test_settings_come_back_unchanged_through_the_dialog(qtbot, memory, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def test_settings_come_back_unchanged_through_the_dialog(
+    qtbot: QtBot, memory: MemoryKeyring, settings: Settings
+) -> None:
     dialog = open_dialog(qtbot, settings)
     assert dialog.problems() == {}
     assert dialog.ok_button.isEnabled()
     assert dialog.result_settings() == settings
 
 
-def test_an_interval_out_of_range_is_refused_with_the_reason_next_to_it(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+def test_an_interval_out_of_range_is_refused_with_the_reason_next_to_it(
+    qtbot: QtBot, memory: MemoryKeyring
+) -> None:
     dialog = open_dialog(qtbot)
     dialog.intervals["pnl_s"].setValue(0.1)
     error = dialog._errors["intervals.pnl_s"]
@@ -142,7 +165,7 @@ def test_an_interval_out_of_range_is_refused_with_the_reason_next_to_it(qtbot, m
     assert error.text() == "" and dialog.ok_button.isEnabled()
 
 
-def test_a_login_that_is_not_an_account_number_is_refused(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+def test_a_login_that_is_not_an_account_number_is_refused(qtbot: QtBot, memory: MemoryKeyring) -> None:
     dialog = open_dialog(qtbot)
     dialog.login.setText("trader1")
     assert dialog._errors["terminal.login"].text() == (
@@ -151,7 +174,7 @@ def test_a_login_that_is_not_an_account_number_is_refused(qtbot, memory) -> None
     assert not dialog.ok_button.isEnabled()
 
 
-def test_remote_values_are_refused_each_under_its_own_field(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+def test_remote_values_are_refused_each_under_its_own_field(qtbot: QtBot, memory: MemoryKeyring) -> None:
     dialog = open_dialog(qtbot)
     dialog.port.setValue(0)
     dialog.host.setText(" ")
@@ -168,7 +191,7 @@ def test_remote_values_are_refused_each_under_its_own_field(qtbot, memory) -> No
     assert not dialog.ok_button.isEnabled()
 
 
-def test_ok_does_not_accept_while_a_value_is_refused(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+def test_ok_does_not_accept_while_a_value_is_refused(qtbot: QtBot, memory: MemoryKeyring) -> None:
     dialog = open_dialog(qtbot)
     dialog.show()
     dialog.max_clients.setValue(0)
@@ -176,7 +199,9 @@ def test_ok_does_not_accept_while_a_value_is_refused(qtbot, memory) -> None:  # 
     assert dialog.isVisible()
 
 
-def test_listening_beyond_this_computer_without_tls_is_pointed_out(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+def test_listening_beyond_this_computer_without_tls_is_pointed_out(
+    qtbot: QtBot, memory: MemoryKeyring
+) -> None:
     dialog = open_dialog(qtbot)
     dialog.remote_enabled.setChecked(True)
     dialog.host.setText("0.0.0.0")
@@ -185,7 +210,7 @@ def test_listening_beyond_this_computer_without_tls_is_pointed_out(qtbot, memory
     assert dialog.exposure_note.text() == ""
 
 
-def test_the_real_account_switch_carries_its_warning(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+def test_the_real_account_switch_carries_its_warning(qtbot: QtBot, memory: MemoryKeyring) -> None:
     dialog = open_dialog(qtbot)
     assert dialog.real_warning.text().startswith("Real money:")
     dialog.allow_real.setChecked(True)
@@ -195,8 +220,8 @@ def test_the_real_account_switch_carries_its_warning(qtbot, memory) -> None:  # 
 # -- the password ---------------------------------------------------------------------------------------
 
 
-def test_with_a_keyring_the_password_goes_there_and_never_into_the_settings_file(  # type: ignore[no-untyped-def]
-    qtbot, memory: MemoryKeyring, tmp_path: Path
+def test_with_a_keyring_the_password_goes_there_and_never_into_the_settings_file(
+    qtbot: QtBot, memory: MemoryKeyring, tmp_path: Path
 ) -> None:
     dialog = open_dialog(qtbot)
     dialog.password.setText(PASSWORD)
@@ -211,7 +236,7 @@ def test_with_a_keyring_the_password_goes_there_and_never_into_the_settings_file
     assert dialog.password.text() == ""
 
 
-def test_a_saved_password_is_announced_and_can_be_forgotten(qtbot, memory: MemoryKeyring) -> None:  # type: ignore[no-untyped-def]
+def test_a_saved_password_is_announced_and_can_be_forgotten(qtbot: QtBot, memory: MemoryKeyring) -> None:
     memory.entries[(SERVICE, ACCOUNT)] = PASSWORD
     dialog = open_dialog(qtbot)
     assert dialog.password.placeholderText() == "saved: type to replace"
@@ -222,7 +247,9 @@ def test_a_saved_password_is_announced_and_can_be_forgotten(qtbot, memory: Memor
     assert not dialog.forget_button.isEnabled()
 
 
-def test_a_keyring_that_refuses_the_password_is_reported_and_nothing_is_accepted(qtbot, use_keyring) -> None:  # type: ignore[no-untyped-def]
+def test_a_keyring_that_refuses_the_password_is_reported_and_nothing_is_accepted(
+    qtbot: QtBot, use_keyring: UseKeyring
+) -> None:
     use_keyring(RefusingKeyring())
     dialog = open_dialog(qtbot)
     dialog.show()
@@ -236,20 +263,22 @@ def test_a_keyring_that_refuses_the_password_is_reported_and_nothing_is_accepted
     )
 
 
-def test_a_password_without_a_login_is_refused(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+def test_a_password_without_a_login_is_refused(qtbot: QtBot, memory: MemoryKeyring) -> None:
     dialog = open_dialog(qtbot, Settings())
     dialog.password.setText(PASSWORD)
     assert dialog._errors["terminal.password"].text() == "Enter the login this password belongs to"
     assert not dialog.ok_button.isEnabled()
 
 
-def test_without_a_keyring_the_dialog_says_so(qtbot, no_keyring) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_keyring_the_dialog_says_so(qtbot: QtBot, no_keyring: None) -> None:
     dialog = open_dialog(qtbot)
     assert dialog.password_note.text() == NO_KEYRING_MESSAGE + "."
     assert not CredentialStore().available()
 
 
-def test_without_a_keyring_the_password_is_kept_in_memory_only(qtbot, no_keyring, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_keyring_the_password_is_kept_in_memory_only(
+    qtbot: QtBot, no_keyring: None, tmp_path: Path
+) -> None:
     session = SessionPasswords()
     dialog = open_dialog(qtbot, session=session)
     dialog.password.setText(PASSWORD)
@@ -264,7 +293,7 @@ def test_without_a_keyring_the_password_is_kept_in_memory_only(qtbot, no_keyring
     assert PASSWORD not in repr(session)
 
 
-def test_the_null_keyring_counts_as_no_keyring(use_keyring) -> None:  # type: ignore[no-untyped-def]
+def test_the_null_keyring_counts_as_no_keyring(use_keyring: UseKeyring) -> None:
     use_keyring(keyring.backends.null.Keyring())
     assert not CredentialStore().available()
 
@@ -274,3 +303,56 @@ def test_the_keyring_password_is_preferred_over_the_sessions(memory: MemoryKeyri
     session = SessionPasswords()
     session.set(51234567, "Broker-Demo", "older")
     assert find_password(CredentialStore(), session, 51234567, "Broker-Demo") == PASSWORD
+
+
+# -- the terminal page follows the backend's declared settings -----------------------------------------
+
+
+def choose_backend(qtbot, dialog: SettingsDialog, backend: Backend) -> None:  # type: ignore[no-untyped-def]
+    """Pick a backend in the Terminal combo with the keyboard, as a trader would."""
+    dialog.backend.setFocus()
+    target = dialog.backend.findData(backend.value)
+    key = Qt.Key.Key_Down if target > dialog.backend.currentIndex() else Qt.Key.Key_Up
+    while dialog.backend.currentIndex() != target:
+        qtbot.keyClick(dialog.backend, key)
+
+
+def test_the_bridge_address_is_editable_only_for_the_bridge(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, Settings())
+    dialog.show()
+    assert not dialog.bridge_host.isEnabled() and not dialog.bridge_port.isEnabled()  # auto: MetaTrader 5
+    choose_backend(qtbot, dialog, Backend.BRIDGE)
+    assert dialog.bridge_host.isEnabled() and dialog.bridge_port.isEnabled()
+    choose_backend(qtbot, dialog, Backend.SIM)
+    assert not dialog.bridge_host.isEnabled() and not dialog.login.isEnabled()
+    assert dialog.backend_note.text() == "The simulated demo terminal needs no settings."
+
+
+def test_a_bridge_address_typed_in_the_terminal_page_is_saved(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, Settings())
+    dialog.show()
+    choose_backend(qtbot, dialog, Backend.BRIDGE)
+    dialog.bridge_host.selectAll()
+    qtbot.keyClicks(dialog.bridge_host, "10.0.0.7")
+    dialog.bridge_port.selectAll()
+    qtbot.keyClicks(dialog.bridge_port, "18900")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    terminal = dialog.result_settings().terminal
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert (terminal.backend, terminal.bridge_host, terminal.bridge_port) == (
+        Backend.BRIDGE,
+        "10.0.0.7",
+        18900,
+    )
+
+
+def test_a_bridge_host_with_a_space_is_refused_under_its_field(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, Settings())
+    dialog.show()
+    choose_backend(qtbot, dialog, Backend.BRIDGE)
+    dialog.bridge_host.selectAll()
+    qtbot.keyClicks(dialog.bridge_host, "my host")
+    assert dialog._errors["terminal.bridge_host"].text() == (
+        "Must be a host name or IP address such as 127.0.0.1, got 'my host'"
+    )
+    assert not dialog.ok_button.isEnabled()

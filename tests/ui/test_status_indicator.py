@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import AccountTradeMode, ConnectionState
 from app.core.events import AccountUpdate, Snapshot, StatusUpdate
@@ -34,7 +36,7 @@ class Clock:
         return self.now
 
 
-def make_status(state: ConnectionState = ConnectionState.CONNECTED, **changes: object) -> TerminalStatus:
+def make_status(state: ConnectionState = ConnectionState.CONNECTED, **changes: Any) -> TerminalStatus:
     fields: dict[str, object] = {
         "state": state,
         "mt5_connected": state is not ConnectionState.DISCONNECTED,
@@ -78,7 +80,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def indicator(qtbot, clock: Clock) -> ConnectionIndicator:
+def indicator(qtbot: QtBot, clock: Clock) -> ConnectionIndicator:
     widget = ConnectionIndicator(now=clock)
     qtbot.addWidget(widget)
     return widget
@@ -133,7 +135,7 @@ def test_starts_red_and_disconnected_before_any_event(indicator: ConnectionIndic
     assert indicator.text() == "Disconnected"
 
 
-def test_viewer_mode_describes_the_link_to_the_remote_desk(qtbot, clock: Clock) -> None:
+def test_viewer_mode_describes_the_link_to_the_remote_desk(qtbot: QtBot, clock: Clock) -> None:
     viewer = ConnectionIndicator(now=clock, viewer_host="desk.example:8765")
     qtbot.addWidget(viewer)
     viewer.apply(StatusUpdate(status=make_status()))
@@ -212,7 +214,7 @@ def test_heartbeat_age_follows_the_clock_on_refresh(indicator: ConnectionIndicat
 
 
 def test_heartbeat_age_is_refreshed_by_the_one_second_timer(
-    qtbot, indicator: ConnectionIndicator, clock: Clock
+    qtbot: QtBot, indicator: ConnectionIndicator, clock: Clock
 ) -> None:
     indicator.apply(StatusUpdate(status=make_status()))
     clock.now = NOW + timedelta(seconds=3)

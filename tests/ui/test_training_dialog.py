@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import QEvent, QObject, QThreadPool, QTimer
+from PyQt6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, Timeframe
+from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.queries import TerminalQueries
 from app.engine.worker import Intervals
@@ -46,7 +49,7 @@ def bars_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def pool() -> QThreadPool:
+def pool() -> Iterator[QThreadPool]:
     pool = QThreadPool()
     pool.setMaxThreadCount(1)
     yield pool
@@ -54,14 +57,14 @@ def pool() -> QThreadPool:
 
 
 @pytest.fixture
-def dialog(qtbot, tmp_path: Path, pool: QThreadPool) -> TrainingDialog:
+def dialog(qtbot: QtBot, tmp_path: Path, pool: QThreadPool) -> TrainingDialog:
     dialog = TrainingDialog(None, tmp_path / "models", options=OPTIONS, pool=pool)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
 
 
-def train_from(dialog: TrainingDialog, qtbot, csv: Path) -> None:
+def train_from(dialog: TrainingDialog, qtbot: QtBot, csv: Path) -> None:
     dialog.inputs.set_csv_file(csv)
     assert dialog.start_training()
     qtbot.waitUntil(lambda: not dialog.busy, timeout=TRAIN_TIMEOUT_MS)
@@ -72,13 +75,15 @@ class PaintCounter(QObject):
         super().__init__()
         self.paints = 0
 
-    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
+    def eventFilter(self, _watched: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.Paint:
             self.paints += 1
         return False
 
 
-def test_a_file_named_like_a_terminal_export_fills_symbol_and_timeframe(dialog, bars_csv) -> None:
+def test_a_file_named_like_a_terminal_export_fills_symbol_and_timeframe(
+    dialog: TrainingDialog, bars_csv: Path
+) -> None:
     dialog.inputs.set_csv_file(bars_csv)
     assert dialog.inputs.csv_radio.isChecked()
     assert dialog.inputs.symbol_combo.currentText() == "EURUSD"
@@ -86,12 +91,14 @@ def test_a_file_named_like_a_terminal_export_fills_symbol_and_timeframe(dialog, 
     assert guess_from_file_name(Path("prices.csv")) == (None, None)
 
 
-def test_without_a_terminal_only_csv_files_are_offered(dialog) -> None:
+def test_without_a_terminal_only_csv_files_are_offered(dialog: TrainingDialog) -> None:
     assert not dialog.inputs.terminal_radio.isEnabled()
     assert dialog.inputs.csv_radio.isChecked()
 
 
-def test_training_on_a_csv_file_shows_accuracy_folds_and_backtest(dialog, qtbot, bars_csv) -> None:
+def test_training_on_a_csv_file_shows_accuracy_folds_and_backtest(
+    dialog: TrainingDialog, qtbot: QtBot, bars_csv: Path
+) -> None:
     dialog.inputs.algorithm_combo.setCurrentIndex(dialog.inputs.algorithm_combo.findData(Algorithm.LOGREG))
     train_from(dialog, qtbot, bars_csv)
     result = dialog.result
@@ -109,7 +116,9 @@ def test_training_on_a_csv_file_shows_accuracy_folds_and_backtest(dialog, qtbot,
     assert dialog.save_button.isEnabled() and not dialog.cancel_button.isEnabled()
 
 
-def test_the_dialog_keeps_repainting_while_it_trains(dialog, qtbot, bars_csv) -> None:
+def test_the_dialog_keeps_repainting_while_it_trains(
+    dialog: TrainingDialog, qtbot: QtBot, bars_csv: Path
+) -> None:
     counter = PaintCounter()
     dialog.progress_bar.installEventFilter(counter)
     seen: set[int] = set()
@@ -125,7 +134,9 @@ def test_the_dialog_keeps_repainting_while_it_trains(dialog, qtbot, bars_csv) ->
     assert counter.paints >= 2
 
 
-def test_saving_writes_the_model_and_announces_its_manifest(dialog, qtbot, bars_csv, tmp_path) -> None:
+def test_saving_writes_the_model_and_announces_its_manifest(
+    dialog: TrainingDialog, qtbot: QtBot, bars_csv: Path, tmp_path: Path
+) -> None:
     train_from(dialog, qtbot, bars_csv)
     dialog.inputs.name_edit.setText("Momentum M5")
     with qtbot.waitSignal(dialog.model_saved) as saved:
@@ -139,7 +150,9 @@ def test_saving_writes_the_model_and_announces_its_manifest(dialog, qtbot, bars_
     assert dialog.save() is None
 
 
-def test_cancel_returns_the_dialog_to_idle_without_a_result(dialog, qtbot, bars_csv) -> None:
+def test_cancel_returns_the_dialog_to_idle_without_a_result(
+    dialog: TrainingDialog, qtbot: QtBot, bars_csv: Path
+) -> None:
     dialog.inputs.set_csv_file(bars_csv)
     dialog.start_training()
     assert dialog.busy and dialog.cancel_button.isEnabled() and not dialog.train_button.isEnabled()
@@ -152,7 +165,9 @@ def test_cancel_returns_the_dialog_to_idle_without_a_result(dialog, qtbot, bars_
     assert dialog.progress_bar.value() == 0
 
 
-def test_a_bad_csv_line_is_shown_beside_the_file_with_what_to_fix(dialog, qtbot, tmp_path) -> None:
+def test_a_bad_csv_line_is_shown_beside_the_file_with_what_to_fix(
+    dialog: TrainingDialog, qtbot: QtBot, tmp_path: Path
+) -> None:
     lines = write_csv(tmp_path / "EURUSD_M1.csv", synthetic_frame(700)).read_text().splitlines()
     lines[41] = lines[41].replace(",", ",abc,", 1).rsplit(",", 1)[0]  # an Open that is not a number
     bad = tmp_path / "EURUSD_M1.csv"
@@ -164,14 +179,16 @@ def test_a_bad_csv_line_is_shown_beside_the_file_with_what_to_fix(dialog, qtbot,
     assert dialog.result is None and dialog.train_button.isEnabled()
 
 
-def test_too_short_a_history_says_how_many_bars_are_needed(dialog, qtbot, tmp_path) -> None:
+def test_too_short_a_history_says_how_many_bars_are_needed(
+    dialog: TrainingDialog, qtbot: QtBot, tmp_path: Path
+) -> None:
     short = write_csv(tmp_path / "EURUSD_M1.csv", synthetic_frame(100))
     train_from(dialog, qtbot, short)
     assert "100 bars are too few" in dialog.inputs.problem_label.text()
     assert "at least" in dialog.inputs.problem_label.text()
 
 
-def test_train_asks_for_a_symbol_and_an_existing_file(dialog, tmp_path) -> None:
+def test_train_asks_for_a_symbol_and_an_existing_file(dialog: TrainingDialog, tmp_path: Path) -> None:
     dialog.inputs.csv_edit.setText(str(tmp_path / "missing.csv"))
     dialog.inputs.symbol_combo.setEditText("")
     assert not dialog.start_training()
@@ -197,12 +214,11 @@ def test_backtest_money_keeps_its_small_price_unit_digits() -> None:
 
 
 @pytest.fixture
-def desk(qapp, tmp_path: Path) -> Iterator[Desk]:  # type: ignore[no-untyped-def]
+def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
     desk = Desk(
         DeskConfig(
-            backend=Backend.SIM,
+            target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
-            sim_state_file=tmp_path / "sim.json",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
             sim_clock=ManualClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
         )
@@ -213,8 +229,8 @@ def desk(qapp, tmp_path: Path) -> Iterator[Desk]:  # type: ignore[no-untyped-def
 
 
 def test_training_on_the_terminals_history_uses_closed_bars_of_the_chosen_symbol(
-    qtbot, desk: Desk, tmp_path: Path, pool: QThreadPool
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, desk: Desk, tmp_path: Path, pool: QThreadPool
+) -> None:
     queries = TerminalQueries(desk.worker)
     dialog = TrainingDialog(queries, tmp_path / "models", options=OPTIONS, pool=pool)
     qtbot.addWidget(dialog)
@@ -231,8 +247,8 @@ def test_training_on_the_terminals_history_uses_closed_bars_of_the_chosen_symbol
 
 
 def test_an_unknown_terminal_symbol_is_reported_and_nothing_trains(
-    qtbot, desk: Desk, tmp_path: Path, pool: QThreadPool
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, desk: Desk, tmp_path: Path, pool: QThreadPool
+) -> None:
     dialog = TrainingDialog(TerminalQueries(desk.worker), tmp_path / "models", options=OPTIONS, pool=pool)
     qtbot.addWidget(dialog)
     dialog.inputs.symbol_combo.setEditText("NOSUCH")

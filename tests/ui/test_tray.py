@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtWidgets import QSystemTrayIcon, QWidget
+from pytestqt.qtbot import QtBot
 
 from app.ui.icons import APP_ICON_FILE, app_icon
 from app.ui.tray import TrayController
 
 
 @pytest.fixture
-def window(qtbot) -> QWidget:
+def window(qtbot: QtBot) -> QWidget:
     widget = QWidget()
     qtbot.addWidget(widget)
     widget.show()
@@ -31,19 +32,21 @@ def test_tray_menu_offers_show_hide_pause_and_quit(tray_controller: TrayControll
     assert not tray_controller.tray_icon.icon().isNull()
 
 
-def test_pause_auto_trading_emits_the_checked_state(qtbot, tray_controller: TrayController) -> None:
+def test_pause_auto_trading_emits_the_checked_state(qtbot: QtBot, tray_controller: TrayController) -> None:
     with qtbot.waitSignal(tray_controller.pause_auto_trading) as signal:
         tray_controller.pause_action.trigger()
     assert signal.args == [True]
 
 
-def test_showing_the_pause_state_from_elsewhere_does_not_emit(qtbot, tray_controller: TrayController) -> None:
+def test_showing_the_pause_state_from_elsewhere_does_not_emit(
+    qtbot: QtBot, tray_controller: TrayController
+) -> None:
     with qtbot.assertNotEmitted(tray_controller.pause_auto_trading):
         tray_controller.set_auto_trading_paused(True)
     assert tray_controller.pause_action.isChecked()
 
 
-def test_quit_asks_the_window_to_shut_down(qtbot, tray_controller: TrayController) -> None:
+def test_quit_asks_the_window_to_shut_down(qtbot: QtBot, tray_controller: TrayController) -> None:
     with qtbot.waitSignal(tray_controller.quit_requested):
         tray_controller.quit_action.trigger()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PyQt6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
 
 from app.ui.viewer_access_box import ViewerAccessBox
 
@@ -21,7 +22,7 @@ class Access:
         return self.url
 
 
-def test_the_link_is_masked_until_shown(qtbot):
+def test_the_link_is_masked_until_shown(qtbot: QtBot) -> None:
     box = ViewerAccessBox(Access(URL))
     qtbot.addWidget(box)
     assert box.field.echoMode() is QLineEdit.EchoMode.Password
@@ -29,21 +30,21 @@ def test_the_link_is_masked_until_shown(qtbot):
     assert box.field.echoMode() is QLineEdit.EchoMode.Normal and box.field.text() == URL
 
 
-def test_copy_puts_the_link_on_the_clipboard(qtbot):
+def test_copy_puts_the_link_on_the_clipboard(qtbot: QtBot) -> None:
     box = ViewerAccessBox(Access(URL))
     qtbot.addWidget(box)
     box.copy_button.click()
     assert QApplication.clipboard().text() == URL
 
 
-def test_with_remote_viewing_off_there_is_nothing_to_show_or_regenerate(qtbot):
+def test_with_remote_viewing_off_there_is_nothing_to_show_or_regenerate(qtbot: QtBot) -> None:
     box = ViewerAccessBox(Access(None))
     qtbot.addWidget(box)
     assert not box.copy_button.isEnabled() and not box.regenerate_button.isEnabled()
     assert "off" in box.field.placeholderText()
 
 
-def test_a_token_from_a_file_cannot_be_regenerated_here(qtbot):
+def test_a_token_from_a_file_cannot_be_regenerated_here(qtbot: QtBot) -> None:
     box = ViewerAccessBox(Access(URL, token_from_file=True))
     qtbot.addWidget(box)
     assert not box.regenerate_button.isEnabled()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.terminal.simulator import constants
 from app.terminal.simulator.accounting import Accounting
@@ -29,6 +30,10 @@ class SimulatedTerminal(SessionApi, MarketApi, TradeApi, Controls):
 
     The account persists in `state_path` (JSON) across restarts; without a path it lives in memory.
     """
+
+    if TYPE_CHECKING:
+        # The module's constants (ORDER_TYPE_BUY...) are set on the class below from constants.py, all ints.
+        def __getattr__(self, name: str) -> int: ...
 
     def __init__(
         self,

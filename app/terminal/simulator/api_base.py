@@ -81,6 +81,6 @@ def api_call(
                     self._last_error.set(exc.error)
                     return failure
 
-        return call  # type: ignore[return-value]
+        return call  # type: ignore[return-value]  # wraps keeps fn's signature; mypy sees only `call`
 
     return decorate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -88,7 +89,7 @@ class MarketApi(TerminalState):
 
     # --- bars and ticks ---------------------------------------------------------------------------
 
-    def _series(self, fetch: Any, *args: Any) -> np.ndarray:
+    def _series(self, fetch: Callable[..., np.ndarray], *args: Any) -> np.ndarray:
         try:
             return fetch(*args)
         except ValueError as exc:  # bad timeframe, count or flags

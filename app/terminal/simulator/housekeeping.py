@@ -35,19 +35,21 @@ class Housekeeping:
     accounting: Accounting
     ledger: Ledger
 
-    def save(self) -> None: ...
-    def figures(self, t: float) -> Figures: ...
-    def position_profit(self, position: OpenPosition, t: float) -> float: ...
-    def close(
-        self,
-        position: OpenPosition,
-        volume: float,
-        price: float,
-        t: float,
-        reason: int,
-        *,
-        comment: str | None = None,
-    ) -> Outcome: ...
+    if TYPE_CHECKING:  # Broker's methods, declared for the checker only: at run time Broker's own are used
+
+        def save(self) -> None: ...
+        def figures(self, t: float) -> Figures: ...
+        def position_profit(self, position: OpenPosition, t: float) -> float: ...
+        def close(
+            self,
+            position: OpenPosition,
+            volume: float,
+            price: float,
+            t: float,
+            reason: int,
+            *,
+            comment: str | None = None,
+        ) -> Outcome: ...
 
     def process(self, until: float) -> None:
         """Apply every SL/TP hit, rollover swap and stop out between the last processing and `until`."""

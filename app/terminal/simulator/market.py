@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TypeVar
 
 import numpy as np
 
@@ -292,8 +293,10 @@ class Market:
         if start > now:
             return empty_bars()
         if start + DAY - 1 > now:
-            m1 = minute_bars(self._bids(symbol, day)[: now - start + 1], start)
-            return m1 if source == TIMEFRAME_M1 else aggregate_bars(m1, m1.time - m1.time % 3600)
+            so_far = minute_bars(self._bids(symbol, day)[: now - start + 1], start)
+            if source == TIMEFRAME_M1:
+                return so_far
+            return aggregate_bars(so_far, so_far.time - so_far.time % 3600)
         key = (symbol, day)
         if source != TIMEFRAME_M1 and (h1 := self._h1_cache.get(key)) is not None:
             self._h1_cache.move_to_end(key)
@@ -389,7 +392,12 @@ def _ask(spec: SymbolDef, bid: float) -> float:
     return round(bid + spec.spread * spec.point, spec.digits)
 
 
-def _remember(cache: OrderedDict, key: tuple[str, int], value: object, bound: int) -> None:
+_Cached = TypeVar("_Cached")
+
+
+def _remember(
+    cache: OrderedDict[tuple[str, int], _Cached], key: tuple[str, int], value: _Cached, bound: int
+) -> None:
     cache[key] = value
     if len(cache) > bound:
         cache.popitem(last=False)
@@ -405,7 +413,7 @@ def _require_non_negative(**values: int) -> None:
 
 def _bar_records(bars: BarColumns, spec: SymbolDef) -> np.ndarray:
     records = np.zeros(len(bars), dtype=BAR_DTYPE)
-    for name, column in zip(BAR_DTYPE.names[:6], bars.columns(), strict=True):
+    for name, column in zip((BAR_DTYPE.names or ())[:6], bars.columns(), strict=True):
         records[name] = column
     records["spread"] = spec.spread
     return records

@@ -123,7 +123,7 @@ class PricePath:
         np.cumsum(walk, out=walk)
         walk *= self._symbol.daily_volatility * 0.5 * (p0 + p1)
         # walk[i] sums steps 0..i: the walk at second i + 1. Subtracting frac * end pins the bridge.
-        prices = np.multiply(frac, p1 - p0 - walk[-1])
+        prices: np.ndarray = np.multiply(frac, p1 - p0 - walk[-1])
         prices += p0
         prices[1:] += walk[:-1]
         return prices

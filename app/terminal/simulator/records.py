@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import Any
 
 
-class _StructSequence(tuple):
+class _StructSequence(tuple[Any, ...]):
     """Base of every record: a tuple whose items are also read-only attributes."""
 
     __slots__ = ()
@@ -70,7 +70,8 @@ def make(record_type: type[Any], **values: Any) -> Any:
 
 def field_names(record_type: type[Any]) -> tuple[str, ...]:
     """The field names of a record type, in order (the real module offers no such attribute)."""
-    return record_type._names
+    names: tuple[str, ...] = record_type._names
+    return names
 
 
 TradePosition = _record_type(

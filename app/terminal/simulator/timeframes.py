@@ -63,12 +63,15 @@ class TimeframeSpec:
     def bar_open(self, t: np.ndarray) -> np.ndarray:
         """Open time of the bar containing each epoch second in `t` (int64 array)."""
         t = np.asarray(t, dtype=np.int64)
+        opens: np.ndarray  # numpy types int64 arithmetic on a shapeless array as Any
         if self.kind is BarKind.FIXED:
-            return t - t % self.seconds
+            opens = t - t % self.seconds
+            return opens
         day = t // DAY
         if self.kind is BarKind.WEEK:
             # Day 0 (1970-01-01) was a Thursday, so (day + 4) % 7 counts days since Sunday.
-            return (day - (day + 4) % 7) * DAY
+            opens = (day - (day + 4) % 7) * DAY
+            return opens
         months = t.astype("datetime64[s]").astype("datetime64[M]")
         return months.astype("datetime64[s]").astype(np.int64)
 
