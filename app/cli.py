@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
-from app.core.enums import Backend, Timeframe
+from app.core.enums import Backend
 from app.core.settings import RemoteSettings, Settings
 from app.storage.paths import HOME_VARIABLE, AppPaths
 from app.storage.private_files import restrict_umask, tighten
 from app.storage.settings_store import load_settings
+from app.train_command import add_train_parser
 
 if TYPE_CHECKING:
     from app.engine.desk import DeskConfig
-    from app.ml.bars import BarFrame
 
 PROGRAM = "mt5desk"
 
@@ -87,8 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
         "display), a demo order placed and closed, the journal; in a temporary folder, exit status 0 if all "
         "went well",
     )
+    # The doctor's child process that starts Qt (a broken platform plugin aborts the process loading it).
+    parser.add_argument("--qt-probe", action="store_true", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _add_train_parser(commands)
+    add_train_parser(commands, _bridge_address)
     _add_doctor_parser(commands)
     parser.add_argument(
         "--serve",
@@ -135,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         return exit_request.code if isinstance(exit_request.code, int) else 0
 
     restrict_umask()  # whatever the trader's umask, what this process creates is the trader's alone
+    if args.qt_probe:
+        from app.doctor_qt import run_probe
+
+        return run_probe()
     if args.self_test:
         from app.self_test import run_self_test  # its own temporary folder: the trader's data is untouched
 
@@ -166,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     args.settings_problems = list(loaded.problems)
 
     if getattr(args, "command", None) == "train":
-        return _run_train(args, paths, settings)
+        from app.train_command import run_train
+
+        return run_train(args, paths, settings)
     try:
         args.serve = parse_serve(args.serve) if args.serve else None
     except ValueError as error:
@@ -349,149 +357,3 @@ def _run_doctor(args: argparse.Namespace, paths: AppPaths) -> int:
 
     backend = Backend(args.terminal) if args.terminal is not None else None
     return report(run_checks(paths, backend=backend, bridge=args.bridge, token_file=args.token_file))
-
-
-# -- mt5desk train ---------------------------------------------------------------------------------------
-
-TRAIN_ERROR_EXIT = 2
-
-
-def _add_train_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    train = commands.add_parser(
-        "train",
-        help="train a model on the terminal's history or a CSV file and save it in the models folder",
-        description="Train a model, evaluate it walk-forward (out of sample, in time order), backtest its "
-        "signals with spread costs, and save it in the data folder's models folder.",
-    )
-    train.add_argument("--symbol", required=True, help="symbol as MT5's Market Watch spells it, e.g. EURUSD")
-    train.add_argument(
-        "--timeframe",
-        required=True,
-        type=lambda text: Timeframe(text.upper()),
-        metavar="|".join(tf.value for tf in Timeframe),
-    )
-    train.add_argument("--csv", type=Path, metavar="FILE", help="bars from this CSV instead of the terminal")
-    train.add_argument("--algorithm", choices=["logreg", "forest", "hgb"], default="logreg")
-    train.add_argument(
-        "--bars", type=_positive_int, metavar="N", help="bars of history (terminal default 20000; CSV: all)"
-    )
-    train.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (same seed, same model)")
-    train.add_argument("--name", default="", help="the model's name (default: symbol, timeframe, algorithm)")
-    train.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    # Also accepted after `train`; SUPPRESS keeps the value given before it when they are not repeated.
-    train.add_argument("--terminal", choices=[b.value for b in Backend], default=argparse.SUPPRESS)
-    train.add_argument("--bridge", metavar="HOST:PORT", type=_bridge_address, default=argparse.SUPPRESS)
-    train.add_argument("--data-dir", metavar="PATH", type=Path, default=argparse.SUPPRESS)
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
-    return int(text)
-
-
-def _run_train(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
-    """`mt5desk train`: load bars, train, save; exit 2 with a message on bad input or an unusable terminal."""
-    import json
-
-    from app.ml.errors import DataError, ModelStoreError
-    from app.terminal.errors import TerminalError
-
-    def progress(fraction: float, message: str) -> None:
-        print(f"{PROGRAM} train: {fraction:4.0%} {message}", file=sys.stderr, flush=True)
-
-    try:
-        frame = _train_bars(args, settings)
-        from app.ml.store import save_model  # scikit-learn loads only once the bars are known to be good
-        from app.ml.training import train_model
-
-        result = train_model(
-            frame,
-            symbol=args.symbol,
-            timeframe=args.timeframe,
-            algorithm=args.algorithm,
-            seed=args.seed,
-            progress=progress,
-        )
-        manifest = save_model(result, paths.models_dir, name=args.name)
-    except (DataError, TerminalError, ModelStoreError, OSError) as error:
-        print(f"{PROGRAM} train: {error}", file=sys.stderr)
-        return TRAIN_ERROR_EXIT
-    except KeyboardInterrupt:
-        print(f"{PROGRAM} train: cancelled; no model was saved", file=sys.stderr)
-        return 130
-    model_file = paths.models_dir / manifest.file_name
-    summary = {
-        "model_id": manifest.model_id,
-        "name": manifest.name,
-        "symbol": manifest.symbol,
-        "timeframe": manifest.timeframe.value,
-        "algorithm": manifest.algorithm.value,
-        "seed": manifest.seed,
-        "bars": manifest.bars,
-        "samples": manifest.samples,
-        "oos_accuracy": manifest.oos_accuracy,
-        "baseline_accuracy": manifest.baseline_accuracy,
-        "folds": [
-            {"test_samples": f.test_samples, "accuracy": f.accuracy, "baseline_accuracy": f.baseline_accuracy}
-            for f in result.folds
-        ],
-        "backtest_threshold": result.options.threshold,
-        "backtest": manifest.backtest.to_dict(),
-        "model_file": str(model_file),
-    }
-    if args.json:
-        print(json.dumps(summary, allow_nan=False))
-        return 0
-    bt = manifest.backtest
-    print(f'Saved model {manifest.model_id} "{manifest.name}" to {model_file}')
-    print(f"  {manifest.bars:,} bars, {manifest.samples:,} labelled; {len(result.folds)} walk-forward folds")
-    print(
-        f"  out-of-sample accuracy {manifest.oos_accuracy:.1%} vs majority baseline "
-        f"{manifest.baseline_accuracy:.1%}"
-    )
-    print(
-        f"  backtest (confidence ≥ {result.options.threshold}, spread costs, 1 unit): {bt.trades} trades, "
-        f"win rate {_share(bt.win_rate)}, profit factor {_figure(bt.profit_factor)}, "
-        f"net {bt.net_profit:+.5g}, max drawdown {bt.max_drawdown_pct:.2f}%, "
-        f"Sharpe {_figure(bt.sharpe)}, Sortino {_figure(bt.sortino)}"
-    )
-    return 0
-
-
-def _train_bars(args: argparse.Namespace, settings: Settings) -> BarFrame:
-    from app.ml.bars import BarFrame, read_csv
-
-    if args.csv is not None:
-        loaded = read_csv(args.csv)
-        if loaded.duplicates_dropped:
-            print(
-                f"{PROGRAM} train: {args.csv.name}: dropped {loaded.duplicates_dropped} row(s) repeating the "
-                f"previous timestamp (first at line {loaded.first_duplicate_line})",
-                file=sys.stderr,
-            )
-        return loaded.frame.tail(args.bars) if args.bars else loaded.frame
-    from app.core.target import target_from_settings
-    from app.terminal.backend import open_terminal
-
-    # No login and no account file: reading bars must neither switch the terminal's account nor touch
-    # the simulated account a running desk may be using.
-    target = target_from_settings(settings.terminal, backend=args.terminal, bridge=args.bridge).probe()
-    selection = open_terminal(target)
-    if not args.json or selection.simulated:
-        print(f"{PROGRAM} train: {selection.reason}", file=sys.stderr)
-    terminal = selection.terminal
-    try:
-        point = terminal.symbol(args.symbol).point
-        rates = terminal.rates(args.symbol, args.timeframe, args.bars or 20_000, start_pos=1)
-    finally:
-        terminal.disconnect()
-    return BarFrame.from_rates(rates, point)
-
-
-def _share(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
-
-
-def _figure(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"

@@ -118,18 +118,10 @@ def check_tray(available: bool, close_to_tray: bool) -> CheckResult:
 
 
 def qt_checks(settings: Settings, environ: Mapping[str, str] = os.environ) -> Iterator[CheckResult]:
-    """Versions, display, platform plugin and tray; Qt is started only when a display is there."""
-    versions, display = check_qt_versions(), check_display(environ)
-    yield versions
-    yield display
-    if not (versions.ok and display.ok):
-        return
-    from PyQt6.QtWidgets import QApplication, QSystemTrayIcon
+    """Versions, display, system libraries, platform plugin and tray; Qt starts in a child process only."""
+    from app.doctor_qt import qt_checks as checks_in_child  # a broken plugin aborts only the child
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    # platformName is QGuiApplication's: a console-only QCoreApplication made elsewhere has no platform.
-    yield check_qt_platform(app.platformName() if isinstance(app, QApplication) else "")
-    yield check_tray(QSystemTrayIcon.isSystemTrayAvailable(), settings.ui.close_to_tray)
+    yield from checks_in_child(settings.ui.close_to_tray, environ)
 
 
 # -- keyring -----------------------------------------------------------------------------------------------

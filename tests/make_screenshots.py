@@ -1,12 +1,15 @@
-"""Screenshots for the README: `QT_QPA_PLATFORM=offscreen python -m tests.make_screenshots [alerts]`.
+"""Screenshots for the README: `QT_QPA_PLATFORM=offscreen python -m tests.make_screenshots [alerts|training]`.
 
 Builds a realistic demo desk: eight simulated hours of trading on the simulator (journal and equity
 samples filled as the engine would), then the real main window, order ticket and a toast, grabbed into
-resources/screenshots/. `alerts` makes only the Settings > Alerts picture.
+resources/screenshots/. `alerts` makes only the Settings > Alerts picture; `training` only the training
+dialog's, on a 1366×768 screen (the offscreen platform is given one).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -135,7 +138,64 @@ def alerts_settings() -> None:
     dialog.close()
 
 
+def training_dialog() -> None:
+    """The training dialog after a run on the simulator's EURUSD H1, on a 1366×768 screen: the dialog
+    alone, and the whole screen with the desk behind it (to show it fits)."""
+    from PyQt6.QtGui import QPainter, QPixmap
+
+    from app.ui.training_dialog import TrainingDialog
+
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        desk = Desk(
+            DeskConfig(
+                target=TerminalTarget(Backend.SIM, sim_state_file=str(home / "sim.json")),
+                database_file=home / "journal.sqlite3",
+                intervals=Intervals(0.5, 1.0, 1.0, 2.0),
+                sim_clock=WallClock(),
+            )
+        )
+        queries = TerminalQueries(desk.worker)
+        window = MainWindow(desk.hub, desk.state, Settings(), terminal_queries=queries, models_dir=home)
+        window.showMaximized()
+        desk.start()
+        for _ in range(100):
+            wait(100)
+            if desk.state.status.state is ConnectionState.CONNECTED and desk.state.account:
+                break
+        dialog = window.open_training_dialog()
+        assert isinstance(dialog, TrainingDialog)
+        for _ in range(100):
+            wait(100)
+            if dialog.ready and dialog.inputs.symbol_combo.count():
+                break
+        dialog.inputs.symbol_combo.setEditText("EURUSD")
+        dialog.inputs.timeframe_combo.setCurrentText("H1")
+        dialog.inputs.bars_spin.setValue(6000)
+        dialog.inputs.lots_spin.setValue(0.1)
+        dialog.start_training()
+        for _ in range(600):
+            wait(100)
+            if not dialog.busy:
+                break
+        wait(500)
+        dialog.grab().save(str(OUT / "training.png"))
+        screen = QPixmap(window.screen().size())
+        painter = QPainter(screen)
+        painter.drawPixmap(window.frameGeometry().topLeft(), window.grab())
+        painter.drawPixmap(dialog.geometry().topLeft(), dialog.grab())
+        painter.end()
+        screen.save(str(OUT / "training_1366x768.png"))
+        dialog.close()
+        window.quit()
+        desk.stop()
+
+
 def main() -> int:
+    if sys.argv[1:] == ["training"] and os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+        config = Path(tempfile.mkdtemp()) / "screen.json"
+        config.write_text(json.dumps({"screens": [{"name": "laptop", "width": 1366, "height": 768}]}))
+        os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     apply_theme(app, Settings().ui.theme)
@@ -143,6 +203,10 @@ def main() -> int:
     if sys.argv[1:] == ["alerts"]:
         alerts_settings()
         print(f"screenshot written to {OUT / 'alerts_settings.png'}")
+        return 0
+    if sys.argv[1:] == ["training"]:
+        training_dialog()
+        print(f"screenshots written to {OUT / 'training.png'} and {OUT / 'training_1366x768.png'}")
         return 0
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -105,27 +106,66 @@ class Backend(StrEnum):
 
 
 class Timeframe(StrEnum):
-    """Bar timeframes the app offers; `seconds` is the bar length."""
+    """MetaTrader 5's bar timeframes, M1 to MN1; `seconds` is the nominal bar length."""
 
     M1 = "M1"
+    M2 = "M2"
+    M3 = "M3"
+    M4 = "M4"
     M5 = "M5"
+    M6 = "M6"
+    M10 = "M10"
+    M12 = "M12"
     M15 = "M15"
+    M20 = "M20"
     M30 = "M30"
     H1 = "H1"
+    H2 = "H2"
+    H3 = "H3"
     H4 = "H4"
+    H6 = "H6"
+    H8 = "H8"
+    H12 = "H12"
     D1 = "D1"
+    W1 = "W1"
+    MN1 = "MN1"
 
     @property
     def seconds(self) -> int:
+        """Bar length; a month counts 30 days here (`bar_open`/`next_open` follow the calendar)."""
         return _TIMEFRAME_SECONDS[self]
 
+    def bar_open(self, epoch: int) -> int:
+        """Open time (epoch seconds) of the bar holding `epoch`: weeks open on Sunday, months on the 1st."""
+        if self is Timeframe.MN1:
+            moment = datetime.fromtimestamp(epoch, UTC)
+            return int(datetime(moment.year, moment.month, 1, tzinfo=UTC).timestamp())
+        if self is Timeframe.W1:
+            day = epoch // _DAY
+            return (day - (day + 4) % 7) * _DAY  # day 0, 1970-01-01, was a Thursday
+        return epoch - epoch % self.seconds
 
+    def next_open(self, bar_open: int) -> int:
+        """Open time of the bar after the one opening at `bar_open` (when that bar closes)."""
+        if self is Timeframe.MN1:
+            moment = datetime.fromtimestamp(bar_open, UTC)
+            year, month = divmod(moment.year * 12 + moment.month, 12)  # month is 0-based after divmod
+            return int(datetime(year, month + 1, 1, tzinfo=UTC).timestamp())
+        return self.bar_open(bar_open) + self.seconds
+
+    @classmethod
+    def parse(cls, text: str) -> Timeframe:
+        """A timeframe as a trader types it (h1, H1, mn1); ValueError naming every valid one."""
+        try:
+            return cls(text.strip().upper())
+        except ValueError:
+            names = " ".join(frame.value for frame in cls)
+            raise ValueError(f"{text!r} is not a MetaTrader 5 timeframe; use one of {names}") from None
+
+
+_DAY = 86_400
+_UNIT_SECONDS = {"M": 60, "H": 3600, "D": _DAY, "W": 7 * _DAY, "MN": 30 * _DAY}
 _TIMEFRAME_SECONDS = {
-    Timeframe.M1: 60,
-    Timeframe.M5: 300,
-    Timeframe.M15: 900,
-    Timeframe.M30: 1800,
-    Timeframe.H1: 3600,
-    Timeframe.H4: 14400,
-    Timeframe.D1: 86400,
+    frame: _UNIT_SECONDS[frame.value.rstrip("0123456789")] * int(frame.value.lstrip("MHDWN"))
+    for frame in Timeframe
 }

@@ -169,7 +169,12 @@ class SymbolSpec:
     @property
     def pip(self) -> float:
         """Size of one pip: ten points on 3- and 5-digit quotes, else one point."""
-        return self.point * 10 if self.digits in (3, 5) else self.point
+        return pip_size(self.point, self.digits)
+
+
+def pip_size(point: float, digits: int) -> float:
+    """One pip in price: ten points on 3- and 5-digit quotes (EURUSD 0.0001, USDJPY 0.01), else a point."""
+    return point * 10 if digits in (3, 5) else point
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +267,11 @@ class ModelSummary:
     status: str = ""
 
 
+# A new model trades these until the trader changes them; training backtests the same by default.
+DEFAULT_LOT_SIZE = 0.01
+DEFAULT_CONFIDENCE_THRESHOLD = 0.6
+
+
 @dataclass(frozen=True, slots=True)
 class ModelSettings:
     """How a model trades: what, how much, when, and when it stops.
@@ -272,8 +282,8 @@ class ModelSettings:
 
     symbol: str
     timeframe: Timeframe
-    lot_size: float = 0.01
-    confidence_threshold: float = 0.6
+    lot_size: float = DEFAULT_LOT_SIZE
+    confidence_threshold: float = DEFAULT_CONFIDENCE_THRESHOLD
     sl_pips: float | None = None
     tp_pips: float | None = None
     max_open_positions: int = 1

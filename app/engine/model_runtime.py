@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from app.core.enums import Side, Timeframe
@@ -91,8 +91,8 @@ def bar_moment(epoch: int) -> datetime:
 
 def bar_age_s(bar_time: datetime, timeframe: Timeframe, server_now: datetime) -> float:
     """Seconds since the bar closed, by the terminal's clock."""
-    closed_at = bar_time + timedelta(seconds=Timeframe(timeframe).seconds)
-    return (server_now - closed_at).total_seconds()
+    closed_at = Timeframe(timeframe).next_open(int(bar_time.timestamp()))
+    return server_now.timestamp() - closed_at
 
 
 def is_fresh(bar_time: datetime, timeframe: Timeframe, server_now: datetime) -> bool:
@@ -117,9 +117,14 @@ def stop_prices(
 
 def bars_held(position: Position, timeframe: Timeframe, last_closed_bar: datetime) -> int:
     """Bars closed since the position opened, its opening bar included."""
-    period = Timeframe(timeframe).seconds
-    opened_bar = int(position.time.timestamp()) // period * period
-    return max(0, (int(last_closed_bar.timestamp()) - opened_bar) // period + 1)
+    frame = Timeframe(timeframe)
+    bar, last = frame.bar_open(int(position.time.timestamp())), int(last_closed_bar.timestamp())
+    if frame is not Timeframe.MN1:
+        return max(0, (last - bar) // frame.seconds + 1)
+    count = 0  # months differ in length: count them
+    while bar <= last:
+        bar, count = frame.next_open(bar), count + 1
+    return count
 
 
 def percent(value: float) -> str:

@@ -293,7 +293,7 @@ class TerminalWorker(QObject):
         if self._journal is not None:
             self._trading = TradingService(self._terminal, self._journal, self._publish, self._now)
         if selection.reason:
-            level = NoticeLevel.INFO if not selection.simulated else NoticeLevel.WARNING
+            level = NoticeLevel.WARNING if selection.fell_back else NoticeLevel.INFO
             self._publish(Notice(level=level, title="Terminal backend", text=selection.reason))
 
     def _after_connect(self) -> None:

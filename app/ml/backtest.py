@@ -9,10 +9,9 @@ The rule, decided at the close of each predicted bar t with p = P(up) from a mod
 - an opposite signal exits at the next open and enters the other side at that same open;
 - a position the data ends before it could exit is left out (its exit price is unknown).
 The spread of the entry bar prices the entry and the exit bar's prices the exit; a fixed `cost` (full
-spread in price units) replaces both. Profit = (exit − entry) × units for a BUY and (entry − exit) ×
-units for a SELL: price units times a notional position of `units` (1 = one unit of the base asset), in
-the quote currency. Training scores it against a starting balance of units × the first predicted close:
-an unlevered account, so drawdown % and Sharpe read as returns of trading that one position.
+spread in price units) replaces both. The move is (exit − entry) for a BUY and (entry − exit) for a SELL;
+each trade carries it in the symbol's pips and, for `lots` lots, in money (`ContractTerms.money`: the
+account currency, or the currency the terms state). Training scores the money against a deposit.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ import numpy as np
 from app.core.enums import Side
 from app.ml.bars import BarFrame
 from app.ml.labels import bar_cost
+from app.ml.money import ContractTerms
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,8 @@ class BacktestTrade:
     side: Side
     entry: float
     exit: float
-    profit: float
+    pips: float
+    profit: float  # money, in the terms' currency
     confidence: float | None = None
 
 
@@ -63,8 +64,9 @@ def backtest_signals(
     p_up: np.ndarray,
     *,
     threshold: float,
+    terms: ContractTerms,
+    lots: float,
     cost: float | None = None,
-    units: float = 1.0,
 ) -> list[BacktestTrade]:
     """Trades from predictions `p_up` made at the close of `bars` (increasing bar indices of `frame`)."""
     bars = np.asarray(bars, dtype=np.int64)
@@ -78,15 +80,17 @@ def backtest_signals(
     held: _Open | None = None
 
     def close(position: _Open, bar: int) -> None:
-        price = frame.open[bar] - position.direction * half[bar]
+        price = float(frame.open[bar] - position.direction * half[bar])
+        move = (price - position.entry) * position.direction
         trades.append(
             BacktestTrade(
                 opened_at=frame.moment(position.entry_bar),
                 closed_at=frame.moment(bar),
                 side=Side.BUY if position.direction > 0 else Side.SELL,
                 entry=float(position.entry),
-                exit=float(price),
-                profit=float((price - position.entry) * position.direction * units),
+                exit=price,
+                pips=terms.pips(move),
+                profit=terms.money(move, price, lots),
                 confidence=float(position.confidence),
             )
         )

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from app.core.enums import Timeframe
+from app.ml.algorithms import Algorithm
 from app.ml.errors import ModelStoreError
 from app.ml.metrics import PerformanceMetrics
-from app.ml.pipelines import Algorithm
+from app.ml.money import BacktestMoney
 
 MANIFEST_FORMAT = 1
 MODEL_SUFFIX = ".skops"
@@ -47,6 +48,8 @@ class ModelManifest:
     oos_accuracy: float
     baseline_accuracy: float
     backtest: PerformanceMetrics
+    # None for models trained before backtests were priced in pips and money (theirs is in price units).
+    backtest_money: BacktestMoney | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: enums as values, times as ISO 8601 UTC, metrics as `PerformanceMetrics.to_dict`."""
@@ -71,6 +74,7 @@ class ModelManifest:
             "oos_accuracy": self.oos_accuracy,
             "baseline_accuracy": self.baseline_accuracy,
             "backtest": self.backtest.to_dict(),
+            **({"backtest_money": self.backtest_money.to_dict()} if self.backtest_money else {}),
         }
 
     @classmethod
@@ -102,6 +106,9 @@ class ModelManifest:
                 oos_accuracy=float(data["oos_accuracy"]),
                 baseline_accuracy=float(data["baseline_accuracy"]),
                 backtest=PerformanceMetrics.from_dict(data["backtest"]),
+                backtest_money=(
+                    BacktestMoney.from_dict(data["backtest_money"]) if "backtest_money" in data else None
+                ),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ModelStoreError(f"the manifest is incomplete or damaged ({error!r})") from error

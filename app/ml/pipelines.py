@@ -7,7 +7,6 @@ because bar-direction data is mostly noise.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from sklearn.base import ClassifierMixin
@@ -16,28 +15,20 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from app.ml.algorithms import Algorithm
+
+__all__ = [
+    "CLASSIFIER_TYPES",
+    "MODEL_STEP",
+    "SCALER_STEP",
+    "Algorithm",
+    "build_pipeline",
+    "pipeline_parameters",
+]
+
 SCALER_STEP = "scale"
 MODEL_STEP = "model"
 
-
-class Algorithm(StrEnum):
-    """Which classifier a model uses (`--algorithm`)."""
-
-    LOGREG = "logreg"
-    FOREST = "forest"
-    HGB = "hgb"
-
-    # Replaces str.title() on purpose: the person-facing name; nothing title-cases an Algorithm's value.
-    @property
-    def title(self) -> str:  # type: ignore[override]
-        return _TITLES[self]
-
-
-_TITLES = {
-    Algorithm.LOGREG: "Logistic regression",
-    Algorithm.FOREST: "Random forest",
-    Algorithm.HGB: "Histogram gradient boosting",
-}
 
 CLASSIFIER_TYPES: dict[Algorithm, type[ClassifierMixin]] = {
     Algorithm.LOGREG: LogisticRegression,

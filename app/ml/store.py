@@ -80,6 +80,7 @@ def save_model(
         oos_accuracy=result.oos_accuracy,
         baseline_accuracy=result.baseline_accuracy,
         backtest=result.backtest,
+        backtest_money=result.money,
     )
     _write_atomically(models_dir / f"{model_id}{MANIFEST_SUFFIX}", manifest.to_json().encode())
     return manifest

@@ -18,31 +18,26 @@ from app.ml.backtest import BacktestTrade, backtest_signals
 from app.ml.bars import BarFrame
 from app.ml.errors import DataError, TrainingCancelled
 from app.ml.features import FEATURE_NAMES, LOOKBACK_BARS, compute_features
-from app.ml.labels import HORIZON_BARS, UP, make_labels
+from app.ml.labels import UP, make_labels
 from app.ml.metrics import PerformanceMetrics, compute_metrics
+from app.ml.money import BacktestMoney, ContractTerms, PipFigures
+from app.ml.options import MIN_TRAIN_SAMPLES, MIN_TRAINING_BARS, TrainingOptions
 from app.ml.pipelines import Algorithm, build_pipeline, pipeline_parameters
 from app.ml.walkforward import Fold, walk_forward_folds
 
+__all__ = [
+    "MIN_TRAINING_BARS",
+    "MIN_TRAIN_SAMPLES",
+    "Cancelled",
+    "FoldReport",
+    "Progress",
+    "TrainingOptions",
+    "TrainingResult",
+    "train_model",
+]
+
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
-
-MIN_TRAIN_SAMPLES = 200
-MIN_TRAINING_BARS = LOOKBACK_BARS + 400  # below this the folds cannot reach MIN_TRAIN_SAMPLES anyway
-
-
-@dataclass(frozen=True, slots=True)
-class TrainingOptions:
-    """How to evaluate: folds, gap (bars, ≥ the label horizon), backtest threshold, costs and size."""
-
-    folds: int = 5
-    gap: int = 10
-    threshold: float = 0.55
-    cost: float | None = None  # round-trip cost in price units; None: each bar's spread × point
-    units: float = 1.0  # notional position of the backtest, in units of the base asset
-
-    def __post_init__(self) -> None:
-        if self.gap < HORIZON_BARS:
-            raise ValueError(f"gap must be at least {HORIZON_BARS} bar(s) so labels do not leak")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +73,8 @@ class TrainingResult:
     oos_accuracy: float  # over every test sample of every fold
     baseline_accuracy: float  # each fold's majority share, weighted by its test samples
     backtest_trades: tuple[BacktestTrade, ...]
-    backtest: PerformanceMetrics
+    backtest: PerformanceMetrics  # money in `money.currency`, from `money.deposit`
+    money: BacktestMoney
     feature_names: tuple[str, ...] = FEATURE_NAMES
     sklearn_version: str = sklearn.__version__
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -92,15 +88,21 @@ def train_model(
     algorithm: Algorithm,
     seed: int = 0,
     options: TrainingOptions | None = None,
+    terms: ContractTerms | None = None,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
 ) -> TrainingResult:
     """Evaluate walk-forward, backtest the out-of-sample signals, fit on everything; DataError if unusable.
 
-    Progress goes from 0 to 1 (one step per fold, one for the final fit); `cancelled` is checked before
-    every fit and raises TrainingCancelled. A single fit is not interrupted midway.
+    `terms` price the backtest (the terminal's SymbolSpec); None assumes them from the symbol's name and
+    the bars' point. Progress goes from 0 to 1 (one step per fold, one for the final fit); `cancelled` is
+    checked before every fit and raises TrainingCancelled. A single fit is not interrupted midway.
     """
     options = options or TrainingOptions()
+    if terms is None:
+        if not frame.point > 0:
+            raise DataError("the price of one point is unknown, so the backtest cannot count pips")
+        terms = ContractTerms.assumed(symbol, frame.point)
     algorithm = Algorithm(algorithm)
     report = progress or (lambda _fraction, _message: None)
     stop_requested = cancelled or (lambda: False)
@@ -142,9 +144,17 @@ def train_model(
     _check(stop_requested)
     all_bars, all_p_up = np.concatenate(predicted_bars), np.concatenate(predicted_p_up)
     trades = backtest_signals(
-        frame, all_bars, all_p_up, threshold=options.threshold, cost=options.cost, units=options.units
+        frame,
+        all_bars,
+        all_p_up,
+        threshold=options.threshold,
+        terms=terms,
+        lots=options.lots,
+        cost=options.cost,
     )
-    starting_balance = float(frame.close[all_bars[0]]) * options.units
+    money = BacktestMoney(
+        terms, options.lots, options.deposit, options.threshold, PipFigures.of(t.pips for t in trades)
+    )
     tested = sum(r.test_samples for r in reports)
     result = TrainingResult(
         pipeline=final,
@@ -161,13 +171,9 @@ def train_model(
         oos_accuracy=sum(r.accuracy * r.test_samples for r in reports) / tested,
         baseline_accuracy=sum(r.baseline_accuracy * r.test_samples for r in reports) / tested,
         backtest_trades=tuple(trades),
-        backtest=compute_metrics(trades, starting_balance),
-        parameters={
-            "seed": seed,
-            **asdict(options),
-            "starting_balance": starting_balance,
-            "model": pipeline_parameters(final),
-        },
+        backtest=compute_metrics(trades, options.deposit),
+        money=money,
+        parameters={"seed": seed, **asdict(options), "model": pipeline_parameters(final)},
     )
     report(1.0, "Done")
     return result

@@ -40,6 +40,9 @@ class BackendSelection:
     kind: Backend
     simulated: bool
     reason: str
+    # The simulator stands in for a terminal that was asked for (`auto`): worth a warning. A simulator
+    # the trader chose is not.
+    fell_back: bool = False
 
 
 def open_terminal(
@@ -73,4 +76,4 @@ def reconnect_terminal(terminal: Terminal, target: TerminalTarget, password: str
 
 def _fallback(target: TerminalTarget, clock: Clock | None, reason: str) -> BackendSelection:
     terminal = sim_backend.open_sim(target, None, clock)
-    return BackendSelection(terminal, Backend.SIM, True, reason)
+    return BackendSelection(terminal, Backend.SIM, True, reason, fell_back=True)

@@ -4,10 +4,11 @@ Live figures are `compute_metrics` over the journal's closed automatic trades (a
 each with the confidence journaled when it was filled. Their starting balance is the account balance
 when the first of those trades opened: the last equity sample of the journal in the hour before it;
 when the journal has none there (the desk was not running), the current account balance. The backtest
-column is the model's training manifest (from the registry): its money is in price units of one unit,
-so compare rates and ratios across the columns, not amounts. The curve is cumulative profit over close
-time, one per model. A model's trade closing (AUTO_TRADE_EXECUTED, or POSITIONS_UPDATE removing a
-position) reloads everything a second later, once the worker has journaled the closing deals.
+column is the model's training manifest (from the registry): its money is in the account currency for
+the backtest's lots and deposit (price units of one unit for models trained before that), so amounts
+compare with live trading when the lots match; rates and ratios always do. The curve is cumulative
+profit over close time, one per model. A model's trade closing (AUTO_TRADE_EXECUTED, or POSITIONS_UPDATE
+removing a position) reloads everything a second later, once the worker has journaled the closing deals.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from app.core.models import ModelSummary
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.ml.metrics import PerformanceMetrics, compute_metrics
+from app.ml.money import backtest_money_of
 from app.storage.model_registry import RegisteredModel
 from app.storage.records import EquitySample, TradeRecord
 from app.ui.columns import money_colour
@@ -49,7 +51,14 @@ from app.ui.dashboard_data import (
     live_trades,
     scope_trades,
 )
-from app.ui.metrics_rows import METRIC_ROW_INDEX, METRIC_ROWS, account_money, metric_texts, price_units
+from app.ui.metrics_rows import (
+    METRIC_ROW_INDEX,
+    METRIC_ROWS,
+    account_money,
+    metric_texts,
+    money_in,
+    price_units,
+)
 from app.ui.pnl_by_symbol_chart import plain_plot, theme_colours
 
 log = logging.getLogger(__name__)
@@ -130,7 +139,8 @@ class PerformanceDashboard(QWidget):
         backtest_item = self.table.horizontalHeaderItem(BACKTEST)
         assert backtest_item is not None  # made by setHorizontalHeaderLabels
         backtest_item.setToolTip(
-            "The training backtest of the model's out-of-sample signals (money in price units of one unit)"
+            "The training backtest of the model's out-of-sample signals, in the account currency for the "
+            "lots and deposit it was run with (see the line above the table)"
         )
         self.table.setVerticalHeaderLabels([row.label for row in METRIC_ROWS])
         for index, row in enumerate(METRIC_ROWS):
@@ -339,7 +349,10 @@ class PerformanceDashboard(QWidget):
                 item = self.table.item(METRIC_ROW_INDEX[key], LIVE)
                 assert item is not None  # _fill_column just set every row of the column
                 item.setForeground(money_colour(amount) or QColor())
-        self._fill_column(BACKTEST, metric_texts(self.backtest_metrics, price_units))
+        model = self._registered.get(model_id) if model_id else None
+        money = backtest_money_of(model.manifest) if model is not None else None
+        backtest_format = money_in(money.currency) if money is not None else price_units
+        self._fill_column(BACKTEST, metric_texts(self.backtest_metrics, backtest_format))
         self._plot(model_id)
 
     def _backtest(self, model_id: str | None) -> PerformanceMetrics | None:
@@ -366,7 +379,12 @@ class PerformanceDashboard(QWidget):
         trained = f"Trained on {model.symbol} {model.timeframe}, {manifest.get('bars', 0):,} bars"
         if isinstance(accuracy, float) and isinstance(baseline, float):
             trained += f"; out-of-sample accuracy {accuracy:.1%} vs {baseline:.1%} baseline"
-        return f"{trained}. {start}"
+        money = backtest_money_of(manifest)
+        if money is None:
+            backtest = "Backtest money in price units of one unit (trained before backtests were in money)"
+        else:
+            backtest = f"Backtest: {money.sizing_text()}, net {money.pips.net:+,.1f} pips"
+        return f"{trained}. {backtest}. {start}"
 
     def _fill_column(self, column: int, texts: dict[str, str]) -> None:
         for row, metric in enumerate(METRIC_ROWS):

@@ -9,6 +9,7 @@ to the OS keyring, or to this session's memory when the system has none, never t
 from __future__ import annotations
 
 import contextlib
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ _CHOICES = {
     Backend.MT5: "MetaTrader 5 on this PC (Windows)",
     Backend.BRIDGE: "MetaTrader 5 under Wine, through the mt5linux bridge (Linux, macOS)",
 }
+# The MetaTrader5 module exists for Windows only: elsewhere that choice could never connect.
+_WINDOWS_ONLY = frozenset({Backend.MT5})
 _TERMINAL_FILES = "MetaTrader 5 terminal (terminal64.exe terminal.exe);;All files (*)"
 
 
@@ -117,6 +120,7 @@ class FirstRunDialog(QDialog):
         session: SessionPasswords | None = None,
         parent: QWidget | None = None,
         pool: QThreadPool | None = None,
+        platform: str = sys.platform,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to MT5 Desk")
@@ -141,6 +145,8 @@ class FirstRunDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         for index, (backend, text) in enumerate(_CHOICES.items()):
+            if backend in _WINDOWS_ONLY and platform != "win32":
+                continue
             button = QRadioButton(text)
             button.setProperty("backend", backend.value)
             self.choices.addButton(button, index)
@@ -227,8 +233,9 @@ class FirstRunDialog(QDialog):
 
     def choose(self, backend: Backend) -> None:
         """Select a choice as a click on it would (for the launcher's and the tests' use)."""
-        button = self.choices.button(list(_CHOICES).index(backend))
-        assert button is not None  # every backend has its button, id = its place in _CHOICES
+        button = self.choices.button(list(_CHOICES).index(backend))  # id = its place in _CHOICES
+        if button is None:
+            raise ValueError(f"{backend.value} is not offered on this system")
         button.setChecked(True)
 
     def attempt(self) -> ConnectionAttempt | str:

@@ -23,13 +23,14 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import ConnectionState, OrderAction, Timeframe
 from app.core.events import Event, StatusUpdate
-from app.core.models import ModelSettings, OrderRequest
+from app.core.models import OrderRequest
 from app.core.settings import Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import RegisterModelCommand
 from app.engine.hub import EventHub
 from app.engine.inflight import InFlightOrders
 from app.engine.queries import JournalQueries, TerminalQueries
+from app.ml.money import settings_from_backtest
 from app.ui.account_panel import AccountPanel
 from app.ui.charts import EquityChart, PnlBySymbolChart
 from app.ui.dashboard import PerformanceDashboard
@@ -250,7 +251,8 @@ class MainWindow(QMainWindow):
             return None
         from app.ui.training_dialog import TrainingDialog  # scikit-learn loads on first use, not at start
 
-        dialog = TrainingDialog(self._terminal_queries, self._models_dir, self)
+        currency = self._state.account.currency if self._state.account else ""
+        dialog = TrainingDialog(self._terminal_queries, self._models_dir, self, account_currency=currency)
         dialog.model_saved.connect(self._register_trained)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -258,7 +260,10 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot(object, object)
     def _register_trained(self, manifest: ModelManifest, model_file: Path) -> None:
-        settings = ModelSettings(symbol=manifest.symbol, timeframe=Timeframe(manifest.timeframe))
+        # The backtest's lot size and threshold: the figures the trader saw are the ones it trades with.
+        settings = settings_from_backtest(
+            manifest.symbol, Timeframe(manifest.timeframe), manifest.backtest_money
+        )
         self.command_requested.emit(
             RegisterModelCommand(model_file=model_file, manifest=manifest, settings=settings)
         )

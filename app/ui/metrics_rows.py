@@ -1,9 +1,9 @@
 """The performance figures as rows declared as data: one label, tooltip and formatter per metric.
 
 The training dialog and the dashboard show the same `PerformanceMetrics` with these rows, so a figure
-reads the same everywhere. Money comes through a formatter the caller picks: live trades are in the
-account currency (two decimals), backtests in price units of one unit of the base asset (five decimals
-below 1, because an EURUSD round trip earns 0.0001, which two decimals would show as 0.00).
+reads the same everywhere. Money comes through a formatter the caller picks: live trades and backtests
+in the account currency (two decimals); models trained before backtests were priced in money keep
+price units of one unit of the base asset (five decimals below 1: an EURUSD round trip earns 0.0001).
 """
 
 from __future__ import annotations
@@ -22,6 +22,16 @@ NOT_AVAILABLE = "—"
 def account_money(amount: float) -> str:
     """Account currency: two decimals with a sign on gains."""
     return format_money(amount, signed=True)
+
+
+def money_in(currency: str) -> MoneyFormat:
+    """Money in a named currency, two decimals with a sign on gains: "+12.34 USD"."""
+    return lambda amount: f"{format_money(amount, signed=True)} {currency}".rstrip()
+
+
+def format_pips(pips: float) -> str:
+    """Pips with one decimal and a sign: "+12.3 pips"."""
+    return f"{pips:+,.1f} pips"
 
 
 def price_units(amount: float) -> str:

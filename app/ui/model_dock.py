@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import Timeframe
 from app.core.events import ModelsUpdate, Snapshot
-from app.core.models import ModelSettings, ModelSummary
+from app.core.models import ModelSummary
 from app.engine.commands import (
     AutoTradingCommand,
     KillSwitchCommand,
@@ -39,6 +39,7 @@ from app.engine.commands import (
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.ml.errors import ModelStoreError
+from app.ml.money import settings_from_backtest
 from app.storage.model_registry import RegisteredModel
 from app.ui.kill_switch_dialog import KILL_STYLE, MASTER_STYLE, KillSwitchDialog, master_text
 from app.ui.model_settings_dialog import ModelSettingsDialog
@@ -303,7 +304,10 @@ class ModelDock(QDockWidget):
         except (ModelStoreError, OSError) as error:
             self._warn("Model not imported", f"{error}")
             return None
-        settings = ModelSettings(symbol=manifest.symbol, timeframe=Timeframe(manifest.timeframe))
+        # An imported model starts with the lots and threshold its backtest was run with, as a trained one.
+        settings = settings_from_backtest(
+            manifest.symbol, Timeframe(manifest.timeframe), manifest.backtest_money
+        )
         model_file = self._models_dir / manifest.file_name
         self.command.emit(RegisterModelCommand(model_file=model_file, manifest=manifest, settings=settings))
         return manifest

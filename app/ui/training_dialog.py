@@ -8,32 +8,36 @@ answers. Cancel stops before the next fit; a fit already running finishes first.
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt6.QtCore import QThreadPool, pyqtSignal, pyqtSlot
 from PyQt6.QtGui import QCloseEvent
 from PyQt6.QtWidgets import (
     QDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.enums import Timeframe
 from app.core.models import SymbolSpec
-from app.engine.queries import TerminalQueries
 from app.ml.errors import ModelStoreError
-from app.ml.manifest import ModelManifest
-from app.ml.store import save_model
-from app.ml.training import TrainingOptions, TrainingResult
+from app.ml.money import ContractTerms
+from app.ml.options import TrainingOptions
 from app.ui.training_inputs import TrainingInputs
 from app.ui.training_job import (
     BarLoader,
+    ScikitLearnWarmup,
     TrainingJob,
     TrainingRequest,
     csv_loader,
@@ -42,15 +46,26 @@ from app.ui.training_job import (
 )
 from app.ui.training_results import TrainingResultsView
 
+if TYPE_CHECKING:  # scikit-learn behind these loads on a pool thread, never when the dialog opens
+    from app.engine.queries import TerminalQueries
+    from app.ml.manifest import ModelManifest
+    from app.ml.training import TrainingResult
+
 PROGRESS_STEPS = 1000
+LOADING_TEXT = "Loading scikit-learn (a few seconds the first time)…"
+READY_TEXT = "Choose the bars and press Train."
+SCREEN_MARGIN = 48  # the window's title bar and frame, which availableGeometry does not leave out
 OBJECT_NAME = "training-dialog"  # how the main window finds open ones to stop when the desk quits
 
 
 class TrainingDialog(QDialog):
-    """Data source, algorithm, seed and name; Train with progress and Cancel; results; Save model.
+    """Data source, algorithm, seed and name, backtest lots, threshold and deposit; Train with progress
+    and Cancel; results in pips and money; Save model.
 
-    `terminal_queries=None` offers CSV files only. `model_saved(manifest, model_file)` is emitted after a
-    successful save; nothing is registered with the desk by the dialog itself.
+    `terminal_queries=None` offers CSV files only. `account_currency` is what the terminal's money is in.
+    `model_saved(manifest, model_file)` is emitted after a successful save; nothing is registered with the
+    desk by the dialog itself. It opens at once: scikit-learn loads on a pool thread meanwhile, and Train
+    waits for it.
     """
 
     model_saved = pyqtSignal(object, object)  # ModelManifest, Path of the .skops file
@@ -65,6 +80,7 @@ class TrainingDialog(QDialog):
         timeframe: Timeframe = Timeframe.M1,
         options: TrainingOptions | None = None,
         pool: QThreadPool | None = None,
+        account_currency: str = "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Train a model")
@@ -75,10 +91,13 @@ class TrainingDialog(QDialog):
         self._pool = pool
         self._job: TrainingJob | None = None
         self._request: TrainingRequest | None = None
+        self._account_currency = account_currency
         self._spec_request: int | None = None
         self._rates_request: int | None = None
-        self._point: float | None = None
+        self._spec: SymbolSpec | None = None
         self._rates: np.ndarray | None = None
+        self._warmup: ScikitLearnWarmup | None = None
+        self.ready = "app.ml.store" in sys.modules  # scikit-learn and the model store are loaded
         self._symbols_request: int | None = None
         # Shadows QDialog.result() (the accept/reject code), which nothing here reads.
         self.result: TrainingResult | None = None  # type: ignore[assignment]
@@ -92,16 +111,46 @@ class TrainingDialog(QDialog):
             self._symbols_request = terminal_queries.request_symbols()
         else:
             self.inputs.offer_csv_only()
+        if not self.ready:
+            self._load_scikit_learn()
         self._set_busy(False)
+
+    def _load_scikit_learn(self) -> None:
+        warmup = ScikitLearnWarmup()
+        warmup.signals.ready.connect(self._on_loaded)
+        warmup.signals.failed.connect(self._on_load_failed)
+        self._warmup = warmup
+        self.progress_bar.setRange(0, 0)  # moving, with no end known
+        self.status_label.setText(LOADING_TEXT)
+        self.train_button.setText("Loading…")
+        (self._pool or training_pool()).start(warmup)
+
+    @pyqtSlot()
+    def _on_loaded(self) -> None:
+        self.ready, self._warmup = True, None
+        self.progress_bar.setRange(0, PROGRESS_STEPS)
+        self.progress_bar.setValue(0)
+        self.train_button.setText("Train")
+        if self.status_label.text() == LOADING_TEXT:
+            self.status_label.setText(READY_TEXT)
+        self._set_busy(self.busy)
+
+    @pyqtSlot(str)
+    def _on_load_failed(self, message: str) -> None:
+        self._warmup = None
+        self.progress_bar.setRange(0, PROGRESS_STEPS)
+        self.train_button.setText("Train")
+        self.status_label.setText("Training is not available.")
+        self.inputs.show_problem(message)
 
     # ---- building ---------------------------------------------------------------------------------
     def _build(self, symbol: str, timeframe: Timeframe) -> None:
-        self.inputs = TrainingInputs(symbol, timeframe, self)
+        self.inputs = TrainingInputs(symbol, timeframe, self, currency=self._account_currency)
 
         self.progress_bar = QProgressBar(self)
         self.progress_bar.setRange(0, PROGRESS_STEPS)
         self.progress_bar.setTextVisible(False)
-        self.status_label = QLabel("Choose the bars and press Train.", self)
+        self.status_label = QLabel(READY_TEXT, self)
         self.status_label.setWordWrap(True)
         self.train_button = QPushButton("Train", self)
         self.train_button.setDefault(True)
@@ -116,7 +165,12 @@ class TrainingDialog(QDialog):
 
         self.results_box = QGroupBox("Results", self)
         self.results = TrainingResultsView(self.results_box)
-        QVBoxLayout(self.results_box).addWidget(self.results)
+        # Scrolls rather than grows: the dialog must fit a 1366×768 screen with its buttons visible.
+        self.results_scroll = QScrollArea(self.results_box)
+        self.results_scroll.setWidgetResizable(True)
+        self.results_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.results_scroll.setWidget(self.results)
+        QVBoxLayout(self.results_box).addWidget(self.results_scroll)
         self.results_box.hide()
 
         self.save_button = QPushButton("Save model", self)
@@ -135,7 +189,7 @@ class TrainingDialog(QDialog):
         layout.addWidget(self.status_label)
         layout.addWidget(self.results_box, 1)
         layout.addLayout(buttons)
-        self.resize(760, 300)
+        self.resize(1000, self.sizeHint().height())
 
     # ---- state ------------------------------------------------------------------------------------
     @property
@@ -145,7 +199,7 @@ class TrainingDialog(QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self.inputs.set_idle(not busy, terminal=self._queries is not None)
-        self.train_button.setEnabled(not busy)
+        self.train_button.setEnabled(not busy and self.ready)
         self.cancel_button.setEnabled(busy)
         self.save_button.setEnabled(not busy and self.result is not None and self.saved_manifest is None)
 
@@ -153,7 +207,7 @@ class TrainingDialog(QDialog):
     @pyqtSlot()
     def start_training(self) -> bool:
         """Check the inputs and start; False (with the reason shown) when something is missing."""
-        if self.busy:
+        if self.busy or not self.ready:
             return False
         inputs = self.inputs
         symbol, from_csv, path = inputs.symbol(), inputs.from_csv(), inputs.csv_path()
@@ -169,18 +223,24 @@ class TrainingDialog(QDialog):
         self.results.clear()
         self.results_box.hide()
         self.progress_bar.setValue(0)
+        options = replace(
+            self._options,
+            lots=round(inputs.lots_spin.value(), 2),
+            threshold=round(inputs.threshold_spin.value(), 2),
+            deposit=inputs.deposit_spin.value(),
+        )
         self._request = TrainingRequest(
             symbol=symbol,
             timeframe=inputs.timeframe(),
             algorithm=inputs.algorithm(),
             seed=inputs.seed_spin.value(),
-            options=self._options,
+            options=options,
         )
         if from_csv and path is not None:
             self._run(csv_loader(path))
         else:
             assert self._queries is not None
-            self._point, self._rates = None, None
+            self._spec, self._rates = None, None
             self.status_label.setText(f"Asking the terminal for {inputs.bars_spin.value():,} bars…")
             self._spec_request = self._queries.request_spec(symbol)
             self._rates_request = self._queries.request_rates(
@@ -234,7 +294,19 @@ class TrainingDialog(QDialog):
         self.progress_bar.setValue(PROGRESS_STEPS)
         self.status_label.setText(f"Trained. {note}".strip() + " Save the model to use it.")
         self._set_busy(False)
-        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """As tall as the results want, but never past the bottom of the screen (the results scroll)."""
+        screen = self.screen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        wanted = self.sizeHint().height() + self.results.sizeHint().height()
+        height = min(max(self.height(), wanted), room.height() - SCREEN_MARGIN)
+        self.resize(min(self.width(), room.width()), height)
+        top = max(room.top(), min(self.y(), room.bottom() - SCREEN_MARGIN - height))
+        self.move(self.x(), top)
 
     @pyqtSlot(str, bool)
     def _on_failed(self, message: str, _data_problem: bool) -> None:
@@ -266,7 +338,7 @@ class TrainingDialog(QDialog):
     def _on_spec(self, request_id: int, spec: SymbolSpec) -> None:
         if request_id == self._spec_request:
             self._spec_request = None
-            self._point = spec.point
+            self._spec = spec
             self._start_on_rates()
 
     @pyqtSlot(int, object)
@@ -276,11 +348,13 @@ class TrainingDialog(QDialog):
             self._start_on_rates()
 
     def _start_on_rates(self) -> None:
-        if self._rates is None or self._point is None:
+        if self._rates is None or self._spec is None or self._request is None:
             return
-        rates, point = self._rates, self._point
+        rates, spec, request = self._rates, self._spec, self._request
         self._rates_request, self._rates = None, None
-        self._run(rates_loader(rates, point))
+        self._request = replace(request, terms=ContractTerms.from_spec(spec, self._account_currency))
+        what = f"{request.timeframe.value} bars of {request.symbol}"
+        self._run(rates_loader(rates, spec.point, self.inputs.bars_spin.value(), what))
 
     @pyqtSlot(int, str)
     def _on_query_failed(self, request_id: int, error: str) -> None:
@@ -297,6 +371,8 @@ class TrainingDialog(QDialog):
         """Store the trained model; emits `model_saved`. None (and the reason shown) when it fails."""
         if self.result is None or self.saved_manifest is not None:
             return None
+        from app.ml.store import save_model  # loaded already: the result came from scikit-learn
+
         try:
             manifest = save_model(self.result, self._models_dir, name=self.inputs.name_edit.text())
         except (ModelStoreError, OSError) as error:

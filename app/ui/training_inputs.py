@@ -12,6 +12,7 @@ from PyQt6.QtCore import QStandardPaths, pyqtSlot
 from PyQt6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -25,8 +26,10 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.enums import Timeframe
-from app.ml.pipelines import Algorithm
-from app.ml.training import MIN_TRAINING_BARS
+from app.core.models import DEFAULT_CONFIDENCE_THRESHOLD, DEFAULT_LOT_SIZE
+from app.ml.algorithms import Algorithm
+from app.ml.money import DEFAULT_DEPOSIT
+from app.ml.options import MIN_TRAINING_BARS
 from app.ui.training_job import guess_from_file_name
 
 DEFAULT_BARS = 20_000
@@ -35,9 +38,12 @@ _PROBLEM_STYLE = "QLabel { color: #cf222e; }"
 
 
 class TrainingInputs(QWidget):
-    """Bars (source, symbol, timeframe, count or file) beside the model (algorithm, seed, name)."""
+    """Bars (source, symbol, timeframe, count or file) beside the model (algorithm, seed, name) and the
+    backtest (lots, confidence threshold, deposit), which the saved model then trades live with."""
 
-    def __init__(self, symbol: str, timeframe: Timeframe, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, symbol: str, timeframe: Timeframe, parent: QWidget | None = None, *, currency: str = ""
+    ) -> None:
         super().__init__(parent)
         self._csv_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         self._idle = True
@@ -60,7 +66,43 @@ class TrainingInputs(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(data, 3)
         row.addWidget(model, 2)
+        row.addWidget(self._build_backtest(currency), 2)
         self._update_enabled()
+
+    def _build_backtest(self, currency: str) -> QGroupBox:
+        box = QGroupBox("Backtest and live trading", self)
+        box.setToolTip(
+            "The backtest trades these; the saved model starts trading live with the same lots and threshold"
+        )
+        self.lots_spin = QDoubleSpinBox(box)
+        self.lots_spin.setRange(0.01, 100.0)
+        self.lots_spin.setDecimals(2)
+        self.lots_spin.setSingleStep(0.01)
+        self.lots_spin.setValue(DEFAULT_LOT_SIZE)
+        self.lots_spin.setSuffix(" lots")
+        self.threshold_spin = QDoubleSpinBox(box)
+        self.threshold_spin.setRange(0.5, 1.0)
+        self.threshold_spin.setDecimals(2)
+        self.threshold_spin.setSingleStep(0.01)
+        self.threshold_spin.setValue(DEFAULT_CONFIDENCE_THRESHOLD)
+        self.threshold_spin.setToolTip("Trade only when the model is at least this confident (0.50 to 1.00)")
+        self.deposit_spin = QDoubleSpinBox(box)
+        self.deposit_spin.setRange(1.0, 1e9)
+        self.deposit_spin.setDecimals(2)
+        self.deposit_spin.setSingleStep(1000.0)
+        self.deposit_spin.setGroupSeparatorShown(True)
+        self.deposit_spin.setValue(DEFAULT_DEPOSIT)
+        self.deposit_spin.setToolTip("The backtest's starting balance (drawdown % and Sharpe are against it)")
+        self.set_currency(currency)
+        form = QFormLayout(box)
+        form.addRow("Lot size", self.lots_spin)
+        form.addRow("Threshold", self.threshold_spin)
+        form.addRow("Deposit", self.deposit_spin)
+        return box
+
+    def set_currency(self, currency: str) -> None:
+        """The account currency the deposit is in ("" when not known: a CSV states its own)."""
+        self.deposit_spin.setSuffix(f" {currency}" if currency else "")
 
     def _build_bars(self, symbol: str, timeframe: Timeframe) -> QGroupBox:
         data = QGroupBox("Bars", self)
@@ -143,7 +185,8 @@ class TrainingInputs(QWidget):
         idle, from_csv = self._idle, self.from_csv()
         for widget in (self.csv_radio, self.symbol_combo, self.timeframe_combo, self.algorithm_combo):
             widget.setEnabled(idle)
-        self.seed_spin.setEnabled(idle)
+        for spin in (self.seed_spin, self.lots_spin, self.threshold_spin, self.deposit_spin):
+            spin.setEnabled(idle)
         self.terminal_radio.setEnabled(idle and self._terminal)
         self.bars_spin.setEnabled(idle and not from_csv)
         self.csv_edit.setEnabled(idle and from_csv)

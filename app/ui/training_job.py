@@ -6,6 +6,7 @@ every fit happen here, so the window keeps repainting however long training take
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 import threading
@@ -17,19 +18,19 @@ import numpy as np
 from PyQt6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, pyqtSignal
 
 from app.core.enums import Timeframe
+from app.ml.algorithms import Algorithm
 from app.ml.bars import BarFrame, read_csv
 from app.ml.errors import DataError, TrainingCancelled
-from app.ml.pipelines import Algorithm
-from app.ml.training import TrainingOptions, train_model
+from app.ml.money import ContractTerms
+from app.ml.options import TrainingOptions
 
 log = logging.getLogger(__name__)
 
 BarLoader = Callable[[], tuple[BarFrame, str]]  # the bars and a note for the trader ("" if none)
 
 # MetaTrader 5 names its exports SYMBOL_TIMEFRAME_FROM_TO.csv; many other tools keep SYMBOL_TIMEFRAME.
-_EXPORT_NAME = re.compile(
-    r"^(?P<symbol>[A-Za-z0-9.#+-]+?)[_ -](?P<timeframe>M1|M5|M15|M30|H1|H4|D1)(?:[_ .-]|$)"
-)
+_TIMEFRAMES = "|".join(sorted((frame.value for frame in Timeframe), key=len, reverse=True))  # M10 before M1
+_EXPORT_NAME = re.compile(rf"^(?P<symbol>[A-Za-z0-9.#+-]+?)[_ -](?P<timeframe>{_TIMEFRAMES})(?:[_ .-]|$)")
 
 _pool: QThreadPool | None = None
 
@@ -52,6 +53,7 @@ class TrainingRequest:
     algorithm: Algorithm
     seed: int
     options: TrainingOptions
+    terms: ContractTerms | None = None  # None: assumed from the symbol's name and the bars (a CSV file)
 
 
 class TrainingSignals(QObject):
@@ -87,6 +89,8 @@ class TrainingJob(QRunnable):
             frame, note = self._load()
             if self._stop.is_set():
                 raise TrainingCancelled("training was cancelled; no model was saved")
+            from app.ml.training import train_model  # scikit-learn: loaded here, never on the GUI thread
+
             result = train_model(
                 frame,
                 symbol=request.symbol,
@@ -94,6 +98,7 @@ class TrainingJob(QRunnable):
                 algorithm=request.algorithm,
                 seed=request.seed,
                 options=request.options,
+                terms=request.terms,
                 progress=signals.progress.emit,
                 cancelled=self._stop.is_set,
             )
@@ -124,9 +129,42 @@ def csv_loader(path: Path) -> BarLoader:
     return load
 
 
-def rates_loader(rates: np.ndarray, point: float) -> BarLoader:
-    """Bars of the terminal's rates array (checked on the pool thread: 100,000 bars take a moment)."""
-    return lambda: (BarFrame.from_rates(rates, point), "")
+def rates_loader(rates: np.ndarray, point: float, requested: int, what: str) -> BarLoader:
+    """Bars of the terminal's rates array (checked on the pool thread: 100,000 bars take a moment); the
+    note says so when the terminal had fewer than `requested`. `what` names them, e.g. "H1 bars of EURUSD"."""
+
+    def load() -> tuple[BarFrame, str]:
+        frame = BarFrame.from_rates(rates, point)
+        if len(frame) >= requested:
+            return frame, ""
+        have = f"the terminal has {len(frame):,} closed {what}"
+        return frame, f"Asked for {requested:,} bars; {have}: trained on those."
+
+    return load
+
+
+class WarmupSignals(QObject):
+    ready = pyqtSignal()
+    failed = pyqtSignal(str)
+
+
+class ScikitLearnWarmup(QRunnable):
+    """Imports scikit-learn and the model store on a pool thread (about 3 s the first time), so the dialog
+    shows at once and the GUI thread never waits on the import."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.signals = WarmupSignals()
+
+    def run(self) -> None:
+        try:
+            for module in ("app.ml.training", "app.ml.store"):
+                importlib.import_module(module)
+        except Exception as error:  # an installation problem, said in the dialog
+            log.exception("scikit-learn did not load")
+            self.signals.failed.emit(f"scikit-learn could not be loaded ({error}); reinstall MT5 Desk.")
+        else:
+            self.signals.ready.emit()
 
 
 def guess_from_file_name(path: Path) -> tuple[str | None, Timeframe | None]:

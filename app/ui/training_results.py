@@ -4,6 +4,7 @@ majority baseline (overall and per walk-forward fold), and the backtest of the o
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor
@@ -20,9 +21,11 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.enums import Side
-from app.ml.training import FoldReport, TrainingResult
 from app.ui.columns import trade_colours
-from app.ui.metrics_rows import METRIC_ROWS, metric_texts, price_units
+from app.ui.metrics_rows import METRIC_ROWS, format_pips, metric_texts, money_in
+
+if TYPE_CHECKING:  # scikit-learn is behind TrainingResult; results exist only once it has loaded
+    from app.ml.training import FoldReport, TrainingResult
 
 FOLD_HEADERS = ("Fold", "Train samples", "Test samples", "Tested on", "Accuracy", "Baseline", "Majority")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -63,6 +66,9 @@ class TrainingResultsView(QWidget):
 
         self.backtest_box = QGroupBox("Backtest of the out-of-sample signals", self)
         grid = QGridLayout(self.backtest_box)
+        self.pips_label = QLabel(self.backtest_box)
+        self.pips_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(self.pips_label, 0, 0, 1, 5)
         self.metric_labels: dict[str, QLabel] = {}
         half = (len(METRIC_ROWS) + 1) // 2
         for index, row in enumerate(METRIC_ROWS):
@@ -72,8 +78,8 @@ class TrainingResultsView(QWidget):
             value.setAlignment(_RIGHT)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             column = 0 if index < half else 3
-            grid.addWidget(name, index % half, column)
-            grid.addWidget(value, index % half, column + 1)
+            grid.addWidget(name, 1 + index % half, column)
+            grid.addWidget(value, 1 + index % half, column + 1)
             self.metric_labels[row.key] = value
         grid.setColumnMinimumWidth(2, 24)
         grid.setColumnStretch(1, 1)
@@ -83,7 +89,7 @@ class TrainingResultsView(QWidget):
         note_font = self.backtest_note.font()
         note_font.setItalic(True)
         self.backtest_note.setFont(note_font)
-        grid.addWidget(self.backtest_note, half, 0, 1, 5)
+        grid.addWidget(self.backtest_note, 1 + half, 0, 1, 5)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -99,6 +105,7 @@ class TrainingResultsView(QWidget):
         self.folds_table.setRowCount(0)
         for label in self.metric_labels.values():
             label.setText("—")
+        self.pips_label.clear()
         self.backtest_note.clear()
 
     def show_result(self, result: TrainingResult) -> None:
@@ -117,14 +124,22 @@ class TrainingResultsView(QWidget):
         colour = edge_colour(result.oos_accuracy, result.baseline_accuracy).name()
         self.accuracy_label.setStyleSheet(f"QLabel {{ color: {colour}; }}")
         self._show_folds(result.folds)
-        texts = metric_texts(result.backtest, price_units)
+        money = result.money
+        texts = metric_texts(result.backtest, money_in(money.currency))
         for key, label in self.metric_labels.items():
             label.setText(texts[key])
-        self.backtest_note.setText(
-            f"Trades when confidence ≥ {result.options.threshold:g}, one bar held, paying the spread; "
-            "money in price units of one unit of the base asset, so compare rates and ratios with live "
-            "trading, not amounts."
+        pips, amount = money.pips, money_in(money.currency)(result.backtest.net_profit)
+        per_trade = "" if pips.per_trade is None else f", {format_pips(pips.per_trade)} a trade"
+        self.pips_label.setText(
+            f"<b>Net {format_pips(pips.net)} = {amount}</b>{per_trade}; deepest drawdown "
+            f"{pips.max_drawdown:,.1f} pips"
         )
+        notes = [
+            f"{money.sizing_text()}, one bar held, paying the spread. The saved model trades live with "
+            "this lot size and threshold until you change them in the Models dock.",
+            *(f"{text}." for text in money.terms.assumptions()),
+        ]
+        self.backtest_note.setText(" ".join(notes))
 
     def fold_cells(self, row: int) -> list[str]:
         """The texts of one fold row, left to right (for tests and copy)."""

@@ -10,6 +10,7 @@ import pytest
 from app.core.enums import Side
 from app.ml.backtest import BacktestTrade, backtest_signals, signal_sides
 from app.ml.bars import BarFrame
+from app.ml.money import ContractTerms
 
 OPENS = [10.0, 11.0, 13.0, 12.0, 15.0, 14.0, 16.0, 17.0]
 T0 = 1_704_067_200  # 2024-01-01 00:00 UTC
@@ -27,16 +28,31 @@ def hour(index: int) -> datetime:
     return datetime.fromtimestamp(T0 + 3600 * index, UTC)
 
 
-def run(bars: list[int], p_up: list[float], **options: float) -> list[BacktestTrade]:
-    return backtest_signals(frame(), np.array(bars), np.array(p_up), **{"threshold": 0.6, **options})
+# One digit, point 0.5 (so a pip is 0.5), 10 units a lot, money in USD.
+TERMS = ContractTerms("TEST", 1, 0.5, 10.0, "USD", "USD")
+
+
+def run(
+    bars: list[int], p_up: list[float], *, lots: float = 1.0, cost: float | None = None
+) -> list[BacktestTrade]:
+    return backtest_signals(
+        frame(), np.array(bars), np.array(p_up), threshold=0.6, terms=TERMS, lots=lots, cost=cost
+    )
 
 
 def test_a_buy_signal_enters_at_the_next_open_plus_half_spread_and_exits_one_bar_later() -> None:
-    (trade,) = run([0], [0.7], units=2.0)
+    (trade,) = run([0], [0.7], lots=0.2)
     assert (trade.side, trade.opened_at, trade.closed_at) == (Side.BUY, hour(1), hour(2))
     assert (trade.entry, trade.exit) == (11.5, 12.5)  # 11 + 0.5, 13 − 0.5
-    assert trade.profit == 2.0  # (12.5 − 11.5) × 2 units
+    assert trade.pips == 2.0  # a move of 1.0 is two pips of 0.5
+    assert trade.profit == 2.0  # 1.0 × 10 units a lot × 0.2 lots
     assert trade.confidence == 0.7
+
+
+def test_a_losing_sell_is_negative_in_pips_and_money() -> None:
+    (trade,) = run([2], [0.3])  # SELL at 12 − 0.5, closed at 15 + 0.5
+    assert (trade.entry, trade.exit) == (11.5, 15.5)
+    assert trade.pips == -8.0 and trade.profit == -40.0
 
 
 def test_a_sell_signal_enters_at_the_next_open_minus_half_spread() -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyqtgraph as pg
 import pytest
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QComboBox, QLabel
 from pytestqt.qtbot import QtBot
 
@@ -18,6 +19,7 @@ from app.core.models import Account, Position
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.ml.metrics import compute_metrics
+from app.ml.money import BacktestMoney, ContractTerms, PipFigures
 from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.ui.dashboard import BACKTEST, LIVE, VIEWER_NOTICE, PerformanceDashboard
@@ -196,3 +198,23 @@ def test_the_ratio_rows_say_which_definitions_they_use(qtbot, dashboard) -> None
     sortino = dashboard.table.verticalHeaderItem(labels.index("Sortino")).toolTip()
     assert "n − 1" in sharpe and "√365" in sharpe and "risk-free rate 0" in sharpe
     assert "√(Σ min(r, 0)² / n) over all n days" in sortino and "empyrical" in sortino
+
+
+def test_a_backtest_priced_in_money_reads_in_its_currency_with_its_sizing(
+    qtbot: QtBot, dashboard: PerformanceDashboard, journal: Journal
+) -> None:
+    terms = ContractTerms("EURUSD", 5, 0.00001, 100_000.0, "USD", "USD")
+    money = BacktestMoney(terms, 0.1, 10_000.0, 0.6, PipFigures(12.0, 0.3, 8.0))
+    backtest = replace(TRAINING_BACKTEST, net_profit=12.0, expectancy=0.3, max_drawdown=8.0)
+    register(
+        journal, replace(make_manifest("c3c3c3c3c3c3", "Gamma"), backtest=backtest, backtest_money=money)
+    )
+    qtbot.mouseClick(dashboard.refresh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dashboard.model_combo.findData("c3c3c3c3c3c3") >= 0, timeout=5000)
+    choose(qtbot, dashboard, "c3c3c3c3c3c3")
+    texts = dashboard.column_texts(BACKTEST)
+    assert (texts["net_profit"], texts["expectancy"], texts["max_drawdown"]) == (
+        "+12.00 USD", "+0.30 USD", "-8.00 USD",
+    )  # fmt: skip
+    sizing = "Backtest: 0.10 lots of EURUSD from a 10,000.00 USD deposit, trading at confidence ≥ 0.60"
+    assert f"{sizing}, net +12.0 pips" in dashboard.info_label.text()

@@ -18,7 +18,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordSetError
 from PyQt6.QtCore import QPoint, Qt
-from PyQt6.QtWidgets import QDialogButtonBox, QLineEdit
+from PyQt6.QtWidgets import QDialogButtonBox, QLineEdit, QRadioButton
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend
@@ -80,10 +80,38 @@ def settings_file(tmp_path: Path) -> Path:
     return tmp_path / "config" / "settings.toml"
 
 
-def open_dialog(qtbot: QtBot, settings_file: Path) -> FirstRunDialog:
-    dialog = FirstRunDialog(settings_file)
+def open_dialog(qtbot: QtBot, settings_file: Path, platform: str = "win32") -> FirstRunDialog:
+    """The dialog as on `platform` (by default Windows, where every choice is offered)."""
+    dialog = FirstRunDialog(settings_file, platform=platform)
     qtbot.addWidget(dialog)
     return dialog
+
+
+def choice_texts(dialog: FirstRunDialog) -> list[str]:
+    return [button.text() for button in dialog.findChildren(QRadioButton) if button.isVisible()]
+
+
+def test_metatrader5_on_this_pc_is_offered_only_on_windows(qtbot: QtBot, settings_file: Path) -> None:
+    for platform, offered in (("linux", False), ("darwin", False), ("win32", True)):
+        dialog = open_dialog(qtbot, settings_file, platform)
+        dialog.show()
+        texts = choice_texts(dialog)
+        assert ("MetaTrader 5 on this PC (Windows)" in texts) is offered
+        assert texts[0].startswith("Demo") and any("mt5linux bridge" in text for text in texts)
+
+
+def test_on_linux_clicking_the_bridge_shows_its_address_and_saves_it(
+    qtbot: QtBot, settings_file: Path
+) -> None:
+    dialog = open_dialog(qtbot, settings_file, "linux")
+    dialog.show()
+    (bridge,) = [b for b in dialog.findChildren(QRadioButton) if "mt5linux bridge" in b.text()]
+    qtbot.mouseClick(bridge, Qt.MouseButton.LeftButton)
+    assert dialog.bridge.isVisible()
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert save is not None
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert saved(settings_file).terminal.backend is Backend.BRIDGE
 
 
 def saved(settings_file: Path) -> Settings:

@@ -113,6 +113,11 @@ def test_a_model_trained_and_saved_in_the_window_is_registered_switched_off(
     qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
     dialog = window.open_training_dialog()
     dialog.inputs.set_csv_file(write_csv(tmp_path / "EURUSD_M1.csv", synthetic_frame(3_000, seed=2)))
+    lots = dialog.inputs.lots_spin.lineEdit()
+    assert lots is not None
+    qtbot.keyClick(lots, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(lots, "0.3")  # the backtest's lot size becomes the registered model's
+    qtbot.waitUntil(lambda: dialog.ready, timeout=20_000)
     dialog.start_training()
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=20_000)
     manifest = dialog.save()
@@ -121,6 +126,7 @@ def test_a_model_trained_and_saved_in_the_window_is_registered_switched_off(
     assert row is not None
     listed = window.model_dock.model.entry(row).summary
     assert (listed.symbol, listed.timeframe, listed.enabled) == ("EURUSD", Timeframe.M1.value, False)
+    assert listed.lot_size == 0.3
 
 
 def test_quitting_stops_a_training_still_running(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from app.ml.metrics import PerformanceMetrics
 from app.ml.pipelines import Algorithm
 from app.ml.training import TrainingOptions
 from app.terminal.simulator.clock import ManualClock
-from app.ui.metrics_rows import metric_texts, price_units
+from app.ui.metrics_rows import metric_texts, money_in, price_units
 from app.ui.training_dialog import PROGRESS_STEPS, TrainingDialog
 from app.ui.training_job import guess_from_file_name
 from tests.ml.frames import synthetic_frame
@@ -111,7 +111,7 @@ def test_training_on_a_csv_file_shows_accuracy_folds_and_backtest(
     fold = result.folds[0]
     cells = dialog.results.fold_cells(0)
     assert cells[4] == f"{fold.accuracy:.1%}" and cells[5] == f"{fold.baseline_accuracy:.1%}"
-    expected = metric_texts(result.backtest, price_units)
+    expected = metric_texts(result.backtest, money_in("USD"))  # a CSV of EURUSD: its quote currency
     assert {key: label.text() for key, label in dialog.results.metric_labels.items()} == expected
     assert dialog.save_button.isEnabled() and not dialog.cancel_button.isEnabled()
 
