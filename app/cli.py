@@ -166,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     for entry in tighten(paths):  # left looser by an earlier version, which followed the umask
         print(f"{PROGRAM}: made {entry.path} private (was mode {entry.mode:03o})", file=sys.stderr)
 
+    args.log_file = _start_log(paths)
     loaded = load_settings(paths.settings_file)
     for problem in loaded.problems:
         print(f"{PROGRAM}: settings: {problem}", file=sys.stderr)
@@ -192,6 +193,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless:
         return _run_headless(args, paths, settings)
     return _run_gui(args, paths, settings)
+
+
+def _start_log(paths: AppPaths) -> Path | None:
+    """Warnings, errors and tracebacks to the rotating log file in the log folder; None if it cannot be."""
+    from app.logfile import start_log_file
+
+    try:
+        return start_log_file(paths.log_dir)
+    except OSError as error:
+        print(
+            f"{PROGRAM}: the log file cannot be written in {paths.log_dir} ({error.strerror or error}); "
+            "warnings and errors go to this console only. Make the folder writable or choose another "
+            "with --data-dir PATH.",
+            file=sys.stderr,
+        )
+        return None
 
 
 def _attach_to_console() -> None:
@@ -248,6 +265,7 @@ def _alert_file_channels(path: Path | None) -> tuple[Any, ...]:
 
 def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
     from app.alerts.service import AlertSetup
+    from app.engine.error_report import settings_problem_notices
     from app.headless import run_headless
     from app.remote_wiring import print_to_stderr
     from app.storage.errors import JournalError
@@ -260,6 +278,8 @@ def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings)
             remote=args.remote if args.remote.enabled else None,
             token_file=args.token_file,
             alerts=AlertSetup(settings.alerts, paths.data_dir, args.alert_channels, announce=print_to_stderr),
+            log_file=args.log_file,
+            settings_notices=settings_problem_notices(args.settings_problems, paths.settings_file),
         )
     except JournalError as error:
         print(f"{PROGRAM}: {error}", file=sys.stderr)

@@ -17,12 +17,14 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from app.core.enums import Backend
 from app.core.settings import RemoteSettings, Settings, settings_from_dict
 from app.core.target import TerminalTarget, target_from_settings
+from app.logfile import log_file_in
 from app.storage.paths import HOME_VARIABLE, AppPaths
 from app.storage.toml_file import TomlProblem, read_toml
 
@@ -293,6 +295,29 @@ def check_folder(label: str, folder: Path) -> CheckResult:
     return _ok(name, f"{folder}" + ("" if existing == folder else " (created on first start)"))
 
 
+def check_log_folder(folder: Path) -> CheckResult:
+    """The log folder is writable, and what the app's log file in it holds (its size, its last entry)."""
+    result = check_folder("log", folder)
+    if not result.ok:
+        return result
+    log_file = log_file_in(folder)
+    try:
+        state = log_file.stat()
+    except FileNotFoundError:
+        return _ok(result.name, f"{result.detail}; {log_file.name} is started by the next run of MT5 Desk")
+    except OSError as error:
+        return _bad(
+            result.name,
+            f"{log_file} cannot be read ({error.strerror or error})",
+            f"make {log_file} readable and writable for your user",
+        )
+    if state.st_size == 0:
+        return _ok(result.name, f"{result.detail}; {log_file.name} holds no warnings or errors")
+    written = datetime.fromtimestamp(state.st_mtime).strftime("%Y-%m-%d %H:%M")
+    size = f"{state.st_size / 1024:.0f} KB" if state.st_size >= 1024 else f"{state.st_size} bytes"
+    return _ok(result.name, f"{result.detail}; {log_file.name} {size}, last written {written}")
+
+
 def check_settings_file(path: Path) -> CheckResult:
     """The settings file parses and every value is valid (read only: a bad file is not moved aside)."""
     name = "settings"
@@ -394,8 +419,9 @@ def run_checks(
     yield check_keyring()
     yield check_mt5_module(target.backend)
     yield check_terminal(target)
-    for label, folder in (("config", paths.config_dir), ("data", paths.data_dir), ("log", paths.log_dir)):
+    for label, folder in (("config", paths.config_dir), ("data", paths.data_dir)):
         yield check_folder(label, folder)
+    yield check_log_folder(paths.log_dir)
     yield check_settings_file(paths.settings_file)
     yield check_database(paths.database_file)
     yield check_private_files(paths)

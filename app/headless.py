@@ -6,14 +6,17 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import qasync
 from PyQt6.QtCore import QCoreApplication, QTimer
 
 from app.alerts.service import AlertSetup
+from app.core.events import Notice
 from app.core.settings import RemoteSettings
 from app.engine.desk import Desk, DeskConfig
+from app.engine.error_report import ErrorReporter
 from app.event_lines import EventLinesWriter
 from app.heap import settle_startup_heap
 from app.instance_lock import InstanceLock, InstanceLockedError
@@ -31,8 +34,14 @@ def run_headless(
     remote: RemoteSettings | None = None,
     token_file: Path | None = None,
     alerts: AlertSetup | None = None,
+    log_file: Path | None = None,
+    settings_notices: Sequence[Notice] = (),
 ) -> int:
-    """Run until SIGINT/SIGTERM; returns the process exit code."""
+    """Run until SIGINT/SIGTERM; returns the process exit code.
+
+    An exception escaping a slot is logged to `log_file` and published once as a NOTICE;
+    `settings_notices` (bad values in the settings file) are published first.
+    """
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     lock = InstanceLock(lock_file)
     try:
@@ -45,8 +54,11 @@ def run_headless(
         (config.database_file.parent, Path(sim_state).parent if sim_state else None, config.models_dir)
     )
     writer: EventLinesWriter | None = None
+    errors: ErrorReporter | None = None
     try:
         desk = Desk(config)
+        errors = ErrorReporter(desk.hub.publish, log_file)
+        errors.install()
         if events_jsonl:
             try:
                 writer = EventLinesWriter(events_jsonl, desk)
@@ -55,12 +67,16 @@ def run_headless(
                 desk.stop()
                 return 2
             desk.hub.event.connect(writer.write)
+        for notice in settings_notices:
+            desk.hub.publish(notice)
         service = alerts.start(desk.hub, desk) if alerts is not None else None
         code = _serve_until_signalled(app, desk, remote, token_file)
         if service is not None:
             service.stop()  # only a clean stop comes here: the next start then does not report a crash
         return code
     finally:
+        if errors is not None:
+            errors.uninstall()
         if writer is not None:
             writer.close()
         lock.release()

@@ -40,20 +40,24 @@ OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
 # The session ends now, so journal history and live points share one time line (run it on a weekday:
 # FX and gold are closed at weekends, as in MetaTrader 5).
 END = datetime.now(UTC).replace(second=0, microsecond=0)
-TRADES = [  # (hours before END it opens, symbol, side, volume, hours it stays open or None)
-    (7.5, "EURUSD", "buy", 0.50, 2.0),
-    (7.0, "XAUUSD", "sell", 0.10, 3.5),
-    (6.0, "GBPUSD", "sell", 0.30, None),
-    (5.0, "USDJPY", "buy", 1.00, 1.5),
-    (4.0, "EURUSD", "sell", 0.20, None),
-    (3.0, "BTCUSD", "buy", 0.05, None),
-    (2.0, "XAUUSD", "buy", 0.20, None),
-    (1.0, "AUDUSD", "buy", 0.40, None),
+TRADES = [  # (hours before END it opens, symbol, side, volume, hours it stays open or None, comment)
+    (7.5, "EURUSD", "buy", 0.50, 2.0, "london breakout"),
+    (7.0, "XAUUSD", "sell", 0.10, 3.5, "fade the spike"),
+    (6.0, "GBPUSD", "sell", 0.30, None, ""),
+    (5.0, "USDJPY", "buy", 1.00, 1.5, "carry"),
+    (4.0, "EURUSD", "sell", 0.20, None, "hedge"),
+    (3.0, "BTCUSD", "buy", 0.05, None, ""),
+    (2.0, "XAUUSD", "buy", 0.20, None, "dip buy"),
+    (1.0, "AUDUSD", "buy", 0.40, None, "my scalp trade"),
 ]
+PARTIALS = {"EURUSD": (1.0, 0.20), "XAUUSD": (2.0, 0.04)}  # symbol -> (hours after opening, lots closed)
 
 
 def build_history(home: Path) -> None:
-    """Trade on the simulator through eight hours and journal what the engine would have seen."""
+    """Trade on the simulator through eight hours and journal what the engine would have seen.
+
+    Two positions are closed in two parts, so History shows partial closes ("0.20 of 0.50").
+    """
     clock = ManualClock(END - timedelta(hours=8))
     sim = SimulatedTerminal(clock=clock, state_path=home / "sim.json")
     sim.initialize()
@@ -62,23 +66,33 @@ def build_history(home: Path) -> None:
     terminal.connect()
     database = open_database(home / "journal.sqlite3")
     journal = Journal(database)
-    opens = {END - timedelta(hours=h): (s, side, v, hold) for h, s, side, v, hold in TRADES}
-    closes: dict[datetime, int] = {}
+    opens = {END - timedelta(hours=h): (s, side, v, hold, note) for h, s, side, v, hold, note in TRADES}
+    closes: list[tuple[datetime, int]] = []  # a list: two positions may close at the same minute
+    partials: list[tuple[datetime, int, float]] = []
+    partial_symbols: list[str] = []
     t = clock.now()
     while t < END.timestamp():
         now = datetime.fromtimestamp(t, UTC)
         for at in [a for a in opens if a <= now]:
-            symbol, side, volume, hold = opens.pop(at)
-            ticket = sim.open_external(symbol, side, volume)
+            symbol, side, volume, hold, note = opens.pop(at)
+            ticket = sim.open_external(symbol, side, volume, comment=note)
             position = terminal.position(ticket)
             assert position is not None
             journal.record_external_open(position, now)
             if hold is not None:
-                closes[now + timedelta(hours=hold)] = ticket
-        for at in [a for a in closes if a <= now]:
-            ticket = closes.pop(at)
-            sim.close_external(ticket)
-            journal.record_deals(terminal.deals_for_position(ticket))
+                closes.append((now + timedelta(hours=hold), ticket))
+                if symbol in PARTIALS and not any(symbol == s for s in partial_symbols):
+                    after, lots = PARTIALS[symbol]
+                    partials.append((now + timedelta(hours=after), ticket, lots))
+                    partial_symbols.append(symbol)
+        for entry in [p for p in partials if p[0] <= now]:
+            partials.remove(entry)
+            sim.close_external(entry[1], entry[2])
+            journal.record_deals(terminal.deals_for_position(entry[1]))
+        for close in [c for c in closes if c[0] <= now]:
+            closes.remove(close)
+            sim.close_external(close[1])
+            journal.record_deals(terminal.deals_for_position(close[1]))
         account = terminal.account()
         journal.add_equity_sample(
             time=now,
@@ -223,6 +237,17 @@ def main() -> int:
         window.equity_chart.show_range("1d")
         wait(1500)
         window.grab().save(str(OUT / "main_window.png"))
+
+        sizes = window.main_split.sizes()
+        window.main_split.setSizes([sum(sizes), 0])  # the tables' every column, Comment included
+        window.left_tabs.setCurrentWidget(window.history)  # a close in two parts is two rows
+        wait(1500)
+        window.left_tabs.grab().save(str(OUT / "history.png"))
+        window.left_tabs.setCurrentWidget(window.deals)
+        wait(1500)
+        window.left_tabs.grab().save(str(OUT / "deals.png"))
+        window.left_tabs.setCurrentWidget(window.positions)
+        window.main_split.setSizes(sizes)
 
         ticket = window.open_order_ticket()
         assert ticket is not None

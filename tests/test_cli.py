@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from app import __version__
 from app.cli import main
 from app.core.enums import Backend
 from app.core.settings import Settings
+from app.logfile import stop_log_file
 from app.storage.paths import AppPaths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -109,14 +112,15 @@ class RecordingLauncher:
 
 
 @pytest.fixture
-def launcher(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RecordingLauncher:
+def launcher(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RecordingLauncher]:
     recorder = RecordingLauncher()
     module: Any = types.ModuleType("app.ui.launch")
     module.run_gui = recorder.run_gui
     monkeypatch.setitem(sys.modules, "app.ui.launch", module)
     monkeypatch.setenv("MT5DESK_HOME", str(tmp_path / "home"))  # restored after the test, whatever main sets
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    return recorder
+    yield recorder
+    stop_log_file()  # main() started the app's log file in this test's folder
 
 
 def write_settings(home: Path, text: str) -> None:
@@ -176,3 +180,13 @@ def test_an_unusable_data_dir_is_reported_with_what_to_do(
     assert main(["--data-dir", str(blocker)]) == 1
     assert "Choose a writable folder with --data-dir PATH" in capsys.readouterr().err
     assert launcher.calls == []
+
+
+def test_the_app_logs_warnings_errors_and_tracebacks_to_a_file_in_the_log_folder(
+    launcher: RecordingLauncher, tmp_path: Path
+) -> None:
+    main([])
+    [(args, paths, _)] = launcher.calls
+    assert args.log_file == paths.log_dir / "mt5desk.log"
+    logging.getLogger("app.engine.worker").error("positions loop failed")
+    assert "ERROR app.engine.worker [MainThread] positions loop failed" in args.log_file.read_text("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import threading
 from dataclasses import replace
@@ -26,6 +27,7 @@ from app.doctor import (
     check_display,
     check_folder,
     check_keyring,
+    check_log_folder,
     check_mt5_module,
     check_python,
     check_qt_platform,
@@ -38,6 +40,7 @@ from app.doctor import (
     report,
     run_checks,
 )
+from app.logfile import start_log_file, stop_log_file
 from app.storage.database import open_database
 from app.storage.paths import AppPaths
 from app.terminal.backend import open_terminal
@@ -221,6 +224,22 @@ def test_a_folder_under_a_file_cannot_be_created(tmp_path: Path) -> None:
     (tmp_path / "plain-file").write_text("x", encoding="utf-8")
     result = check_folder("data", tmp_path / "plain-file" / "data")
     assert not result.ok and "is a file, not a folder" in result.detail and "--data-dir" in result.advice
+
+
+def test_the_log_folder_line_says_what_the_apps_log_file_holds(tmp_path: Path) -> None:
+    start_log_file(tmp_path / "logs", console=False)
+    try:
+        logging.getLogger("app.test").warning("quote feed slow")
+    finally:
+        stop_log_file()
+    result = check_log_folder(tmp_path / "logs")
+    assert result.ok and result.name == "log folder"
+    assert f"{tmp_path / 'logs'}; mt5desk.log " in result.detail and "bytes, last written 20" in result.detail
+
+
+def test_a_log_folder_nothing_has_written_to_yet_says_so(tmp_path: Path) -> None:
+    result = check_log_folder(tmp_path / "logs")
+    assert result.ok and result.detail.endswith("mt5desk.log is started by the next run of MT5 Desk")
 
 
 def test_no_settings_file_means_defaults(tmp_path: Path) -> None:

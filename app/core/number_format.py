@@ -26,6 +26,7 @@ def format_price(symbol: str, price: float | None) -> str:
 
 def format_volume(volume: float) -> str:
     """Lots with two decimals, or as many as a finer volume step needs (up to 8)."""
+    volume = round(volume, 8)  # a sum of lots carries float noise: 0.1 + 0.2 is 0.30000000000000004
     if round(volume, 2) == volume:
         return f"{volume:.2f}"
     return f"{volume:.8f}".rstrip("0")

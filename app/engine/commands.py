@@ -10,17 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# The comment tag lives in core (the journal and the widgets read it too); re-exported for the engine.
+from app.core.comments import COMMENT_TAG, MT5_COMMENT_LIMIT, TRADE_ID_LENGTH, tagged_comment, trade_id_in
 from app.core.enums import TradeSource
 from app.core.models import ModelSettings, OrderRequest
 
 if TYPE_CHECKING:
     from app.ml.manifest import ModelManifest
-
-# Every order the desk sends carries this tag and its trade id in the MT5 comment, so after a crash the
-# journal's pending rows can be matched with what the terminal actually did.
-COMMENT_TAG = "MD-"
-TRADE_ID_LENGTH = 10
-MT5_COMMENT_LIMIT = 29
 
 
 def new_trade_id() -> str:
@@ -32,25 +28,6 @@ def auto_trade_id(model_id: str, bar_time: datetime) -> str:
     """The same (model, bar) always gives the same id: a bar can be traded once, across restarts too."""
     key = f"{model_id}|{int(bar_time.timestamp())}".encode()
     return hashlib.sha256(key).hexdigest()[:TRADE_ID_LENGTH]
-
-
-def tagged_comment(trade_id: str, comment: str = "") -> str:
-    """The MT5 comment for a trade: tag and id first (never cut), then as much of `comment` as fits."""
-    head = f"{COMMENT_TAG}{trade_id}"
-    tail = "".join(ch for ch in comment if ch.isascii() and ch.isprintable()).strip()
-    text = f"{head} {tail}" if tail else head
-    return text[:MT5_COMMENT_LIMIT]
-
-
-def trade_id_in(comment: str) -> str | None:
-    """The trade id a comment carries, if the desk wrote it."""
-    start = comment.find(COMMENT_TAG)
-    if start < 0:
-        return None
-    candidate = comment[start + len(COMMENT_TAG) : start + len(COMMENT_TAG) + TRADE_ID_LENGTH]
-    if len(candidate) == TRADE_ID_LENGTH and all(c in "0123456789abcdef" for c in candidate):
-        return candidate
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,3 +123,25 @@ AutoCommand = (
     AutoTradingCommand | ModelCommand | KillSwitchCommand | RegisterModelCommand | RemoveModelCommand
 )
 DeskCommand = TradeCommand | RefreshCommand | LinkCommand | AutoCommand
+
+__all__ = [
+    "AUTO_COMMANDS",
+    "COMMENT_TAG",
+    "MT5_COMMENT_LIMIT",
+    "TRADE_ID_LENGTH",
+    "AutoCommand",
+    "AutoContext",
+    "AutoTradingCommand",
+    "DeskCommand",
+    "KillSwitchCommand",
+    "LinkCommand",
+    "ModelCommand",
+    "RefreshCommand",
+    "RegisterModelCommand",
+    "RemoveModelCommand",
+    "TradeCommand",
+    "auto_trade_id",
+    "new_trade_id",
+    "tagged_comment",
+    "trade_id_in",
+]

@@ -21,10 +21,11 @@ from app.core.settings import RiskSettings, Settings
 from app.core.state import DeskState
 from app.core.target import TerminalTarget, target_from_settings
 from app.engine.auto_runner import AutoTraderRunner
-from app.engine.commands import AUTO_COMMANDS, DeskCommand
+from app.engine.commands import AUTO_COMMANDS, DeskCommand, TradeCommand
 from app.engine.desk_engine import MAX_ORDERS_WAITING, DeskEngine
 from app.engine.host.process import HostSpec
 from app.engine.hub import EventHub
+from app.engine.inflight import InFlightOrders
 from app.engine.intervals import Intervals
 from app.engine.remote_terminal import RemoteTerminal
 from app.engine.sim_controls import SimulatorControls
@@ -130,11 +131,11 @@ class Desk(QObject):
             risk=config.risk,
         )
         self._simulator = SimulatorControls(self.host)
-        self._started = False
+        self.inflight = InFlightOrders(self.hub.publish, self)
+        self.engine.trade_finished.connect(self.inflight.finished)
 
     def start(self) -> None:
         """Start the engine threads and the terminal host, which connects by itself."""
-        self._started = True
         self.engine.start()
         self.autotrader.start()
         self.host.start()
@@ -160,13 +161,20 @@ class Desk(QObject):
         """
         return self._simulator if self.host.simulated else None
 
-    def submit(self, command: DeskCommand) -> None:
+    def submit(self, command: DeskCommand) -> bool:
         """Queue a command: orders, refresh and link go to the engine, models and auto-trading to the
-        auto-trader. Results come back as events."""
+        auto-trader. Results come back as events.
+
+        False when refused: a close or modify of a position that already has one in flight is never sent
+        (a NOTICE says why).
+        """
         if isinstance(command, AUTO_COMMANDS):
             self.autotrader.submit(command)
-        else:
-            self.engine.submit(command)
+            return True
+        if isinstance(command, TradeCommand) and not self.inflight.claim(command):
+            return False
+        self.engine.submit(command)
+        return True
 
     @pyqtSlot(object)
     def _fold(self, event: Event) -> None:

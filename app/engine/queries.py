@@ -125,6 +125,8 @@ class JournalQueries(QObject):
     trades_loaded = pyqtSignal(int, object)  # request id, list[TradeRecord]
     events_loaded = pyqtSignal(int, object)  # request id, list[EventRecord]
     closed_profit_loaded = pyqtSignal(int, float)  # request id, realised P&L since the asked time
+    history_loaded = pyqtSignal(int, object)  # request id, ClosedHistory (every closing deal)
+    deals_loaded = pyqtSignal(int, object)  # request id, list[DealRecord]
     models_loaded = pyqtSignal(int, object)  # request id, list[RegisteredModel]
     confidences_loaded = pyqtSignal(int, object)  # request id, dict[trade_id, model confidence]
     failed = pyqtSignal(int, str)
@@ -145,16 +147,25 @@ class JournalQueries(QObject):
     def load_equity(self, since: datetime | None = None, until: datetime | None = None) -> int:
         return self._start(lambda: self._journal.equity_samples(since=since, until=until), self.equity_loaded)
 
-    def load_closed_trades(
+    def load_closed_history(
         self,
         since: datetime | None = None,
         until: datetime | None = None,
         symbol: str | None = None,
         source: TradeSource | None = None,
     ) -> int:
+        """Every deal that closed (part of) a position in [since, until), and the period's entry charges."""
         return self._start(
-            lambda: self._journal.closed_trades(since=since, until=until, symbol=symbol, source=source),
-            self.trades_loaded,
+            lambda: self._journal.closed_history(since=since, until=until, symbol=symbol, source=source),
+            self.history_loaded,
+        )
+
+    def load_deals(
+        self, since: datetime | None = None, until: datetime | None = None, symbol: str | None = None
+    ) -> int:
+        """Every deal of the terminal's history in [since, until), balance operations included."""
+        return self._start(
+            lambda: self._journal.deals(since=since, until=until, symbol=symbol), self.deals_loaded
         )
 
     def load_model_trades(self, model_id: str | None = None) -> int:

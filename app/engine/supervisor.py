@@ -34,6 +34,7 @@ from app.engine.host.channel import PipeChannel, QueueChannel
 from app.engine.host.messages import (
     Answer,
     ControlDone,
+    HostLog,
     Link,
     Linked,
     OrderCommand,
@@ -305,6 +306,9 @@ class HostSupervisor(QObject):
             return
         if isinstance(message, Answer):
             self._deliver(message)
+            return
+        if isinstance(message, HostLog):
+            logging.getLogger(f"host.{message.logger}").log(message.level, "%s", message.text)
             return
         if isinstance(message, Linked):
             self.simulated = message.simulated

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from app.core.comments import clean_note
 from app.core.enums import NoticeLevel, OrderAction, Side, TradeSource
 from app.core.events import AutoTradeExecuted, Event, Notice, TradeError
 from app.core.models import OrderRequest, OrderResult
@@ -170,6 +171,7 @@ class TradingService:
                 tp=request.tp,
                 magic=request.magic,
                 comment=request.comment,
+                note=clean_note(command.request.comment),
                 model_id=command.auto.model_id if command.auto else None,
                 position_ticket=request.ticket,
                 requested_at=self._now(),

@@ -102,11 +102,14 @@ class Database:
 
     def checkpoint(self) -> bool:
         """Fold the write-ahead log back into the file and truncate it; False when a reader held it back."""
+        return self._checkpoint(logging.WARNING)
+
+    def _checkpoint(self, level: int) -> bool:
         try:
             with self._engine.connect() as connection:
                 busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except SQLAlchemyError as exc:
-            log.warning("journal checkpoint failed: %s", _reason(exc))
+            log.log(level, "journal checkpoint failed: %s", _reason(exc))
             return False
         return busy is not None and busy[0] == 0
 
@@ -134,9 +137,11 @@ class Database:
     def close(self) -> None:
         """Checkpoint, so the `.sqlite3` file alone holds every committed row (what a trader copying "the
         journal" backs up), and close every pooled connection."""
-        # A vanished file must not come back empty just to be checkpointed.
-        if self._path.exists() and not self.checkpoint():
-            log.error("the trade journal %s kept part of its write-ahead log on closing", self._path)
+        # A vanished file must not come back empty just to be checkpointed. A journal already known not to
+        # write (a full disk, said once) fails here too: no second warning for the same cause.
+        level = logging.WARNING if self.health.writable else logging.INFO
+        if self._path.exists() and not self._checkpoint(level):
+            log.log(level, "the trade journal %s kept part of its write-ahead log on closing", self._path)
         self._engine.dispose()
 
     def __enter__(self) -> Database:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from app.storage.database import Database
 from app.storage.errors import JournalError
+from app.storage.journal_deals import DealJournal
 from app.storage.journal_history import HistoryJournal
 from app.storage.journal_trades import TradeJournal
 from app.storage.records import EquitySample, EventRecord, TradeRecord
@@ -15,7 +16,7 @@ from app.storage.records import EquitySample, EventRecord, TradeRecord
 __all__ = ["EquitySample", "EventRecord", "Journal", "JournalError", "TradeRecord"]
 
 
-class Journal(TradeJournal, HistoryJournal):
+class Journal(TradeJournal, HistoryJournal, DealJournal):
     """Trades (pending before sending, then resolved and closed by deals), deals, equity and events."""
 
     def __init__(self, database: Database) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from app.core.comments import trader_text
 from app.core.enums import DealEntry, DealType, OrderAction, Side, TradeSource, TradeStatus
 from app.core.models import Deal, Position
 from app.storage.database import Database
@@ -51,8 +52,12 @@ class TradeJournal:
         model_id: str | None,
         position_ticket: int | None,
         requested_at: datetime,
+        note: str = "",
     ) -> None:
-        """Write a request before it is sent; a trade id already in the journal is refused."""
+        """Write a request before it is sent; a trade id already in the journal is refused.
+
+        `comment` is the MT5 comment as it will be sent; `note` the trader's own words, kept whole.
+        """
         if not trade_id or len(trade_id) > MAX_TRADE_ID_LENGTH:
             raise JournalError(f"Trade id {trade_id!r} must be 1 to {MAX_TRADE_ID_LENGTH} characters long.")
         with self._db.write() as session:
@@ -75,6 +80,7 @@ class TradeJournal:
                     model_id=model_id,
                     magic=magic,
                     comment=comment,
+                    note=note,
                     position_ticket=position_ticket,
                     closed_volume=0.0,
                     profit=0.0,
@@ -227,6 +233,7 @@ class TradeJournal:
                     model_id=None,
                     magic=position.magic,
                     comment=position.comment,
+                    note=trader_text(position.comment),
                     closed_volume=0.0,
                     profit=0.0,
                     commission=0.0,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from math import fsum
 
-from app.core.enums import OrderAction, Side, TradeSource, TradeStatus
-from app.storage.tables import EventRow, TradeRow
+from app.core.enums import DealEntry, DealType, OrderAction, Side, TradeSource, TradeStatus
+from app.storage.tables import DealRow, EventRow, TradeRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,8 @@ class TradeRecord:
     showed; `volume` the filled size. `profit` is net of the position's deals so far (profit + commission
     + swap + fee); `commission`, `swap` and `fee` are its parts. For CLOSE and MODIFY requests status
     `closed` means the request executed and `position_ticket` is the position it was aimed at.
+    `comment` is the MT5 comment as sent (with the desk's tag); `note` the trader's own words, the one to
+    show wherever a comment is shown.
     """
 
     id: int
@@ -35,6 +38,7 @@ class TradeRecord:
     model_id: str | None
     magic: int
     comment: str
+    note: str
     position_ticket: int | None
     open_order: int | None
     open_deal: int | None
@@ -90,3 +94,87 @@ class EventRecord:
     @classmethod
     def from_row(cls, row: EventRow) -> EventRecord:
         return cls(row.id, row.time, row.type, row.level, row.title, row.text, row.payload_json)
+
+
+@dataclass(frozen=True, slots=True)
+class DealRecord:
+    """A deal of the terminal's history as the journal keeps it (trading, balance or other)."""
+
+    ticket: int
+    order: int
+    position_id: int
+    time: datetime
+    type: DealType
+    entry: DealEntry
+    symbol: str
+    volume: float
+    price: float
+    profit: float
+    commission: float
+    swap: float
+    fee: float
+    magic: int
+    reason: int
+    comment: str
+
+    @property
+    def net_profit(self) -> float:
+        """What the deal did to the balance: profit + commission + swap + fee."""
+        return self.profit + self.commission + self.swap + self.fee
+
+    @classmethod
+    def from_row(cls, row: DealRow) -> DealRecord:
+        return cls(**{field.name: getattr(row, field.name) for field in fields(cls)})
+
+
+@dataclass(frozen=True, slots=True)
+class ClosingDeal:
+    """One deal that closed all or part of a position, with what is known of that position.
+
+    `position_volume` is what the position opened with; `remaining` what stayed open after this deal
+    (0 when it closed the rest). `side`, `opened_at` and `price_open` describe the position; `note` is
+    the trader's comment on it.
+    """
+
+    deal: DealRecord
+    side: Side | None
+    opened_at: datetime | None
+    price_open: float | None
+    position_volume: float | None
+    remaining: float
+    source: TradeSource
+    model_id: str | None
+    note: str
+    trade_id: str | None
+
+    @property
+    def position_ticket(self) -> int:
+        return self.deal.position_id
+
+    @property
+    def symbol(self) -> str:
+        return self.deal.symbol
+
+    @property
+    def closed_at(self) -> datetime:
+        return self.deal.time
+
+    @property
+    def partial(self) -> bool:
+        """True when the position stayed open after this deal."""
+        return self.remaining > 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedHistory:
+    """Closing deals of a period, and the charges its opening deals paid (commission on entry).
+
+    Their nets together are the period's realized P&L: what trading did to the balance.
+    """
+
+    closings: tuple[ClosingDeal, ...]
+    entry_charges: float
+
+    @property
+    def net_profit(self) -> float:
+        return fsum([*(closing.deal.net_profit for closing in self.closings), self.entry_charges])

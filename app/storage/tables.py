@@ -100,7 +100,9 @@ class TradeRow(Base):
     current_tp: Mapped[float | None] = mapped_column(Float)
     model_id: Mapped[str | None] = mapped_column(String(64))
     magic: Mapped[int] = mapped_column(Integer)
+    # The MT5 comment as sent (with the desk's "MD-<trade id>" tag) and the trader's own words.
     comment: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(64), server_default="")
     position_ticket: Mapped[int | None] = mapped_column(Integer, index=True)
     open_order: Mapped[int | None] = mapped_column(Integer)
     open_deal: Mapped[int | None] = mapped_column(Integer)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor, QGuiApplication, QPalette
 
+from app.core.comments import trader_text
 from app.core.enums import Side
 from app.core.models import Position
 from app.core.number_format import format_price, format_volume
@@ -157,7 +158,14 @@ POSITION_COLUMNS: tuple[Column, ...] = (
         _magic_text,
         tooltip="Magic number of the model or expert that opened it; 'manual' when opened by hand",
     ),
-    Column("comment", "Comment", lambda p: p.comment, lambda p: p.comment, align=_LEFT),
+    Column(
+        "comment",
+        "Comment",
+        lambda p: p.comment,
+        lambda p: trader_text(p.comment),  # the desk's "MD-<trade id>" tag is bookkeeping, not the text
+        align=_LEFT,
+        tooltip="Your comment on the position",
+    ),
 )
 
 COLUMN_INDEX: dict[str, int] = {column.key: index for index, column in enumerate(POSITION_COLUMNS)}

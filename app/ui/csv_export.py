@@ -1,4 +1,4 @@
-"""Closed trades to a CSV file any spreadsheet or script can read: ISO-8601 UTC times, plain numbers.
+"""History and deals to a CSV file any spreadsheet or script can read: ISO-8601 UTC times, plain numbers.
 
 Numbers carry no thousands separators and always use '.' as the decimal point, whatever the locale, and
 money is written as the journal holds it, not rounded for display. The file is written beside its target
@@ -16,8 +16,13 @@ import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
-from app.storage.records import TradeRecord
+from app.core.comments import trader_text
+from app.storage.records import ClosingDeal, DealRecord
+
+R = TypeVar("R")
+CsvFields = tuple[tuple[str, Callable[[R], str]], ...]
 
 _NEW_FILE_MODE = 0o644  # mkstemp makes 0600 files; an export is an ordinary document
 
@@ -37,44 +42,68 @@ def plain_number(value: float | None, max_decimals: int = 8) -> str:
     return "0" if text == "-0" else text
 
 
-def _duration(trade: TradeRecord) -> str:
-    if trade.opened_at is None or trade.closed_at is None:
+def _duration(closing: ClosingDeal) -> str:
+    if closing.opened_at is None:
         return ""
-    return str(round((trade.closed_at - trade.opened_at).total_seconds()))
+    return str(round((closing.closed_at - closing.opened_at).total_seconds()))
 
 
-CSV_FIELDS: tuple[tuple[str, Callable[[TradeRecord], str]], ...] = (
-    ("opened_utc", lambda t: utc_text(t.opened_at)),
-    ("closed_utc", lambda t: utc_text(t.closed_at)),
-    ("ticket", lambda t: "" if t.position_ticket is None else str(t.position_ticket)),
-    ("trade_id", lambda t: t.trade_id),
-    ("symbol", lambda t: t.symbol),
-    ("side", lambda t: "" if t.side is None else t.side.value),
-    ("volume", lambda t: plain_number(t.volume)),
-    ("open_price", lambda t: plain_number(t.price_open)),
-    ("close_price", lambda t: plain_number(t.price_close)),
-    ("profit", lambda t: plain_number(t.profit)),
-    ("commission", lambda t: plain_number(t.commission)),
-    ("swap", lambda t: plain_number(t.swap)),
-    ("fee", lambda t: plain_number(t.fee)),
-    ("source", lambda t: t.source.value),
-    ("model", lambda t: t.model_id or ""),
-    ("magic", lambda t: str(t.magic)),
-    ("comment", lambda t: t.comment),
+HISTORY_CSV_FIELDS: CsvFields[ClosingDeal] = (
+    ("opened_utc", lambda c: utc_text(c.opened_at)),
+    ("closed_utc", lambda c: utc_text(c.closed_at)),
+    ("ticket", lambda c: str(c.position_ticket)),
+    ("deal", lambda c: str(c.deal.ticket)),
+    ("trade_id", lambda c: c.trade_id or ""),
+    ("symbol", lambda c: c.symbol),
+    ("side", lambda c: "" if c.side is None else c.side.value),
+    ("volume", lambda c: plain_number(c.deal.volume)),
+    ("position_volume", lambda c: plain_number(c.position_volume)),
+    ("open_price", lambda c: plain_number(c.price_open)),
+    ("close_price", lambda c: plain_number(c.deal.price)),
+    ("profit", lambda c: plain_number(c.deal.net_profit)),
+    ("commission", lambda c: plain_number(c.deal.commission)),
+    ("swap", lambda c: plain_number(c.deal.swap)),
+    ("fee", lambda c: plain_number(c.deal.fee)),
+    ("source", lambda c: c.source.value),
+    ("model", lambda c: c.model_id or ""),
+    ("magic", lambda c: str(c.deal.magic)),
+    ("comment", lambda c: c.note),
     ("duration_seconds", _duration),
 )
-"""Column name and text of each CSV field; `profit` is net of commission, swap and fee (as in the table)."""
+"""One row per closing deal (a partial close is its own row); `profit` is net of commission, swap and fee
+(as in the table), `volume` what the deal closed and `position_volume` what the position opened with."""
 
-CSV_HEADER: tuple[str, ...] = tuple(name for name, _ in CSV_FIELDS)
+DEAL_CSV_FIELDS: CsvFields[DealRecord] = (
+    ("time_utc", lambda d: utc_text(d.time)),
+    ("deal", lambda d: str(d.ticket)),
+    ("order", lambda d: str(d.order)),
+    ("position", lambda d: str(d.position_id)),
+    ("symbol", lambda d: d.symbol),
+    ("type", lambda d: d.type.value.lower()),
+    ("entry", lambda d: d.entry.value),
+    ("volume", lambda d: plain_number(d.volume)),
+    ("price", lambda d: plain_number(d.price)),
+    ("commission", lambda d: plain_number(d.commission)),
+    ("fee", lambda d: plain_number(d.fee)),
+    ("swap", lambda d: plain_number(d.swap)),
+    ("profit", lambda d: plain_number(d.profit)),
+    ("magic", lambda d: str(d.magic)),
+    ("comment", lambda d: trader_text(d.comment)),
+)
+"""One row per deal as the terminal's history holds it, balance operations included."""
 
 
-def trade_csv_row(trade: TradeRecord) -> list[str]:
-    """One trade as the CSV row under `CSV_HEADER`."""
-    return [text(trade) for _, text in CSV_FIELDS]
+def header(fields: CsvFields[R]) -> list[str]:
+    return [name for name, _ in fields]
 
 
-def write_trades_csv(path: Path | str, trades: Iterable[TradeRecord]) -> int:
-    """Write a header row and one row per trade to `path` (replacing it whole); returns the trade count.
+def csv_row(fields: CsvFields[R], record: R) -> list[str]:
+    """One record as the CSV row under `header(fields)`."""
+    return [text(record) for _, text in fields]
+
+
+def write_csv(path: Path | str, fields: CsvFields[R], records: Iterable[R]) -> int:
+    """Write a header row and one row per record to `path` (replacing it whole); returns the row count.
 
     Raises OSError when the file cannot be written (a folder, a missing or read-only folder, a full disk);
     whatever stood at `path` before is then left untouched.
@@ -86,10 +115,10 @@ def write_trades_csv(path: Path | str, trades: Iterable[TradeRecord]) -> int:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             writer = csv.writer(stream)
-            writer.writerow(CSV_HEADER)
+            writer.writerow(header(fields))
             count = 0
-            for trade in trades:
-                writer.writerow(trade_csv_row(trade))
+            for record in records:
+                writer.writerow(csv_row(fields, record))
                 count += 1
             stream.flush()
             os.fsync(stream.fileno())

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import qasync
@@ -14,12 +16,11 @@ from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.service import AlertService, AlertSetup
-from app.core.enums import NoticeLevel
-from app.core.events import Notice
 from app.core.settings import RemoteSettings, Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import LinkCommand, TradeCommand
 from app.engine.desk import Desk, config_from_settings
+from app.engine.error_report import ErrorReporter, settings_problem_notices
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.heap import settle_startup_heap
@@ -38,6 +39,9 @@ from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme
 
+if TYPE_CHECKING:
+    from app.terminal.simulator.clock import ClockSpec
+
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +49,15 @@ class DeskApp:
     """Owns the desk and its window for one run; every exit path goes through `shutdown`."""
 
     def __init__(
-        self, qt_app: QApplication, args: argparse.Namespace, paths: AppPaths, settings: Settings
+        self,
+        qt_app: QApplication,
+        args: argparse.Namespace,
+        paths: AppPaths,
+        settings: Settings,
+        *,
+        sim_clock: ClockSpec | None = None,
+        log_file: Path | None = None,
+        settings_problems: Sequence[str] = (),
     ) -> None:
         self.qt_app = qt_app
         self.paths = paths
@@ -59,7 +71,10 @@ class DeskApp:
         config = config_from_settings(
             settings, paths, backend=args.terminal, bridge=args.bridge, password=self._password
         )
-        self.desk = Desk(config)
+        # The simulator's clock: wall time for a trader; tests and demos pass one they move by hand.
+        self.desk = Desk(replace(config, sim_clock=sim_clock) if sim_clock is not None else config)
+        self.errors = ErrorReporter(self.desk.hub.publish, log_file)
+        self._settings_problems = list(settings_problems)
         self.window = MainWindow(
             self.desk.hub,
             self.desk.state,
@@ -68,6 +83,7 @@ class DeskApp:
             journal_queries=JournalQueries(self.desk.journal),
             window_state_file=paths.config_dir / "window.ini",
             models_dir=paths.models_dir,
+            inflight=self.desk.inflight,
         )
         self.window.order_requested.connect(lambda request: self.desk.submit(TradeCommand.manual(request)))
         # Models, auto-trading and kill switch commands, incl. RegisterModelCommand of a trained model.
@@ -77,12 +93,16 @@ class DeskApp:
         self.window.theme_chosen.connect(self._save_theme)
 
     def start(self) -> None:
+        self.errors.install()
         self._ask_password_if_needed()
         self.window.show()
         setup = AlertSetup(
             self.settings.alerts, self.paths.data_dir, self._alert_channels, self.alert_secrets
         )
         self.alerts = setup.start(self.desk.hub, self.desk)
+        # In the Event log, where they stay (a set-aside file says where the old one went).
+        for notice in settings_problem_notices(self._settings_problems, self.paths.settings_file):
+            self.desk.hub.publish(notice)
         self.desk.start()
         settle_startup_heap()
 
@@ -92,6 +112,7 @@ class DeskApp:
             log.error("the terminal host or an engine thread did not stop in time")
         if self.alerts is not None:
             self.alerts.stop()
+        self.errors.uninstall()
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(
@@ -172,7 +193,14 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
         if first_run is not None:
             settings, args.terminal = first_run.settings, first_run.settings.terminal.backend
         try:
-            desk_app = DeskApp(qt_app, args, paths, settings)
+            desk_app = DeskApp(
+                qt_app,
+                args,
+                paths,
+                settings,
+                log_file=getattr(args, "log_file", None),
+                settings_problems=getattr(args, "settings_problems", ()),
+            )
         except JournalError as error:
             QMessageBox.critical(None, "The trade journal cannot be opened", str(error))
             return 1
@@ -182,8 +210,6 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
         assert status_bar is not None  # the main window made it
         for problem in getattr(args, "settings_problems", []):
             status_bar.showMessage(f"Settings: {problem}", 15_000)
-            # In the Event log too, where it stays: a set-aside file says where the old one went.
-            desk_app.desk.hub.publish(Notice(level=NoticeLevel.WARNING, title="Settings file", text=problem))
         return _run_event_loop(qt_app, desk_app, getattr(args, "remote", settings.remote), args.token_file)
     finally:
         lock.release()

@@ -28,11 +28,13 @@ from app.core.settings import Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import RegisterModelCommand
 from app.engine.hub import EventHub
+from app.engine.inflight import InFlightOrders
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.ml.money import settings_from_backtest
 from app.ui.account_panel import AccountPanel
 from app.ui.charts import EquityChart, PnlBySymbolChart
 from app.ui.dashboard import PerformanceDashboard
+from app.ui.deals_view import DealsView
 from app.ui.event_log import EventLogView
 from app.ui.history_view import HistoryView
 from app.ui.icons import app_icon
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         window_state_file: Path | None = None,
         viewer_host: str | None = None,
         models_dir: Path | None = None,
+        inflight: InFlightOrders | None = None,
     ) -> None:
         super().__init__()
         self.read_only = read_only
@@ -91,6 +94,7 @@ class MainWindow(QMainWindow):
 
         self.positions = PositionsView(read_only=read_only)
         self.history = HistoryView(journal_queries)
+        self.deals = DealsView(journal_queries)
         self.event_log = EventLogView()
         self.account = AccountPanel(journal_queries, mask_login=settings.remote.mask_account and read_only)
         self.equity_chart = EquityChart(journal_queries)
@@ -100,11 +104,13 @@ class MainWindow(QMainWindow):
         self.model_dock = ModelDock(
             self, read_only=read_only, journal_queries=journal_queries, models_dir=self._models_dir
         )
-        for widget in (self.positions.model, self.history, self.event_log, self.account):
+        for widget in (self.positions.model, self.history, self.deals, self.event_log, self.account):
             widget.subscribe(hub)
         for panel in (self.equity_chart, self.pnl_chart, self.indicator, self.dashboard, self.model_dock):
             panel.subscribe(hub)
         hub.status_update.connect(self._on_status)
+        if inflight is not None:
+            inflight.changed.connect(self.positions.model.set_busy)
         if journal_queries is not None:
             self.event_log.load_history(journal_queries)
             self.equity_chart.load_history()
@@ -112,6 +118,7 @@ class MainWindow(QMainWindow):
         self.left_tabs = QTabWidget()
         self.left_tabs.addTab(self.positions, "Positions")
         self.left_tabs.addTab(self.history, "History")
+        self.left_tabs.addTab(self.deals, "Deals")
         self.left_tabs.addTab(self.event_log, "Event log")
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(self.equity_chart, "Equity")
@@ -273,11 +280,24 @@ class MainWindow(QMainWindow):
         ticket.show()
         return ticket
 
+    def _still_busy(self, ticket: int) -> bool:
+        """True (and the status bar says why) while an order for this position is in flight."""
+        busy = self.positions.model.busy(ticket)
+        status_bar = self.statusBar()
+        if busy and status_bar is not None:
+            status_bar.showMessage(
+                f"#{ticket} is {busy} wait for MetaTrader 5's answer before sending another order for it.",
+                10_000,
+            )
+        return bool(busy)
+
     @pyqtSlot(int, object)
     def _close_position(self, ticket: int, volume: float | None) -> None:
         position = self._state.positions.get(ticket)
         if position is None:
             QMessageBox.information(self, "Close position", f"Position #{ticket} is already closed.")
+            return
+        if self._still_busy(ticket):
             return
         # None closes the whole position (the menu's Close position, Delete, Ctrl+W): confirm its volume.
         if confirm_close(self, position, position.volume if volume is None else volume):
@@ -289,7 +309,7 @@ class MainWindow(QMainWindow):
     @pyqtSlot(int)
     def _modify_position(self, ticket: int) -> None:
         position = self._state.positions.get(ticket)
-        if position is None or self._terminal_queries is None:
+        if position is None or self._terminal_queries is None or self._still_busy(ticket):
             return
         dialog = ModifyDialog(self._terminal_queries, position, self)
         dialog.order_requested.connect(self.order_requested)
@@ -298,7 +318,10 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot()
     def _toggle_link(self) -> None:
-        self.link_requested.emit(self.connect_action.text() == "Connect")
+        connect = self.connect_action.text() == "Connect"
+        if not connect:
+            self.notifier.expect_disconnect()
+        self.link_requested.emit(connect)
 
     @pyqtSlot(object)
     def _on_status(self, event: Event) -> None:
@@ -314,19 +337,23 @@ class MainWindow(QMainWindow):
 
     def set_theme(self, theme: Theme) -> None:
         """Switch light/dark/system now; the launcher saves the choice."""
+        self._show_theme(theme)
+        self.theme_chosen.emit(theme)
+
+    def _show_theme(self, theme: Theme) -> None:
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
         self._settings = replace(self._settings, ui=replace(self._settings.ui, theme=theme))
         self.theme_actions[theme].setChecked(True)
-        self.theme_chosen.emit(theme)
 
     def apply_settings(self, settings: Settings) -> None:
         """Take new settings (notifications, tray behaviour, theme) without a restart."""
         self._settings = settings
         self.notifier.set_settings(settings.notifications)
         self.tray.set_close_to_tray(settings.ui.close_to_tray)
-        self.set_theme(settings.ui.theme)
+        # Not set_theme: these settings are being saved already, announcing the theme would save again.
+        self._show_theme(settings.ui.theme)
 
     # ---- window state -----------------------------------------------------------------------------
     def restore_window_state(self) -> None:
@@ -341,6 +368,7 @@ class MainWindow(QMainWindow):
             ("right_split", self.right_split.restoreState),
             ("positions_header", self.positions.restore_header_state),
             ("history_header", self.history.restore_header_state),
+            ("deals_header", self.deals.restore_header_state),
         ):
             value = store.value(key)
             if value is not None:
@@ -356,6 +384,7 @@ class MainWindow(QMainWindow):
         store.setValue("right_split", self.right_split.saveState())
         store.setValue("positions_header", self.positions.header_state())
         store.setValue("history_header", self.history.header_state())
+        store.setValue("deals_header", self.deals.header_state())
         store.sync()
 
     @pyqtSlot()

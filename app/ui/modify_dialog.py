@@ -204,14 +204,15 @@ def _same(new: float | None, old: float | None, point: float) -> bool:
     return abs(new - old) < point / 2
 
 
-def confirm_close(parent: QWidget | None, position: Position, volume: float) -> bool:
-    """Ask 'Close BUY 0.10 EURUSD #123 at market?'; True only when the trader confirms (Cancel is default)."""
+def confirm_close(parent: QWidget | None, position: Position, volume: float | None = None) -> bool:
+    """Ask 'Close BUY 0.10 EURUSD #123 at market?' (`volume` None: the whole position); True only when the
+    trader confirms (Cancel is the default)."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Close position")
     box.setText(f"Close {position_title(position, volume)} at market?")
     details = [f"Floating profit of the whole position now: {format_money(position.profit, signed=True)}."]
-    if volume < position.volume:
+    if volume is not None and volume < position.volume:
         rest = format_volume(round(position.volume - volume, 8))
         details.insert(
             0,

@@ -17,7 +17,7 @@ from PyQt6.QtWidgets import QFrame, QLabel, QMainWindow, QSystemTrayIcon, QVBoxL
 from app.core.enums import ConnectionState
 from app.core.events import Event, Snapshot, StatusUpdate
 from app.core.settings import NotificationSettings
-from app.core.toast_text import Toast, ToastIcon, ToastKind, toast_for
+from app.core.toast_text import CONNECTION_LOST_TITLE, Toast, ToastIcon, ToastKind, toast_for
 from app.engine.hub import EventHub
 
 
@@ -201,6 +201,7 @@ class Notifier(QObject):
         self._settings = settings or NotificationSettings()
         self._link: ConnectionState | None = None  # None until the first connect
         self._last_connection_title = ""
+        self._disconnect_asked = False
 
     @classmethod
     def for_window(
@@ -224,6 +225,10 @@ class Notifier(QObject):
         """Apply the trader's notification choices from now on."""
         self._settings = settings
 
+    def expect_disconnect(self) -> None:
+        """The trader asked to disconnect: the link going down next is no loss to warn about."""
+        self._disconnect_asked = True
+
     def subscribe(self, hub: EventHub) -> None:
         """Follow the hub's events that can raise a toast."""
         for signal in (hub.auto_trade_executed, hub.trade_error, hub.notice, hub.status_update, hub.snapshot):
@@ -233,7 +238,14 @@ class Notifier(QObject):
         """Handle one event; returns the toast shown, or None (no toast, or muted)."""
         toast = toast_for(event, self._link)
         if isinstance(event, StatusUpdate | Snapshot):
-            self._follow_link(event.status.state)
+            state = event.status.state
+            if self._disconnect_asked and state is ConnectionState.DISCONNECTED and toast is not None:
+                # As asked: "lost, reconnecting by itself" would be wrong on both counts.
+                self._disconnect_asked, toast = False, None
+                self._last_connection_title = CONNECTION_LOST_TITLE
+            elif state is ConnectionState.CONNECTED:
+                self._disconnect_asked = False
+            self._follow_link(state)
         if toast is None:
             return None
         if toast.kind is ToastKind.CONNECTION:

@@ -112,6 +112,8 @@ class OrderTicket(QDialog):
         symbol_line = self.symbol_box.lineEdit()
         assert symbol_line is not None  # an editable combo box has a line edit
         symbol_line.editingFinished.connect(self._on_symbol_typed)
+        # While the text differs from the symbol whose prices are shown, Buy and Sell must not be pressable.
+        self.symbol_box.editTextChanged.connect(lambda _text: self._revalidate())
         self.description = muted_label()
         self.symbol_error = InlineError()
         self.bid_label = price_label(trade_colours().sell)
@@ -130,7 +132,10 @@ class OrderTicket(QDialog):
         self.comment = QLineEdit()
         self.comment.setMaxLength(COMMENT_LIMIT)
         self.comment.setValidator(QRegularExpressionValidator(QRegularExpression("[ -~]*"), self.comment))
-        self.comment.setPlaceholderText(f"optional, up to {COMMENT_LIMIT} characters (the app adds its id)")
+        self.comment.setPlaceholderText("optional: your note, kept with the trade")
+        self.comment_room = muted_label(wrap=False)
+        self.comment.textChanged.connect(self._show_comment_room)
+        self._show_comment_room("")
         self.margin_label = QLabel("Margin ≈ —")
         self.margin_error = InlineError()
         self.buttons: dict[Side, QPushButton] = {}
@@ -154,7 +159,7 @@ class OrderTicket(QDialog):
         form.addRow("Market", stack(quotes, self.quote_error))
         form.addRow("Volume", stack(self.volume, self.volume_limits, self.volume_error))
         form.addRow(self.stops)
-        form.addRow("Comment", self.comment)
+        form.addRow("Comment", stack(self.comment, self.comment_room))
         form.addRow("", stack(self.margin_label, self.margin_error))
         place = QHBoxLayout()
         for side in _SIDES:
@@ -192,17 +197,54 @@ class OrderTicket(QDialog):
 
     @pyqtSlot()
     def _on_symbol_typed(self) -> None:
+        """Enter (or leaving the field): follow the symbol typed, or the one symbol the text is part of."""
         typed = self.symbol_box.currentText().strip()
         if not typed or typed == self.feed.symbol:
             return
-        match = next((s for s in self._symbols if s.upper() == typed.upper()), None)
-        if match is None and self._symbols:
-            self.symbol_error.show_messages(f"{typed} is not one of the broker's symbols.")
+        if not self._symbols:
+            self._follow(typed.upper())  # no list to check against: the spec request will say if it exists
             return
-        self._follow(match or typed)
+        exact = [s for s in self._symbols if s.upper() == typed.upper()]
+        matches = exact or [s for s in self._symbols if typed.upper() in s.upper()]
+        if len(matches) == 1:
+            self._follow(matches[0])
+            return
+        if not matches:
+            self.symbol_error.show_messages(
+                f"{typed} is not one of the broker's symbols: pick one from the list."
+            )
+        else:
+            shown = ", ".join(matches[:5]) + (", …" if len(matches) > 5 else "")
+            self.symbol_error.show_messages(
+                f"{typed} is part of {len(matches)} symbols ({shown}): type more of the name or pick one "
+                "from the list."
+            )
+        self._revalidate()
+
+    def _symbol_problem(self) -> str | None:
+        """Why no order can be placed for what the symbol field says (None: it names the followed symbol)."""
+        typed = self.symbol_box.currentText().strip()
+        if not typed:
+            return "Choose a symbol."
+        if self.feed.symbol and typed.upper() == self.feed.symbol.upper():
+            return None
+        return f"{typed} is not chosen yet: press Enter or pick a symbol from the list."
+
+    @pyqtSlot(str)
+    def _show_comment_room(self, text: str) -> None:
+        left = COMMENT_LIMIT - len(text)
+        self.comment_room.setText(
+            f"{len(text)} of {COMMENT_LIMIT} characters · MT5 keeps {MT5_COMMENT_LIMIT}, the desk's "
+            f"order id takes {MT5_COMMENT_LIMIT - COMMENT_LIMIT}"
+            if left
+            else f"{COMMENT_LIMIT} of {COMMENT_LIMIT} characters: that is all MT5 keeps beside the order id"
+        )
 
     def _follow(self, symbol: str) -> None:
         if symbol == self.feed.symbol:
+            self._show_symbol(symbol)  # e.g. 'aud' + Enter while AUDUSD is shown: the field names it again
+            self.symbol_error.show_messages(None)
+            self._revalidate()
             return
         self._show_symbol(symbol)
         self.symbol_error.show_messages(None)
@@ -324,6 +366,15 @@ class OrderTicket(QDialog):
 
     @pyqtSlot()
     def _revalidate(self) -> None:
+        symbol_problem = self._symbol_problem()
+        if symbol_problem is not None:
+            for side in _SIDES:
+                button = self.buttons[side]
+                button.setText(f"{side.value.title()} at {'ASK' if side is Side.BUY else 'BID'}\n—")
+                button.setEnabled(False)
+                button.setToolTip(symbol_problem)
+            self.side_note.setText("" if self.symbol_error.text() else symbol_problem)
+            return
         per_side = {side: self._problems(side) for side in _SIDES}
         tick, spec = self.feed.tick, self.feed.spec
         shown = set(per_side[Side.BUY].get("volume", []))
@@ -374,7 +425,7 @@ class OrderTicket(QDialog):
 
     def _place(self, side: Side) -> None:
         tick, spec = self.feed.tick, self.feed.spec
-        if tick is None or spec is None or self._problems(side):
+        if tick is None or spec is None or self._symbol_problem() is not None or self._problems(side):
             self._revalidate()
             return
         sl, tp = self.stops.prices(side, entry_price(side, tick))

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QFont
 
 from app.core.events import Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Position
@@ -29,10 +30,12 @@ _Display = Qt.ItemDataRole.DisplayRole
 _Foreground = Qt.ItemDataRole.ForegroundRole
 _Alignment = Qt.ItemDataRole.TextAlignmentRole
 _Tooltip = Qt.ItemDataRole.ToolTipRole
+_Font = Qt.ItemDataRole.FontRole
 # Roles a value change can touch; the sort role must be listed or a sorting proxy would not re-sort.
 _CHANGED_ROLES = [int(_Display), int(_Foreground), SORT_ROLE]
+_BUSY_ROLES = [int(_Display), int(_Font), int(_Tooltip)]
 # A delegate asks ~10 roles per painted cell; the ones this model never answers return first.
-_ANSWERED_ROLES = frozenset({_Display, _Foreground, _Alignment, SORT_ROLE, TICKET_ROLE})
+_ANSWERED_ROLES = frozenset({_Display, _Foreground, _Alignment, SORT_ROLE, TICKET_ROLE, _Font, _Tooltip})
 
 CellRange = tuple[int, int, int, int]
 """(top row, left column, bottom row, right column), inclusive."""
@@ -98,6 +101,11 @@ class PositionsTableModel(QAbstractTableModel):
         self._timer.setSingleShot(True)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self.flush)
+        # Tickets with an order in flight -> what the row says meanwhile ("closing…"): shown in italics
+        # beside the ticket, so the trader sees why its actions are disabled.
+        self._busy: dict[int, str] = {}
+        self._busy_font = QFont()
+        self._busy_font.setItalic(True)
 
     # --- feeding -----------------------------------------------------------------------------------
 
@@ -136,6 +144,21 @@ class PositionsTableModel(QAbstractTableModel):
             if totals != self._last_emitted_totals:
                 self._last_emitted_totals = totals
                 self.totals_changed.emit(totals)
+
+    def set_busy(self, ticket: int, label: str) -> None:
+        """Mark a position's row as waiting for an order ('closing…'); an empty label clears it."""
+        if label:
+            self._busy[ticket] = label
+        else:
+            self._busy.pop(ticket, None)
+        row = self._row_of.get(ticket)
+        if row is not None:
+            last = len(self._columns) - 1
+            self.dataChanged.emit(self.createIndex(row, 0), self.createIndex(row, last), _BUSY_ROLES)
+
+    def busy(self, ticket: int) -> str:
+        """What is in flight for this position ('closing…'), or '' when nothing is."""
+        return self._busy.get(ticket, "")
 
     @property
     def dirty(self) -> bool:
@@ -184,7 +207,18 @@ class PositionsTableModel(QAbstractTableModel):
         position = self._rows[index.row()]
         column = self._columns[index.column()]
         if role == _Display:
+            if self._busy and column.key == "ticket" and position.ticket in self._busy:
+                return f"{column.text(position)} {self._busy[position.ticket]}"
             return column.text(position)
+        if role in (_Font, _Tooltip):
+            if position.ticket not in self._busy:
+                return None
+            if role == _Font:
+                return self._busy_font
+            return (
+                f"#{position.ticket} is {self._busy[position.ticket]} waiting for MetaTrader 5's answer; "
+                "its close and modify actions come back once that order has finished."
+            )
         if role == _Foreground:
             return None if column.colour is None else column.colour(position)
         if role == _Alignment:

@@ -268,6 +268,13 @@ class PositionsView(QWidget):
         if self.read_only:
             return None
         menu = QMenu(self)
+        busy = self.model.busy(ticket)
+        if busy:
+            # Said first, so the disabled actions below explain themselves.
+            waiting = menu.addAction(f"#{ticket} {busy} waiting for MetaTrader 5")
+            assert waiting is not None  # addAction(text) always makes one
+            waiting.setEnabled(False)
+            menu.addSeparator()
         close = menu.addAction("Close position")
         partial = menu.addAction("Close partially…")
         menu.addSeparator()
@@ -277,6 +284,8 @@ class PositionsView(QWidget):
         partial.triggered.connect(lambda: self._close_partially(ticket))
         modify.triggered.connect(lambda: self.modify_requested.emit(ticket))
         close.setShortcuts(list(CLOSE_KEYS))  # a hint in the menu; the table handles the keys
+        for action in (close, partial, modify):
+            action.setEnabled(not busy)  # one order in flight per position
         return menu
 
     def _show_context_menu(self, pos: QPoint) -> None:

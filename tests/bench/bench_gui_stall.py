@@ -14,17 +14,17 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PyQt6.QtCore import QObject, QTimer, pyqtSlot
+from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication
 
 from app.engine.queries import TerminalQueries
 from app.engine.supervisor import HostMode
+from tests.bench.bench_gui_thread import StallProbe
 from tests.bench.host_bench import run_loop, running_desk
 
 TARGET_MS = 100.0
@@ -52,30 +52,6 @@ class StallFigures:
     window_s: float
 
 
-class StallProbe(QObject):
-    """A repeating timer that records the longest gap between its ticks beyond its own period."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self._tick)
-        self._last = time.monotonic()
-        self.worst_s = 0.0
-
-    def start(self) -> None:
-        self._last = time.monotonic()
-        self._timer.start(PROBE_MS)
-
-    def stop(self) -> None:
-        self._timer.stop()
-
-    @pyqtSlot()
-    def _tick(self) -> None:
-        now = time.monotonic()
-        self.worst_s = max(self.worst_s, now - self._last - PROBE_MS / 1000)
-        self._last = now
-
-
 def measure_mode(folder: Path, mode: HostMode, run: StallRun) -> float:
     with running_desk(folder, mode) as desk:
         controls = desk.simulator
@@ -83,7 +59,7 @@ def measure_mode(folder: Path, mode: HostMode, run: StallRun) -> float:
         queries = TerminalQueries(desk.host)
         asking = QTimer()
         asking.timeout.connect(lambda: queries.request_quote("EURUSD"))  # the order ticket's quote feed
-        probe = StallProbe()
+        probe = StallProbe(PROBE_MS)
         controls.set_latency(LATENCY_S)
         asking.start(500)
         probe.start()

@@ -77,13 +77,17 @@ def mt5_connected(desk: Desk) -> bool:
 
 def trade(qtbot: Any, desk: Desk, request: OrderRequest, status: TradeStatus) -> str:
     command = TradeCommand.manual(request)
-    desk.submit(command)
+    assert desk.submit(command), "the desk refused the order (another is in flight for the position)"
 
     def reached() -> bool:
         record = desk.journal.find_trade(command.trade_id)
         return record is not None and record.status is status
 
     qtbot.waitUntil(reached, timeout=10_000)
+    # One order per position at a time: the next may go once the worker has finished with this one.
+    ticket = request.ticket
+    if ticket is not None:
+        qtbot.waitUntil(lambda: desk.inflight.holder(ticket) is None, timeout=10_000)
     return command.trade_id
 
 

@@ -240,3 +240,23 @@ def test_the_host_stops_when_the_desk_closes_its_end(make_loop: Callable[..., Lo
     rig.desk_end.close()
     rig.thread.join(5)
     assert not rig.thread.is_alive()
+
+
+def test_the_hosts_warnings_travel_to_the_desk_as_messages() -> None:
+    import logging
+
+    from app.engine.host.messages import HostLog
+    from app.engine.host.process import ToDesk
+
+    desk_end, host_end = QueueChannel.pair()
+    logger = logging.getLogger("tests.host_log")
+    handler = ToDesk(host_end)
+    logger.addHandler(handler)
+    try:
+        logger.info("not worth a line")
+        logger.warning("order %s expired", "0123456789")
+    finally:
+        logger.removeHandler(handler)
+    assert desk_end.poll(1)
+    assert desk_end.receive() == HostLog(logging.WARNING, "tests.host_log", "order 0123456789 expired")
+    assert not desk_end.poll(0.05)

@@ -28,6 +28,7 @@ from app.engine.host.messages import (
     AccountRead,
     ControlDone,
     DealsFound,
+    HostLog,
     HostMessage,
     Link,
     Linked,
@@ -98,6 +99,9 @@ EXAMPLES: list[HostMessage] = [
     OrderOutcome("0123456789", Outcome.FILLED, "EURUSD", RESULT, position_ticket=6),
     Linked(Backend.SIM, simulated=True),
     DealsFound((DEAL,)),
+    HostLog(
+        40, "app.engine.host.loop", "handling OrderCommand failed\nTraceback (most recent call last): ..."
+    ),
     AccountRead(ACCOUNT, AT),
     ReconcileQuery(1, AT, AT, ("EURUSD",)),
     ReconcileFacts(1, (POSITION,), (DEAL,), {"EURUSD": 1e-5}),

@@ -86,7 +86,7 @@ def test_a_new_journal_passes_the_integrity_check(tmp_path: Path) -> None:
 
 def test_a_new_file_gets_the_head_revision(tmp_path: Path) -> None:
     with open_database(tmp_path / "data" / "journal.sqlite3") as database:
-        assert database.schema_revision() == head_revision() == "0002"
+        assert database.schema_revision() == head_revision() == "0003"
 
 
 def test_migrations_build_exactly_the_schema_the_tables_declare(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,7 +15,7 @@ from app.core.models import ModelSettings
 from app.ml.manifest import ModelManifest
 from app.ml.metrics import compute_metrics
 from app.ml.pipelines import Algorithm
-from app.storage.database import MIGRATIONS_DIR, Database, JournalError, open_database
+from app.storage.database import Database, JournalError, open_database
 from app.storage.journal import Journal
 from app.storage.model_registry import (
     MAGIC_BASE,
@@ -26,6 +25,7 @@ from app.storage.model_registry import (
     settings_from_json,
     settings_to_json,
 )
+from tests.storage.old_schema import head_revision, insert_old_trade, migrations_up_to
 
 T0 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 SETTINGS = ModelSettings("EURUSD", Timeframe.M1, lot_size=0.02, confidence_threshold=0.55)
@@ -229,11 +229,7 @@ def test_auto_trades_since_counts_the_models_sent_orders_but_not_failed_ones(
 
 
 def migrations_up_to_0001(tmp_path: Path) -> Path:
-    copy = tmp_path / "migrations-0001"
-    shutil.copytree(MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    for later in (copy / "versions").glob("000[2-9]_*.py"):
-        later.unlink()
-    return copy
+    return migrations_up_to("0001", tmp_path)
 
 
 def test_a_0001_journal_with_rows_migrates_to_0002_and_keeps_them(tmp_path: Path) -> None:
@@ -249,13 +245,13 @@ def test_a_0001_journal_with_rows_migrates_to_0002_and_keeps_them(tmp_path: Path
             text="",
             payload_json="{}",
         )
-        _open_auto_trade(journal, "k000000001", "", T0)
+    insert_old_trade(path, "k000000001", "MD-k000000001", source="auto", at=T0)  # as 0001's code wrote it
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT name FROM sqlite_master WHERE name = 'models'").fetchall() == []
     connection.close()
 
     with open_database(path) as database:
-        assert database.schema_revision() == "0002"
+        assert database.schema_revision() == head_revision()
         journal = Journal(database)
         assert [event.title for event in journal.events()] == ["kept through the migration"]
         kept = journal.find_trade("k000000001")

@@ -1,65 +1,51 @@
-"""write_trades_csv: a header row, ISO-8601 UTC times, plain numbers, written whole or not at all."""
+"""History and deals CSV: a header row, ISO-8601 UTC times, plain numbers, written whole or not at all."""
 
 from __future__ import annotations
 
 import csv
 import os
 import stat
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.core.enums import OrderAction, Side, TradeSource, TradeStatus
-from app.storage.records import TradeRecord
-from app.ui.csv_export import CSV_HEADER, plain_number, utc_text, write_trades_csv
+from app.core.enums import DealEntry, DealType, Side, TradeSource
+from app.storage.records import ClosingDeal, DealRecord
+from app.ui.csv_export import DEAL_CSV_FIELDS, HISTORY_CSV_FIELDS, header, plain_number, utc_text, write_csv
 
 OPENED = datetime(2025, 3, 3, 9, 15, 30, tzinfo=UTC)
 CLOSED = datetime(2025, 3, 3, 11, 0, 5, tzinfo=UTC)
+CSV_HEADER = header(HISTORY_CSV_FIELDS)
 
 
-def closed_trade(**changes: Any) -> TradeRecord:
+def closed_trade(**changes: Any) -> ClosingDeal:
+    """A deal that closed 1.5 of a 2.0-lot BUY a model opened (0.5 stayed open), with the trader's note."""
+    deal = DealRecord(
+        ticket=987, order=986, position_id=123456789, time=CLOSED, type=DealType.SELL,
+        entry=DealEntry.OUT, symbol="EURUSD", volume=1.5, price=1.09, profit=1242.25,
+        commission=-7.5, swap=-0.25, fee=0.0, magic=4242, reason=3, comment="MD-0123456789 t1",
+    )  # fmt: skip
     fields: dict[str, object] = {
-        "id": 1,
-        "trade_id": "t1",
-        "source": TradeSource.AUTO,
-        "status": TradeStatus.CLOSED,
-        "action": OrderAction.OPEN,
-        "symbol": "EURUSD",
+        "deal": deal,
         "side": Side.BUY,
-        "requested_volume": 1.5,
-        "volume": 1.5,
-        "sl": None,
-        "tp": None,
-        "current_sl": None,
-        "current_tp": None,
-        "model_id": "trend-v2",
-        "magic": 4242,
-        "comment": "mt5desk t1",
-        "position_ticket": 123456789,
-        "open_order": 1,
-        "open_deal": 2,
-        "price_open": 1.08512,
-        "closed_volume": 1.5,
-        "price_close": 1.09,
-        "profit": 1234.5,
-        "commission": -7.5,
-        "swap": -0.25,
-        "fee": 0.0,
-        "retcode": 10009,
-        "error": None,
-        "requested_at": OPENED,
-        "sent_at": OPENED,
         "opened_at": OPENED,
-        "resolved_at": OPENED,
-        "closed_at": CLOSED,
-        "updated_at": CLOSED,
+        "price_open": 1.08512,
+        "position_volume": 2.0,
+        "remaining": 0.5,
+        "source": TradeSource.AUTO,
+        "model_id": "trend-v2",
+        "note": "trend follow",
+        "trade_id": "t1",
     }
     fields.update(changes)
-    return TradeRecord(**fields)  # type: ignore[arg-type]
+    return ClosingDeal(**fields)  # type: ignore[arg-type]
+
+
+def write_trades_csv(path: Path, closings: Iterable[ClosingDeal]) -> int:
+    return write_csv(path, HISTORY_CSV_FIELDS, closings)
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -69,18 +55,20 @@ def read_rows(path: Path) -> list[list[str]]:
 
 def test_the_file_holds_a_header_and_one_exact_row_per_trade(tmp_path: Path) -> None:
     target = tmp_path / "trades.csv"
-    count = write_trades_csv(target, [closed_trade(), closed_trade(id=2, trade_id="t2", side=Side.SELL)])
+    count = write_trades_csv(target, [closed_trade(), closed_trade(trade_id="t2", side=Side.SELL)])
     assert count == 2
     rows = read_rows(target)
-    assert rows[0] == list(CSV_HEADER)
+    assert rows[0] == CSV_HEADER
     assert rows[1] == [
         "2025-03-03T09:15:30Z",
         "2025-03-03T11:00:05Z",
         "123456789",
+        "987",
         "t1",
         "EURUSD",
         "BUY",
         "1.5",
+        "2",
         "1.08512",
         "1.09",
         "1234.5",
@@ -90,10 +78,10 @@ def test_the_file_holds_a_header_and_one_exact_row_per_trade(tmp_path: Path) -> 
         "auto",
         "trend-v2",
         "4242",
-        "mt5desk t1",
+        "trend follow",
         "6275",
     ]
-    assert rows[2][3:6] == ["t2", "EURUSD", "SELL"]
+    assert rows[2][4:7] == ["t2", "EURUSD", "SELL"]
     assert len(rows) == 3
 
 
@@ -121,14 +109,14 @@ def test_numbers_are_plain_decimals_without_separators_or_exponents(value: float
 def test_a_comment_with_commas_quotes_and_newlines_reads_back_unchanged(tmp_path: Path) -> None:
     comment = 'scalp, "fast"\nsecond line, ünïcode'
     target = tmp_path / "trades.csv"
-    write_trades_csv(target, [closed_trade(comment=comment)])
+    write_trades_csv(target, [closed_trade(note=comment)])
     assert read_rows(target)[1][CSV_HEADER.index("comment")] == comment
 
 
 def test_no_trades_still_writes_the_header(tmp_path: Path) -> None:
     target = tmp_path / "empty.csv"
     assert write_trades_csv(target, []) == 0
-    assert read_rows(target) == [list(CSV_HEADER)]
+    assert read_rows(target) == [CSV_HEADER]
 
 
 def test_an_existing_file_is_replaced_whole(tmp_path: Path) -> None:
@@ -161,7 +149,7 @@ def test_a_failure_while_writing_keeps_the_old_file_and_removes_the_temporary_on
     target = tmp_path / "trades.csv"
     target.write_text("previous export\n", encoding="utf-8")
 
-    def broken_rows() -> Iterator[TradeRecord]:
+    def broken_rows() -> Iterator[ClosingDeal]:
         yield closed_trade()
         raise OSError(28, "No space left on device")
 
@@ -171,8 +159,25 @@ def test_a_failure_while_writing_keeps_the_old_file_and_removes_the_temporary_on
     assert [path.name for path in tmp_path.iterdir()] == ["trades.csv"]
 
 
-def test_a_trade_without_side_or_ticket_writes_blanks(tmp_path: Path) -> None:
+def test_a_close_of_a_position_the_desk_never_saw_open_writes_blanks(tmp_path: Path) -> None:
     target = tmp_path / "trades.csv"
-    write_trades_csv(target, [replace(closed_trade(), side=None, position_ticket=None, model_id=None)])
+    unknown = closed_trade(side=None, opened_at=None, trade_id=None, model_id=None, position_volume=None)
+    write_trades_csv(target, [unknown])
     row = dict(zip(CSV_HEADER, read_rows(target)[1], strict=True))
-    assert (row["side"], row["ticket"], row["model"]) == ("", "", "")
+    assert (row["side"], row["trade_id"], row["model"], row["position_volume"]) == ("", "", "", "")
+    assert (row["opened_utc"], row["duration_seconds"]) == ("", "")
+
+
+def test_deals_are_written_as_the_terminal_lists_them_without_the_desks_tag(tmp_path: Path) -> None:
+    target = tmp_path / "deals.csv"
+    deposit = DealRecord(
+        ticket=1, order=0, position_id=0, time=OPENED, type=DealType.BALANCE, entry=DealEntry.IN,
+        symbol="", volume=0.0, price=0.0, profit=10_000.0, commission=0.0, swap=0.0, fee=0.0, magic=0,
+        reason=0, comment="Initial deposit",
+    )  # fmt: skip
+    assert write_csv(target, DEAL_CSV_FIELDS, [deposit, closed_trade().deal]) == 2
+    rows = [dict(zip(read_rows(target)[0], row, strict=True)) for row in read_rows(target)[1:]]
+    assert [(r["deal"], r["type"], r["entry"], r["profit"], r["comment"]) for r in rows] == [
+        ("1", "balance", "in", "10000", "Initial deposit"),
+        ("987", "sell", "out", "1242.25", "t1"),
+    ]

@@ -118,25 +118,25 @@ def queries(journal: Journal, qtbot: QtBot) -> Iterator[JournalQueries]:
 
 
 def loaded_view(qtbot: QtBot, queries: JournalQueries, **options: Any) -> HistoryView:
-    with qtbot.waitSignal(queries.trades_loaded, timeout=5000):
+    with qtbot.waitSignal(queries.history_loaded, timeout=5000):
         view = HistoryView(queries, **options)
         qtbot.addWidget(view)
     return view
 
 
 def tickets(view: HistoryView) -> list[int | None]:
-    return [trade.position_ticket for trade in view.visible_trades()]
+    return [trade.position_ticket for trade in view.visible_closings()]
 
 
 def reload(qtbot: QtBot, queries: JournalQueries, change: Callable[[], object]) -> None:
-    with qtbot.waitSignal(queries.trades_loaded, timeout=5000):
+    with qtbot.waitSignal(queries.history_loaded, timeout=5000):
         change()
 
 
 def test_rows_appear_once_the_journal_answers_newest_close_first(
     qtbot: QtBot, queries: JournalQueries
 ) -> None:
-    with qtbot.waitSignal(queries.trades_loaded, timeout=5000):
+    with qtbot.waitSignal(queries.history_loaded, timeout=5000):
         view = HistoryView(queries)
         qtbot.addWidget(view)
         assert view.model.rowCount() == 0  # the read runs on the pool, not in the constructor
@@ -173,7 +173,7 @@ def test_footer_totals_count_wins_losses_win_rate_and_net(qtbot: QtBot, queries:
     totals = view.totals()
     assert (totals.trades, totals.wins, totals.losses) == (3, 2, 1)
     assert totals.net_profit == pytest.approx(140.0)
-    assert view.summary_label.text() == "3 trades · 2 won / 1 lost · win rate 66.7%"
+    assert view.summary_label.text() == "3 closes · 2 won / 1 lost · win rate 66.7%"
     assert view.gross_label.text() == "Gross profit +180.00 · Gross loss -40.00"
     assert view.net_label.text() == "Net profit: +140.00"
     assert view.net_label.palette().color(QPalette.ColorRole.WindowText) == trade_colours().gain
@@ -254,7 +254,7 @@ def test_a_position_removal_reloads_the_history_after_the_delay(
     hub = EventHub()
     view.subscribe(hub)
     close_trade(journal, 5000, profit=7.5)
-    with qtbot.waitSignal(queries.trades_loaded, timeout=5000):
+    with qtbot.waitSignal(queries.history_loaded, timeout=5000):
         hub.publish(PositionsUpdate(positions=(), added=(), removed=(5000,), modified=()))
     assert 5000 in tickets(view)
 
@@ -264,7 +264,7 @@ def test_removals_close_together_reload_once(qtbot: QtBot, queries: JournalQueri
     hub = EventHub()
     view.subscribe(hub)
     loads: list[int] = []
-    queries.trades_loaded.connect(lambda request_id, _: loads.append(request_id))
+    queries.history_loaded.connect(lambda request_id, _: loads.append(request_id))
     for ticket in (1, 2, 3):
         hub.publish(PositionsUpdate(positions=(), added=(), removed=(ticket,), modified=()))
     qtbot.waitUntil(lambda: len(loads) == 1, timeout=5000)
@@ -276,7 +276,7 @@ def test_updates_without_removals_do_not_reload(qtbot: QtBot, queries: JournalQu
     view = loaded_view(qtbot, queries, refresh_delay_ms=20)
     hub = EventHub()
     view.subscribe(hub)
-    with qtbot.assertNotEmitted(queries.trades_loaded, wait=150):
+    with qtbot.assertNotEmitted(queries.history_loaded, wait=150):
         hub.publish(PositionsUpdate(positions=(), added=(), removed=(), modified=()))
 
 
@@ -294,7 +294,7 @@ def test_export_writes_exactly_the_rows_shown_in_table_order(
         ("1000", "120", "manual"),
         ("3000", "60", "external"),
     ]
-    assert "Exported 2 trades" in view.status_label.text()
+    assert "Exported 2 rows" in view.status_label.text()
 
 
 def test_an_unwritable_export_path_is_explained_and_writes_nothing(

@@ -383,3 +383,21 @@ def test_in_window_toast_closes_on_click_and_the_rest_move_up(qtbot: QtBot, wind
     assert toasts.widgets() == [older]
     assert newer.isHidden()
     assert older.y() == top
+
+
+def test_a_disconnect_the_trader_asked_for_raises_no_lost_toast_and_a_reconnect_is_still_told() -> None:
+    sink = RecordingSink()
+    notifier = Notifier(sink)
+    up = StatusUpdate(status=TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True))
+    down = StatusUpdate(
+        status=TerminalStatus(
+            state=ConnectionState.DISCONNECTED, mt5_connected=False, message="Disconnected on request"
+        )
+    )
+    notifier.apply(up)
+    notifier.expect_disconnect()
+    assert notifier.apply(down) is None
+    restored = notifier.apply(up)
+    assert restored is not None and restored.title == "Connection restored"
+    notifier.apply(down)  # not asked for this time: a loss
+    assert [toast.title for toast in sink.shown][-1] == "Connection to MetaTrader 5 lost"

@@ -97,8 +97,9 @@ def test_an_unknown_typed_symbol_is_refused_inline(qtbot: QtBot, ticket: OrderTi
     qtbot.waitUntil(lambda: ticket.symbol_box.count() == 8, timeout=5000)
     ticket.symbol_box.setEditText("NOPE")
     ticket.symbol_box.lineEdit().editingFinished.emit()
-    assert ticket.symbol_error.text() == "NOPE is not one of the broker's symbols."
+    assert ticket.symbol_error.text() == "NOPE is not one of the broker's symbols: pick one from the list."
     assert ticket.feed.symbol == "EURUSD"
+    assert buy_and_sell_enabled(ticket) == (False, False)
 
 
 def test_quotes_for_a_symbol_no_longer_followed_are_ignored(

@@ -155,6 +155,16 @@ class DealsFound(HostMessage):
 
 
 @dataclass(frozen=True, slots=True)
+class HostLog(HostMessage):
+    """A warning or error the host logged, for the desk's log file (one writer there too)."""
+
+    kind: ClassVar[str] = "host.log"
+    level: int
+    logger: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class AccountRead(HostMessage):
     """The account as one 5 s loop read it (an equity sample, whether or not it changed)."""
 

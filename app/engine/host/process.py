@@ -23,6 +23,7 @@ from app.core.enums import Backend
 from app.core.target import TerminalTarget
 from app.engine.host.channel import Channel, PipeChannel
 from app.engine.host.loop import HostLoop
+from app.engine.host.messages import HostLog
 from app.engine.intervals import Intervals
 from app.terminal.backend import BackendSelection, open_terminal, reconnect_terminal
 from app.terminal.board import CallBoard, watch_calls
@@ -80,18 +81,31 @@ def serve(channel: Channel, spec: HostSpec, board: CallBoard, conditions: Condit
         watch_calls(None)
 
 
+class ToDesk(logging.Handler):
+    """The host's warnings and errors go to the desk, which writes its one log file (tracebacks included)."""
+
+    def __init__(self, channel: Channel) -> None:
+        super().__init__(logging.WARNING)
+        self._channel = channel
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(OSError, EOFError, ValueError):  # the desk is gone: nobody reads it
+            self._channel.send(HostLog(record.levelno, record.name, self.format(record)))
+
+
 def host_process_main(
     commands: Connection, events: Connection, spec: HostSpec, board: CallBoard, conditions: Conditions
 ) -> None:
     """The child process's entry point (a module-level function, so spawn can find it by name)."""
     _die_with_desk()
-    logging.basicConfig(
-        level=logging.WARNING,
-        format=f"%(asctime)s mt5desk-host[{os.getpid()}] %(levelname)s %(name)s: %(message)s",
-    )
+    channel = PipeChannel(commands, events)
+    root = logging.getLogger()
+    root.setLevel(logging.WARNING)
+    root.addHandler(ToDesk(channel))
     # Ctrl+C in a terminal reaches the whole process group; the desk decides when its host ends.
     with contextlib.suppress(KeyboardInterrupt):
-        serve(PipeChannel(commands, events), spec, board, conditions)
+        serve(channel, spec, board, conditions)
 
 
 def _desk_alive() -> bool:

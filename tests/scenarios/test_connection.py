@@ -1,0 +1,37 @@
+"""Disconnecting from MetaTrader 5 and connecting again from the tool bar."""
+
+from __future__ import annotations
+
+from app.core.toast_text import Toast
+from app.ui.notifier import InWindowToasts
+from tests.scenarios.conftest import Desktop
+from tests.scenarios.driver import click, toolbar_button
+
+
+def test_disconnect_stops_following_the_terminal_and_connect_catches_up(desktop: Desktop) -> None:
+    window = desktop.window
+    click(toolbar_button(window, "Disconnect"))
+
+    desktop.qtbot.waitUntil(lambda: window.indicator.text().startswith("Disconnected"), timeout=10_000)
+    assert "Disconnected on request" in window.indicator.text()
+    assert toolbar_button(window, "Connect").isEnabled()
+    assert desktop.wait_for_log("Connection disconnected")["Text"] == "Disconnected on request"
+    shown = [toast.title for toast in toasts(desktop)]
+    assert "Connection to MetaTrader 5 lost" not in shown  # asked for: no alarm, no "reconnects by itself"
+    opened_meanwhile = int(desktop.sim.open_external("GBPUSD", "sell", 0.3))
+    desktop.qtbot.wait(1000)  # two position loops' worth: a connected desk would have shown it
+    assert window.positions.model.row_of(opened_meanwhile) is None
+
+    click(toolbar_button(window, "Connect"))
+
+    desktop.qtbot.waitUntil(lambda: window.indicator.text().startswith("Connected"), timeout=10_000)
+    desktop.wait_for_row(opened_meanwhile)
+    assert desktop.wait_for_log("Connection connected")["Level"] == "Info"
+    assert toolbar_button(window, "Disconnect").isEnabled()
+
+
+def toasts(desktop: Desktop) -> list[Toast]:
+    """The notifications on screen (in the window: the test display has no system tray)."""
+    sink = desktop.window.notifier.sink
+    assert isinstance(sink, InWindowToasts)
+    return sink.visible_toasts()
