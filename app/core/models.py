@@ -114,6 +114,32 @@ class TerminalStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class DeskAccount:
+    """One account of the desk as every screen names it: its id (on every event about it), the trader's
+    name for it, and whether it is switched on (a switched-off account has no terminal host)."""
+
+    account_id: str
+    name: str
+    enabled: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.name or self.account_id
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """One account's part of a SNAPSHOT: who it is, its figures, open positions and link status."""
+
+    account_id: str
+    name: str
+    account: Account | None
+    positions: tuple[Position, ...]
+    status: TerminalStatus
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Latest prices of a symbol."""
 
@@ -258,6 +284,7 @@ class ModelSummary:
     timeframe: str
     enabled: bool
     open_positions: int = 0
+    account_id: str = ""
     today_profit: float = 0.0
     algorithm: str = ""
     lot_size: float = 0.0

@@ -5,9 +5,11 @@ never refused here, since they only take risk away. Each refusal names its rule 
 so the trader reading the NOTICE knows what tripped and when trading resumes.
 
 Definitions: "today" is the current UTC day. The daily loss is the account's: realized P&L of today's
-deals plus the floating P&L (profit + swap) of every open position. The position limits count the
-positions carrying the model's magic number (per model) and those of every registered model (total).
-Consecutive losses are counted over automatic trades of all models, newest first.
+deals plus the floating P&L (profit + swap) of every open position. The desk-wide daily loss is the same
+summed over every account of the desk, in the desk currency (app.engine.desk_loss). The position limits
+count the account's positions carrying the model's magic number (per model) and those of every model of
+the account (total). Consecutive losses are counted over the account's automatic trades, newest first.
+Every limit but the desk-wide one is the account's own (its `[accounts.risk]`, else the desk's `[risk]`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Protocol
 from app.core.enums import AccountTradeMode
 from app.core.models import Account, ModelSettings, OrderRequest, Position
 from app.core.settings import RiskSettings
+from app.engine.desk_loss import DeskLoss, money
 
 
 class Rule:
@@ -32,6 +35,7 @@ class Rule:
     MAX_OPEN_MODEL = "Max open positions per model"
     MAX_OPEN_TOTAL = "Max open positions in total"
     DAILY_LOSS = "Daily loss limit"
+    DESK_DAILY_LOSS = "Desk-wide daily loss limit"
     MAX_TRADES_DAY = "Max trades per day"
     COOLDOWN = "Cooldown after losses"
 
@@ -60,6 +64,7 @@ class RiskContext:
     last_loss_at: datetime | None
     terminal_trade_allowed: bool
     model_magics: frozenset[int] = field(default_factory=frozenset)
+    desk_loss: DeskLoss | None = None  # None: no desk-wide limit set
 
     @property
     def floating(self) -> float:
@@ -93,6 +98,7 @@ class RiskGuard:
             self._max_open_model,
             self._max_open_total,
             self._daily_loss,
+            self._desk_daily_loss,
             self._max_trades,
             self._cooldown,
         ):
@@ -199,6 +205,31 @@ class RiskGuard:
             f"loss {_money(loss, currency)} ≥ {_money(limit, currency)}",
         )
 
+    def _desk_daily_loss(
+        self, model: RiskSubject, settings: ModelSettings, request: OrderRequest, context: RiskContext
+    ) -> Refusal | None:
+        desk = context.desk_loss
+        if desk is None:
+            return None
+        limit = money(desk.limit, desk.currency)
+        if desk.loss is None:
+            return Refusal(
+                Rule.DESK_DAILY_LOSS,
+                f"The desk-wide daily loss limit ({limit}) cannot be checked: {desk.problem}. Automatic "
+                "orders wait until it can; set risk.desk_currency to a currency this terminal quotes, or "
+                "set risk.desk_daily_loss_limit to 0 to have no desk-wide limit.",
+                "desk-wide loss unknown",
+            )
+        if desk.loss < desk.limit:
+            return None
+        return Refusal(
+            Rule.DESK_DAILY_LOSS,
+            f"Today's loss of every account together {money(desk.loss, desk.currency)} "
+            f"({desk.breakdown()}) ≥ desk-wide limit {limit}; automatic trading on every account is "
+            "paused until 00:00 UTC.",
+            f"desk loss {money(desk.loss, desk.currency)} ≥ {limit}",
+        )
+
     def _max_trades(
         self, model: RiskSubject, settings: ModelSettings, request: OrderRequest, context: RiskContext
     ) -> Refusal | None:
@@ -232,4 +263,4 @@ class RiskGuard:
 
 
 def _money(amount: float, currency: str) -> str:
-    return f"{amount:,.2f} {currency}".rstrip()
+    return money(amount, currency)

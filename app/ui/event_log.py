@@ -30,6 +30,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.core.account_directory import AccountDirectory
 from app.core.enums import ConnectionState
 from app.core.event_text import describe
 from app.core.events import AutoTradeExecuted, Event, Notice, StatusUpdate, TradeError
@@ -52,17 +53,18 @@ _Index = QModelIndex | QPersistentModelIndex
 
 @dataclass(frozen=True, slots=True)
 class LogEntry:
-    """One row of the log."""
+    """One row of the log; `account_id` is the account it is about ("" for the whole desk)."""
 
     time: datetime
     type: str
     level: str
     title: str
     text: str
+    account_id: str = ""
 
     @classmethod
     def from_record(cls, record: EventRecord) -> LogEntry:
-        return cls(record.time, record.type, record.level, record.title, record.text)
+        return cls(record.time, record.type, record.level, record.title, record.text, record.account_id)
 
 
 def entry_for_event(event: Event) -> LogEntry | None:
@@ -70,7 +72,9 @@ def entry_for_event(event: Event) -> LogEntry | None:
     described = describe(event)
     if described is None:
         return None
-    return LogEntry(event.timestamp, event.type, described.level, described.title, described.text)
+    return LogEntry(
+        event.timestamp, event.type, described.level, described.title, described.text, event.account_id
+    )
 
 
 def _level_colour(level: str) -> QColor | None:
@@ -93,6 +97,8 @@ class EventLogModel(QAbstractTableModel):
         super().__init__(parent)
         self._max_rows = max_rows
         self._rows: list[LogEntry] = []
+        # A title names its account when the desk has several ("FTMO 1: Connection lost").
+        self.accounts = AccountDirectory()
 
     @property
     def max_rows(self) -> int:
@@ -167,15 +173,14 @@ class EventLogModel(QAbstractTableModel):
             return entry.type
         return None
 
-    @staticmethod
-    def _cell_text(entry: LogEntry, column: int) -> str:
+    def _cell_text(self, entry: LogEntry, column: int) -> str:
         if column == 0:
             return _time_text(entry.time)
         if column == 1:
             return TYPE_LABELS.get(entry.type, entry.type)
         if column == 2:
             return entry.level.capitalize()
-        return entry.title if column == 3 else entry.text
+        return self.accounts.prefixed(entry.account_id, entry.title) if column == 3 else entry.text
 
 
 class EventLogFilter(QSortFilterProxyModel):
@@ -213,7 +218,7 @@ class EventLogView(QWidget):
         self.model = EventLogModel(max_rows, self)
         self.proxy = EventLogFilter(self)
         self.proxy.setSourceModel(self.model)
-        self._link: ConnectionState | None = None
+        self._link: dict[str, ConnectionState] = {}  # account id -> the state last logged
         self._history_request: int | None = None
 
         self.search_box = QLineEdit(self)
@@ -257,16 +262,26 @@ class EventLogView(QWidget):
         layout.addWidget(self.table, 1)
 
     def subscribe(self, hub: EventHub) -> None:
-        """Add rows live from the hub."""
+        """Add rows live from the hub (and learn the desk's accounts, to name them)."""
         for signal in (hub.notice, hub.trade_error, hub.auto_trade_executed, hub.status_update):
             signal.connect(self.apply)
+        hub.accounts_update.connect(self._follow_accounts)
+        hub.snapshot.connect(self._follow_accounts)
+
+    def _follow_accounts(self, event: Event) -> None:
+        several = self.model.accounts.several
+        self.model.accounts.apply(event)
+        if several != self.model.accounts.several and self.model.rowCount():
+            top, bottom = self.model.index(0, 3), self.model.index(self.model.rowCount() - 1, 3)
+            self.model.dataChanged.emit(top, bottom)
 
     def apply(self, event: Event) -> None:
-        """Log one event; a STATUS_UPDATE only when the connection state changed."""
+        """Log one event; a STATUS_UPDATE only when the account's connection state changed."""
+        self.model.accounts.apply(event)
         if isinstance(event, StatusUpdate):
-            if event.status.state is self._link:
+            if event.status.state is self._link.get(event.account_id):
                 return
-            self._link = event.status.state
+            self._link[event.account_id] = event.status.state
         entry = entry_for_event(event)
         if entry is not None:
             self.model.add(entry)

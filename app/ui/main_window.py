@@ -3,6 +3,7 @@ the trading desk and the read-only remote viewer (trading actions are absent the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,11 +22,12 @@ from PyQt6.QtWidgets import (
     QToolBar,
 )
 
+from app.core.account_directory import AccountFocus
 from app.core.enums import ConnectionState, OrderAction, Timeframe
 from app.core.events import Event, StatusUpdate
 from app.core.models import OrderRequest
 from app.core.settings import Settings, Theme
-from app.core.state import DeskState
+from app.core.state import DeskState, PositionKey
 from app.engine.commands import RegisterModelCommand
 from app.engine.hub import EventHub
 from app.engine.inflight import InFlightOrders
@@ -55,9 +57,14 @@ if TYPE_CHECKING:
 
 class MainWindow(QMainWindow):
     """Positions, history and event log on the left; account, charts and model performance on the right;
-    the models dock below; status at the bottom."""
+    the models dock below; status at the bottom.
 
-    order_requested = pyqtSignal(object)  # OrderRequest, for the engine
+    The panels made for one account (account, charts, connection, order ticket, training) follow
+    `trading_account` (None: the first account the desk lists); positions of every account are listed,
+    and a close or modify goes to the position's own account.
+    """
+
+    order_requested = pyqtSignal(str, object)  # account id, OrderRequest, for the engine
     command_requested = pyqtSignal(object)  # any other engine command (models, auto-trading, kill switch)
     link_requested = pyqtSignal(bool)  # True: connect, False: disconnect
     settings_requested = pyqtSignal()
@@ -77,10 +84,15 @@ class MainWindow(QMainWindow):
         viewer_host: str | None = None,
         models_dir: Path | None = None,
         inflight: InFlightOrders | None = None,
+        trading_account: str | None = None,
+        terminal_queries_for: Callable[[str], TerminalQueries] | None = None,
     ) -> None:
         super().__init__()
         self.read_only = read_only
         self._state = state
+        self._focus = AccountFocus(trading_account)
+        # A position's own terminal answers its dialogs (quotes, symbol specs); the trading account's else.
+        self._queries_for = terminal_queries_for
         self._settings = settings
         self._terminal_queries = terminal_queries
         self._models_dir = None if read_only else models_dir
@@ -109,6 +121,8 @@ class MainWindow(QMainWindow):
         for panel in (self.equity_chart, self.pnl_chart, self.indicator, self.dashboard, self.model_dock):
             panel.subscribe(hub)
         hub.status_update.connect(self._on_status)
+        hub.accounts_update.connect(self._focus.shows)
+        hub.snapshot.connect(self._focus.shows)
         if inflight is not None:
             inflight.changed.connect(self.positions.model.set_busy)
         if journal_queries is not None:
@@ -251,8 +265,9 @@ class MainWindow(QMainWindow):
             return None
         from app.ui.training_dialog import TrainingDialog  # scikit-learn loads on first use, not at start
 
-        currency = self._state.account.currency if self._state.account else ""
-        dialog = TrainingDialog(self._terminal_queries, self._models_dir, self, account_currency=currency)
+        dialog = TrainingDialog(
+            self._terminal_queries, self._models_dir, self, account_currency=self._trading_currency()
+        )
         dialog.model_saved.connect(self._register_trained)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -264,8 +279,13 @@ class MainWindow(QMainWindow):
         settings = settings_from_backtest(
             manifest.symbol, Timeframe(manifest.timeframe), manifest.backtest_money
         )
+        account_id = self._trading_account()
+        if account_id is None:
+            return
         self.command_requested.emit(
-            RegisterModelCommand(model_file=model_file, manifest=manifest, settings=settings)
+            RegisterModelCommand(
+                model_file=model_file, manifest=manifest, settings=settings, account_id=account_id
+            )
         )
 
     @pyqtSlot()
@@ -273,46 +293,62 @@ class MainWindow(QMainWindow):
         """The order ticket; its order goes to the engine through `order_requested`."""
         if self.read_only or self._terminal_queries is None:
             return None
-        currency = self._state.account.currency if self._state.account else ""
-        ticket = OrderTicket(self._terminal_queries, account_currency=currency, parent=self)
-        ticket.order_requested.connect(self.order_requested)
+        account_id = self._trading_account()
+        if account_id is None:
+            return None
+        ticket = OrderTicket(self._terminal_queries, account_currency=self._trading_currency(), parent=self)
+        ticket.order_requested.connect(lambda request: self.order_requested.emit(account_id, request))
         ticket.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         ticket.show()
         return ticket
 
-    def _still_busy(self, ticket: int) -> bool:
+    def _trading_account(self) -> str | None:
+        """The account the order ticket and the training dialog work on."""
+        if self._focus.account_id is None and self._state.first is not None:
+            return self._state.first.account_id
+        return self._focus.account_id
+
+    def _trading_currency(self) -> str:
+        account_id = self._trading_account()
+        state = self._state.get(account_id) if account_id is not None else None
+        return state.account.currency if state is not None and state.account is not None else ""
+
+    def _still_busy(self, key: PositionKey) -> bool:
         """True (and the status bar says why) while an order for this position is in flight."""
-        busy = self.positions.model.busy(ticket)
+        busy = self.positions.model.busy(key)
         status_bar = self.statusBar()
         if busy and status_bar is not None:
             status_bar.showMessage(
-                f"#{ticket} is {busy} wait for MetaTrader 5's answer before sending another order for it.",
+                f"#{key[1]} is {busy} wait for MetaTrader 5's answer before sending another order for it.",
                 10_000,
             )
         return bool(busy)
 
-    @pyqtSlot(int, object)
-    def _close_position(self, ticket: int, volume: float | None) -> None:
-        position = self._state.positions.get(ticket)
+    @pyqtSlot(object, object)
+    def _close_position(self, key: PositionKey, volume: float | None) -> None:
+        account_id, ticket = key
+        position = self._state.position(key)
         if position is None:
             QMessageBox.information(self, "Close position", f"Position #{ticket} is already closed.")
             return
-        if self._still_busy(ticket):
+        if self._still_busy(key):
             return
         # None closes the whole position (the menu's Close position, Delete, Ctrl+W): confirm its volume.
         if confirm_close(self, position, position.volume if volume is None else volume):
             request = OrderRequest(
                 action=OrderAction.CLOSE, symbol=position.symbol, ticket=ticket, volume=volume
             )
-            self.order_requested.emit(request)
+            self.order_requested.emit(account_id, request)
 
-    @pyqtSlot(int)
-    def _modify_position(self, ticket: int) -> None:
-        position = self._state.positions.get(ticket)
-        if position is None or self._terminal_queries is None or self._still_busy(ticket):
+    @pyqtSlot(object)
+    def _modify_position(self, key: PositionKey) -> None:
+        position = self._state.position(key)
+        if position is None or self._terminal_queries is None or self._still_busy(key):
             return
-        dialog = ModifyDialog(self._terminal_queries, position, self)
-        dialog.order_requested.connect(self.order_requested)
+        account_id = key[0]
+        queries = self._queries_for(account_id) if self._queries_for is not None else self._terminal_queries
+        dialog = ModifyDialog(queries, position, self)
+        dialog.order_requested.connect(lambda request: self.order_requested.emit(account_id, request))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
@@ -325,7 +361,7 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot(object)
     def _on_status(self, event: Event) -> None:
-        if self.read_only or not isinstance(event, StatusUpdate):
+        if self.read_only or not isinstance(event, StatusUpdate) or not self._focus.shows(event):
             return
         disconnected = event.status.state is ConnectionState.DISCONNECTED
         self.connect_action.setText("Connect" if disconnected else "Disconnect")

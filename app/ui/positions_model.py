@@ -1,4 +1,7 @@
-"""PositionsTableModel: open positions keyed by ticket, fed by events, repainted cell by cell.
+"""PositionsTableModel: open positions keyed by (account, ticket), fed by events, repainted cell by cell.
+
+Two brokers can use the same ticket numbers, so a row is named by its account and ticket (PositionKey)
+wherever it is looked up.
 
 Rows are inserted and removed at once (with begin/end calls, so views and selections follow), while
 value changes are only recorded: `flush()` reports them as a few `dataChanged` rectangles covering
@@ -16,6 +19,7 @@ from PyQt6.QtGui import QFont
 
 from app.core.events import Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Position
+from app.core.state import PositionKey
 from app.engine.hub import EventHub
 from app.ui.columns import POSITION_COLUMNS, Column
 
@@ -82,7 +86,8 @@ def _runs(ordered: Sequence[int]) -> list[tuple[int, int]]:
 
 
 class PositionsTableModel(QAbstractTableModel):
-    """Open positions as table rows in arrival order, one row per ticket; closed positions disappear."""
+    """Open positions as table rows in arrival order, one row per (account, ticket); closed positions
+    disappear."""
 
     totals_changed = pyqtSignal(object)  # Totals, emitted by flush() when they moved
 
@@ -90,8 +95,9 @@ class PositionsTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._columns = tuple(columns)
         self._rows: list[Position] = []
-        self._row_of: dict[int, int] = {}
-        self._dirty: dict[int, set[int]] = {}  # ticket -> columns whose value changed since the last flush
+        self._keys: list[PositionKey] = []  # the rows' (account, ticket), row for row
+        self._row_of: dict[PositionKey, int] = {}
+        self._dirty: dict[PositionKey, set[int]] = {}  # row -> columns whose value changed since the flush
         # Running sums (volume, profit, swap): value updates adjust them by the difference, so a flush
         # costs O(changed rows); any insert or removal re-adds them from scratch, which also stops drift.
         self._sums = [0.0, 0.0, 0.0]
@@ -101,9 +107,9 @@ class PositionsTableModel(QAbstractTableModel):
         self._timer.setSingleShot(True)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self.flush)
-        # Tickets with an order in flight -> what the row says meanwhile ("closing…"): shown in italics
+        # Positions with an order in flight -> what the row says meanwhile ("closing…"): shown in italics
         # beside the ticket, so the trader sees why its actions are disabled.
-        self._busy: dict[int, str] = {}
+        self._busy: dict[PositionKey, str] = {}
         self._busy_font = QFont()
         self._busy_font.setItalic(True)
 
@@ -118,21 +124,23 @@ class PositionsTableModel(QAbstractTableModel):
     def apply(self, event: Event) -> None:
         """Fold one event in: rows are added/removed now, value changes wait for the next flush."""
         if isinstance(event, PnlUpdate):
-            self._apply_pnl(event.pnl)
+            self._apply_pnl(event.account_id, event.pnl)
         elif isinstance(event, PositionsUpdate):
-            self._remove(event.removed)
-            self._upsert(event.positions)
+            account_id = event.account_id
+            self._remove([(account_id, ticket) for ticket in event.removed])
+            self._upsert(account_id, event.positions)
         elif isinstance(event, Snapshot):
             # The snapshot is the truth; applied as a difference so selection and scroll survive a resync.
-            keep = {position.ticket for position in event.positions}
-            self._remove([ticket for ticket in self._row_of if ticket not in keep])
-            self._upsert(event.positions)
+            keep = {(view.account_id, p.ticket) for view in event.accounts for p in view.positions}
+            self._remove([key for key in self._row_of if key not in keep])
+            for view in event.accounts:
+                self._upsert(view.account_id, view.positions)
 
     def flush(self) -> None:
         """Report the accumulated value changes as `dataChanged` ranges, then the totals if they moved."""
         self._timer.stop()
         if self._dirty:
-            cells = {self._row_of[t]: columns for t, columns in self._dirty.items() if t in self._row_of}
+            cells = {self._row_of[k]: columns for k, columns in self._dirty.items() if k in self._row_of}
             self._dirty = {}
             for top, left, bottom, right in merge_cell_ranges(cells):
                 # createIndex: these cells exist, and index() would call back into Python twice to check.
@@ -145,20 +153,21 @@ class PositionsTableModel(QAbstractTableModel):
                 self._last_emitted_totals = totals
                 self.totals_changed.emit(totals)
 
-    def set_busy(self, ticket: int, label: str) -> None:
+    def set_busy(self, account_id: str, ticket: int, label: str) -> None:
         """Mark a position's row as waiting for an order ('closing…'); an empty label clears it."""
+        key = (account_id, ticket)
         if label:
-            self._busy[ticket] = label
+            self._busy[key] = label
         else:
-            self._busy.pop(ticket, None)
-        row = self._row_of.get(ticket)
+            self._busy.pop(key, None)
+        row = self._row_of.get(key)
         if row is not None:
             last = len(self._columns) - 1
             self.dataChanged.emit(self.createIndex(row, 0), self.createIndex(row, last), _BUSY_ROLES)
 
-    def busy(self, ticket: int) -> str:
+    def busy(self, key: PositionKey) -> str:
         """What is in flight for this position ('closing…'), or '' when nothing is."""
-        return self._busy.get(ticket, "")
+        return self._busy.get(key, "")
 
     @property
     def dirty(self) -> bool:
@@ -175,14 +184,22 @@ class PositionsTableModel(QAbstractTableModel):
         """The position shown in `row` (source model row)."""
         return self._rows[row]
 
-    def position(self, ticket: int) -> Position | None:
-        """The open position with this ticket, if the table holds it."""
-        row = self._row_of.get(ticket)
+    def key_at(self, row: int) -> PositionKey:
+        """The (account, ticket) shown in `row` (source model row)."""
+        return self._keys[row]
+
+    def position(self, key: PositionKey) -> Position | None:
+        """The open position with this (account, ticket), if the table holds it."""
+        row = self._row_of.get(key)
         return None if row is None else self._rows[row]
 
-    def row_of(self, ticket: int) -> int | None:
-        """Source row of a ticket, or None when it is not (or no longer) open."""
-        return self._row_of.get(ticket)
+    def row_of(self, key: PositionKey) -> int | None:
+        """Source row of a position, or None when it is not (or no longer) open."""
+        return self._row_of.get(key)
+
+    def position_keys(self) -> list[PositionKey]:
+        """(account, ticket) of every row, in row order."""
+        return list(self._keys)
 
     def tickets(self) -> list[int]:
         """Tickets in row order."""
@@ -207,16 +224,19 @@ class PositionsTableModel(QAbstractTableModel):
         position = self._rows[index.row()]
         column = self._columns[index.column()]
         if role == _Display:
-            if self._busy and column.key == "ticket" and position.ticket in self._busy:
-                return f"{column.text(position)} {self._busy[position.ticket]}"
+            if self._busy and column.key == "ticket":
+                busy = self._busy.get(self._keys[index.row()])
+                if busy:
+                    return f"{column.text(position)} {busy}"
             return column.text(position)
         if role in (_Font, _Tooltip):
-            if position.ticket not in self._busy:
+            busy = self._busy.get(self._keys[index.row()]) if self._busy else None
+            if not busy:
                 return None
             if role == _Font:
                 return self._busy_font
             return (
-                f"#{position.ticket} is {self._busy[position.ticket]} waiting for MetaTrader 5's answer; "
+                f"#{position.ticket} is {busy} waiting for MetaTrader 5's answer; "
                 "its close and modify actions come back once that order has finished."
             )
         if role == _Foreground:
@@ -243,52 +263,56 @@ class PositionsTableModel(QAbstractTableModel):
 
     # --- changes -----------------------------------------------------------------------------------
 
-    def _apply_pnl(self, pnl: Mapping[int, tuple[float, float]]) -> None:
+    def _apply_pnl(self, account_id: str, pnl: Mapping[int, tuple[float, float]]) -> None:
+        row_of = self._row_of
         for ticket, (price, profit) in pnl.items():
-            row = self._row_of.get(ticket)
+            row = row_of.get((account_id, ticket))
             if row is None:
                 continue  # a tick for a position this table has not seen (yet) or already closed
             old = self._rows[row]
             if old.price_current != price or old.profit != profit:
                 self._update(row, old, old.moved(price, profit))
 
-    def _upsert(self, positions: Iterable[Position]) -> None:
-        new: dict[int, Position] = {}
+    def _upsert(self, account_id: str, positions: Iterable[Position]) -> None:
+        new: dict[PositionKey, Position] = {}
         for position in positions:
-            row = self._row_of.get(position.ticket)
+            key = (account_id, position.ticket)
+            row = self._row_of.get(key)
             if row is None:
-                new[position.ticket] = position
+                new[key] = position
             elif self._rows[row] != position:
                 self._update(row, self._rows[row], position)
         if new:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
             self._rows.extend(new.values())
-            for offset, ticket in enumerate(new):
-                self._row_of[ticket] = first + offset
+            self._keys.extend(new)
+            for offset, key in enumerate(new):
+                self._row_of[key] = first + offset
             self.endInsertRows()
             self._structure_changed()
 
-    def _remove(self, tickets: Iterable[int]) -> None:
-        rows = sorted(self._row_of[t] for t in set(tickets) if t in self._row_of)
+    def _remove(self, keys: Iterable[PositionKey]) -> None:
+        rows = sorted(self._row_of[k] for k in set(keys) if k in self._row_of)
         if not rows:
             return
         for first, last in reversed(_runs(rows)):  # bottom-up, so the earlier row numbers stay valid
             self.beginRemoveRows(QModelIndex(), first, last)
-            for position in self._rows[first : last + 1]:
-                del self._row_of[position.ticket]
-                self._dirty.pop(position.ticket, None)
+            for key in self._keys[first : last + 1]:
+                del self._row_of[key]
+                self._dirty.pop(key, None)
             del self._rows[first : last + 1]
+            del self._keys[first : last + 1]
             self.endRemoveRows()
         for row in range(rows[0], len(self._rows)):
-            self._row_of[self._rows[row].ticket] = row
+            self._row_of[self._keys[row]] = row
         self._structure_changed()
 
     def _update(self, row: int, old: Position, new: Position) -> None:
         self._rows[row] = new
         changed = [i for i, column in enumerate(self._columns) if column.value(old) != column.value(new)]
         if changed:
-            self._dirty.setdefault(new.ticket, set()).update(changed)
+            self._dirty.setdefault(self._keys[row], set()).update(changed)
         sums = self._sums
         sums[0] += new.volume - old.volume
         sums[1] += new.profit - old.profit

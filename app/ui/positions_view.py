@@ -1,8 +1,8 @@
 """PositionsView: the live positions table with a symbol filter, sorting, a totals footer and trade actions.
 
 The view never trades: "Close", "Close partially…" and "Modify SL/TP…" only emit `close_requested` /
-`modify_requested` with the ticket; whoever receives them confirms and routes the order. In read-only
-mode (remote viewer) those actions do not exist at all.
+`modify_requested` with the position's (account, ticket); whoever receives them confirms and routes the
+order to that account. In read-only mode (remote viewer) those actions do not exist at all.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from PyQt6.QtWidgets import (
 
 from app.core.models import Position
 from app.core.number_format import format_volume
+from app.core.state import PositionKey
 from app.ui.columns import format_money, money_colour
 from app.ui.positions_model import SORT_ROLE, PositionsTableModel, Totals
 
@@ -131,8 +132,8 @@ class PositionsTable(QTableView):
 class PositionsView(QWidget):
     """Open positions with filter, sortable columns, totals footer and (unless read-only) trade actions."""
 
-    close_requested = pyqtSignal(int, object)  # ticket, volume to close (None = the whole position)
-    modify_requested = pyqtSignal(int)  # ticket whose SL/TP the trader wants to change
+    close_requested = pyqtSignal(object, object)  # (account, ticket), volume (None = the whole position)
+    modify_requested = pyqtSignal(object)  # (account, ticket) whose SL/TP the trader wants to change
 
     def __init__(
         self,
@@ -203,22 +204,37 @@ class PositionsView(QWidget):
 
     # --- selection ---------------------------------------------------------------------------------
 
-    def ticket_at(self, index: QModelIndex) -> int | None:
-        """Ticket of the row an index of the table (the proxy) is in."""
+    def key_at(self, index: QModelIndex) -> PositionKey | None:
+        """(account, ticket) of the row an index of the table (the proxy) is in."""
         if not index.isValid():
             return None
-        return self.model.position_at(self.proxy.mapToSource(index).row()).ticket
+        return self.model.key_at(self.proxy.mapToSource(index).row())
 
-    def selected_ticket(self) -> int | None:
-        """Ticket of the selected row, or None."""
+    def ticket_at(self, index: QModelIndex) -> int | None:
+        """Ticket of the row an index of the table (the proxy) is in."""
+        key = self.key_at(index)
+        return None if key is None else key[1]
+
+    def selected_key(self) -> PositionKey | None:
+        """(account, ticket) of the selected row, or None."""
         selection = self.table.selectionModel()
         assert selection is not None  # set with the model
         rows = selection.selectedRows()
-        return self.ticket_at(rows[0]) if rows else None
+        return self.key_at(rows[0]) if rows else None
+
+    def selected_ticket(self) -> int | None:
+        """Ticket of the selected row, or None."""
+        key = self.selected_key()
+        return None if key is None else key[1]
 
     def select_ticket(self, ticket: int) -> bool:
-        """Select (and scroll to) the row of a ticket; False when it is not open or filtered out."""
-        source_row = self.model.row_of(ticket)
+        """Select the first row with this ticket (on a one-account desk: the position); see `select_key`."""
+        key = next((key for key in self.model.position_keys() if key[1] == ticket), None)
+        return key is not None and self.select_key(key)
+
+    def select_key(self, key: PositionKey) -> bool:
+        """Select (and scroll to) a position's row; False when it is not open or filtered out."""
+        source_row = self.model.row_of(key)
         if source_row is None:
             return False
         index = self.proxy.mapFromSource(self.model.index(source_row, 0))
@@ -263,12 +279,13 @@ class PositionsView(QWidget):
 
     # --- actions -----------------------------------------------------------------------------------
 
-    def context_menu(self, ticket: int) -> QMenu | None:
-        """The row menu for a ticket (None in read-only mode): close, close partially, modify."""
+    def context_menu(self, key: PositionKey) -> QMenu | None:
+        """The row menu for a position (None in read-only mode): close, close partially, modify."""
         if self.read_only:
             return None
+        ticket = key[1]
         menu = QMenu(self)
-        busy = self.model.busy(ticket)
+        busy = self.model.busy(key)
         if busy:
             # Said first, so the disabled actions below explain themselves.
             waiting = menu.addAction(f"#{ticket} {busy} waiting for MetaTrader 5")
@@ -280,20 +297,20 @@ class PositionsView(QWidget):
         menu.addSeparator()
         modify = menu.addAction("Modify SL/TP…")
         assert close is not None and partial is not None and modify is not None  # addAction(text) makes one
-        close.triggered.connect(lambda: self.close_requested.emit(ticket, None))
-        partial.triggered.connect(lambda: self._close_partially(ticket))
-        modify.triggered.connect(lambda: self.modify_requested.emit(ticket))
+        close.triggered.connect(lambda: self.close_requested.emit(key, None))
+        partial.triggered.connect(lambda: self._close_partially(key))
+        modify.triggered.connect(lambda: self.modify_requested.emit(key))
         close.setShortcuts(list(CLOSE_KEYS))  # a hint in the menu; the table handles the keys
         for action in (close, partial, modify):
             action.setEnabled(not busy)  # one order in flight per position
         return menu
 
     def _show_context_menu(self, pos: QPoint) -> None:
-        ticket = self.ticket_at(self.table.indexAt(pos))
-        if ticket is None:
+        key = self.key_at(self.table.indexAt(pos))
+        if key is None:
             return
-        self.select_ticket(ticket)
-        menu = self.context_menu(ticket)
+        self.select_key(key)
+        menu = self.context_menu(key)
         if menu is not None:
             viewport = self.table.viewport()
             assert viewport is not None
@@ -301,22 +318,22 @@ class PositionsView(QWidget):
             menu.deleteLater()
 
     def _close_selected(self) -> None:
-        ticket = self.selected_ticket()
-        if ticket is not None:
-            self.close_requested.emit(ticket, None)
+        key = self.selected_key()
+        if key is not None:
+            self.close_requested.emit(key, None)
 
     def _modify_at(self, index: QModelIndex) -> None:
-        ticket = self.ticket_at(index)
-        if ticket is not None:
-            self.modify_requested.emit(ticket)
+        key = self.key_at(index)
+        if key is not None:
+            self.modify_requested.emit(key)
 
-    def _close_partially(self, ticket: int) -> None:
-        position = self.model.position(ticket)
+    def _close_partially(self, key: PositionKey) -> None:
+        position = self.model.position(key)
         if position is None:
             return  # closed while the menu was open: nothing left to close
         volume = self._ask_partial_volume(position)
         if volume is not None:
-            self.close_requested.emit(ticket, volume)
+            self.close_requested.emit(key, volume)
 
     def _ask_partial_volume(self, position: Position) -> float | None:
         """Ask how many lots to close, bounded by the position's volume; None when cancelled."""
