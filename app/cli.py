@@ -173,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     # The command line wins over the file for this run only; the file is not rewritten.
     args.terminal = Backend(args.terminal) if args.terminal is not None else settings.primary.terminal.backend
     args.settings_problems = list(loaded.problems)
+    args.settings_notes = list(loaded.notes)
+    for note in loaded.notes:
+        print(f"{PROGRAM}: settings: {note}", file=sys.stderr)
 
     if getattr(args, "command", None) == "train":
         from app.train_command import run_train
@@ -272,7 +275,9 @@ def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings)
             token_file=args.token_file,
             alerts=AlertSetup(settings.alerts, paths.data_dir, args.alert_channels, announce=print_to_stderr),
             log_file=args.log_file,
-            settings_notices=settings_problem_notices(args.settings_problems, paths.settings_file),
+            settings_notices=settings_problem_notices(
+                args.settings_problems, paths.settings_file, args.settings_notes
+            ),
         )
     except JournalError as error:
         print(f"{PROGRAM}: {error}", file=sys.stderr)

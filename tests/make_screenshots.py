@@ -35,6 +35,7 @@ from app.ui.credentials import CredentialStore, SessionPasswords
 from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme
+from tests.one_account import MAIN
 
 OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
 # The session ends now, so journal history and live points share one time line (run it on a weekday:
@@ -161,7 +162,7 @@ def training_dialog() -> None:
         desk.start()
         for _ in range(100):
             wait(100)
-            if desk.state.status.state is ConnectionState.CONNECTED and desk.state.account:
+            if desk.state.of(MAIN).status.state is ConnectionState.CONNECTED and desk.state.of(MAIN).account:
                 break
         dialog = window.open_training_dialog()
         assert isinstance(dialog, TrainingDialog)
@@ -232,7 +233,10 @@ def main() -> int:
         desk.start()
         for _ in range(100):
             wait(100)
-            if desk.state.status.state is ConnectionState.CONNECTED and desk.state.positions:
+            if (
+                desk.state.of(MAIN).status.state is ConnectionState.CONNECTED
+                and desk.state.of(MAIN).positions
+            ):
                 break
         window.equity_chart.show_range("1d")
         wait(1500)

@@ -284,7 +284,6 @@ class ModelSummary:
     timeframe: str
     enabled: bool
     open_positions: int = 0
-    account_id: str = ""
     today_profit: float = 0.0
     algorithm: str = ""
     lot_size: float = 0.0
@@ -292,6 +291,7 @@ class ModelSummary:
     last_confidence: float | None = None
     last_signal_at: datetime | None = None
     status: str = ""
+    account_id: str = ""  # the account the model trades on
 
 
 # A new model trades these until the trader changes them; training backtests the same by default.

@@ -59,6 +59,7 @@ class DeskApp:
         sim_clock: ClockSpec | None = None,
         log_file: Path | None = None,
         settings_problems: Sequence[str] = (),
+        settings_notes: Sequence[str] = (),
     ) -> None:
         self.qt_app = qt_app
         self.paths = paths
@@ -77,6 +78,7 @@ class DeskApp:
         self.desk = Desk(replace(config, sim_clock=sim_clock) if sim_clock is not None else config)
         self.errors = ErrorReporter(self.desk.hub.publish, log_file)
         self._settings_problems = list(settings_problems)
+        self._settings_notes = list(settings_notes)
         self._queries: dict[str, TerminalQueries] = {}
         self.window = MainWindow(
             self.desk.hub,
@@ -108,7 +110,10 @@ class DeskApp:
         )
         self.alerts = setup.start(self.desk.hub, self.desk)
         # In the Event log, where they stay (a set-aside file says where the old one went).
-        for notice in settings_problem_notices(self._settings_problems, self.paths.settings_file):
+        notices = settings_problem_notices(
+            self._settings_problems, self.paths.settings_file, self._settings_notes
+        )
+        for notice in notices:
             self.desk.hub.publish(notice)
         self.desk.start()
         settle_startup_heap()
@@ -217,6 +222,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
                 settings,
                 log_file=getattr(args, "log_file", None),
                 settings_problems=getattr(args, "settings_problems", ()),
+                settings_notes=getattr(args, "settings_notes", ()),
             )
         except JournalError as error:
             QMessageBox.critical(None, "The trade journal cannot be opened", str(error))

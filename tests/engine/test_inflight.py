@@ -19,6 +19,7 @@ from app.engine.inflight import InFlightOrders
 from app.engine.intervals import Intervals
 from app.terminal.simulator import ClockSpec
 from tests.engine.conftest import WEDNESDAY
+from tests.one_account import MAIN
 
 
 @pytest.fixture
@@ -32,13 +33,13 @@ def desk(qapp: object, qtbot: QtBot, tmp_path: Path) -> Iterator[Desk]:
         )
     )
     desk.start()
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=10_000)
     yield desk
     assert desk.stop(10)
 
 
 def close(ticket: int, volume: float | None = None) -> TradeCommand:
-    return TradeCommand.manual(OrderRequest(OrderAction.CLOSE, "EURUSD", ticket=ticket, volume=volume))
+    return TradeCommand.manual(OrderRequest(OrderAction.CLOSE, "EURUSD", ticket=ticket, volume=volume), MAIN)
 
 
 def closing_volumes(desk: Desk, ticket: int) -> list[float]:
@@ -90,10 +91,10 @@ def test_orders_for_different_positions_and_new_orders_are_not_held_back(qtbot: 
     one = desk.simulator.open_external("EURUSD", "buy", 0.10)
     two = desk.simulator.open_external("EURUSD", "sell", 0.10)
     desk.simulator.set_latency(0.1)
-    buy = TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.01))
-    assert [desk.submit(c) for c in (close(one), close(two), buy, TradeCommand.manual(buy.request))] == [
-        True
-    ] * 4
+    buy = TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.01), MAIN)
+    assert [
+        desk.submit(c) for c in (close(one), close(two), buy, TradeCommand.manual(buy.request, MAIN))
+    ] == [True] * 4
     qtbot.waitUntil(
         lambda: desk.inflight.holder(one) is None and desk.inflight.holder(two) is None, timeout=10_000
     )
@@ -107,7 +108,7 @@ def test_the_registry_labels_what_is_in_flight_and_forgets_unknown_trades() -> N
     registry.changed.connect(lambda ticket, label: changes.append((ticket, label)))
     partial, modify = (
         close(7, 0.05),
-        TradeCommand.manual(OrderRequest(OrderAction.MODIFY, "EURUSD", ticket=8)),
+        TradeCommand.manual(OrderRequest(OrderAction.MODIFY, "EURUSD", ticket=8), MAIN),
     )
 
     assert registry.claim(partial) and registry.claim(modify) and registry.claim(close(9))

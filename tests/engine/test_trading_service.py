@@ -17,6 +17,7 @@ from app.core.models import OrderRequest
 from app.engine.commands import COMMENT_TAG, TradeCommand, trade_id_in
 from app.engine.trading import Outcome
 from app.terminal.simulator import ManualClock, constants
+from tests.one_account import MAIN
 
 from .fixtures_trading import (
     SATURDAY,
@@ -182,7 +183,7 @@ def test_an_unknown_symbol_fails_with_a_message_naming_it(rig: Rig) -> None:
 
 
 def test_a_refused_command_is_journaled_failed_with_the_reason_and_never_sent(rig: Rig) -> None:
-    command = TradeCommand.manual(EURUSD_BUY)
+    command = TradeCommand.manual(EURUSD_BUY, MAIN)
     outcome = rig.service.refuse(command, "MetaTrader 5 is not connected, so the order was not sent.")
     error = assert_failed_once(rig, command.trade_id, None)
     assert outcome.outcome is Outcome.FAILED

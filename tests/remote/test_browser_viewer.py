@@ -53,6 +53,7 @@ from app.engine.sim_controls import SimulatorControls
 from app.remote.server import RemoteServer
 from app.remote.static_page import StaticPage
 from app.terminal.simulator import ClockSpec
+from tests.one_account import MAIN, single_snapshot
 from tests.remote.conftest import account, opened, position, run, status
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -208,7 +209,7 @@ def run_served(
         _, port = await server.start()
         desk.start()
         try:
-            while desk.state.status.state is not ConnectionState.CONNECTED:
+            while desk.state.of(MAIN).status.state is not ConnectionState.CONNECTED:
                 await asyncio.sleep(0.02)
             await scenario(Served(desk, server, port))
         finally:
@@ -260,9 +261,11 @@ def test_profit_cells_and_total_follow_the_desks_pnl_updates(
             before = await tab.wait_for(f"{ROW.format(ticket=ticket)} && {profit_cell}")
             served.sim.clock.advance(600)  # the simulated market moves; only PNL_UPDATE reports it
             after = await tab.wait_for(f"{profit_cell} !== {json.dumps(before)} && {profit_cell}")
-            assert number(after) == pytest.approx(served.desk.state.positions[ticket].profit, abs=0.005)
+            assert number(after) == pytest.approx(
+                served.desk.state.of(MAIN).positions[ticket].profit, abs=0.005
+            )
             total = await tab.evaluate("document.getElementById('total-profit').textContent")
-            assert number(total) == pytest.approx(served.desk.state.floating_total, abs=0.005)
+            assert number(total) == pytest.approx(served.desk.state.of(MAIN).floating_total, abs=0.005)
 
     run_served(qapp, tmp_path, scenario)
 
@@ -373,7 +376,7 @@ async def scripted_page(devtools_port: int) -> AsyncIterator[tuple[Tab, ServerCo
 
 
 def snapshot_of(*positions: Position) -> Snapshot:
-    return Snapshot(account=account(), positions=positions, status=status(), models=())
+    return single_snapshot(account=account(), positions=positions, status=status(), models=())
 
 
 def scripted_events(rng: random.Random, count: int) -> list[Event]:

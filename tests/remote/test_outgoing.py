@@ -6,6 +6,7 @@ from hypothesis import given
 
 from app.core.events import AccountUpdate, Event, Snapshot, StatusUpdate, decode_envelope, encode
 from app.remote.outgoing import mask_account_number, mask_event, prepare
+from tests.one_account import single_snapshot
 from tests.remote.conftest import account, status
 from tests.strategies import events
 
@@ -27,7 +28,9 @@ def test_masking_keeps_the_last_four_digits() -> None:
 
 
 def test_masking_covers_the_account_the_status_and_the_snapshot() -> None:
-    snapshot = Snapshot(account=account(12_345_678), positions=(), status=status(12_345_678), models=())
+    snapshot = single_snapshot(
+        account=account(12_345_678), positions=(), status=status(12_345_678), models=()
+    )
     masked = mask_event(snapshot)
     assert isinstance(masked, Snapshot)
     assert (masked.account.login, masked.status.account_number) == (5678, 5678)

@@ -26,6 +26,7 @@ from app.core.events import (
 )
 from app.remote.server import CLOSE_POLICY_VIOLATION, MAX_BAD_MESSAGES
 from app.remote.wire_log import REDACTED, WIRE_LOGGER_NAME
+from tests.one_account import MAIN, single_snapshot
 from tests.remote.conftest import (
     LOGIN,
     TOKEN,
@@ -92,7 +93,7 @@ def test_a_snapshot_published_on_the_hub_reaches_viewers_as_a_fresh_snapshot(des
         async with serving(desk) as (_, port), viewer(port) as ws:
             await skip_greeting(ws)
             desk.hub.publish(
-                Snapshot(account=account(), positions=(position(5),), status=status(), models=())
+                single_snapshot(account=account(), positions=(position(5),), status=status(), models=())
             )
             return (await receive(ws))[0]
 
@@ -117,7 +118,10 @@ REFUSED: dict[str, tuple[str | bytes, str]] = {
     "an order": (json.dumps({"type": "ORDER", "v": 1, "symbol": "EURUSD", "volume": 1.0}), "unknown_type"),
     "a close": (json.dumps({"type": "CLOSE_POSITION", "ticket": 7}), "unknown_type"),
     "a server-only event": (encode(opened(position(99))), "read_only"),
-    "a snapshot": (encode(Snapshot(account=None, positions=(), status=status(), models=())), "read_only"),
+    "a snapshot": (
+        encode(single_snapshot(account=None, positions=(), status=status(), models=())),
+        "read_only",
+    ),
     "malformed JSON": ("{not json", "malformed"),
     "a JSON array": ("[1, 2, 3]", "malformed"),
     "a ping of another protocol version": (
@@ -203,7 +207,7 @@ def test_account_numbers_are_masked_to_their_last_four_digits(desk: Desk) -> Non
     assert (snapshot.account.login, snapshot.status.account_number) == (masked, masked)
     assert account_update.account.login == masked
     assert status_update.status.account_number == masked
-    assert desk.state.account.login == LOGIN, "masking must not touch the desk's own state"
+    assert desk.state.of(MAIN).account.login == LOGIN, "masking must not touch the desk's own state"
 
 
 def test_account_numbers_travel_whole_when_masking_is_off(desk: Desk) -> None:

@@ -32,6 +32,7 @@ from app.storage.tables import TradeRow
 from app.terminal.simulator import ClockSpec
 from app.ui.launch import DeskApp
 from app.ui.main_window import MainWindow
+from tests.one_account import MAIN
 from tests.scenarios.driver import row_as_dict, row_point
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -163,8 +164,8 @@ def desktop(
     )
     qtbot.addWidget(app.window)
     app.start()
-    qtbot.waitUntil(lambda: app.desk.state.status.state is ConnectionState.CONNECTED, timeout=15_000)
-    qtbot.waitUntil(lambda: app.desk.state.account is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: app.desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=15_000)
+    qtbot.waitUntil(lambda: app.desk.state.of(MAIN).account is not None, timeout=15_000)
     app.window.activateWindow()
     yield Desktop(app, qtbot, paths, log_file)
     app.shutdown()

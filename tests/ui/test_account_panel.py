@@ -20,7 +20,7 @@ from app.core.enums import (
     Side,
     TradeSource,
 )
-from app.core.events import AccountUpdate, PnlUpdate, PositionsUpdate, Snapshot
+from app.core.events import AccountUpdate, PnlUpdate, PositionsUpdate
 from app.core.models import Account, Deal, TerminalStatus
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
@@ -29,6 +29,7 @@ from app.storage.journal import Journal
 from app.ui import account_panel
 from app.ui.account_panel import AccountPanel, start_of_today_utc
 from app.ui.columns import trade_colours
+from tests.one_account import single_snapshot
 
 ACCOUNT = Account(
     login=51_234_567,
@@ -144,7 +145,7 @@ def test_an_account_update_fills_in_the_figures(panel: AccountPanel) -> None:
 def test_a_snapshot_carries_the_account_too(panel: AccountPanel) -> None:
     status = TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True)
 
-    shown(panel, Snapshot(account=ACCOUNT, positions=(), status=status, models=()))
+    shown(panel, single_snapshot(account=ACCOUNT, positions=(), status=status, models=()))
 
     assert panel.value_text("balance") == "10,000.00"
 
@@ -153,7 +154,9 @@ def test_a_snapshot_without_an_account_keeps_the_last_known_figures(panel: Accou
     status = TerminalStatus(state=ConnectionState.RECONNECTING, mt5_connected=False)
 
     shown(
-        panel, AccountUpdate(account=ACCOUNT), Snapshot(account=None, positions=(), status=status, models=())
+        panel,
+        AccountUpdate(account=ACCOUNT),
+        single_snapshot(account=None, positions=(), status=status, models=()),
     )
 
     assert panel.value_text("balance") == "10,000.00"

@@ -24,6 +24,7 @@ from app.engine.intervals import Intervals
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.terminal.simulator import ClockSpec
 from app.ui.main_window import MainWindow
+from tests.one_account import MAIN
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
@@ -52,11 +53,11 @@ def window(qtbot: QtBot, desk: Desk, tmp_path: Path) -> MainWindow:
         window_state_file=tmp_path / "window.ini",
     )
     qtbot.addWidget(window)
-    window.order_requested.connect(lambda request: desk.submit(TradeCommand.manual(request)))
+    window.order_requested.connect(lambda request: desk.submit(TradeCommand.manual(request, MAIN)))
     window.show()
     qtbot.waitExposed(window)
     desk.start()
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=10_000)
     return window
 
 
@@ -86,7 +87,7 @@ def select_row_of(window: MainWindow, qtbot: QtBot, ticket: int, desk: Desk) -> 
     qtbot.waitUntil(lambda: positions.model.row_of(ticket) is not None, timeout=5000)
     # The table and the desk's state fold the same event through two signals of the hub, delivered one
     # after the other: the window's actions read the state, so wait until it has the position too.
-    qtbot.waitUntil(lambda: ticket in desk.state.positions, timeout=5000)
+    qtbot.waitUntil(lambda: ticket in desk.state.of(MAIN).positions, timeout=5000)
     source_row = positions.model.row_of(ticket)
     assert source_row is not None
     index = positions.proxy.mapFromSource(positions.model.index(source_row, 0))

@@ -1,0 +1,31 @@
+"""Events of a desk with one account, as most specs need them (the multi-account specs build their own)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.core.enums import ConnectionState
+from app.core.events import Snapshot, utc_now
+from app.core.models import Account, AccountView, ModelSummary, Position, TerminalStatus
+from app.core.settings import FIRST_ACCOUNT_ID
+
+NOT_CONNECTED = TerminalStatus(state=ConnectionState.DISCONNECTED, mt5_connected=False)
+
+
+def single_snapshot(
+    account: Account | None = None,
+    positions: tuple[Position, ...] = (),
+    status: TerminalStatus = NOT_CONNECTED,
+    models: tuple[ModelSummary, ...] = (),
+    *,
+    account_id: str = "",
+    name: str = "",
+    timestamp: datetime | None = None,
+) -> Snapshot:
+    """The SNAPSHOT of a desk whose one account is `account_id` ("" as single-account events carry)."""
+    view = AccountView(account_id, name, account, positions, status)
+    return Snapshot(accounts=(view,), models=models, timestamp=timestamp or utc_now())
+
+
+# The id of a desk built with DeskConfig(target=...): its one account, as the hosts stamp their events.
+MAIN = FIRST_ACCOUNT_ID
