@@ -349,15 +349,10 @@ class Desk(QObject):
             self.hub.publish(Notice(level=NoticeLevel.INFO, title=title, text=text))
             return True
         if isinstance(command, KillSwitchCommand):
-            if command.account_id is None:
+            if command.account_id is None:  # each account says what became of its models and positions
                 self._master = False
                 for runner in runners:
                     runner.submit(command)
-                text = (
-                    "Auto-trading is off on every account; each account's notice says what became of its "
-                    "models and their positions."
-                )
-                self.hub.publish(Notice(level=NoticeLevel.WARNING, title="Kill switch", text=text))
                 return True
             return self._to_account(command.account_id, command, "Kill switch not used")
         if isinstance(command, RegisterModelCommand):

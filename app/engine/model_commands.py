@@ -217,10 +217,10 @@ class ModelCommands:
         for runtime in self._runtimes.values():
             runtime.record = replace(runtime.record, enabled=False)
             runtime.status = "disabled (kill switch)"
-        if command.account_id is None and self._announce_master:
+        if command.account_id is None:
             text = "Auto-trading is off and every model is disabled."
         else:
-            text = "Every model of this account is disabled."
+            text = "Every model of this account is disabled; the other accounts' models go on."
         if command.close_positions:
             text += " " + self._close_model_positions()
         else:

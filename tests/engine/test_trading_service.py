@@ -196,7 +196,7 @@ def test_a_command_whose_trade_id_cannot_be_read_back_from_the_mt5_comment_is_no
     rig: Rig, trade_id: str
 ) -> None:
     # After a crash the comment is the only link between the order and its row: it must carry the id.
-    rig.service.execute(TradeCommand(request=EURUSD_BUY, trade_id=trade_id))
+    rig.service.execute(TradeCommand(request=EURUSD_BUY, trade_id=trade_id, account_id=MAIN))
     carried = [trade_id_in(str(s.request["comment"])) for s in rig.sim.sent]
     assert carried in ([], [trade_id]), "sent with a comment that names another trade id, or none"
 
