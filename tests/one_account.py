@@ -29,3 +29,9 @@ def single_snapshot(
 
 # The id of a desk built with DeskConfig(target=...): its one account, as the hosts stamp their events.
 MAIN = FIRST_ACCOUNT_ID
+
+
+def only_view(snapshot: Snapshot) -> AccountView:
+    """The one account of a single-account desk's snapshot."""
+    [view] = snapshot.accounts
+    return view

@@ -70,7 +70,8 @@ class ResetPositionsModel(PositionsTableModel):
         self.beginResetModel()
         # Private fields on purpose: this subclass exists only to price the reset the real model avoids.
         self._rows = list(positions)
-        self._row_of = {position.ticket: row for row, position in enumerate(self._rows)}
+        self._keys = [("", position.ticket) for position in self._rows]
+        self._row_of = {key: row for row, key in enumerate(self._keys)}
         self._sums = [
             sum(p.volume for p in positions),
             sum(p.profit for p in positions),

@@ -88,7 +88,7 @@ def trade(qtbot: Any, desk: Desk, request: OrderRequest, status: TradeStatus) ->
     # One order per position at a time: the next may go once the worker has finished with this one.
     ticket = request.ticket
     if ticket is not None:
-        qtbot.waitUntil(lambda: desk.inflight.holder(ticket) is None, timeout=10_000)
+        qtbot.waitUntil(lambda: desk.inflight.holder((MAIN, ticket)) is None, timeout=10_000)
     return command.trade_id
 
 

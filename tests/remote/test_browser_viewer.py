@@ -430,9 +430,10 @@ def test_page_folds_the_events_exactly_as_desk_state_does(devtools_port: int) ->
             # The feed and the table are painted in the same frame: once "end" shows, so do the rows.
             await tab.wait_for("document.getElementById('feed').textContent.includes('end')")
             rows = await tab.evaluate(ROWS)
-            assert [int(row[0]) for row in rows] == sorted(state.positions)
+            held_positions = state.of("").positions
+            assert [int(row[0]) for row in rows] == sorted(held_positions)
             for row in rows:
-                held = state.positions[int(row[0])]
+                held = held_positions[int(row[0])]
                 assert number(row[3]) == pytest.approx(held.volume)
                 assert number(row[5]) == pytest.approx(held.price_current, abs=5e-6)
                 assert number(row[6]) == (None if held.sl is None else pytest.approx(held.sl))
@@ -441,9 +442,10 @@ def test_page_folds_the_events_exactly_as_desk_state_does(devtools_port: int) ->
                 "['total-profit', 'acc-floating', 'acc-equity', 'acc-balance']"
                 ".map(id => document.getElementById(id).textContent)"
             )
-            held_account = state.account
+            held_account = state.of("").account
             assert held_account is not None
-            expected = (state.floating_total, held_account.profit, held_account.equity, held_account.balance)
+            floating = state.of("").floating_total
+            expected = (floating, held_account.profit, held_account.equity, held_account.balance)
             assert [number(text) for text in figures] == pytest.approx(expected, abs=0.005)
 
     run(scenario())

@@ -14,7 +14,6 @@ from app.core.events import Hello, Notice, Snapshot
 from app.core.settings import RemoteSettings
 from app.core.state import DeskState
 from app.remote.server import CLOSE_INTERNAL_ERROR, CLOSE_TRY_AGAIN_LATER, RemoteConfigError, RemoteServer
-from tests.one_account import MAIN
 from tests.remote.conftest import TOKEN, Desk, opened, position, receive, run, serving, skip_greeting, viewer
 
 QUEUE_LIMIT = 16
@@ -97,7 +96,7 @@ def test_a_viewer_that_falls_behind_then_catches_up_gets_the_latest_state_in_one
             overflows = server.overflows
             mirror = DeskState()
             received: list[str] = []
-            while mirror.positions != desk.state.of(MAIN).positions:
+            while mirror.of("").positions != desk.state.of("").positions:
                 event, _ = await receive(slow)
                 received.append(event.type)
                 mirror.apply(event)
