@@ -60,7 +60,7 @@ def auto_trade_toast(event: AutoTradeExecuted) -> Toast:
     """An auto-trade for 8 s, e.g. "Trend M1 · BUY 0.10 EURUSD @ 1.08512 · confidence 72%"."""
     text = (
         f"{event.model_name} · {event.direction.value} {format_volume(event.lot_size)} {event.symbol} "
-        f"@ {format_price(event.symbol, event.entry_price)} · confidence {event.confidence:.0%}"
+        f"@ {format_price(event.entry_price, event.digits)} · confidence {event.confidence:.0%}"
     )
     return Toast(AUTO_TRADE_TITLE, text, ToastIcon.INFO, AUTO_TRADE_MS, ToastKind.AUTO_TRADE)
 

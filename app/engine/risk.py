@@ -19,6 +19,7 @@ from typing import Protocol
 
 from app.core.enums import AccountTradeMode
 from app.core.models import Account, ModelSettings, OrderRequest, Position
+from app.core.number_format import format_lots, format_money, format_volume
 from app.core.settings import RiskSettings
 
 
@@ -134,8 +135,8 @@ class RiskGuard:
             return Refusal(
                 Rule.REAL_ACCOUNT,
                 f"Account {account.login} is a real-money account and automatic trading on real accounts "
-                "is off (setting risk.allow_real_account = false). Turn it on in Settings only if you "
-                "mean the models to trade real money.",
+                "is off (Settings → Risk: Allow trading on a real account). Turn it on only if you mean the "
+                "models to trade real money.",
                 "real account, not allowed in Settings",
             )
         return None
@@ -149,9 +150,9 @@ class RiskGuard:
             return None
         return Refusal(
             Rule.MAX_LOT,
-            f"{model.name} asked for {volume:g} lots > limit {limit:g} lots per trade; "
-            "lower the model's lot size or raise risk.max_lot_per_trade.",
-            f"{volume:g} > {limit:g} lots",
+            f"{model.name} asked for {format_lots(volume)} > limit {format_lots(limit)} per trade; "
+            f"lower the model's lot size or raise {Rule.MAX_LOT} in Settings → Risk.",
+            f"{format_volume(volume)} > {format_lots(limit)}",
         )
 
     def _max_open_model(
@@ -178,7 +179,7 @@ class RiskGuard:
         return Refusal(
             Rule.MAX_OPEN_TOTAL,
             f"The models hold {count} open position(s) in total ≥ limit {limit} "
-            "(risk.max_open_positions_total); no new automatic order until one closes.",
+            f"({Rule.MAX_OPEN_TOTAL} in Settings → Risk); no new automatic order until one closes.",
             f"{count} of {limit} open in total",
         )
 
@@ -209,7 +210,7 @@ class RiskGuard:
         return Refusal(
             Rule.MAX_TRADES_DAY,
             f"{model.name} sent {count} order(s) today ≥ limit {limit} per day "
-            "(risk.max_trades_per_day); it trades again after 00:00 UTC.",
+            f"({Rule.MAX_TRADES_DAY} in Settings → Risk); it trades again after 00:00 UTC.",
             f"{count} of {limit} orders today",
         )
 
@@ -232,4 +233,4 @@ class RiskGuard:
 
 
 def _money(amount: float, currency: str) -> str:
-    return f"{amount:,.2f} {currency}".rstrip()
+    return format_money(amount, currency)

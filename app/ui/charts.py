@@ -17,11 +17,12 @@ from PyQt6.QtCore import QEvent, QPointF, Qt, QTimer
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot
+from app.core.number_format import format_money
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.storage.records import EquitySample
 from app.ui.chart_series import EquitySeries, SeriesPoint
-from app.ui.columns import format_money, trade_colours
+from app.ui.columns import trade_colours
 from app.ui.pnl_by_symbol_chart import FLUSH_INTERVAL_MS, PnlBySymbolChart, plain_plot, theme_colours
 
 __all__ = ["RANGES", "EquityChart", "PnlBySymbolChart", "local_time_text"]

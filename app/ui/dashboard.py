@@ -35,6 +35,7 @@ from PyQt6.QtWidgets import (
 
 from app.core.events import AccountUpdate, AutoTradeExecuted, ModelsUpdate, PositionsUpdate, Snapshot
 from app.core.models import ModelSummary
+from app.core.number_format import format_pips
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.ml.metrics import PerformanceMetrics, compute_metrics
@@ -383,7 +384,7 @@ class PerformanceDashboard(QWidget):
         if money is None:
             backtest = "Backtest money in price units of one unit (trained before backtests were in money)"
         else:
-            backtest = f"Backtest: {money.sizing_text()}, net {money.pips.net:+,.1f} pips"
+            backtest = f"Backtest: {money.sizing_text()}, net {format_pips(money.pips.net)}"
         return f"{trained}. {backtest}. {start}"
 
     def _fill_column(self, column: int, texts: dict[str, str]) -> None:

@@ -45,6 +45,7 @@ from app.ui.notifier import Notifier
 from app.ui.order_ticket import OrderTicket
 from app.ui.positions_view import PositionsView
 from app.ui.status_indicator import ConnectionIndicator
+from app.ui.symbol_digits import SymbolDigits
 from app.ui.theme import apply_theme
 from app.ui.tray import TrayController
 
@@ -93,8 +94,10 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
 
         self.positions = PositionsView(read_only=read_only)
-        self.history = HistoryView(journal_queries)
-        self.deals = DealsView(journal_queries)
+        # Past deals carry no price digits: learned from the positions, else asked of the terminal.
+        self.symbol_digits = SymbolDigits(terminal_queries, self)
+        self.history = HistoryView(journal_queries, digits=self.symbol_digits)
+        self.deals = DealsView(journal_queries, digits=self.symbol_digits)
         self.event_log = EventLogView()
         self.account = AccountPanel(journal_queries, mask_login=settings.remote.mask_account and read_only)
         self.equity_chart = EquityChart(journal_queries)
@@ -106,7 +109,14 @@ class MainWindow(QMainWindow):
         )
         for widget in (self.positions.model, self.history, self.deals, self.event_log, self.account):
             widget.subscribe(hub)
-        for panel in (self.equity_chart, self.pnl_chart, self.indicator, self.dashboard, self.model_dock):
+        for panel in (
+            self.symbol_digits,
+            self.equity_chart,
+            self.pnl_chart,
+            self.indicator,
+            self.dashboard,
+            self.model_dock,
+        ):
             panel.subscribe(hub)
         hub.status_update.connect(self._on_status)
         if inflight is not None:
@@ -300,7 +310,8 @@ class MainWindow(QMainWindow):
         if self._still_busy(ticket):
             return
         # None closes the whole position (the menu's Close position, Delete, Ctrl+W): confirm its volume.
-        if confirm_close(self, position, position.volume if volume is None else volume):
+        currency = self._state.account.currency if self._state.account else ""
+        if confirm_close(self, position, position.volume if volume is None else volume, currency):
             request = OrderRequest(
                 action=OrderAction.CLOSE, symbol=position.symbol, ticket=ticket, volume=volume
             )
@@ -311,7 +322,8 @@ class MainWindow(QMainWindow):
         position = self._state.positions.get(ticket)
         if position is None or self._terminal_queries is None or self._still_busy(ticket):
             return
-        dialog = ModifyDialog(self._terminal_queries, position, self)
+        currency = self._state.account.currency if self._state.account else ""
+        dialog = ModifyDialog(self._terminal_queries, position, self, currency=currency)
         dialog.order_requested.connect(self.order_requested)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()

@@ -27,9 +27,10 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import OrderAction, Side
 from app.core.models import OrderRequest, SymbolSpec, Tick
+from app.core.number_format import format_money
 from app.engine.commands import COMMENT_TAG, MT5_COMMENT_LIMIT, TRADE_ID_LENGTH
 from app.engine.queries import TerminalQueries
-from app.ui.columns import format_money, trade_colours
+from app.ui.columns import trade_colours
 from app.ui.modify_dialog import ModifyDialog, confirm_close
 from app.ui.order_fields import (
     InlineError,

@@ -14,9 +14,10 @@ from PyQt6.QtGui import QColor, QFontMetrics, QPalette
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.core.events import Event, PnlUpdate, PositionsUpdate, Snapshot
+from app.core.number_format import format_money
 from app.engine.hub import EventHub
 from app.ui.chart_series import SymbolPnl
-from app.ui.columns import format_money, money_colour
+from app.ui.columns import money_colour
 
 FLUSH_INTERVAL_MS = 100  # at most 10 redraws a second
 

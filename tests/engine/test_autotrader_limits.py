@@ -40,7 +40,7 @@ def test_a_lot_above_the_per_trade_limit_is_blocked(make_desk: MakeDesk) -> None
     manifest = desk.add(0.9, lot_size=0.5)
     desk.master()
     desk.go(at(10, 1))
-    assert_blocked(desk, manifest, "Max lot per trade", "asked for 0.5 lots > limit 0.1 lots per trade")
+    assert_blocked(desk, manifest, "Max lot per trade", "asked for 0.50 lots > limit 0.10 lots per trade")
 
 
 def test_a_model_at_its_open_positions_limit_is_blocked(desk: Desk) -> None:
@@ -114,7 +114,7 @@ def test_a_real_account_is_blocked_without_the_opt_in(make_desk: MakeDesk) -> No
     manifest = desk.add(0.9)
     desk.master()
     desk.go(at(10, 1))
-    assert_blocked(desk, manifest, "Real account", "risk.allow_real_account = false")
+    assert_blocked(desk, manifest, "Real account", "Settings → Risk: Allow trading on a real account")
 
 
 def test_a_real_account_trades_after_the_opt_in(make_desk: MakeDesk) -> None:

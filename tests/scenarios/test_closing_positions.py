@@ -55,7 +55,7 @@ def test_close_position_from_the_rows_menu_closes_it_at_market(desktop: Desktop)
     footer = desktop.window.positions.summary_label
     desktop.qtbot.waitUntil(lambda: footer.text() == "No open positions", timeout=5000)
     executed = desktop.wait_for_log("Order executed")
-    assert executed["Text"] == f"Closed 0.1 of #{ticket} EURUSD at 1.08717"
+    assert executed["Text"] == f"Closed 0.10 of #{ticket} EURUSD at 1.08717"
     (request,) = desktop.journal_trades(OrderAction.CLOSE)
     assert (request.position_ticket, request.status, request.requested_volume) == (
         ticket,

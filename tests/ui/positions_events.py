@@ -10,6 +10,8 @@ from app.core.events import PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Position, TerminalStatus
 
 OPENED = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+# Each symbol's SymbolSpec.digits, as the adapter adds it to the positions it reads.
+DIGITS = {"EURUSD": 5, "GBPUSD": 5, "AUDUSD": 5, "USDJPY": 3, "XAUUSD": 2, "BTCUSD": 2}
 
 
 def make_position(ticket: int, symbol: str = "EURUSD", **changes: Any) -> Position:
@@ -25,6 +27,7 @@ def make_position(ticket: int, symbol: str = "EURUSD", **changes: Any) -> Positi
         "swap": 0.0,
         "profit": 0.0,
         "time": OPENED,
+        "digits": DIGITS.get(symbol),
     }
     fields.update(changes)
     return Position(**fields)  # type: ignore[arg-type]

@@ -61,6 +61,7 @@ def auto_trade(**changes: Any) -> AutoTradeExecuted:
         "stop_loss": 1.08,
         "take_profit": 1.09,
         "lot_size": 0.1,
+        "digits": 5,
         "timestamp": AT,
     }
     fields.update(changes)
@@ -118,9 +119,17 @@ def test_auto_trade_toast_names_model_direction_lots_symbol_price_and_confidence
 
 
 def test_auto_trade_toast_uses_the_symbols_precision() -> None:
-    toast = toast_for(auto_trade(direction=Side.SELL, symbol="USDJPY", entry_price=151.2, lot_size=1.5))
+    toast = toast_for(
+        auto_trade(direction=Side.SELL, symbol="USDJPY", entry_price=151.2, lot_size=1.5, digits=3)
+    )
     assert toast is not None
     assert toast.text == "Trend M1 · SELL 1.50 USDJPY @ 151.200 · confidence 72%"
+
+
+def test_auto_trade_toast_of_unknown_precision_shows_the_price_as_it_came() -> None:
+    toast = toast_for(auto_trade(symbol="BTCUSD", entry_price=57451.94, lot_size=1, digits=None))
+    assert toast is not None
+    assert toast.text == "Trend M1 · BUY 1.00 BTCUSD @ 57451.94 · confidence 72%"
 
 
 def test_trade_error_toast_names_order_type_symbol_reason_and_code() -> None:

@@ -12,9 +12,9 @@ from PyQt6.QtGui import QColor, QGuiApplication, QPalette
 from PyQt6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.core.number_format import format_price
+from app.core.number_format import format_money
 from app.engine.hub import EventHub
-from app.ui.columns import COLUMN_INDEX, format_money, money_colour, trade_colours
+from app.ui.columns import COLUMN_INDEX, money_colour, trade_colours
 from app.ui.positions_model import (
     FLUSH_INTERVAL_MS,
     SORT_ROLE,
@@ -223,7 +223,7 @@ def test_cells_show_formatted_text_and_answer_ticket_and_sort_roles(three: Posit
     assert [cell(row, PROFIT) for row in range(3)] == ["+11.20", "-16.55", "0.00"]
     assert cell(1, PROFIT, SORT_ROLE) == -16.55
     assert cell(1, 0, TICKET_ROLE) == 12
-    assert cell(0, SL) == ""
+    assert cell(0, SL) == "—"
     assert cell(0, COLUMN_INDEX["type"]) == "BUY"
     alignment = cell(0, PRICE, Qt.ItemDataRole.TextAlignmentRole)
     assert isinstance(alignment, Qt.AlignmentFlag) and alignment & Qt.AlignmentFlag.AlignRight
@@ -259,13 +259,23 @@ def test_gain_and_loss_colours_follow_a_dark_palette(qapp: QApplication) -> None
         ("EURUSD", 1.085123, "1.08512"),
         ("USDJPY", 151.2345, "151.234"),
         ("XAUUSD", 2650.456, "2650.46"),
-        ("BTCUSD", 65000.1, "65000.10"),
-        ("US30", 39000.5, "39000.50"),
-        ("EURUSD", None, ""),
+        ("BTCUSD", 57451.94, "57451.94"),
     ],
 )
-def test_prices_use_the_symbols_usual_precision(symbol: str, price: float | None, shown: str) -> None:
-    assert format_price(symbol, price) == shown
+def test_prices_show_at_the_digits_the_position_carries(
+    model: PositionsTableModel, symbol: str, price: float, shown: str
+) -> None:
+    model.apply(opened(make_position(1, symbol, price_open=price, price_current=price)))
+
+    assert model.index(0, PRICE).data() == shown
+
+
+def test_a_price_of_unknown_digits_shows_its_decimals_and_an_empty_stop_a_dash(
+    model: PositionsTableModel,
+) -> None:
+    model.apply(opened(make_position(1, "US30", price_open=39000.5, price_current=39000.5, digits=None)))
+
+    assert (model.index(0, PRICE).data(), model.index(0, SL).data()) == ("39000.5", "—")
 
 
 def test_money_has_two_decimals_and_a_sign_only_when_asked() -> None:
