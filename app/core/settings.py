@@ -14,6 +14,8 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from app.core.enums import Backend
+from app.core.number_format import trimmed
+from app.core.risk_limits import RISK_LIMITS, RiskLimit
 
 DEFAULT_BRIDGE_HOST = "127.0.0.1"
 DEFAULT_BRIDGE_PORT = 18812  # rpyc's classic port, which every mt5linux server listens on by default
@@ -87,8 +89,8 @@ class RemoteSettings:
 class RiskSettings:
     """Hard limits on automatic trading, and safety switches that must be turned on deliberately.
 
-    `daily_loss_limit` is in the account currency, closed plus floating P&L of the model trades of the
-    current UTC day; `cooldown_after_losses` 0 turns the cooldown off.
+    `daily_loss_limit` is in the account currency: the account's closed plus floating P&L of the current
+    UTC day; `cooldown_after_losses` 0 turns the cooldown off. Bounds and meanings: app.core.risk_limits.
     """
 
     allow_real_account: bool = False
@@ -167,8 +169,7 @@ def _number(low: float, high: float) -> _Rule:
 
 
 def _plain(value: float) -> str:
-    # `:g` writes a million as 1e+06, which is not how a trader writes an amount of money.
-    return f"{value:g}" if abs(value) < 1e6 else f"{value:.0f}"
+    return trimmed(value)  # not `:g`, which writes a million as 1e+06
 
 
 def _whole(low: int, high: int) -> _Rule:
@@ -178,6 +179,10 @@ def _whole(low: int, high: int) -> _Rule:
         return value
 
     return _Rule(f"a whole number between {low} and {high}", convert)
+
+
+def _limit_rule(limit: RiskLimit) -> _Rule:
+    return _whole(int(limit.low), int(limit.high)) if limit.whole else _number(limit.low, limit.high)
 
 
 def _account_login() -> _Rule:
@@ -363,12 +368,13 @@ _SECTIONS: dict[str, tuple[type, dict[str, _Rule]]] = {
         RiskSettings,
         {
             "allow_real_account": _flag(),
-            "max_lot_per_trade": _number(0.001, 10_000),
-            "max_open_positions_total": _whole(1, 1_000),
-            "daily_loss_limit": _number(0.01, 1_000_000_000),
-            "max_trades_per_day": _whole(1, 10_000),
-            "cooldown_after_losses": _whole(0, 100),
-            "cooldown_minutes": _whole(0, 10_080),
+            # Bounds from the limits' one declaration, which the Risk page shows.
+            **{
+                limit.key: _whole(int(limit.low), int(limit.high))
+                if limit.whole
+                else _number(limit.low, limit.high)
+                for limit in RISK_LIMITS
+            },
         },
     ),
     "alerts": (

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from app.core.comments import COMMENT_TAG, MT5_COMMENT_LIMIT, TRADE_ID_LENGTH, tagged_comment, trade_id_in
 from app.core.enums import TradeSource
 from app.core.models import ModelSettings, OrderRequest
+from app.core.settings import RiskSettings
 
 if TYPE_CHECKING:
     from app.ml.manifest import ModelManifest
@@ -118,6 +119,15 @@ class RemoveModelCommand:
     model_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class RiskLimitsCommand:
+    """New risk limits (Settings → Risk) for every automatic order from now on; `currency` is the
+    account's, for the notice that says what changed."""
+
+    limits: RiskSettings
+    currency: str = ""
+
+
 # The commands the worker hands to its AutoTrader.
 AUTO_COMMANDS = (
     AutoTradingCommand,
@@ -125,9 +135,15 @@ AUTO_COMMANDS = (
     KillSwitchCommand,
     RegisterModelCommand,
     RemoveModelCommand,
+    RiskLimitsCommand,
 )
 AutoCommand = (
-    AutoTradingCommand | ModelCommand | KillSwitchCommand | RegisterModelCommand | RemoveModelCommand
+    AutoTradingCommand
+    | ModelCommand
+    | KillSwitchCommand
+    | RegisterModelCommand
+    | RemoveModelCommand
+    | RiskLimitsCommand
 )
 WorkerCommand = TradeCommand | RefreshCommand | QueryCommand | LinkCommand | AutoCommand
 
@@ -146,6 +162,7 @@ __all__ = [
     "RefreshCommand",
     "RegisterModelCommand",
     "RemoveModelCommand",
+    "RiskLimitsCommand",
     "TradeCommand",
     "WorkerCommand",
     "auto_trade_id",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from app.core import risk_limits
 from app.core.enums import AccountTradeMode
 from app.core.models import Account, ModelSettings, OrderRequest, Position
 from app.core.number_format import format_lots, format_money, format_volume
@@ -29,12 +30,13 @@ class Rule:
     ALGO_TRADING_OFF = "Algo Trading off"
     NO_ACCOUNT = "Account unknown"
     REAL_ACCOUNT = "Real account"
-    MAX_LOT = "Max lot per trade"
+    # Named as Settings → Risk names the limit (app.core.risk_limits), so a refusal points at its field.
+    MAX_LOT = risk_limits.MAX_LOT.label
     MAX_OPEN_MODEL = "Max open positions per model"
-    MAX_OPEN_TOTAL = "Max open positions in total"
-    DAILY_LOSS = "Daily loss limit"
-    MAX_TRADES_DAY = "Max trades per day"
-    COOLDOWN = "Cooldown after losses"
+    MAX_OPEN_TOTAL = risk_limits.MAX_OPEN_TOTAL.label
+    DAILY_LOSS = risk_limits.DAILY_LOSS.label
+    MAX_TRADES_DAY = risk_limits.MAX_TRADES_DAY.label
+    COOLDOWN = risk_limits.COOLDOWN_LOSSES.label
 
 
 class RiskSubject(Protocol):
@@ -135,8 +137,8 @@ class RiskGuard:
             return Refusal(
                 Rule.REAL_ACCOUNT,
                 f"Account {account.login} is a real-money account and automatic trading on real accounts "
-                "is off (Settings → Risk: Allow trading on a real account). Turn it on only if you mean the "
-                "models to trade real money.",
+                f"is off (Settings → Risk: {risk_limits.ALLOW_REAL_ACCOUNT}). Turn it on only if you mean "
+                "the models to trade real money.",
                 "real account, not allowed in Settings",
             )
         return None

@@ -18,7 +18,7 @@ from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.service import AlertService, AlertSetup
 from app.core.settings import RemoteSettings, Settings, Theme
 from app.core.state import DeskState
-from app.engine.commands import LinkCommand, TradeCommand
+from app.engine.commands import LinkCommand, RiskLimitsCommand, TradeCommand
 from app.engine.desk import Desk, config_from_settings
 from app.engine.error_report import ErrorReporter, settings_problem_notices
 from app.engine.hub import EventHub
@@ -120,15 +120,24 @@ class DeskApp:
             self.window,
             viewer_access=self.remote,
             alert_secrets=self.alert_secrets,
+            account_currency=self._currency(),
         )
         if dialog.exec():
+            before = self.settings
             self._save(dialog.result_settings())
+            if self.settings.risk != before.risk:
+                # At once, through the auto-trader's own command path: the next automatic order obeys them.
+                self.desk.submit(RiskLimitsCommand(self.settings.risk, self._currency()))
             QMessageBox.information(
                 self.window,
                 "Settings saved",
-                "Saved. Notification, alert and appearance changes apply now; terminal and interval changes "
-                "apply the next time MT5 Desk starts.",
+                "Saved. Notification, alert, appearance and risk changes apply now; terminal, interval and "
+                "remote viewing changes apply the next time MT5 Desk starts.",
             )
+
+    def _currency(self) -> str:
+        account = self.desk.state.account
+        return account.currency if account is not None else ""
 
     def _save_theme(self, theme: Theme) -> None:
         if theme is not self.settings.ui.theme:
