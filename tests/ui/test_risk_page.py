@@ -45,8 +45,11 @@ def shown_texts(dialog: SettingsDialog) -> list[str]:
 def test_every_limit_is_on_the_page_with_what_it_does_and_its_bounds(dialog: SettingsDialog) -> None:
     texts = shown_texts(dialog)
     for limit in RISK_LIMITS:
-        kind = QSpinBox if limit.whole else QDoubleSpinBox
-        box = field(dialog, limit.label, kind)
+        box: QSpinBox | QDoubleSpinBox = (
+            field(dialog, limit.label, QSpinBox)
+            if limit.whole
+            else field(dialog, limit.label, QDoubleSpinBox)
+        )
         assert box.value() == getattr(RiskSettings(), limit.key)
         assert any(limit.explanation in text and limit.bounds_text("USD") in text for text in texts), (
             limit.key
