@@ -42,11 +42,13 @@ from app.ui.kill_switch_dialog import KILL_STYLE, MASTER_STYLE, master_text
 from app.ui.model_dock import ModelDock
 from app.ui.modify_dialog import ModifyDialog, confirm_close
 from app.ui.notifier import Notifier
+from app.ui.order_fields import StopUnit
 from app.ui.order_ticket import OrderTicket
 from app.ui.positions_view import PositionsView
 from app.ui.status_indicator import ConnectionIndicator
 from app.ui.symbol_digits import SymbolDigits
 from app.ui.theme import apply_theme
+from app.ui.ticket_memory import load_ticket_memory, save_ticket_memory
 from app.ui.tray import TrayController
 
 if TYPE_CHECKING:
@@ -89,6 +91,7 @@ class MainWindow(QMainWindow):
             QSettings(str(window_state_file), QSettings.Format.IniFormat) if window_state_file else None
         )
         self._quitting = False
+        self._ticket_memory = load_ticket_memory(self._window_state)
         self.setWindowTitle(f"MT5 Desk — viewing {viewer_host}" if viewer_host else "MT5 Desk")
         self.setWindowIcon(app_icon())
         self.resize(1280, 800)
@@ -280,15 +283,35 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot()
     def open_order_ticket(self) -> OrderTicket | None:
-        """The order ticket; its order goes to the engine through `order_requested`."""
+        """The order ticket, as MT5 opens it: on the selected position's symbol, else the last one traded,
+        with the last volume and SL/TP unit; its order goes to the engine through `order_requested`."""
         if self.read_only or self._terminal_queries is None:
             return None
         currency = self._state.account.currency if self._state.account else ""
-        ticket = OrderTicket(self._terminal_queries, account_currency=currency, parent=self)
+        memory = self._ticket_memory
+        selected = self.positions.selected_ticket()
+        position = self._state.positions.get(selected) if selected is not None else None
+        ticket = OrderTicket(
+            self._terminal_queries,
+            position.symbol if position is not None else memory.symbol,
+            account_currency=currency,
+            parent=self,
+            volume=memory.volume,
+            stop_unit=memory.unit,
+        )
         ticket.order_requested.connect(self.order_requested)
+        ticket.order_requested.connect(lambda request: self._remember_ticket(request, ticket.stops.unit))
+        ticket.stops.unit_changed.connect(lambda unit: self._remember_ticket(None, unit))
         ticket.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         ticket.show()
         return ticket
+
+    def _remember_ticket(self, placed: OrderRequest | None, unit: StopUnit) -> None:
+        memory = replace(self._ticket_memory, unit=unit)
+        if placed is not None:
+            memory = replace(memory, symbol=placed.symbol, volume=placed.volume)
+        self._ticket_memory = memory
+        save_ticket_memory(self._window_state, memory)
 
     def _still_busy(self, ticket: int) -> bool:
         """True (and the status bar says why) while an order for this position is in flight."""
