@@ -7,7 +7,7 @@ The simulator's clock stands still: EURUSD 1.08717 / 1.08729 (bid / ask).
 from __future__ import annotations
 
 from PyQt6.QtCore import QSettings, Qt
-from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QRadioButton
+from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QRadioButton, QWidget
 
 from app.ui.order_fields import StopUnit
 from app.ui.ticket_memory import TicketMemory, load_ticket_memory
@@ -25,21 +25,19 @@ from tests.scenarios.driver import (
 from tests.scenarios.steps import pick_symbol, wait_until_pressable
 
 
-def open_ticket(desktop: Desktop) -> QDoubleSpinBox:
-    """The toolbar's New order…; returns the ticket's Volume field once its symbol's details are in."""
+def open_ticket(desktop: Desktop) -> QWidget:
+    """The toolbar's New order…; returns the ticket once its symbol's details and quote are in."""
     click(toolbar_button(desktop.window, "New order…"))
     ticket = wait_for_window(desktop.qtbot, "New order")
-    volume = field(ticket, "Volume", QDoubleSpinBox)
     desktop.qtbot.waitUntil(lambda: button(ticket, "Sell").isEnabled(), timeout=10_000)
-    return volume
+    return ticket
 
 
-def shown_symbol(volume: QDoubleSpinBox) -> str:
-    return field(volume.window(), "Symbol", QComboBox).currentText()
-
-
-def pips_chosen(volume: QDoubleSpinBox) -> bool:
-    return next(b for b in volume.window().findChildren(QRadioButton) if b.text() == "Pips").isChecked()
+def shown(ticket: QWidget) -> tuple[str, float, bool]:
+    """The ticket's symbol, volume, and whether SL/TP are typed in pips."""
+    pips = next(b for b in ticket.findChildren(QRadioButton) if b.text() == "Pips")
+    volume = field(ticket, "Volume", QDoubleSpinBox).value()
+    return field(ticket, "Symbol", QComboBox).currentText(), volume, pips.isChecked()
 
 
 def sell(desktop: Desktop, symbol: str, lots: str, *, pips: bool = False) -> None:
@@ -60,9 +58,9 @@ def test_the_ticket_opens_again_on_the_last_symbol_traded_with_its_volume_and_th
 ) -> None:
     sell(desktop, "GBPUSD", "0.30", pips=True)
 
-    volume = open_ticket(desktop)
+    ticket = open_ticket(desktop)
 
-    assert (shown_symbol(volume), volume.value(), pips_chosen(volume)) == ("GBPUSD", 0.3, True)
+    assert shown(ticket) == ("GBPUSD", 0.3, True)
 
 
 def test_the_ticket_remembers_across_a_restart(desktop: Desktop) -> None:
@@ -87,10 +85,10 @@ def test_the_ticket_opens_on_the_selected_positions_symbol(desktop: Desktop) -> 
 
 def test_a_cancelled_ticket_leaves_the_remembered_volume_as_it_was(desktop: Desktop) -> None:
     sell(desktop, "EURUSD", "0.20")
-    volume = open_ticket(desktop)
-    type_into(volume, "5")
-    click_button(volume.window(), "Cancel")
+    ticket = open_ticket(desktop)
+    type_into(field(ticket, "Volume", QDoubleSpinBox), "5")
+    click_button(ticket, "Cancel")
 
     again = open_ticket(desktop)
 
-    assert (shown_symbol(again), again.value()) == ("EURUSD", 0.2)
+    assert shown(again) == ("EURUSD", 0.2, False)
