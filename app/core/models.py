@@ -100,6 +100,11 @@ class Account:
     currency_digits: int = 2
 
 
+# TerminalStatus.message of a disconnect the trader asked for: nothing was lost and nothing reconnects, so
+# toasts and alerts that read the status say so instead of raising the alarm.
+DISCONNECTED_ON_REQUEST = "Disconnected on request"
+
+
 @dataclass(frozen=True, slots=True)
 class TerminalStatus:
     """Health of the terminal link as the heartbeat last saw it."""

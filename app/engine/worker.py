@@ -18,7 +18,7 @@ from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from app.core.enums import ConnectionState, NoticeLevel
 from app.core.events import AccountUpdate, Event, Notice, StatusUpdate, utc_now
-from app.core.models import Account, Position, TerminalStatus
+from app.core.models import DISCONNECTED_ON_REQUEST, Account, Position, TerminalStatus
 from app.core.settings import RiskSettings
 from app.engine.autotrader import AutoTrader
 from app.engine.backoff import Backoff
@@ -222,7 +222,7 @@ class TerminalWorker(QObject):
             self._reconnect_timer.stop()
         if self._terminal is not None:
             self._terminal.disconnect()
-        self._set_state(ConnectionState.DISCONNECTED, message="Disconnected on request")
+        self._set_state(ConnectionState.DISCONNECTED, message=DISCONNECTED_ON_REQUEST)
 
     def _answer(self, query: QueryCommand) -> None:
         try:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import QSettings, QSignalBlocker, Qt, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QPoint, QRect, QSettings, QSignalBlocker, Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QApplication,
@@ -159,7 +159,9 @@ class MainWindow(QMainWindow):
         self.tray = TrayController(self, close_to_tray=settings.ui.close_to_tray)
         self.tray.quit_requested.connect(self.quit)
         self.tray.show()
-        self.notifier = Notifier.for_window(self, self.tray.tray_icon, settings.notifications)
+        self.notifier = Notifier.for_window(
+            self, self.tray.tray_icon, settings.notifications, area=self._toast_area
+        )
         self.notifier.subscribe(hub)
 
         self._build_actions()
@@ -389,6 +391,10 @@ class MainWindow(QMainWindow):
         self.tray.set_close_to_tray(settings.ui.close_to_tray)
         # Not set_theme: these settings are being saved already, announcing the theme would save again.
         self._show_theme(settings.ui.theme)
+
+    def _toast_area(self) -> QRect:
+        """The chart panel: toasts (without a system tray) go there, clear of the account's figures."""
+        return QRect(self.right_tabs.mapTo(self, QPoint(0, 0)), self.right_tabs.size())
 
     # ---- window state -----------------------------------------------------------------------------
     def restore_window_state(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PyQt6.QtCore import QPoint, QRect
+
 from app.core.toast_text import Toast
 from app.ui.notifier import InWindowToasts
 from tests.scenarios.conftest import Desktop
@@ -35,3 +37,25 @@ def toasts(desktop: Desktop) -> list[Toast]:
     sink = desktop.window.notifier.sink
     assert isinstance(sink, InWindowToasts)
     return sink.visible_toasts()
+
+
+def test_the_toast_for_a_lost_link_covers_neither_the_account_panel_nor_the_positions(
+    desktop: Desktop,
+) -> None:
+    window = desktop.window
+    desktop.sim.disconnect()  # the terminal stops answering: a loss, not a request
+
+    desktop.qtbot.waitUntil(lambda: "Connection to MetaTrader 5 lost" in titles(desktop), timeout=10_000)
+
+    sink = window.notifier.sink
+    assert isinstance(sink, InWindowToasts)
+    (toast,) = [w for w in sink.widgets() if w.toast.title == "Connection to MetaTrader 5 lost"]
+    assert toast.isVisible() and "The desk reconnects by itself" in toast.toast.text
+    covered = toast.geometry()
+    for important in (window.account, window.left_tabs):
+        assert not covered.intersects(QRect(important.mapTo(window, QPoint(0, 0)), important.size()))
+    desktop.sim.restore()
+
+
+def titles(desktop: Desktop) -> list[str]:
+    return [toast.title for toast in toasts(desktop)]
