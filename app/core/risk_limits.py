@@ -26,7 +26,12 @@ class RiskLimit:
     low: float
     high: float
     whole: bool
-    unit: str = ""  # after the number: "lots", "minutes"; "" for a count; money takes the currency
+    unit: str = ""  # after the number: "lots", "minutes", "orders"; "" for money (the account currency)
+
+    @property
+    def money(self) -> bool:
+        """In the account currency (the one limit without a unit of its own)."""
+        return not self.unit
 
     @property
     def decimals(self) -> int:
@@ -62,6 +67,7 @@ MAX_OPEN_TOTAL = RiskLimit(
     1,
     1_000,
     whole=True,
+    unit="positions",
 )
 DAILY_LOSS = RiskLimit(
     "daily_loss_limit",
@@ -79,6 +85,7 @@ MAX_TRADES_DAY = RiskLimit(
     1,
     10_000,
     whole=True,
+    unit="orders",
 )
 COOLDOWN_LOSSES = RiskLimit(
     "cooldown_after_losses",
@@ -87,6 +94,7 @@ COOLDOWN_LOSSES = RiskLimit(
     0,
     100,
     whole=True,
+    unit="losses",
 )
 COOLDOWN_MINUTES = RiskLimit(
     "cooldown_minutes",
@@ -111,11 +119,11 @@ ALLOW_REAL_ACCOUNT = "Allow trading on a real account"
 
 def value_text(limit: RiskLimit, value: float, currency: str = "") -> str:
     """A limit's value as the trader reads it: '0.50 lots', '200.00 USD', '3', '60 minutes'."""
+    if limit.money:
+        return format_money(value, currency)
     if limit.unit == "lots":
         return format_lots(value)
-    if limit.whole:
-        return f"{int(value):,} {limit.unit}".rstrip()
-    return format_money(value, currency)
+    return f"{int(value):,} {limit.unit}"
 
 
 def changed_limits(old: RiskSettings, new: RiskSettings, currency: str = "") -> list[str]:

@@ -45,8 +45,10 @@ EMPTY_TEXT = (
 
 
 def local_time_text(epoch: float) -> str:
-    """A sample's time as the trader's clock shows it (the axis uses local time too)."""
-    return datetime.fromtimestamp(epoch).strftime("%d %b %H:%M:%S")  # short: the readout shares its row
+    """A sample's time as the trader's clock shows it (the axis uses local time too); the date only
+    when it is not today, since the readout shares its row with the range buttons."""
+    moment = datetime.fromtimestamp(epoch)
+    return moment.strftime("%H:%M:%S" if moment.date() == datetime.now().date() else "%d %b %H:%M:%S")
 
 
 class EquityChart(QWidget):
@@ -359,7 +361,7 @@ class EquityChart(QWidget):
     def _show_readout(self, point: SeriesPoint | None) -> None:
         prefix = ""
         if point is None:
-            point, prefix = self.series.last(), "Latest: "
+            point, prefix = self.series.last(), "Latest "
         if point is None:
             self.readout.setText("")
             return

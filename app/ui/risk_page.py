@@ -11,12 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PyQt6.QtCore import QLocale
-from PyQt6.QtWidgets import QCheckBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PyQt6.QtCore import QLocale, Qt
+from PyQt6.QtGui import QPalette
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QLabel,
+    QSpacerItem,
+    QSpinBox,
+    QWidget,
+)
 
 from app.core.risk_limits import ALLOW_REAL_ACCOUNT, RISK_LIMITS, RiskLimit
 from app.core.settings import RiskSettings
-from app.ui.order_fields import InlineError, muted_label, stack
+from app.ui.columns import trade_colours
+from app.ui.order_fields import InlineError
 
 REAL_ACCOUNT_WARNING = (
     "Real money: with this on, the models may open trades on a real-money account. "
@@ -43,26 +53,37 @@ class RiskPage(QWidget):
         super().__init__(parent)
         self.errors: dict[str, InlineError] = {}
         self.boxes: dict[str, QSpinBox | QDoubleSpinBox] = {}
-        form = QFormLayout(self)
-        form.addRow(muted_label(ABOUT))
+        # A grid, not a form of stacked labels: its rows take the height their wrapped text needs at the
+        # width it finally gets, so an explanation never runs into the next row.
+        grid = QGridLayout(self)
+        grid.setColumnStretch(1, 1)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(_wrapped(ABOUT), 0, 0, 1, 2)
         self.allow_real = QCheckBox(ALLOW_REAL_ACCOUNT)
         self.allow_real.setChecked(settings.allow_real_account)
         self.allow_real.toggled.connect(lambda _checked: changed())
+        self.real_warning = _wrapped(REAL_ACCOUNT_WARNING, muted=False)
+        self.real_warning.setStyleSheet(f"color: {trade_colours().loss.name()};")
         self.errors["risk.allow_real_account"] = InlineError()
-        self.real_warning = InlineError()
-        self.real_warning.show_messages(REAL_ACCOUNT_WARNING)
-        form.addRow("", stack(self.allow_real, self.real_warning, self.errors["risk.allow_real_account"]))
+        grid.addWidget(self.allow_real, 1, 1)
+        grid.addWidget(self.real_warning, 2, 1)
+        grid.addWidget(self.errors["risk.allow_real_account"], 3, 1)
+        row = 4
         for limit in RISK_LIMITS:
             box = _box(limit, getattr(settings, limit.key), currency)
             box.valueChanged.connect(lambda _value: changed())
             self.boxes[limit.key] = box
-            error = self.errors[f"risk.{limit.key}"] = InlineError()
-            about = muted_label(
-                f"{limit.explanation} {limit.bounds_text(currency or 'in the account currency')}"
-            )
             label = QLabel(limit.label)
             label.setBuddy(box)
-            form.addRow(label, stack(box, about, error))
+            bounds = limit.bounds_text(currency or "in the account currency")
+            error = self.errors[f"risk.{limit.key}"] = InlineError()
+            grid.addItem(QSpacerItem(0, 10), row, 0)
+            grid.addWidget(label, row + 1, 0)
+            grid.addWidget(box, row + 1, 1)
+            grid.addWidget(_wrapped(f"{limit.explanation} {bounds}"), row + 2, 1)
+            grid.addWidget(error, row + 3, 1)
+            row += 4
+        grid.setRowStretch(row, 1)
 
     def form_dict(self) -> dict[str, Any]:
         """The page as the TOML-shaped dict the settings loader checks."""
@@ -71,8 +92,17 @@ class RiskPage(QWidget):
         return values
 
 
+def _wrapped(text: str, *, muted: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    if muted:
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
 def _box(limit: RiskLimit, value: float, currency: str) -> QSpinBox | QDoubleSpinBox:
-    unit = limit.unit or currency
+    unit = currency if limit.money else limit.unit
     if limit.whole:
         whole = QSpinBox()
         whole.setRange(0, int(limit.high) * _SLACK)

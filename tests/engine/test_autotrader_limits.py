@@ -53,7 +53,7 @@ def test_limits_changed_in_the_settings_apply_to_the_next_automatic_order(desk: 
     [changed] = desk.notices("Risk limits changed")
     assert changed.level is NoticeLevel.INFO
     assert changed.text == (
-        "Max lot per trade 1.00 lots → 0.10 lots; Max trades per day 50 → 20. "
+        "Max lot per trade 1.00 lots → 0.10 lots; Max trades per day 50 orders → 20 orders. "
         "They apply to every automatic order from now on."
     )
 

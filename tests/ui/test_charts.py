@@ -265,7 +265,7 @@ def test_the_crosshair_follows_the_mouse_and_the_readout_returns_to_the_latest_o
     assert not chart.readout_text.startswith("Latest")
 
     chart.hide_crosshair()
-    assert chart.readout_text.startswith("Latest: ") and "Equity 10,001.20" in chart.readout_text
+    assert chart.readout_text.startswith("Latest ") and "Equity 10,001.20" in chart.readout_text
 
 
 def fill_sparse(chart: EquityChart, seconds: float, step: int = 600) -> None:
