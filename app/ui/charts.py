@@ -365,8 +365,9 @@ class EquityChart(QWidget):
         if point is None:
             self.readout.setText("")
             return
+        # Two lines: on one, the figures were cut off beside the range buttons of a narrow chart panel.
         self.readout.setText(
-            f"{prefix}{local_time_text(point.time)} · Equity {format_money(point.equity, self._currency)}"
+            f"{prefix}{local_time_text(point.time)}\nEquity {format_money(point.equity, self._currency)}"
             f" · Floating {format_money(point.floating, signed=True)}"
         )
 

@@ -248,7 +248,7 @@ def test_the_crosshair_reads_the_sample_in_force_at_the_cursor(chart: EquityChar
 
     assert (
         chart.readout_text
-        == f"{local_time_text(sample_time.timestamp())} · Equity 10,000.90 USD · Floating +0.90"
+        == f"{local_time_text(sample_time.timestamp())}\nEquity 10,000.90 USD · Floating +0.90"
     )
     assert chart.vlines[0].value() == sample_time.timestamp()
 
