@@ -22,7 +22,7 @@ from app.core.number_format import format_money
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.storage.records import EquitySample
-from app.ui.chart_axes import MoneyAxis
+from app.ui.chart_axes import MoneyAxis, TimeAxis
 from app.ui.chart_series import EquitySeries, SeriesPoint
 from app.ui.columns import trade_colours
 from app.ui.pnl_by_symbol_chart import FLUSH_INTERVAL_MS, PnlBySymbolChart, plain_plot, theme_colours
@@ -91,10 +91,10 @@ class EquityChart(QWidget):
     def _build(self) -> None:
         self.view = pg.GraphicsLayoutWidget(self)
         self.equity_plot = self.view.addPlot(
-            row=0, col=0, axisItems={"bottom": pg.DateAxisItem(), "left": MoneyAxis("left")}
+            row=0, col=0, axisItems={"bottom": TimeAxis(), "left": MoneyAxis("left")}
         )
         self.floating_plot = self.view.addPlot(
-            row=1, col=0, axisItems={"bottom": pg.DateAxisItem(), "left": MoneyAxis("left")}
+            row=1, col=0, axisItems={"bottom": TimeAxis(), "left": MoneyAxis("left")}
         )
         self.floating_plot.setXLink(self.equity_plot)
         self.view.ci.layout.setRowStretchFactor(0, 3)

@@ -42,7 +42,7 @@ from app.ml.metrics import PerformanceMetrics, compute_metrics
 from app.ml.money import backtest_money_of
 from app.storage.model_registry import RegisteredModel
 from app.storage.records import EquitySample, TradeRecord
-from app.ui.chart_axes import MoneyAxis
+from app.ui.chart_axes import MoneyAxis, TimeAxis
 from app.ui.columns import money_colour
 from app.ui.dashboard_data import (
     BALANCE_LOOKBACK,
@@ -161,9 +161,7 @@ class PerformanceDashboard(QWidget):
         rows_height = vertical.length() + header.sizeHint().height()
         self.table.setMinimumHeight(rows_height + 2 * self.table.frameWidth())
 
-        self.plot_widget = pg.PlotWidget(
-            self, axisItems={"bottom": pg.DateAxisItem(), "left": MoneyAxis("left")}
-        )
+        self.plot_widget = pg.PlotWidget(self, axisItems={"bottom": TimeAxis(), "left": MoneyAxis("left")})
         self.plot = self.plot_widget.getPlotItem()
         plain_plot(self.plot)
         self.plot.showGrid(x=False, y=True, alpha=0.15)

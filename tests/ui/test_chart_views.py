@@ -115,3 +115,17 @@ def test_the_readout_names_the_account_currency(chart: EquityChart) -> None:
     an_hour_of_equity(chart)
     shown: QWidget = chart.readout
     assert shown.isVisible() and " USD · Floating " in chart.readout_text
+
+
+def test_a_few_hours_on_a_narrow_chart_still_show_the_hours(chart: EquityChart) -> None:
+    for minute in range(0, 8 * 60 + 1, 5):
+        read_account(chart, NOW - timedelta(minutes=8 * 60 - minute), 1_250_000.0 + minute)
+    chart.flush()
+    chart.grab()  # painted once: the axis measures its labels with the font it paints them in
+    left, right = chart.x_range()
+    axis = chart.floating_plot.getAxis("bottom")
+
+    levels = axis.tickValues(left, right, axis.width())
+
+    hours = [ticks for spacing, ticks in levels if spacing == 3_600]
+    assert hours and len(hours[0]) >= 2  # pyqtgraph's own axis labelled none: every 6 h, or one "Wed 02"
