@@ -23,7 +23,7 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import ConnectionState, OrderAction, Timeframe
 from app.core.events import Event, StatusUpdate
-from app.core.models import OrderRequest
+from app.core.models import OrderRequest, Position
 from app.core.settings import Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import RegisterModelCommand
@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
         currency = self._state.account.currency if self._state.account else ""
         memory = self._ticket_memory
         selected = self.positions.selected_ticket()
-        position = self._state.positions.get(selected) if selected is not None else None
+        position = self._shown_position(selected) if selected is not None else None
         ticket = OrderTicket(
             self._terminal_queries,
             position.symbol if position is not None else memory.symbol,
@@ -315,6 +315,11 @@ class MainWindow(QMainWindow):
         self._ticket_memory = memory
         save_ticket_memory(self._window_state, memory)
 
+    def _shown_position(self, ticket: int) -> Position | None:
+        """The position as its row shows it: the row the trader acts on is fed by the hub's typed signal,
+        which arrives a moment before the desk's folded state hears of the same event."""
+        return self.positions.model.position(ticket) or self._state.positions.get(ticket)
+
     def _still_busy(self, ticket: int) -> bool:
         """True (and the status bar says why) while an order for this position is in flight."""
         busy = self.positions.model.busy(ticket)
@@ -328,7 +333,7 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot(int, object)
     def _close_position(self, ticket: int, volume: float | None) -> None:
-        position = self._state.positions.get(ticket)
+        position = self._shown_position(ticket)
         if position is None:
             QMessageBox.information(self, "Close position", f"Position #{ticket} is already closed.")
             return
@@ -344,7 +349,7 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot(int)
     def _modify_position(self, ticket: int) -> None:
-        position = self._state.positions.get(ticket)
+        position = self._shown_position(ticket)
         if position is None or self._terminal_queries is None or self._still_busy(ticket):
             return
         currency = self._state.account.currency if self._state.account else ""

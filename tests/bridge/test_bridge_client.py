@@ -100,7 +100,7 @@ def test_the_digits_of_a_positions_symbol_cost_one_round_trip_once_per_connectio
     terminal.positions()
     assert after_first - before == 3  # the positions, then EURUSD's and USDJPY's spec
     assert api.messages_sent - after_first == 1  # a new position of a known symbol: no spec read
-    assert sorted(p.digits for p in first.values()) == [3, 5, 5]
+    assert sorted(p.digits or 0 for p in first.values()) == [3, 5, 5]
 
 
 def test_bars_arrive_as_the_modules_numpy_array_whole(terminal: Terminal, bridge: InProcessBridge) -> None:
