@@ -4,4 +4,7 @@ import sys
 
 from app.cli import main
 
-sys.exit(main())
+# Guarded: a terminal host process started with multiprocessing's spawn method imports this module again
+# (as __mp_main__), and must not start a second desk.
+if __name__ == "__main__":
+    sys.exit(main())

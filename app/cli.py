@@ -7,6 +7,7 @@ cost no Qt start-up.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable
@@ -128,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the program with `argv` (default: the process arguments) and return its exit status."""
+    # In the frozen bundle the same executable also serves as the terminal host process: when started as
+    # one, this runs the host and exits here. Elsewhere it does nothing.
+    multiprocessing.freeze_support()
     _attach_to_console()
     parser = build_parser()
     try:

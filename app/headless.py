@@ -18,6 +18,7 @@ from app.core.settings import RemoteSettings
 from app.engine.desk import Desk, DeskConfig
 from app.engine.error_report import ErrorReporter
 from app.event_lines import EventLinesWriter
+from app.heap import settle_startup_heap
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
 from app.remote_wiring import RemoteService, print_to_stderr
@@ -120,6 +121,7 @@ def _serve_until_signalled(
 
     with loop:
         desk.start()
+        settle_startup_heap()
         code: int = loop.run_until_complete(serve())
     pulse.stop()
     desk.stop()

@@ -1,15 +1,17 @@
 """`mt5desk --self-test`: the whole desk once, end to end, on the simulator in a throwaway folder.
 
 Made for the frozen build: it proves the bundle holds what a trader's first minute needs (Qt and its
-plugins, the icon, the journal's migrations, the simulator, the order path). It never touches a real
-terminal or the trader's own data folder. Each step prints "OK …"; the first failure prints what failed
-and the command exits 1.
+plugins, the icon, the journal's migrations, the terminal host process started from the bundle's own
+executable, the simulator, the order path, a journal file that holds everything after a clean stop). It
+never touches a real terminal or the trader's own data folder. Each step prints "OK …"; the first
+failure prints what failed and the command exits 1.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from app.core.enums import Backend
 from app.core.target import TerminalTarget
+from app.terminal.simulator.clock import ClockSpec
 
 if TYPE_CHECKING:
     from PyQt6.QtWidgets import QApplication
@@ -57,6 +60,10 @@ class WeekdayClock:
 
     def now(self) -> float:
         return time.time() - self.offset_s
+
+    def spec(self) -> ClockSpec:
+        """The same clock as a description a terminal host process can rebuild."""
+        return ClockSpec.behind(self.offset_s)
 
 
 def needs_offscreen(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
@@ -111,10 +118,11 @@ class _SelfTest:
         self.ok(f"Qt started (platform plugin '{qt_app.platformName()}')")
         self.check_icon()
         paths = AppPaths.under(self.folder / "config", self.folder / "data", self.folder / "logs").ensure()
+        clock = WeekdayClock.for_now()
         config = DeskConfig(
             target=TerminalTarget(Backend.SIM, sim_state_file=str(paths.sim_state_file)),
             database_file=paths.database_file,
-            sim_clock=WeekdayClock.for_now(),
+            sim_clock=clock.spec(),
         )
         desk = Desk(config)  # opens the journal: the migrations must be in the bundle
         self.ok(f"journal created at schema {desk.journal.database.schema_revision()}")
@@ -130,10 +138,10 @@ class _SelfTest:
                 window.hide()
                 window.deleteLater()
             stopped = desk.stop()
-            desk.journal.database.close()
             if not stopped:
-                raise SelfTestFailure("the terminal worker did not stop within 10 s")
-        self.check_model_round_trip(paths.models_dir, config.sim_clock)
+                raise SelfTestFailure("the terminal host or an engine thread did not stop within 10 s")
+        self.check_journal_alone(paths.database_file)
+        self.check_model_round_trip(paths.models_dir, clock)
         self.check_alerts()
 
     def ok(self, text: str) -> None:
@@ -228,7 +236,7 @@ class _SelfTest:
             desk.hub,
             desk.state,
             settings,
-            terminal_queries=TerminalQueries(desk.worker),
+            terminal_queries=TerminalQueries(desk.host),
             journal_queries=JournalQueries(desk.journal),
             models_dir=models_dir,
         )
@@ -253,8 +261,12 @@ class _SelfTest:
             "connecting to the simulated terminal",
             lambda: desk.state.status.state is ConnectionState.CONNECTED and desk.state.account is not None,
         )
+        if desk.host.pid is None or desk.host.pid == os.getpid():
+            raise SelfTestFailure("the terminal does not run in a host process of its own")
         login = desk.state.account.login if desk.state.account else "?"
-        self.ok(f"engine connected to the simulated terminal (demo account {login})")
+        self.ok(
+            f"terminal host process {desk.host.pid} connected to the simulated terminal (account {login})"
+        )
 
     def trade_round_trip(self, desk: Desk, window: MainWindow) -> None:
         from app.core.enums import OrderAction, Side, TradeStatus
@@ -299,3 +311,15 @@ class _SelfTest:
         if problems:
             raise SelfTestFailure("SQLite's integrity check found: " + "; ".join(problems[:5]))
         self.ok("journal file passes SQLite's integrity check")
+
+    def check_journal_alone(self, database_file: Path) -> None:
+        """After the clean stop, a copy of the .sqlite3 file alone (no -wal) holds every trade."""
+        copy = self.folder / "journal-copy.sqlite3"
+        shutil.copyfile(database_file, copy)
+        with sqlite3.connect(copy) as connection:
+            ids = {row[0] for row in connection.execute("SELECT trade_id FROM trades")}
+        connection.close()
+        missing = [trade_id for trade_id in self.sent if trade_id not in ids]
+        if missing:
+            raise SelfTestFailure(f"the journal file alone lacks trades {missing} after a clean stop")
+        self.ok(f"journal file alone holds all {len(ids)} trade(s) after the clean stop")

@@ -26,7 +26,7 @@ from app.core.models import ModelSettings
 from app.core.target import TerminalTarget
 from app.engine.commands import AutoTradingCommand, ModelCommand, RegisterModelCommand
 from app.engine.desk import Desk, DeskConfig
-from app.engine.worker import Intervals
+from app.engine.intervals import Intervals
 from app.ml.bars import BarFrame
 from app.ml.pipelines import Algorithm
 from app.ml.store import save_model

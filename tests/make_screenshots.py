@@ -25,12 +25,12 @@ from app.core.events import AutoTradeExecuted, TradeError
 from app.core.settings import AlertChannel, AlertSettings, Settings
 from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
+from app.engine.intervals import Intervals
 from app.engine.queries import JournalQueries, TerminalQueries
-from app.engine.worker import Intervals
 from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.terminal.adapter import Terminal
-from app.terminal.simulator import ManualClock, SimulatedTerminal, WallClock
+from app.terminal.simulator import ClockSpec, ManualClock, SimulatedTerminal
 from app.ui.credentials import CredentialStore, SessionPasswords
 from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
@@ -191,10 +191,10 @@ def training_dialog() -> None:
                 target=TerminalTarget(Backend.SIM, sim_state_file=str(home / "sim.json")),
                 database_file=home / "journal.sqlite3",
                 intervals=Intervals(0.5, 1.0, 1.0, 2.0),
-                sim_clock=WallClock(),
+                sim_clock=ClockSpec(),
             )
         )
-        queries = TerminalQueries(desk.worker)
+        queries = TerminalQueries(desk.host)
         window = MainWindow(desk.hub, desk.state, Settings(), terminal_queries=queries, models_dir=home)
         window.showMaximized()
         desk.start()
@@ -264,10 +264,10 @@ def main() -> int:
                 target=TerminalTarget(Backend.SIM, sim_state_file=str(home / "sim.json")),
                 database_file=home / "journal.sqlite3",
                 intervals=Intervals(0.5, 1.0, 1.0, 2.0),
-                sim_clock=WallClock(),
+                sim_clock=ClockSpec(),
             )
         )
-        queries = TerminalQueries(desk.worker)
+        queries = TerminalQueries(desk.host)
         window = MainWindow(
             desk.hub,
             desk.state,

@@ -23,8 +23,8 @@ from app.core.enums import Backend, ConnectionState, Side
 from app.core.events import AutoTradeExecuted
 from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
-from app.engine.worker import Intervals
-from app.terminal.simulator import WallClock
+from app.engine.intervals import Intervals
+from app.terminal.simulator import ClockSpec
 from tests.make_screenshots import OUT
 from tests.remote.test_browser_viewer import CHROMIUM, CHROMIUM_FLAGS, LIVE, TOKEN, Tab, remote_server
 
@@ -97,7 +97,7 @@ def main() -> int:
                     target=TerminalTarget(Backend.SIM, sim_state_file=str(home / "sim.json")),
                     database_file=home / "journal.sqlite3",
                     intervals=Intervals(0.5, 1.0, 1.0, 2.0),
-                    sim_clock=WallClock(),
+                    sim_clock=ClockSpec(),
                 )
             )
             loop = qasync.QEventLoop(app)

@@ -37,16 +37,21 @@ class TerminalSettings:
     path: str = ""
     login: int | None = None
     server: str = ""
-    # Bounded because the MetaTrader5 module holds the GIL while it waits: a long wait freezes the whole app.
+    # Bounded because the MetaTrader5 module holds the GIL while it waits: a long wait freezes the
+    # terminal host, which the desk then cannot tell from a hung one.
     timeout_ms: int = 10_000
     # Where the mt5linux bridge server (rpyc classic, under Wine's Python) listens; backend "bridge" only.
     bridge_host: str = DEFAULT_BRIDGE_HOST
     bridge_port: int = DEFAULT_BRIDGE_PORT
+    # A manual order still waiting for a busy terminal after this long is dropped, never sent late.
+    order_deadline_s: float = 5.0
+    # A terminal host silent this long (a call that never returns) is killed and started again.
+    host_silent_limit_s: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
 class IntervalSettings:
-    """Seconds between the terminal worker's sync loops."""
+    """Seconds between the terminal host's sync loops."""
 
     pnl_s: float = 1.0
     positions_s: float = 3.0
@@ -335,6 +340,8 @@ _SECTIONS: dict[str, tuple[type, dict[str, _Rule]]] = {
             "timeout_ms": _whole(1_000, 120_000),
             "bridge_host": _host(),
             "bridge_port": _whole(1, 65_535),
+            "order_deadline_s": _number(1, 120),
+            "host_silent_limit_s": _number(5, 600),
         },
     ),
     "intervals": (

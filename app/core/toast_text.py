@@ -74,7 +74,7 @@ def trade_error_toast(event: TradeError) -> Toast:
 
 
 def notice_toast(event: Notice) -> Toast | None:
-    """Error notices only; the worker's own "connection lost" notice counts as a connection toast."""
+    """Error notices only; the host's own "connection lost" notice counts as a connection toast."""
     if event.level is not NoticeLevel.ERROR:
         return None
     kind = ToastKind.CONNECTION if event.title == CONNECTION_LOST_TITLE else ToastKind.NOTICE

@@ -1,1 +1,1 @@
-"""Event hub, terminal worker, trading service, auto-trader and risk guard."""
+"""Event hub, terminal host and its supervisor, trading service, auto-trader and risk guard."""

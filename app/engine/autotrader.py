@@ -1,12 +1,13 @@
-"""AutoTrader: runs the enabled models on each newly closed bar, in the terminal worker's thread.
+"""AutoTrader: runs the enabled models on each newly closed bar, in its own thread of the desk process.
 
-Driven by the worker's P&L loop (`on_tick`): one cheap `rates(symbol, tf, 1, start_pos=1)` per distinct
-(symbol, timeframe) of the enabled models tells whether a bar closed. On a new bar each of its models
-predicts from closed bars only, the prediction is logged, and when the master switch is on: exits first
-(max holding bars, then an opposite signal closes the model's positions on that symbol), then, if the
-confidence reaches the threshold inside the trading hours, the RiskGuard is asked and the order goes
-through TradingService with the model's magic number and the id `auto_trade_id(model, bar)`. The
-journal's duplicate guard makes a bar tradable once, across restarts too.
+Driven every P&L interval (`on_tick`, see auto_runner.py): one cheap `rates(symbol, tf, 1, start_pos=1)`
+per distinct (symbol, timeframe) of the enabled models tells whether a bar closed. On a new bar each of
+its models predicts from closed bars only, the prediction is logged, and when the master switch is on:
+exits first (max holding bars, then an opposite signal closes the model's positions on that symbol),
+then, if the confidence reaches the threshold inside the trading hours, the RiskGuard is asked and the
+order goes through the order port (journal first, then the terminal host) with the model's magic number
+and the id `auto_trade_id(model, bar)`. The journal's duplicate guard makes a bar tradable once, across
+restarts too.
 
 The master switch is OFF at every start, whatever it was before: after a restart nothing trades until
 the trader switches it on again.
@@ -36,14 +37,14 @@ from app.engine.model_runtime import (
     percent,
     stop_prices,
 )
+from app.engine.ports import OrderPort, TerminalReads
 from app.engine.risk import Refusal, RiskContext, RiskGuard
-from app.engine.trading import Outcome, TradingService, is_link_error
+from app.engine.trading import Outcome, is_link_error
 from app.ml.bars import BarFrame
 from app.ml.errors import DataError
 from app.storage.errors import JournalError
 from app.storage.journal import Journal
 from app.storage.model_registry import ModelRegistry
-from app.terminal.adapter import Terminal
 from app.terminal.errors import TerminalError
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ SUMMARY_REFRESH_S = 5.0  # today's P&L and position counts move every tick; repu
 
 
 class AutoTrader(ModelCommands):
-    """Models, master switch and kill switch; every call comes from the worker thread."""
+    """Models, master switch and kill switch; every call comes from one thread (the auto-trader's)."""
 
     def __init__(
         self,
@@ -69,8 +70,8 @@ class AutoTrader(ModelCommands):
         self._now = now
         self._models_dir = Path(models_dir) if models_dir else journal.database.path.parent / "models"
         self._guard = RiskGuard(limits or RiskSettings())
-        self._terminal: Terminal | None = None
-        self._trading: TradingService | None = None
+        self._terminal: TerminalReads | None = None
+        self._trading: OrderPort | None = None
         self._runtimes: dict[str, ModelRuntime] = {}
         self._master = False
         self._positions: Mapping[int, Position] = {}
@@ -96,7 +97,7 @@ class AutoTrader(ModelCommands):
             for runtime in self._runtimes.values()
         )
 
-    def attach(self, terminal: Terminal, trading: TradingService, positions: Mapping[int, Position]) -> None:
+    def attach(self, terminal: TerminalReads, trading: OrderPort, positions: Mapping[int, Position]) -> None:
         """Called on every (re)connect: loads the models the first time, then announces them."""
         self._terminal, self._trading, self._positions = terminal, trading, positions
         if not self._loaded:
@@ -111,8 +112,8 @@ class AutoTrader(ModelCommands):
     def on_tick(self, positions: Mapping[int, Position]) -> bool:
         """Check for newly closed bars and act on them; True when an order was sent (positions changed).
 
-        Raises TerminalError only for a lost link (the worker reconnects); any other problem is reported
-        per model and the other models go on.
+        Raises TerminalError only for a lost link (the terminal host reconnects); any other problem is
+        reported per model and the other models go on.
         """
         self._positions = positions
         if self._terminal is None:
@@ -127,6 +128,8 @@ class AutoTrader(ModelCommands):
             for runtime in group:
                 if runtime.last_bar == closed:
                     continue
+                if not changed:
+                    self._read_positions()  # decide on what the terminal holds now, not a loop ago
                 runtime.last_bar, changed = closed, True
                 try:
                     self._on_bar(runtime, closed)
@@ -354,6 +357,16 @@ class AutoTrader(ModelCommands):
         self._registry.record_prediction(
             runtime.model_id, bar_time, side, confidence, acted=acted, reason=reason, at=self._now()
         )
+
+    def _read_positions(self) -> None:
+        """The terminal's positions now (risk checks and exits must not miss a position just opened)."""
+        assert self._terminal is not None
+        try:
+            self._positions = self._terminal.positions()
+        except TerminalError as error:
+            if is_link_error(error):
+                raise
+            log.warning("positions before a model's decision: %s", error)
 
     def _refresh_positions(self) -> None:
         assert self._terminal is not None

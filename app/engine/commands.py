@@ -1,11 +1,11 @@
-"""Commands sent to the terminal worker, and the ids that make each trade idempotent."""
+"""Commands the desk takes (orders, refresh, link, models), and the ids that make each trade idempotent."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,6 @@ from app.core.settings import RiskSettings
 
 if TYPE_CHECKING:
     from app.ml.manifest import ModelManifest
-    from app.terminal.adapter import Terminal
 
 
 def new_trade_id() -> str:
@@ -44,12 +43,18 @@ class AutoContext:
 
 @dataclass(frozen=True, slots=True)
 class TradeCommand:
-    """Place, close or modify: the request plus who asked and the idempotency id."""
+    """Place, close or modify: the request plus who asked, the idempotency id, and when it was asked.
+
+    `created_at` is `time.monotonic()` at creation; the order is dropped rather than sent once it has
+    waited `max_wait_s` (None: the desk's setting) behind a busy terminal.
+    """
 
     request: OrderRequest
     trade_id: str
     source: TradeSource = TradeSource.MANUAL
     auto: AutoContext | None = None
+    created_at: float = field(default_factory=time.monotonic)
+    max_wait_s: float | None = None
 
     @classmethod
     def manual(cls, request: OrderRequest) -> TradeCommand:
@@ -58,19 +63,7 @@ class TradeCommand:
 
 @dataclass(frozen=True, slots=True)
 class RefreshCommand:
-    """Ask the worker to poll everything now and re-announce its status."""
-
-
-@dataclass(frozen=True, slots=True)
-class QueryCommand:
-    """A read the GUI needs from the terminal (symbols, a spec, a quote, a margin estimate).
-
-    `call` runs in the worker thread with the Terminal; its result or error comes back on
-    `TerminalWorker.query_done` tagged with `request_id`.
-    """
-
-    request_id: int
-    call: Callable[[Terminal], object]
+    """Ask the terminal host to poll everything now and re-announce its status."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +121,7 @@ class RiskLimitsCommand:
     currency: str = ""
 
 
-# The commands the worker hands to its AutoTrader.
+# The commands the desk hands to its AutoTrader.
 AUTO_COMMANDS = (
     AutoTradingCommand,
     ModelCommand,
@@ -145,7 +138,7 @@ AutoCommand = (
     | RemoveModelCommand
     | RiskLimitsCommand
 )
-WorkerCommand = TradeCommand | RefreshCommand | QueryCommand | LinkCommand | AutoCommand
+DeskCommand = TradeCommand | RefreshCommand | LinkCommand | AutoCommand
 
 __all__ = [
     "AUTO_COMMANDS",
@@ -155,16 +148,15 @@ __all__ = [
     "AutoCommand",
     "AutoContext",
     "AutoTradingCommand",
+    "DeskCommand",
     "KillSwitchCommand",
     "LinkCommand",
     "ModelCommand",
-    "QueryCommand",
     "RefreshCommand",
     "RegisterModelCommand",
     "RemoveModelCommand",
     "RiskLimitsCommand",
     "TradeCommand",
-    "WorkerCommand",
     "auto_trade_id",
     "new_trade_id",
     "tagged_comment",

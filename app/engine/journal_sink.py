@@ -1,37 +1,35 @@
-"""JournalSink: what the worker writes to the journal as it learns it: deals, external trades, equity, events.
+"""JournalSink: what the desk writes to the journal as it learns it: events, external trades, deals, equity.
 
-Lives in the worker thread, so the GUI thread never waits on SQLite. A failing write never stops the sync
-loops. When the storage fails (a full disk...) the journal's health says so once through `on_failure`
-and once more through `on_recovered` when a later write works again, however many writes fail in
-between; a record the journal refuses is reported once per run of failures. Neither callback may come
-back here.
+Lives in the desk engine's thread, so the GUI thread never waits on SQLite, and it is the journal's one
+writer of these records: the terminal host sends what it reads, the sink writes it. A failing write never
+stops anything. When the storage fails (a full disk...) the journal's health says so once through
+`on_failure` and once more through `on_recovered` when a later write works again, however many writes
+fail in between; a record the journal refuses is reported once per run of failures. Neither callback may
+come back here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.event_text import describe
-from app.core.events import Event, StatusUpdate, encode
-from app.core.models import Account, Position
-from app.engine.tracker import TrackedChange
+from app.core.events import Event, PositionsUpdate, StatusUpdate, encode
+from app.core.models import Account, Deal
 from app.storage.errors import JournalError
 from app.storage.journal import Journal
-from app.terminal.adapter import Terminal
 
 log = logging.getLogger(__name__)
 
 THIN_EVERY = timedelta(hours=1)
-DEAL_SYNC_LOOKBACK = timedelta(days=7)
 
 
 class JournalSink:
-    """Writes to the journal from the worker thread; swallows and reports storage failures."""
+    """Writes to the journal; swallows and reports storage failures."""
 
     def __init__(
         self,
@@ -46,7 +44,11 @@ class JournalSink:
         self._failing = False
         self._last_state: str | None = None
         self._last_thin: datetime | None = None
-        self._deals_synced_until: datetime | None = None
+
+    @property
+    def failing(self) -> bool:
+        """The last write failed (and was reported)."""
+        return self._failing
 
     def event(self, event: Event) -> None:
         """Keep every trade error, auto-trade, notice and connection state change."""
@@ -69,30 +71,18 @@ class JournalSink:
             )
         )
 
-    def positions_changed(
-        self, terminal: Terminal, change: TrackedChange, current: dict[int, Position], now: datetime
-    ) -> None:
-        """Journal external opens, SL/TP/volume edits, and the deals of closed or reduced positions."""
-        update = change.positions
-        if update is not None:
-            for ticket in update.added:
-                self._write(partial(self._journal.record_external_open, current[ticket], now))
-            for ticket in update.modified:
-                self._write(partial(self._journal.update_position, current[ticket]))
-        self.record_position_deals(terminal, (*change.closed, *change.reduced))
+    def positions_changed(self, update: PositionsUpdate, now: datetime) -> None:
+        """Journal positions opened outside the desk, and SL/TP/volume edits, from their full records."""
+        records = {position.ticket: position for position in update.positions}
+        for ticket in update.added:
+            self._write(partial(self._journal.record_external_open, records[ticket], now))
+        for ticket in update.modified:
+            self._write(partial(self._journal.update_position, records[ticket]))
 
-    def record_position_deals(self, terminal: Terminal, positions: Iterable[Position]) -> None:
-        """Fetch and store the deals of these positions (terminal errors propagate to the loop)."""
-        for position in positions:
-            deals = terminal.deals_for_position(position.identifier or position.ticket)
-            self._write(partial(self._journal.record_deals, deals))
-
-    def sync_deals(self, terminal: Terminal, now: datetime) -> None:
-        """Store recent history deals (idempotent), so trades closed while the desk was away are journaled."""
-        since = self._deals_synced_until or (now - DEAL_SYNC_LOOKBACK)
-        deals = terminal.deals(since - timedelta(hours=24), now + timedelta(hours=24))
-        self._write(lambda: self._journal.record_deals(deals))
-        self._deals_synced_until = now
+    def deals(self, deals: Sequence[Deal]) -> None:
+        """Store deals (idempotent): of closed or reduced positions, or the history the host synced."""
+        if deals:
+            self._write(lambda: self._journal.record_deals(deals))
 
     def equity_sample(self, account: Account, now: datetime) -> None:
         """One equity sample per account read; older samples thinned once an hour."""

@@ -27,12 +27,12 @@ from app.engine.commands import (
     new_trade_id,
 )
 from app.engine.model_runtime import ModelRuntime
+from app.engine.ports import OrderPort, TerminalReads
 from app.engine.risk import RiskGuard
-from app.engine.trading import Outcome, TradingService, is_link_error
+from app.engine.trading import Outcome, is_link_error
 from app.ml.errors import ModelStoreError
 from app.storage.errors import JournalError
 from app.storage.model_registry import ModelRegistry
-from app.terminal.adapter import Terminal
 from app.terminal.errors import TerminalError
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,8 @@ class ModelCommands:
     _registry: ModelRegistry
     _publish: Callable[[Event], None]
     _models_dir: Path
-    _terminal: Terminal | None
-    _trading: TradingService | None
+    _terminal: TerminalReads | None
+    _trading: OrderPort | None
     _runtimes: dict[str, ModelRuntime]
     _master: bool
     _positions: Mapping[int, Position]

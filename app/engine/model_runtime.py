@@ -27,7 +27,7 @@ MIN_FRESH_S = 10.0
 
 @dataclass(slots=True)
 class ModelRuntime:
-    """A registry row plus the live state the auto-trader keeps for it in the worker thread."""
+    """A registry row plus the live state the auto-trader keeps for it in its thread."""
 
     record: RegisteredModel
     model: Model | None = None

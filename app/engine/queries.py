@@ -1,4 +1,4 @@
-"""Read paths for widgets: terminal reads answered by the worker, journal reads run off the GUI thread.
+"""Read paths for widgets: terminal reads answered by the terminal host, journal reads off the GUI thread.
 
 Widgets never call the terminal or the database. They ask here and get the answer as a Qt signal in
 their own thread, so a slow terminal or a large journal never freezes the window.
@@ -10,21 +10,22 @@ import itertools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 
-from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtBoundSignal, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtBoundSignal, pyqtSignal, pyqtSlot
 
 from app.core.enums import Side, Timeframe, TradeSource
 from app.core.events import AutoTradeExecuted, ProtocolError, decode
-from app.engine.commands import QueryCommand
-from app.engine.worker import TerminalWorker
+from app.engine.host.queries import MarginQuery, Query, RatesQuery, SpecQuery, SymbolsQuery, TickQuery
+from app.engine.supervisor import HostSupervisor, next_request_id
 from app.storage.journal import Journal
 from app.storage.model_registry import ModelRegistry
 from app.storage.records import TradeRecord
-from app.terminal.adapter import Terminal
 
 log = logging.getLogger(__name__)
 
 _ids = itertools.count(1)
+NOT_REACHABLE = "MetaTrader 5 cannot be asked right now (its host is restarting or too busy); try again."
 
 
 class _Answers:
@@ -34,15 +35,15 @@ class _Answers:
         self._failed = failed
         self._pending: dict[int, pyqtBoundSignal] = {}
 
-    def expect(self, answer: pyqtBoundSignal) -> int:
-        request_id = next(_ids)
+    def expect(self, answer: pyqtBoundSignal, request_id: int | None = None) -> int:
+        request_id = next(_ids) if request_id is None else request_id
         self._pending[request_id] = answer
         return request_id
 
     def deliver(self, request_id: int, result: object, error: str) -> None:
         answer = self._pending.pop(request_id, None)
         if answer is None:
-            return  # not ours (another asker on the same worker)
+            return  # not ours (another asker on the same host)
         if error:
             self._failed.emit(request_id, error)
         else:
@@ -50,7 +51,7 @@ class _Answers:
 
 
 class TerminalQueries(QObject):
-    """Asks the worker for symbols, specs, quotes and margin estimates; answers arrive as signals.
+    """Asks the terminal host for symbols, specs, quotes, margins and bars; answers arrive as signals.
 
     Every `request_*` returns the request id that the answer signal carries, so a dialog can ignore
     answers to questions it no longer asks (e.g. the quote of a symbol the trader just left).
@@ -63,31 +64,37 @@ class TerminalQueries(QObject):
     rates_ready = pyqtSignal(int, object)  # request id, the copy_rates_from_pos structured ndarray
     failed = pyqtSignal(int, str)  # request id, what went wrong (for a person)
 
-    def __init__(self, worker: TerminalWorker, parent: QObject | None = None) -> None:
+    def __init__(self, host: HostSupervisor, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._worker = worker
+        self._host = host
         self._answers = _Answers(self.failed)
-        worker.query_done.connect(self._on_done)  # a slot of this QObject: runs in the owner's thread
+        host.query_done.connect(self._on_done)  # a slot of this QObject: runs in the owner's thread
 
     def request_symbols(self) -> int:
-        return self._ask(lambda t: t.symbols(), self.symbols_ready)
+        return self._ask(SymbolsQuery(next_request_id()), self.symbols_ready)
 
     def request_spec(self, symbol: str) -> int:
-        return self._ask(lambda t: t.symbol(symbol), self.spec_ready)
+        return self._ask(SpecQuery(next_request_id(), symbol), self.spec_ready)
 
     def request_quote(self, symbol: str) -> int:
-        return self._ask(lambda t: t.tick(symbol), self.quote_ready)
+        return self._ask(TickQuery(next_request_id(), symbol), self.quote_ready)
 
     def request_margin(self, side: Side, symbol: str, volume: float, price: float) -> int:
-        return self._ask(lambda t: t.calc_margin(side, symbol, volume, price), self.margin_ready)
+        return self._ask(
+            MarginQuery(next_request_id(), side, symbol, float(volume), float(price)), self.margin_ready
+        )
 
     def request_rates(self, symbol: str, timeframe: Timeframe, count: int, start_pos: int = 1) -> int:
         """`count` bars in time order; `start_pos=1` leaves out the bar still forming (closed bars only)."""
-        return self._ask(lambda t: t.rates(symbol, timeframe, count, start_pos), self.rates_ready)
+        return self._ask(
+            RatesQuery(next_request_id(), symbol, timeframe, int(count), int(start_pos)), self.rates_ready
+        )
 
-    def _ask(self, call: Callable[[Terminal], object], answer: pyqtBoundSignal) -> int:
-        request_id = self._answers.expect(answer)
-        self._worker.submit(QueryCommand(request_id=request_id, call=call))
+    def _ask(self, query: Query, answer: pyqtBoundSignal) -> int:
+        request_id = self._answers.expect(answer, query.request_id)
+        if self._host.post(query) is None:
+            # Said from the event loop, once the asker holds the request id this returns.
+            QTimer.singleShot(0, partial(self._answers.deliver, request_id, None, NOT_REACHABLE))
         return request_id
 
     @pyqtSlot(int, object, str)

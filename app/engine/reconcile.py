@@ -1,29 +1,32 @@
 """Matching pending journal rows with what MetaTrader 5 actually did, before anything is sent again.
 
-After a crash, a kill or a lost link, a `pending` row means "we may have sent this". The terminal's own
-positions and deals decide: found means executed, not found means not executed. Nothing is ever
-re-sent from here; the trader (or the next bar, for a model) decides what to do next.
+After a crash, a killed terminal host or a lost link, a `pending` row means "we may have sent this".
+The terminal's own positions and deals decide: found means executed, not found means not executed.
+The host gathers those facts (`ReconcileFacts`); the desk, which owns the journal, decides here. Nothing
+is ever re-sent from here; the trader (or the next bar, for a model) decides what to do next.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.core.enums import DealEntry, OrderAction
+from app.core.enums import DealEntry, OrderAction, TradeStatus
 from app.core.models import Deal, Position
 from app.engine.commands import trade_id_in
+from app.engine.host.facts import reconcile_facts
+from app.engine.host.messages import ReconcileFacts, ReconcileQuery
 from app.storage.journal import Journal, TradeRecord
 from app.terminal.adapter import Terminal
-from app.terminal.errors import TerminalError
 
 log = logging.getLogger(__name__)
 
 # How far before a pending row's request time to look for its deals (server and local clocks differ).
 CLOCK_SLACK = timedelta(hours=24)
 RETCODE_DONE = 10009
+TINY_POINT = 1e-9
 NOT_EXECUTED = (
     "Not executed: MT5 Desk stopped before MetaTrader 5 confirmed this order, and the terminal has no "
     "trace of it. It was not sent again; place it again if you still want it."
@@ -42,6 +45,10 @@ class ReconcileReport:
     def empty(self) -> bool:
         return not (self.opened or self.done or self.failed)
 
+    def joined(self, other: ReconcileReport) -> ReconcileReport:
+        """Both reports as one."""
+        return ReconcileReport(self.opened + other.opened, self.done + other.done, self.failed + other.failed)
+
     def summary(self) -> str:
         parts = []
         if self.opened:
@@ -53,38 +60,73 @@ class ReconcileReport:
         return "; ".join(parts) + "."
 
 
-def reconcile_pending(terminal: Terminal, journal: Journal, now: Callable[[], datetime]) -> ReconcileReport:
-    """Resolve every pending row from the terminal's positions and deals (TerminalError if MT5 is gone)."""
-    pending = journal.pending_trades()
-    if not pending:
-        return ReconcileReport()
-    positions = terminal.positions()
-    earliest = min(t.requested_at for t in pending) - CLOCK_SLACK
-    deals = terminal.deals(earliest, now() + CLOCK_SLACK)
+def facts_query(request_id: int, pending: Sequence[TradeRecord], now: datetime) -> ReconcileQuery:
+    """What to ask the terminal about these pending rows."""
+    earliest = min(trade.requested_at for trade in pending) - CLOCK_SLACK
+    symbols = tuple(sorted({trade.symbol for trade in pending if trade.symbol}))
+    return ReconcileQuery(request_id, earliest, now + CLOCK_SLACK, symbols)
+
+
+def resolve_pending(
+    facts: ReconcileFacts,
+    journal: Journal,
+    now: Callable[[], datetime],
+    only: Collection[str] | None = None,
+) -> ReconcileReport:
+    """Resolve the rows still pending (those in `only`, when given) from the terminal's facts."""
+    pending = [t for t in journal.pending_trades() if only is None or t.trade_id in only]
+    positions = {position.ticket: position for position in facts.positions}
     opened: list[str] = []
     done: list[str] = []
     failed: list[str] = []
     for trade in pending:
         if trade.action is OrderAction.OPEN:
-            if _resolve_open(trade, positions, deals, terminal, journal):
+            if _resolve_open(trade, positions, facts.deals, journal):
                 opened.append(trade.trade_id)
                 continue
-        elif _resolve_change(trade, positions, deals, journal, _point(terminal, trade.symbol)):
+        elif _resolve_change(
+            trade, positions, facts.deals, journal, facts.points.get(trade.symbol, TINY_POINT)
+        ):
             done.append(trade.trade_id)
             continue
         journal.mark_failed(trade.trade_id, retcode=None, error=NOT_EXECUTED, at=now())
         failed.append(trade.trade_id)
     report = ReconcileReport(tuple(opened), tuple(done), tuple(failed))
-    log.info("reconciled pending trades: %s", report.summary())
+    if not report.empty:
+        log.info("reconciled pending trades: %s", report.summary())
     return report
 
 
+def resolved_meanwhile(journal: Journal, trade_ids: Collection[str]) -> ReconcileReport:
+    """How rows that were unconfirmed ended, when something else resolved them first (a position whose
+    comment carries the trade id adopts its pending row as soon as the terminal shows it)."""
+    opened: list[str] = []
+    done: list[str] = []
+    failed: list[str] = []
+    for trade_id in sorted(trade_ids):
+        record = journal.find_trade(trade_id)
+        if record is None or record.status is TradeStatus.PENDING:
+            continue
+        if record.status is TradeStatus.FAILED:
+            failed.append(trade_id)
+        elif record.action is OrderAction.OPEN:
+            opened.append(trade_id)
+        else:
+            done.append(trade_id)
+    return ReconcileReport(tuple(opened), tuple(done), tuple(failed))
+
+
+def reconcile_pending(terminal: Terminal, journal: Journal, now: Callable[[], datetime]) -> ReconcileReport:
+    """Resolve every pending row against a Terminal in this thread (TerminalError if MT5 is gone)."""
+    pending = journal.pending_trades()
+    if not pending:
+        return ReconcileReport()
+    facts = reconcile_facts(terminal, facts_query(0, pending, now()))
+    return resolve_pending(facts, journal, now)
+
+
 def _resolve_open(
-    trade: TradeRecord,
-    positions: dict[int, Position],
-    deals: Sequence[Deal],
-    terminal: Terminal,
-    journal: Journal,
+    trade: TradeRecord, positions: dict[int, Position], deals: Sequence[Deal], journal: Journal
 ) -> bool:
     for position in positions.values():
         if trade_id_in(position.comment) == trade.trade_id:
@@ -112,7 +154,7 @@ def _resolve_open(
                 opened_at=deal.time,
                 retcode=RETCODE_DONE,
             )
-            journal.record_deals(terminal.deals_for_position(deal.position_id))
+            journal.record_deals([d for d in deals if d.position_id == deal.position_id])
             return True
     return False
 
@@ -137,14 +179,6 @@ def _resolve_change(
         journal.mark_done(trade.trade_id, retcode=RETCODE_DONE, at=trade.requested_at)
         return True
     return False
-
-
-def _point(terminal: Terminal, symbol: str) -> float:
-    """The symbol's point, for comparing prices the terminal rounded; tiny if the symbol is unknown."""
-    try:
-        return terminal.symbol(symbol).point if symbol else 1e-9
-    except TerminalError:
-        return 1e-9
 
 
 def _same_price(a: float | None, b: float | None, point: float) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from app.core.changes import diff_positions, positions_update_from_diff
@@ -36,6 +36,10 @@ class PositionTracker:
     @property
     def initialised(self) -> bool:
         return self._known is not None
+
+    def seed(self, positions: Iterable[Position]) -> None:
+        """Start from what the desk already shows, so the next update reports only what changed since."""
+        self._known = {position.ticket: position for position in positions}
 
     def update(self, current: dict[int, Position], account: Account | None) -> TrackedChange:
         """Diff `current` against the last read and keep it as the new truth."""

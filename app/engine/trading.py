@@ -1,8 +1,9 @@
-"""TradingService: every order goes journal-first, then to the terminal, then back to the journal.
+"""TradingService: the desk's half of every order. The journal row is written before the order leaves for
+the terminal host, and the host's answer is written back; the host's half is app.engine.host.orders.
 
-Runs only in the terminal worker's thread. The order of writes is what makes the desk crash-safe:
-the trade row exists as `pending` before a byte reaches MetaTrader 5, and the comment carries the
-trade id, so a crash at any point leaves a row that `reconcile.py` can match with the terminal.
+The order of writes is what makes the desk crash-safe: the trade row exists as `pending` (and `sent`)
+before the command crosses the pipe, and the comment carries the trade id, so a crash or a killed host
+at any point leaves a row that `reconcile.py` can match with the terminal. Nothing is ever re-sent.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
 
 from app.core.comments import clean_note
 from app.core.enums import NoticeLevel, OrderAction, Side, TradeSource
@@ -19,6 +19,8 @@ from app.core.event_text import fill_text
 from app.core.events import AutoTradeExecuted, Event, Notice, TradeError
 from app.core.models import OrderRequest, OrderResult
 from app.engine.commands import TradeCommand, tagged_comment, trade_id_in
+from app.engine.host.messages import OrderCommand, OrderOutcome, Outcome
+from app.engine.host.orders import execute_order
 from app.storage.errors import JournalError
 from app.storage.journal import Journal
 from app.terminal.adapter import Terminal
@@ -26,34 +28,17 @@ from app.terminal.errors import TerminalError
 
 log = logging.getLogger(__name__)
 
-RETCODE_DONE = 10009
-RETCODE_DONE_PARTIAL = 10010
-RETCODE_PLACED = 10008
-FILLED = frozenset({RETCODE_DONE, RETCODE_DONE_PARTIAL, RETCODE_PLACED})
-# Requote, price changed, price off: the price moved under an instant/request-execution order.
-PRICE_MOVED = frozenset({10004, 10020, 10021})
-# last_error codes that prove the request never left this process (no IPC link at all, or send failed).
-NOT_SENT = frozenset({-10004, -10001, -10003, -2})
+DEFAULT_DEADLINE_S = 5.0  # how long a manual order may wait for a busy terminal before it is dropped
 
 
 def is_link_error(error: TerminalError) -> bool:
     """An IPC failure: the terminal is gone or hung, not merely refusing a request."""
-    return error.code <= -10000
-
-
-class Outcome(StrEnum):
-    """How a trade command ended."""
-
-    FILLED = "filled"
-    REJECTED = "rejected"
-    FAILED = "failed"
-    UNCONFIRMED = "unconfirmed"
-    DUPLICATE = "duplicate"
+    return error.link_lost
 
 
 @dataclass(frozen=True, slots=True)
 class TradeOutcome:
-    """The end of one command; `link_lost` tells the worker to drop into reconnecting."""
+    """The end of one command; `link_lost` says the terminal stopped answering on the way."""
 
     trade_id: str
     outcome: Outcome
@@ -69,26 +54,49 @@ def order_type_label(request: OrderRequest) -> str:
     return request.action.value.upper()
 
 
+class LocalOrders:
+    """The host's half run in the caller's thread on a Terminal it owns (tools and the money-path specs)."""
+
+    def __init__(self, terminal: Terminal) -> None:
+        self._terminal = terminal
+
+    def __call__(self, order: OrderCommand) -> OrderOutcome:
+        return execute_order(self._terminal, order)
+
+
 class TradingService:
-    """Executes trade commands against the terminal with a journal row for each, before and after."""
+    """Journals trade commands before they are sent and records what became of them."""
 
     def __init__(
         self,
-        terminal: Terminal,
         journal: Journal,
         publish: Callable[[Event], None],
         now: Callable[[], datetime],
         *,
-        price_retries: int = 3,
+        orders: Callable[[OrderCommand], OrderOutcome] | None = None,
+        deadline_s: float = DEFAULT_DEADLINE_S,
     ) -> None:
-        self._terminal = terminal
         self._journal = journal
         self._publish = publish
         self._now = now
-        self._price_retries = price_retries
+        self._orders = orders
+        self._deadline_s = deadline_s
 
     def execute(self, command: TradeCommand) -> TradeOutcome:
-        """Journal as pending, send (retrying a moved price a bounded number of times), record the result."""
+        """Journal, send through the local executor and record the result, all in this thread."""
+        if self._orders is None:
+            raise RuntimeError("this TradingService sends through the terminal host: use begin/finish")
+        begun = self.begin(command)
+        if isinstance(begun, TradeOutcome):
+            return begun
+        return self.finish(command, begun, self._orders(begun))
+
+    def begin(self, command: TradeCommand, *, symbol: str = "") -> OrderCommand | TradeOutcome:
+        """Journal the command as pending and sent; the OrderCommand to hand to the host, or the outcome
+        of a command that must not be sent (duplicate, journal failure, id the comment cannot carry).
+
+        `symbol` names the position's symbol when the request names only its ticket.
+        """
         if trade_id_in(tagged_comment(command.trade_id)) != command.trade_id:
             # After a crash the comment is the only link between an order and its row: refuse to send
             # anything whose id the comment could not carry back.
@@ -97,7 +105,8 @@ class TradingService:
             self._emit_error(command, command.request, text, code=None)
             return TradeOutcome(command.trade_id, Outcome.FAILED, message=text)
         request = replace(
-            self._with_position_symbol(command.request),
+            command.request,
+            symbol=command.request.symbol or symbol,
             comment=tagged_comment(command.trade_id, command.request.comment),
         )
         if not self._journal.database.can_write():  # its result could not be recorded: never send it
@@ -109,45 +118,46 @@ class TradingService:
             return refused
         try:
             self._journal.mark_sent(command.trade_id, self._now())
-            result = self._send_with_retries(request)
-        except TerminalError as error:
-            return self._send_failed(command, request, error)
         except JournalError as error:
             # The row stays pending and is reconciled with the terminal later; nothing was sent.
             return self._fail(
                 command, request, None, f"Order not sent: the journal could not be written ({error})."
             )
-        if result.retcode in FILLED:
-            return self._filled(command, request, result)
-        explained = self._terminal.explain(request, result)
-        return self._fail(command, request, result.retcode, _human(explained), result=result)
+        wait = command.max_wait_s if command.max_wait_s is not None else self._deadline_s
+        return OrderCommand(command.trade_id, request, command.created_at, command.created_at + wait)
 
-    def refuse(self, command: TradeCommand, reason: str) -> TradeOutcome:
+    def finish(self, command: TradeCommand, order: OrderCommand, outcome: OrderOutcome) -> TradeOutcome:
+        """Record what the host did with `order` and tell the trader."""
+        request = replace(order.request, symbol=outcome.symbol or order.request.symbol)
+        if outcome.outcome is Outcome.FILLED and outcome.result is not None:
+            return self._filled(command, request, outcome.result, outcome.position_ticket)
+        if outcome.outcome is Outcome.UNCONFIRMED:
+            return self.unconfirmed(command, request, outcome.message, code=outcome.code)
+        failed = self._fail(command, request, outcome.code, outcome.message, result=outcome.result)
+        return replace(failed, link_lost=outcome.link_lost)
+
+    def refuse(self, command: TradeCommand, reason: str, *, symbol: str = "") -> TradeOutcome:
         """Journal a command that cannot be sent now as failed, and say why."""
-        request = replace(command.request, comment=tagged_comment(command.trade_id, command.request.comment))
+        request = replace(
+            command.request,
+            symbol=command.request.symbol or symbol,
+            comment=tagged_comment(command.trade_id, command.request.comment),
+        )
         refused = self._record_pending(command, request)
         if refused is not None:
             return refused
         return self._fail(command, request, None, reason)
 
-    def _with_position_symbol(self, request: OrderRequest) -> OrderRequest:
-        """A close or modify names its position by ticket; journal and errors also need its symbol."""
-        if request.symbol or request.ticket is None:
-            return request
-        try:
-            position = self._terminal.position(request.ticket)
-        except TerminalError:
-            return request  # the send reports the real problem
-        return replace(request, symbol=position.symbol) if position is not None else request
+    def not_sent(self, command: TradeCommand, order: OrderCommand, reason: str) -> TradeOutcome:
+        """A journaled command that certainly never reached the terminal: failed, with the reason."""
+        return self._fail(command, order.request, None, reason)
 
-    def _position_of(self, result: OrderResult) -> int:
-        """The position a market fill opened or added to: the order's deal says (netting reuses tickets)."""
-        try:
-            deals = self._terminal.deals_for_order(result.order)
-        except TerminalError as error:
-            log.warning("could not read the deal of order %s: %s", result.order, error)
-            deals = []
-        return deals[0].position_id if deals else result.position_ticket
+    def unconfirmed(
+        self, command: TradeCommand, request: OrderRequest, text: str, *, code: int | None = None
+    ) -> TradeOutcome:
+        """The order may have executed: the row stays pending for the reconcile, and the trader is told."""
+        self._emit_error(command, request, text, code=code)
+        return TradeOutcome(command.trade_id, Outcome.UNCONFIRMED, message=text, link_lost=True)
 
     def _record_pending(self, command: TradeCommand, request: OrderRequest) -> TradeOutcome | None:
         try:
@@ -190,22 +200,26 @@ class TradingService:
         except JournalError:
             return False
 
-    def _send_with_retries(self, request: OrderRequest) -> OrderResult:
-        attempt = 0
-        while True:
-            result = self._terminal.send(request)  # a fresh price is read on every attempt
-            attempt += 1
-            if result.retcode not in PRICE_MOVED or attempt > self._price_retries:
-                return result
-            log.info("price moved (retcode %s), retry %d of %d", result.retcode, attempt, self._price_retries)
-
-    def _filled(self, command: TradeCommand, request: OrderRequest, result: OrderResult) -> TradeOutcome:
+    def _filled(
+        self, command: TradeCommand, request: OrderRequest, result: OrderResult, position: int | None
+    ) -> TradeOutcome:
         at = self._now()
         try:
             if request.action is OrderAction.OPEN:
-                self._record_fill(command, result, at)
+                self._journal.record_fill(
+                    command.trade_id,
+                    position_ticket=position if position is not None else result.position_ticket,
+                    order=result.order,
+                    deal=result.deal,
+                    price=result.price,
+                    volume=result.volume,
+                    at=at,
+                    retcode=result.retcode,
+                )
             else:
-                self._journal.mark_done(command.trade_id, retcode=result.retcode, at=at)
+                self._journal.mark_done(
+                    command.trade_id, retcode=result.retcode, at=at, symbol=request.symbol
+                )
         except JournalError as error:
             # The order did execute; the pending row is matched with the terminal at the next reconcile.
             self._publish(
@@ -222,34 +236,6 @@ class TradingService:
             self._publish(Notice(level=NoticeLevel.INFO, title="Order executed", text=text, timestamp=at))
         return TradeOutcome(command.trade_id, Outcome.FILLED, result=result)
 
-    def _record_fill(self, command: TradeCommand, result: OrderResult, at: datetime) -> None:
-        self._journal.record_fill(
-            command.trade_id,
-            position_ticket=self._position_of(result),
-            order=result.order,
-            deal=result.deal,
-            price=result.price,
-            volume=result.volume,
-            at=at,
-            retcode=result.retcode,
-        )
-
-    def _send_failed(
-        self, command: TradeCommand, request: OrderRequest, error: TerminalError
-    ) -> TradeOutcome:
-        link_lost = is_link_error(error)
-        if error.code in NOT_SENT or not link_lost:
-            outcome = self._fail(command, request, error.code, _human(error))
-            return replace(outcome, link_lost=link_lost)
-        # The request may have reached the terminal before the link broke: keep the row pending so the
-        # reconcile after reconnect decides from the terminal's own records; never re-send blindly.
-        text = (
-            f"{_human(error)} The order may or may not have been executed; MT5 Desk will check with "
-            "MetaTrader 5 after reconnecting and will not send it again."
-        )
-        self._emit_error(command, request, text, code=error.code)
-        return TradeOutcome(command.trade_id, Outcome.UNCONFIRMED, message=text, link_lost=True)
-
     def _fail(
         self,
         command: TradeCommand,
@@ -260,7 +246,9 @@ class TradingService:
         result: OrderResult | None = None,
     ) -> TradeOutcome:
         try:
-            self._journal.mark_failed(command.trade_id, retcode=code, error=text, at=self._now())
+            self._journal.mark_failed(
+                command.trade_id, retcode=code, error=text, at=self._now(), symbol=request.symbol
+            )
         except JournalError as error:
             log.error("could not mark trade %s failed: %s", command.trade_id, error)
         self._emit_error(command, request, text, code=code)
@@ -280,10 +268,6 @@ class TradingService:
                 timestamp=self._now(),
             )
         )
-
-
-def _human(error: TerminalError) -> str:
-    return f"{error.message}. {error.hint}".replace("..", ".") if error.hint else error.message
 
 
 def _auto_trade_event(
@@ -306,4 +290,12 @@ def _auto_trade_event(
     )
 
 
-__all__ = ["Outcome", "TradeOutcome", "TradeSource", "TradingService", "is_link_error", "order_type_label"]
+__all__ = [
+    "LocalOrders",
+    "Outcome",
+    "TradeOutcome",
+    "TradeSource",
+    "TradingService",
+    "is_link_error",
+    "order_type_label",
+]

@@ -44,7 +44,7 @@ def build_pipeline(algorithm: Algorithm, seed: int) -> Pipeline:
     if algorithm is Algorithm.LOGREG:
         classifier = LogisticRegression(C=1.0, max_iter=1000, random_state=seed)
     elif algorithm is Algorithm.FOREST:
-        # n_jobs=1: a fit runs beside the GUI and the terminal worker; it must not take every core.
+        # n_jobs=1: a fit runs beside the GUI and the engine threads; it must not take every core.
         # max_samples=0.5: each tree sees half the bars, which halves the fit time on long histories.
         classifier = RandomForestClassifier(
             n_estimators=100,

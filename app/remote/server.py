@@ -10,9 +10,9 @@ Protocol, per connection: HELLO, SNAPSHOT, then every hub event as it happens, e
 earlier web system asks for `?protocol=seed` and gets that system's messages instead (seed_feed.py).
 
 Threads: the server runs on the asyncio loop of the thread that calls `start()` (the GUI thread under
-qasync). Its hub listener is a QObject of that thread, so events published from the terminal worker
-reach it through Qt's queued connection, which needs the Qt event loop running (qasync); events
-published in the loop's own thread are delivered directly.
+qasync). Its hub listener is a QObject of that thread, so events published from other threads (the
+terminal host's reader) reach it through Qt's queued connection, which needs the Qt event loop running
+(qasync); events published in the loop's own thread are delivered directly.
 
 The snapshot function must already include every event the server has been given: fold the DeskState
 from the hub in this same thread, connected before the server (Desk does this in its constructor).

@@ -32,6 +32,8 @@ from app.storage.errors import JournalError
 from app.storage.journal_health import JournalHealth
 from app.storage.private_files import create_private_file, make_private_dir
 
+log = logging.getLogger(__name__)
+
 __all__ = ["MIGRATIONS_DIR", "Database", "JournalError", "open_database"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -100,11 +102,14 @@ class Database:
 
     def checkpoint(self) -> bool:
         """Fold the write-ahead log back into the file and truncate it; False when a reader held it back."""
+        return self._checkpoint(logging.WARNING)
+
+    def _checkpoint(self, level: int) -> bool:
         try:
             with self._engine.connect() as connection:
                 busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except SQLAlchemyError as exc:
-            log.warning("journal checkpoint failed: %s", _reason(exc))
+            log.log(level, "journal checkpoint failed: %s", _reason(exc))
             return False
         return busy is not None and busy[0] == 0
 
@@ -130,7 +135,13 @@ class Database:
         return [] if rows == ["ok"] else rows
 
     def close(self) -> None:
-        """Close every pooled connection (the last one folds the WAL back into the file)."""
+        """Checkpoint, so the `.sqlite3` file alone holds every committed row (what a trader copying "the
+        journal" backs up), and close every pooled connection."""
+        # A vanished file must not come back empty just to be checkpointed. A journal already known not to
+        # write (a full disk, said once) fails here too: no second warning for the same cause.
+        level = logging.WARNING if self.health.writable else logging.INFO
+        if self._path.exists() and not self._checkpoint(level):
+            log.log(level, "the trade journal %s kept part of its write-ahead log on closing", self._path)
         self._engine.dispose()
 
     def __enter__(self) -> Database:

@@ -1,6 +1,6 @@
-"""The journal: one object over the database for the trading service, the worker and the GUI.
+"""The journal: one object over the database for the trading service, the engine threads and the GUI.
 
-Every method runs in its own short transaction, so the worker thread can write while the GUI thread
+Every method runs in its own short transaction, so the engine thread can write while the GUI thread
 reads. Datetimes go in and come out timezone-aware UTC; a naive one is refused with `JournalError`.
 """
 

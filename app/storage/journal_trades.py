@@ -154,24 +154,34 @@ class TradeJournal:
             _apply_deals(session, holder)
             return TradeStatus.MERGED
 
-    def mark_failed(self, trade_id: str, *, retcode: int | None, error: str, at: datetime) -> None:
-        """The request did not execute; the row stays, with the terminal's code and the error text."""
+    def mark_failed(
+        self, trade_id: str, *, retcode: int | None, error: str, at: datetime, symbol: str = ""
+    ) -> None:
+        """The request did not execute; the row stays, with the terminal's code and the error text.
+
+        `symbol` fills in the symbol of a request that named only its position's ticket.
+        """
         with self._db.write() as session:
             row = _get(session, trade_id)
             _require_status(row, TradeStatus.PENDING, "marked failed")
+            row.symbol = row.symbol or symbol
             row.status = TradeStatus.FAILED
             row.retcode = retcode
             row.error = error
             row.resolved_at = at
             row.updated_at = _now()
 
-    def mark_done(self, trade_id: str, *, retcode: int, at: datetime) -> None:
-        """A CLOSE or MODIFY request executed (a MODIFY's new stops are copied onto its position's trade)."""
+    def mark_done(self, trade_id: str, *, retcode: int, at: datetime, symbol: str = "") -> None:
+        """A CLOSE or MODIFY request executed (a MODIFY's new stops are copied onto its position's trade).
+
+        `symbol` fills in the symbol of a request that named only its position's ticket.
+        """
         with self._db.write() as session:
             row = _get(session, trade_id)
             if row.action is OrderAction.OPEN:
                 raise JournalError(f"Trade {trade_id} opens a position; record its fill with mark_opened.")
             _require_status(row, TradeStatus.PENDING, "marked done")
+            row.symbol = row.symbol or symbol
             row.status = TradeStatus.CLOSED
             row.retcode = retcode
             row.resolved_at = at

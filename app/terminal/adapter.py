@@ -2,7 +2,8 @@
 
 Every call goes through `_call`, which holds one lock while it calls the API and reads `last_error()`,
 because the module keeps a single global error slot. A None/False answer always becomes a TerminalError
-with a message for the trader; a missing answer is never turned into an empty result.
+with a message for the trader; a missing answer is never turned into an empty result. With a CallBoard,
+each call is written on it before it starts, so another process can see a call that never returns.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from app.core.enums import Backend, Side, Timeframe
 from app.core.models import Account, Bar, Deal, OrderRequest, OrderResult, Position, SymbolSpec, Tick
 from app.terminal import orders
+from app.terminal.board import CallBoard, watching
 from app.terminal.convert import (
     TerminalInfoView,
     bad_record,
@@ -56,8 +58,11 @@ _SECRET_KEYS = frozenset({"password"})
 class Terminal:
     """Typed, thread-safe access to one MetaTrader5-shaped API object."""
 
-    def __init__(self, api: Any, kind: Backend, *, simulated: bool | None = None) -> None:
+    def __init__(
+        self, api: Any, kind: Backend, *, simulated: bool | None = None, board: CallBoard | None = None
+    ) -> None:
         self._api = api
+        self._board = board
         self._kind = kind
         self._simulated = kind is Backend.SIM if simulated is None else simulated
         self._lock = threading.Lock()
@@ -87,7 +92,10 @@ class Terminal:
 
     def _invoke(self, fn_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, int, str]:
         """Call the API and read last_error() under one lock; transport exceptions become TerminalError."""
+        board = self._board or watching()
         with self._lock:
+            if board is not None:
+                board.begin(fn_name)
             try:
                 result = getattr(self._api, fn_name)(*args, **kwargs)
                 error = self._api.last_error()
@@ -99,6 +107,9 @@ class Terminal:
                     f"{fn_name}: {exc!r}",
                     retryable=True,
                 ) from exc
+            finally:
+                if board is not None:
+                    board.end()
         try:
             code, text = int(error[0]), str(error[1])
         except (TypeError, ValueError, IndexError):
@@ -206,6 +217,13 @@ class Terminal:
             _records(self._call("positions_get"), "positions"), self.digits_of
         )
 
+    def positions_count(self) -> int:
+        """How many positions are open (one cheap call: no records cross)."""
+        answer = self._call("positions_total")
+        if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool) and answer >= 0:
+            return int(answer)
+        raise bad_record("positions_total", f"answered {answer!r}, not a count")
+
     def position(self, ticket: int) -> Position | None:
         """The open position with this ticket, or None when there is none (closed or never existed)."""
         answer = _records(self._call("positions_get", ticket=int(ticket)), "positions")
@@ -274,9 +292,11 @@ class Terminal:
         answer: np.ndarray = self._selecting(
             symbol, "copy_rates_from_pos", symbol, self._timeframe(timeframe), int(start_pos), int(count)
         )
+        # Duck-typed: a bridge may hand over an array-like proxy rather than an ndarray.
         if getattr(getattr(answer, "dtype", None), "names", None) is None:
             raise bad_record("rates", f"are a {type(answer).__name__}, not a numpy structured array")
-        return answer
+        rates: np.ndarray = answer
+        return rates
 
     def bars(self, symbol: str, timeframe: Timeframe, count: int, start_pos: int = 0) -> list[Bar]:
         return to_bars(self.rates(symbol, timeframe, count, start_pos))
@@ -334,7 +354,10 @@ class Terminal:
 
     def send(self, request: OrderRequest) -> OrderResult:
         """order_send; a refusal comes back as an OrderResult with its retcode (see explain())."""
-        mt5_request = self.build_request(request)
+        return self.send_built(self.build_request(request))
+
+    def send_built(self, mt5_request: dict[str, Any]) -> OrderResult:
+        """order_send of a request dict from build_request (which reads the price it carries)."""
         answer, code, text = self._call_raw("order_send", mt5_request)
         if answer is None:
             log.error("order_send failed (%s, %s) for %s", code, text, orders.describe(mt5_request))

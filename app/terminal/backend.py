@@ -16,6 +16,7 @@ from app.terminal.backends import sim as sim_backend
 from app.terminal.errors import TerminalError
 
 if TYPE_CHECKING:
+    from app.terminal.simulator import SimulatedTerminal
     from app.terminal.simulator.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,20 @@ class BackendSelection:
 
 
 def open_terminal(
-    target: TerminalTarget, *, password: str | None = None, sim_clock: Clock | None = None
+    target: TerminalTarget,
+    *,
+    password: str | None = None,
+    sim_clock: Clock | None = None,
+    simulator: SimulatedTerminal | None = None,
 ) -> BackendSelection:
-    """A connected Terminal for the target; only `auto` falls back to the simulator, and says so."""
+    """A connected Terminal for the target; only `auto` falls back to the simulator, and says so.
+
+    `simulator` is the simulated terminal to connect to, when the simulator is chosen or fallen back to,
+    instead of a new one (the terminal host keeps one, whose controls work while it is away).
+    """
+    if simulator is not None and target.backend is Backend.SIM:
+        terminal = sim_backend.connect_simulator(simulator, target)
+        return BackendSelection(terminal, Backend.SIM, True, sim_backend.SPEC.reason(target))
     if target.backend is not Backend.AUTO:
         spec = BACKENDS[target.backend]
         terminal = spec.open(target, password, sim_clock)
@@ -58,14 +70,19 @@ def open_terminal(
     except TerminalError as exc:
         log.info("auto backend: %s", exc)
         return _fallback(
-            target, sim_clock, f"MetaTrader5 module not installed (it exists for Windows only): {SIM_BADGE}."
+            target,
+            sim_clock,
+            simulator,
+            f"MetaTrader5 module not installed (it exists for Windows only): {SIM_BADGE}.",
         )
     terminal = Terminal(api, Backend.MT5)
     try:
         mt5_backend.SPEC.connect(terminal, target, password)
     except TerminalError as exc:
         log.warning("auto backend: MetaTrader 5 did not answer: %s", exc)
-        return _fallback(target, sim_clock, f"MetaTrader 5 did not answer: {exc.message}; {SIM_BADGE}.")
+        return _fallback(
+            target, sim_clock, simulator, f"MetaTrader 5 did not answer: {exc.message}; {SIM_BADGE}."
+        )
     return BackendSelection(terminal, Backend.MT5, False, mt5_backend.SPEC.reason(target))
 
 
@@ -74,6 +91,11 @@ def reconnect_terminal(terminal: Terminal, target: TerminalTarget, password: str
     BACKENDS[terminal.kind].connect(terminal, target, password)
 
 
-def _fallback(target: TerminalTarget, clock: Clock | None, reason: str) -> BackendSelection:
-    terminal = sim_backend.open_sim(target, None, clock)
+def _fallback(
+    target: TerminalTarget, clock: Clock | None, simulator: SimulatedTerminal | None, reason: str
+) -> BackendSelection:
+    if simulator is not None:
+        terminal = sim_backend.connect_simulator(simulator, target)
+    else:
+        terminal = sim_backend.open_sim(target, None, clock)
     return BackendSelection(terminal, Backend.SIM, True, reason, fell_back=True)

@@ -44,6 +44,15 @@ class TerminalError(Exception):
         self.detail = detail
         self.retryable = retryable
 
+    def sentence(self) -> str:
+        """What went wrong and what to do, as one line for the trader (no code, no raw detail)."""
+        return f"{self.message}. {self.hint}".replace("..", ".") if self.hint else self.message
+
+    @property
+    def link_lost(self) -> bool:
+        """An IPC failure: the terminal is gone or hung, not merely refusing a request."""
+        return self.code <= -10000
+
     def __str__(self) -> str:
         text = self.message
         if self.hint:

@@ -1,6 +1,6 @@
 """Cheap repeated reads of positions: a record whose trader-visible part did not change keeps its Position.
 
-The worker reads every position once a second. Most records differ from the last read only in
+The terminal host reads every position once a second. Most records differ from the last read only in
 price_current and profit, so those get a new Position built straight from the cached one (no field-by-field
 validation again), and records that did not change at all keep the very same object, which also lets
 diff_positions skip them by identity.

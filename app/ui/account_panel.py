@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_MS = 100  # at most 10 repaints a second
 TODAY_REFRESH_MS = 60_000
-# The worker journals a closed position's deals just after publishing the POSITIONS_UPDATE that removes
+# The desk journals a closed position's deals just after publishing the POSITIONS_UPDATE that removes
 # it; asking a moment later finds them (the minute refresh catches anything slower).
 TODAY_AFTER_CLOSE_MS = 1_500
 MISSING = "—"

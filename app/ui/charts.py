@@ -224,7 +224,7 @@ class EquityChart(QWidget):
                 self._show_titles()
             taken = self.series.append(event.timestamp.timestamp(), account.equity, account.profit)
         elif isinstance(event, PnlUpdate) and self._account_seen:
-            # Before any account read the worker knows no balance, so that equity would be wrong.
+            # Before any account read the desk knows no balance, so that equity would be wrong.
             taken = self.series.append(event.timestamp.timestamp(), event.equity, event.floating_total)
         else:
             return

@@ -8,7 +8,7 @@ column is the model's training manifest (from the registry): its money is in the
 the backtest's lots and deposit (price units of one unit for models trained before that), so amounts
 compare with live trading when the lots match; rates and ratios always do. The curve is cumulative
 profit over close time, one per model. A model's trade closing (AUTO_TRADE_EXECUTED, or POSITIONS_UPDATE
-removing a position) reloads everything a second later, once the worker has journaled the closing deals.
+removing a position) reloads everything a second later, once the desk has journaled the closing deals.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from app.engine.desk import Desk, config_from_settings
 from app.engine.error_report import ErrorReporter, settings_problem_notices
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
+from app.heap import settle_startup_heap
 from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
 from app.remote.tokens import TokenError, read_token_file
@@ -39,7 +40,7 @@ from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme
 
 if TYPE_CHECKING:
-    from app.terminal.simulator.clock import Clock
+    from app.terminal.simulator.clock import ClockSpec
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class DeskApp:
         paths: AppPaths,
         settings: Settings,
         *,
-        sim_clock: Clock | None = None,
+        sim_clock: ClockSpec | None = None,
         log_file: Path | None = None,
         settings_problems: Sequence[str] = (),
     ) -> None:
@@ -78,7 +79,7 @@ class DeskApp:
             self.desk.hub,
             self.desk.state,
             settings,
-            terminal_queries=TerminalQueries(self.desk.worker),
+            terminal_queries=TerminalQueries(self.desk.host),
             journal_queries=JournalQueries(self.desk.journal),
             window_state_file=paths.config_dir / "window.ini",
             models_dir=paths.models_dir,
@@ -103,11 +104,12 @@ class DeskApp:
         for notice in settings_problem_notices(self._settings_problems, self.paths.settings_file):
             self.desk.hub.publish(notice)
         self.desk.start()
+        settle_startup_heap()
 
     def shutdown(self) -> None:
         self.window.save_window_state()
         if not self.desk.stop():
-            log.error("the terminal worker did not stop in time")
+            log.error("the terminal host or an engine thread did not stop in time")
         if self.alerts is not None:
             self.alerts.stop()
         self.errors.uninstall()

@@ -209,7 +209,7 @@ class Notifier(QObject):
     """Listens to the hub, builds toasts, drops muted ones, shows the rest and emits `notified`.
 
     Connection toasts start only after the first connect, and a connection toast repeating the previous
-    one (the worker's "lost" notice right after the lost status) is shown once.
+    one (the host's "lost" notice right after the lost status) is shown once.
     """
 
     notified = pyqtSignal(object)  # Toast

@@ -1,7 +1,7 @@
 """TrainingDialog: train a model on the terminal's history or a CSV file, read how it did out of sample,
 and save it into the model store (the main window then registers it with the desk, switched off).
 
-Bars come from the terminal through `TerminalQueries` (the worker thread reads them); reading a CSV file
+Bars come from the terminal through `TerminalQueries` (the terminal host reads them); reading a CSV file
 and training run on a pool thread (`TrainingJob`), so the dialog keeps repainting and Cancel always
 answers. Cancel stops before the next fit; a fit already running finishes first.
 """

@@ -1,9 +1,8 @@
-"""A real engine on the simulator (worker thread, hub, journal) with an AlertService sending through
-Apprise to the loopback inbox: what a desk with one alert channel does."""
+"""A real desk on the simulator (its terminal host process, engine threads, hub, journal) with an
+AlertService sending through Apprise to the loopback inbox: what a desk with one alert channel does."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -19,15 +18,12 @@ from app.core.enums import Backend, ConnectionState, Timeframe
 from app.core.events import Event, StatusUpdate
 from app.core.models import ModelSettings
 from app.core.settings import AlertChannel, AlertSettings, RiskSettings
-from app.engine.backoff import Backoff
+from app.core.target import TerminalTarget
 from app.engine.commands import AutoTradingCommand, ModelCommand, RegisterModelCommand
-from app.engine.hub import EventHub
-from app.engine.worker import Intervals, TerminalWorker
-from app.storage.database import Database, open_database
-from app.storage.journal import Journal
-from app.terminal.adapter import Terminal
-from app.terminal.backend import BackendSelection
-from app.terminal.simulator import ManualClock, SimulatedTerminal
+from app.engine.desk import Desk, DeskConfig
+from app.engine.intervals import Intervals
+from app.engine.sim_controls import SimulatorClock, SimulatorControls
+from app.terminal.simulator import ClockSpec
 from tests.alerts.inbox import Inbox
 from tests.engine.fixtures_models import constant_model
 from tests.ui.test_settings_dialog import MemoryKeyring
@@ -39,16 +35,17 @@ PHONE = AlertChannel("phone1", "Phone")
 
 @dataclass
 class AlertDesk:
-    """The pieces a spec drives: the simulator and its clock, the worker, the hub, the service."""
+    """The pieces a spec drives: the desk, its simulator and that simulator's clock, the service."""
 
     folder: Path
-    clock: ManualClock
-    sim: SimulatedTerminal
-    hub: EventHub
-    worker: TerminalWorker
+    desk: Desk
+    sim: SimulatorControls
     service: AlertService
-    database: Database
     events: list[Event]
+
+    @property
+    def clock(self) -> SimulatorClock:
+        return self.sim.clock
 
     def connected(self) -> bool:
         return any(
@@ -58,16 +55,16 @@ class AlertDesk:
     def enable_model(self, qtbot: QtBot, p_up: float = 0.8, name: str = "Trend M1") -> None:
         manifest, path = constant_model(self.folder / "models", p_up, name=name)
         settings = ModelSettings("EURUSD", Timeframe.M1, confidence_threshold=0.6)
-        self.worker.submit(RegisterModelCommand(path, manifest, settings))
-        self.worker.submit(ModelCommand(manifest.model_id, enabled=True))
-        self.worker.submit(AutoTradingCommand(True))
+        self.desk.submit(RegisterModelCommand(path, manifest, settings))
+        self.desk.submit(ModelCommand(manifest.model_id, enabled=True))
+        self.desk.submit(AutoTradingCommand(True))
         qtbot.waitUntil(
             lambda: any(getattr(e, "title", "") == "Auto-trading on" for e in self.events), timeout=5000
         )
 
     def account(self) -> str:
-        info = self.sim.account_info()
-        return f"Account ••••{str(info.login)[-4:]} (simulated demo terminal)"
+        login = self.sim.account().login
+        return f"Account ••••{str(login)[-4:]} (simulated demo terminal)"
 
 
 class MakeAlertDesk(Protocol):
@@ -85,48 +82,39 @@ def make_alert_desk(
     built: list[AlertDesk] = []
 
     def make(settings: AlertSettings | None = None, limits: RiskSettings | None = None) -> AlertDesk:
-        clock = ManualClock(START)
-        sim = SimulatedTerminal(clock=clock, state_path=tmp_path / "sim.json")
-        hub = EventHub()
-        events: list[Event] = []
-        hub.event.connect(events.append)
-        database = open_database(tmp_path / "journal.sqlite3")
-
-        def opener() -> BackendSelection:
-            terminal = Terminal(sim, Backend.SIM)
-            terminal.connect()
-            return BackendSelection(terminal=terminal, kind=Backend.SIM, simulated=True, reason="")
-
-        worker = TerminalWorker(
-            opener=opener,
-            reconnect=lambda terminal: terminal.connect(),
-            hub=hub,
-            journal=Journal(database),
-            intervals=FAST,
-            now=lambda: datetime.fromtimestamp(clock.now(), UTC),
-            backoff=Backoff(initial=0.05, maximum=0.2, rng=random.Random(7)),
-            models_dir=tmp_path / "models",
-            risk=limits or RiskSettings(),
+        desk = Desk(
+            DeskConfig(
+                target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
+                database_file=tmp_path / "journal.sqlite3",
+                intervals=FAST,
+                sim_clock=ClockSpec.manual(START),
+                models_dir=tmp_path / "models",
+                risk=limits or RiskSettings(),
+                reconnect_backoff_s=(0.05, 0.2),
+            )
         )
+        events: list[Event] = []
+        desk.hub.event.connect(events.append)
         secrets = ChannelSecrets()
         secrets.put(PHONE.id, inbox.json_url())
         chosen = replace(settings or AlertSettings(), channels=(PHONE,))
         service = AlertService(
-            hub,
+            desk.hub,
             chosen,
             secrets,
             marker_file=tmp_path / "running.json",
             options=AlertOptions(min_interval_s=0.05),
         )
         service.start()
-        worker.start()
-        desk = AlertDesk(tmp_path, clock, sim, hub, worker, service, database, events)
-        built.append(desk)
-        qtbot.waitUntil(desk.connected, timeout=10_000)
-        return desk
+        desk.start()
+        sim = desk.simulator
+        assert sim is not None
+        alert_desk = AlertDesk(tmp_path, desk, sim, service, events)
+        built.append(alert_desk)
+        qtbot.waitUntil(alert_desk.connected, timeout=15_000)
+        return alert_desk
 
     yield make
-    for desk in built:
-        assert desk.worker.stop(10), "worker did not stop"
-        desk.service.stop()
-        desk.database.close()
+    for alert_desk in built:
+        assert alert_desk.desk.stop(10), "the desk did not stop"
+        alert_desk.service.stop()

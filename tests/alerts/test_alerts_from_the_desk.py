@@ -1,4 +1,4 @@
-"""Every kind of alert, from a real engine on the simulator through Apprise to a loopback server: what
+"""Every kind of alert, from a real desk on the simulator through Apprise to a loopback server: what
 the trader's phone receives, worded as the desk's toasts word it."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def test_an_auto_trade_arrives_as_its_toast_says_it_with_the_account_masked(
     [executed] = [e for e in desk.events if isinstance(e, AutoTradeExecuted)]
     assert message.message == f"{auto_trade_toast(executed).text}\n{desk.account()}"
     assert message.message.startswith("Trend M1 · BUY 0.01 EURUSD @ ")
-    assert str(desk.sim.account_info().login) not in message.message
+    assert str(desk.sim.account().login) not in message.message
 
 
 def test_a_trade_error_arrives_with_the_terminals_reason(
@@ -51,7 +51,7 @@ def test_a_trade_error_arrives_with_the_terminals_reason(
 ) -> None:
     desk = make_alert_desk()
     desk.sim.force_next_retcode(10019)
-    desk.worker.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.1)))
+    desk.desk.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.1)))
     message = titled(inbox, "Trade Execution Error", qtbot)
     [error] = [e for e in desk.events if isinstance(e, TradeError)]
     assert message.message == f"{trade_error_toast(error).text}\n{desk.account()}"
@@ -85,7 +85,7 @@ def test_the_kill_switch_is_alerted_with_what_it_closed(
     qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
 ) -> None:
     desk = make_alert_desk()
-    desk.worker.submit(KillSwitchCommand(close_positions=True))
+    desk.desk.submit(KillSwitchCommand(close_positions=True))
     message = titled(inbox, "Kill switch", qtbot)
     assert message.message == (
         "Auto-trading is off and every model is disabled. 0 model position(s) closed.\n" + desk.account()
@@ -109,11 +109,11 @@ def test_a_disconnect_the_trader_asked_for_is_no_lost_link_to_alert(
     qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
 ) -> None:
     desk = make_alert_desk(AlertSettings(connection_after_s=1))
-    desk.worker.submit(LinkCommand(connect=False))
+    desk.desk.submit(LinkCommand(connect=False))
     qtbot.waitUntil(lambda: any(_on_request(e) for e in desk.events), timeout=5000)
     qtbot.wait(1500)  # past the chosen time: a lost link would have been alerted by now
 
-    desk.worker.submit(LinkCommand(connect=True))
+    desk.desk.submit(LinkCommand(connect=True))
     qtbot.wait(500)
 
     assert not [m for m in inbox.received if "Connection" in m.title or "not answering" in m.title]
@@ -137,9 +137,9 @@ def test_a_link_back_before_the_chosen_time_sends_nothing(
 def test_a_kind_switched_off_is_not_sent(qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox) -> None:
     desk = make_alert_desk(AlertSettings(trade_error=False))
     desk.sim.force_next_retcode(10019)
-    desk.worker.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.1)))
+    desk.desk.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.1)))
     qtbot.waitUntil(lambda: any(isinstance(e, TradeError) for e in desk.events), timeout=5000)
-    desk.worker.submit(KillSwitchCommand(close_positions=False))
+    desk.desk.submit(KillSwitchCommand(close_positions=False))
     titled(inbox, "Kill switch", qtbot)  # a later alert arrived, so the error would have too
     assert not [m for m in inbox.received if m.title == "Trade Execution Error"]
 
@@ -148,7 +148,7 @@ def test_the_full_account_is_shown_when_the_trader_chooses_it(
     qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
 ) -> None:
     desk = make_alert_desk(AlertSettings(show_account=True))
-    desk.worker.submit(KillSwitchCommand(close_positions=False))
+    desk.desk.submit(KillSwitchCommand(close_positions=False))
     message = titled(inbox, "Kill switch", qtbot)
-    info = desk.sim.account_info()
+    info = desk.sim.account()
     assert message.message.endswith(f"Account {info.login} on {info.server} (simulated demo terminal)")

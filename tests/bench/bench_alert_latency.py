@@ -1,18 +1,17 @@
 """Benchmark: order latency with alert channels that are down, hanging or working, as a ratio to the same
 orders with no alerts configured, measured in the same run.
 
-A real TerminalWorker, EventHub, journal and AlertService on the simulator. Each order is refused by the
-terminal (forced retcode 10019), so each one raises a TRADE_ERROR and a trade-error alert: the heaviest
-alert traffic an order can cause. The latency is from `submit` in the main thread to the TRADE_ERROR
-arriving back there, which is what the trader waits for. Scenarios run in interleaved rounds so a busy
-machine slows them alike. Run `python -m tests.bench.bench_alert_latency [--short]`; nothing fails on
-time here, the figures are printed.
+A real Desk (terminal host process, engine threads, hub, journal) and AlertService on the simulator. Each
+order is refused by the terminal (forced retcode 10019), so each one raises a TRADE_ERROR and a
+trade-error alert: the heaviest alert traffic an order can cause. The latency is from `submit` in the
+main thread to the TRADE_ERROR arriving back there, which is what the trader waits for. Scenarios run in
+interleaved rounds so a busy machine slows them alike. Run
+`python -m tests.bench.bench_alert_latency [--short]`; nothing fails on time here, the figures are printed.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 import tempfile
@@ -32,15 +31,13 @@ from app.core.enums import Backend, OrderAction, Side
 from app.core.events import Event, TradeError
 from app.core.models import OrderRequest
 from app.core.settings import AlertChannel, AlertSettings
-from app.engine.backoff import Backoff
+from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand
+from app.engine.desk import Desk, DeskConfig
 from app.engine.hub import EventHub
-from app.engine.worker import Intervals, TerminalWorker
-from app.storage.database import open_database
-from app.storage.journal import Journal
-from app.terminal.adapter import Terminal
-from app.terminal.backend import BackendSelection
-from app.terminal.simulator import ManualClock, SimulatedTerminal
+from app.engine.intervals import Intervals
+from app.engine.sim_controls import SimulatorControls
+from app.terminal.simulator import ClockSpec
 from tests.alerts.inbox import Inbox, refused_url
 from tests.ui.test_settings_dialog import MemoryKeyring
 
@@ -106,42 +103,32 @@ class _Arrivals(QObject):
 
 
 @contextmanager
-def _desk(folder: Path, url: str | None) -> Iterator[tuple[SimulatedTerminal, TerminalWorker, _Arrivals]]:
-    clock = ManualClock(START)
-    sim = SimulatedTerminal(clock=clock, state_path=None)
-    hub = EventHub()
-    database = open_database(folder / f"journal-{time.monotonic_ns()}.sqlite3")
-
-    def opener() -> BackendSelection:
-        terminal = Terminal(sim, Backend.SIM)
-        terminal.connect()
-        return BackendSelection(terminal=terminal, kind=Backend.SIM, simulated=True, reason="")
-
-    worker = TerminalWorker(
-        opener=opener,
-        reconnect=lambda terminal: terminal.connect(),
-        hub=hub,
-        journal=Journal(database),
-        intervals=Intervals(pnl_s=1.0, positions_s=3.0, account_s=5.0, heartbeat_s=30.0),
-        now=lambda: datetime.fromtimestamp(clock.now(), UTC),
-        backoff=Backoff(initial=0.05, maximum=0.2, rng=random.Random(7)),
+def _desk(folder: Path, url: str | None) -> Iterator[tuple[SimulatorControls, Desk, _Arrivals]]:
+    desk = Desk(
+        DeskConfig(
+            target=TerminalTarget(Backend.SIM),  # the simulated account in memory
+            database_file=folder / f"journal-{time.monotonic_ns()}.sqlite3",
+            intervals=Intervals(pnl_s=1.0, positions_s=3.0, account_s=5.0, heartbeat_s=30.0),
+            sim_clock=ClockSpec.manual(START),
+        )
     )
-    arrivals = _Arrivals(hub)
+    arrivals = _Arrivals(desk.hub)
     service: AlertService | None = None
     if url is not None:
         secrets = ChannelSecrets()
         secrets.put("phone1", url)
-        service = AlertService(hub, AlertSettings(channels=(AlertChannel("phone1", "Phone"),)), secrets)
+        service = AlertService(desk.hub, AlertSettings(channels=(AlertChannel("phone1", "Phone"),)), secrets)
         service.start()
-    worker.start()
+    desk.start()
     try:
-        _wait(lambda: worker.state.value == "connected", 10.0)
-        yield sim, worker, arrivals
+        _wait(lambda: desk.state.status.state.value == "connected", 30.0)
+        sim = desk.simulator
+        assert sim is not None
+        yield sim, desk, arrivals
     finally:
-        worker.stop(10)
+        desk.stop(10)
         if service is not None:
             service.stop()
-        database.close()
 
 
 def _wait(condition: object, timeout_s: float) -> None:
@@ -153,7 +140,7 @@ def _wait(condition: object, timeout_s: float) -> None:
         time.sleep(0.005)
 
 
-def _orders(sim: SimulatedTerminal, worker: TerminalWorker, arrivals: _Arrivals, count: int) -> list[float]:
+def _orders(sim: SimulatorControls, desk: Desk, arrivals: _Arrivals, count: int) -> list[float]:
     latencies = []
     for _ in range(count):
         sim.force_next_retcode(10019)
@@ -162,7 +149,7 @@ def _orders(sim: SimulatedTerminal, worker: TerminalWorker, arrivals: _Arrivals,
         arrivals.loop = loop
         QTimer.singleShot(10_000, loop.quit)
         started = time.perf_counter()
-        worker.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.01)))
+        desk.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.01)))
         if arrivals.count < expected:
             loop.exec()
         if arrivals.count < expected:
@@ -191,8 +178,8 @@ def measure(run: AlertRun) -> AlertFigures:
         with tempfile.TemporaryDirectory() as folder:
             for _round in range(run.rounds):
                 for name in SCENARIOS:
-                    with _desk(Path(folder), urls[name]) as (sim, worker, arrivals):
-                        figures.latencies_ms[name] += _orders(sim, worker, arrivals, run.orders)
+                    with _desk(Path(folder), urls[name]) as (sim, desk, arrivals):
+                        figures.latencies_ms[name] += _orders(sim, desk, arrivals, run.orders)
         figures.alerts_sent[SCENARIOS[3]] = len(inbox.received)
     finally:
         inbox.close()

@@ -87,8 +87,9 @@ class GuiFigures:
 class StallProbe(QObject):
     """A repeating timer that records the longest gap between its ticks beyond its own period."""
 
-    def __init__(self) -> None:
+    def __init__(self, period_ms: int = PROBE_MS) -> None:
         super().__init__()
+        self._period_ms = period_ms
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._last = time.monotonic()
@@ -97,12 +98,15 @@ class StallProbe(QObject):
     def start(self) -> None:
         self._last = time.monotonic()
         self.worst_s = 0.0
-        self._timer.start(PROBE_MS)
+        self._timer.start(self._period_ms)
+
+    def stop(self) -> None:
+        self._timer.stop()
 
     @pyqtSlot()
     def _tick(self) -> None:
         now = time.monotonic()
-        self.worst_s = max(self.worst_s, now - self._last - PROBE_MS / 1000)
+        self.worst_s = max(self.worst_s, now - self._last - self._period_ms / 1000)
         self._last = now
 
 

@@ -24,7 +24,7 @@ from app.core.events import Event, PnlUpdate, StatusUpdate
 from app.core.models import OrderRequest
 from app.engine.commands import TradeCommand
 from app.engine.desk import Desk, DeskConfig
-from app.engine.worker import Intervals
+from app.engine.intervals import Intervals
 from app.terminal.backend import open_terminal
 from app.terminal.errors import TerminalError
 from tests.bridge.servers import REPO, Mt5linuxServer, free_port

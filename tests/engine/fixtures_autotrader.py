@@ -26,7 +26,7 @@ from app.engine.commands import (
     RegisterModelCommand,
     trade_id_in,
 )
-from app.engine.trading import TradingService
+from app.engine.trading import LocalOrders, TradingService
 from app.ml.manifest import ModelManifest
 from app.storage.database import Database, open_database
 from app.storage.journal import Journal
@@ -137,7 +137,8 @@ def build_desk(
         return datetime.fromtimestamp(clock.now(), UTC)
 
     trader = AutoTrader(journal, events.append, now, models_dir=folder / "models", limits=limits)
-    trader.attach(terminal, TradingService(terminal, journal, events.append, now), terminal.positions())
+    trading = TradingService(journal, events.append, now, orders=LocalOrders(terminal))
+    trader.attach(terminal, trading, terminal.positions())
     return Desk(folder, clock, sim, terminal, database, journal, trader, events)
 
 

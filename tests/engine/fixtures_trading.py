@@ -1,7 +1,10 @@
 """A TradingService on a real simulator and a real journal, with the helpers the money-path specs share.
 
-The simulator is a subclass that records every order_send and, at that very moment, what the journal
-holds for the trade id in the request's comment: a real object standing where MetaTrader 5 stands.
+Both halves of an order run in the test's thread: the desk's (journal before and after, TradingService)
+and the terminal host's (deadline, send, retries, explanations: LocalOrders), without the pipe between
+them, which the desk and host tests cover. The simulator is a subclass that records every order_send
+and, at that very moment, what the journal holds for the trade id in the request's comment: a real
+object standing where MetaTrader 5 stands.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from app.core.enums import Backend, OrderAction, Side, TradeSource
 from app.core.events import Event, TradeError
 from app.core.models import OrderRequest
 from app.engine.commands import TradeCommand, new_trade_id, tagged_comment, trade_id_in
-from app.engine.trading import TradeOutcome, TradingService
+from app.engine.trading import LocalOrders, TradeOutcome, TradingService
 from app.storage.database import Database, open_database
 from app.storage.journal import Journal, TradeRecord
 from app.terminal.adapter import Terminal
@@ -73,7 +76,7 @@ class WatchedTerminal(SimulatedTerminal):
 
 @dataclass
 class Rig:
-    """A TradingService and what it runs on, wired as the worker wires them (minus Qt)."""
+    """A TradingService and what it runs on, both halves of the order path in one thread."""
 
     clock: ManualClock
     sim: WatchedTerminal
@@ -143,7 +146,7 @@ def build_rig(folder: Path, clock: ManualClock, **sim_options: Any) -> Rig:
     def now() -> datetime:
         return datetime.fromtimestamp(clock.now(), UTC)
 
-    service = TradingService(terminal, journal, events.append, now)
+    service = TradingService(journal, events.append, now, orders=LocalOrders(terminal))
     return Rig(clock, sim, terminal, database, journal, service, events)
 
 

@@ -14,8 +14,8 @@ from app.core.enums import Backend, NoticeLevel
 from app.core.events import Notice
 from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
-from app.engine.worker import Intervals
-from app.terminal.simulator.clock import ManualClock
+from app.engine.intervals import Intervals
+from app.terminal.simulator.clock import ClockSpec
 from tests.engine.conftest import WEDNESDAY, EventRecorder
 
 
@@ -26,7 +26,7 @@ def started(backend: Backend, tmp_path: Path) -> Iterator[tuple[Desk, EventRecor
             target=TerminalTarget(backend, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
-            sim_clock=ManualClock(WEDNESDAY),
+            sim_clock=ClockSpec.manual(WEDNESDAY),
         )
     )
     recorder = EventRecorder(desk.hub)
@@ -34,7 +34,7 @@ def started(backend: Backend, tmp_path: Path) -> Iterator[tuple[Desk, EventRecor
     try:
         yield desk, recorder
     finally:
-        assert desk.stop(10), "worker did not stop"
+        assert desk.stop(10), "the desk did not stop"
 
 
 def backend_notice(qtbot: QtBot, recorder: EventRecorder) -> Notice:

@@ -1,8 +1,9 @@
 """Kill -9 in the middle of trading, then restart: the file is sound, no trade is lost, none was sent twice.
 
-A real subprocess (tests/engine/trading_process.py) runs the real Desk on a slow simulated terminal and
-trades until it is killed at a chosen moment: while an order is on its way to the terminal, or after the
-terminal filled it but before the journal recorded the fill. A Desk started on the same files must then
+A real subprocess (tests/engine/trading_process.py) runs the real Desk (with its terminal host process,
+which dies with it) on a slow simulated terminal and trades until it is killed at a chosen moment: while
+an order is on its way to the terminal, or after the terminal filled it but before the journal recorded
+the fill. A Desk started on the same files must then
 reconcile every pending row from the terminal's own records, without sending anything again.
 """
 
@@ -15,12 +16,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -30,7 +28,7 @@ from app.core.target import TerminalTarget
 from app.engine.commands import trade_id_in
 from app.engine.desk import Desk, DeskConfig
 from app.engine.reconcile import NOT_EXECUTED
-from app.terminal.simulator import SimulatedTerminal
+from tests.engine.books import assert_the_books_agree, integrity
 
 pytestmark = pytest.mark.slow
 
@@ -91,17 +89,6 @@ class TradingRun:
 # ---- reading the two sets of books from outside --------------------------------------------------------
 
 
-def journal_rows(data: Path) -> dict[str, dict[str, Any]]:
-    """Every trade row of the journal file, by trade id (read with plain sqlite3, as any tool would)."""
-    with sqlite3.connect(data / "journal.sqlite3") as connection:
-        connection.row_factory = sqlite3.Row
-        rows = connection.execute(
-            "SELECT trade_id, action, status, position_ticket, error FROM trades"
-        ).fetchall()
-    connection.close()
-    return {row["trade_id"]: dict(row) for row in rows}
-
-
 def executed_ids(data: Path) -> set[str]:
     """Trade ids of every deal the simulated server has saved (its state file is replaced atomically)."""
     path = data / "sim.json"
@@ -134,24 +121,6 @@ def settled_count(data: Path) -> int:
 def classify(data: Path) -> AtKill:
     pending, executed = pending_ids(data), executed_ids(data)
     return AtKill(frozenset(pending - executed), frozenset(pending & executed))
-
-
-def integrity(data: Path) -> list[str]:
-    with sqlite3.connect(data / "journal.sqlite3") as connection:
-        answer = [str(row[0]) for row in connection.execute("PRAGMA integrity_check")]
-    connection.close()
-    return answer
-
-
-def terminal_records(data: Path) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """(open positions, every deal) of the simulated account, through its MetaTrader5-shaped API."""
-    sim = SimulatedTerminal(state_path=data / "sim.json")
-    assert sim.initialize()
-    try:
-        deals = sim.history_deals_get(datetime(2020, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=2))
-        return tuple(sim.positions_get()), tuple(deals)
-    finally:
-        sim.shutdown()
 
 
 # ---- killing and restarting -------------------------------------------------------------------------------
@@ -195,7 +164,7 @@ def run_and_kill(
 
 
 def restart_and_stop(data: Path, qtbot: QtBot) -> None:
-    """The trader starts MT5 Desk again: it connects (reconciling on connect) and is closed."""
+    """The trader starts MT5 Desk again: it connects, reconciles what was pending, and is closed."""
     desk = Desk(
         DeskConfig(
             target=TerminalTarget(Backend.SIM, sim_state_file=str(data / "sim.json")),
@@ -205,46 +174,10 @@ def restart_and_stop(data: Path, qtbot: QtBot) -> None:
     desk.start()
     try:
         qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
+        qtbot.waitUntil(lambda: desk.journal.pending_trades() == [], timeout=10_000)
     finally:
         stopped = desk.stop(10)
-        desk.journal.database.close()
     assert stopped, "the restarted desk did not stop"
-
-
-def assert_the_books_agree(data: Path) -> dict[str, dict[str, Any]]:
-    """No pending row; each tagged deal and position has its row; nothing executed twice; failed = no deal."""
-    rows = journal_rows(data)
-    positions, deals = terminal_records(data)
-    assert [i for i, r in rows.items() if r["status"] == "pending"] == []
-    for position in positions:
-        trade_id = trade_id_in(position.comment)
-        if trade_id is None:
-            continue
-        row = rows.get(trade_id)
-        assert row is not None, f"position {position.ticket} ({position.comment}) has no journal row"
-        assert (row["action"], row["status"], row["position_ticket"]) == ("open", "open", position.ticket)
-    tagged = [(trade_id_in(d.comment), d) for d in deals]
-    known = [(i, d) for i, d in tagged if i is not None]
-    for trade_id, deal in known:
-        row = rows.get(trade_id)
-        assert row is not None, f"deal {deal.ticket} ({deal.comment}) has no journal row: a trade was lost"
-        if deal.entry == DEAL_ENTRY_IN:
-            assert row["action"] == "open" and row["status"] in ("open", "closed"), row
-            assert row["position_ticket"] == deal.position_id, row
-            claims = [
-                i
-                for i, r in rows.items()
-                if r["action"] == "open" and r["position_ticket"] == deal.position_id
-            ]
-            assert claims == [trade_id], f"position {deal.position_id} is journaled by {claims}"
-        else:
-            assert (row["action"], row["status"]) == ("close", "closed"), row
-    twice = [i for i, n in Counter(i for i, _ in tagged).items() if n > 1]
-    assert twice == [], f"trades executed more than once: {twice}"
-    executed = {i for i, _ in tagged}
-    failed_but_executed = [i for i, r in rows.items() if r["status"] == "failed" and i in executed]
-    assert failed_but_executed == []
-    return rows
 
 
 # ---- the acceptance tests -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from app.core.enums import Backend
 from app.core.events import Event, TradeError
 from app.engine.journal_sink import JournalSink
-from app.engine.trading import Outcome, TradingService
+from app.engine.trading import LocalOrders, Outcome, TradingService
 from app.storage.database import WAL_SIZE_LIMIT, open_database
 from app.storage.journal import Journal
 from app.storage.journal_health import JournalHealth
@@ -42,7 +42,10 @@ def rig(small_disk: Disk, tmp_path: Path) -> Iterator[Rig]:
     sim.journal = journal
     events: list[Event] = []
     service = TradingService(
-        terminal, journal, events.append, lambda: datetime.fromtimestamp(clock.now(), UTC)
+        journal,
+        events.append,
+        lambda: datetime.fromtimestamp(clock.now(), UTC),
+        orders=LocalOrders(terminal),
     )
     yield Rig(clock, sim, terminal, database, journal, service, events)
     small_disk.free(database)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -68,6 +70,23 @@ def test_sigterm_stops_cleanly_with_exit_code_zero(running: Running) -> None:
     process, _ = running
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
+
+
+def test_after_sigterm_the_journal_file_alone_holds_what_was_journaled(
+    running: Running, tmp_path: Path
+) -> None:
+    process, _ = running
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    [journal] = tmp_path.rglob("journal.sqlite3")
+    assert not journal.with_name("journal.sqlite3-wal").exists()
+    copy = tmp_path / "backup" / "journal.sqlite3"
+    copy.parent.mkdir()
+    shutil.copyfile(journal, copy)  # what a trader backing up "the journal file" copies
+    with sqlite3.connect(copy) as connection:
+        types = {row[0] for row in connection.execute("SELECT type FROM events")}
+    connection.close()
+    assert "STATUS_UPDATE" in types
 
 
 def test_sigint_stops_cleanly_with_exit_code_zero(running: Running) -> None:

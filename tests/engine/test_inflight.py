@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.core.enums import Backend, ConnectionState, NoticeLevel, OrderAction, Side
+from app.core.enums import Backend, ConnectionState, DealEntry, NoticeLevel, OrderAction, Side
 from app.core.events import Event, Notice
 from app.core.models import OrderRequest
 from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.inflight import InFlightOrders
-from app.engine.worker import Intervals
-from app.terminal.simulator import ManualClock
+from app.engine.intervals import Intervals
+from app.terminal.simulator import ClockSpec
 from tests.engine.conftest import WEDNESDAY
-
-DEAL_ENTRY_OUT = 1
 
 
 @pytest.fixture
@@ -29,14 +28,13 @@ def desk(qapp: object, qtbot: QtBot, tmp_path: Path) -> Iterator[Desk]:
             target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
             intervals=Intervals(pnl_s=0.1, positions_s=0.5, account_s=0.3, heartbeat_s=1.0),
-            sim_clock=ManualClock(WEDNESDAY),
+            sim_clock=ClockSpec.manual(WEDNESDAY),
         )
     )
     desk.start()
     qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
     yield desk
     assert desk.stop(10)
-    desk.journal.database.close()
 
 
 def close(ticket: int, volume: float | None = None) -> TradeCommand:
@@ -44,8 +42,8 @@ def close(ticket: int, volume: float | None = None) -> TradeCommand:
 
 
 def closing_volumes(desk: Desk, ticket: int) -> list[float]:
-    deals = desk.simulator.history_deals_get(position=ticket)
-    return [round(d.volume, 2) for d in deals if d.entry == DEAL_ENTRY_OUT]
+    deals = desk.simulator.deals(datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))
+    return [round(d.volume, 2) for d in deals if d.position_id == ticket and d.entry is DealEntry.OUT]
 
 
 def test_a_second_partial_close_while_the_first_is_on_its_way_is_never_sent(qtbot: QtBot, desk: Desk) -> None:
@@ -70,7 +68,7 @@ def test_a_second_partial_close_while_the_first_is_on_its_way_is_never_sent(qtbo
 def test_the_position_is_free_again_once_its_order_finished(qtbot: QtBot, desk: Desk) -> None:
     ticket = desk.simulator.open_external("EURUSD", "buy", 0.10)
     finished: list[str] = []
-    desk.worker.trade_finished.connect(finished.append)
+    desk.engine.trade_finished.connect(finished.append)
     first = close(ticket, 0.04)
     assert desk.submit(first)
     qtbot.waitUntil(lambda: finished == [first.trade_id], timeout=10_000)

@@ -1,4 +1,5 @@
-"""A trading run to be killed: the real Desk on a slow simulated terminal, opening and closing until stopped.
+"""A trading run to be killed: the real Desk (and its terminal host process) on a slow simulated terminal,
+opening and closing until stopped.
 
     python -m tests.engine.trading_process DATA_DIR [--latency S] [--reply-latency S] [--every S]
 
@@ -12,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 from PyQt6.QtCore import QCoreApplication, QObject, QTimer, pyqtSlot
 
@@ -24,9 +23,6 @@ from app.core.models import OrderRequest
 from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand, trade_id_in
 from app.engine.desk import Desk, DeskConfig
-from app.terminal.adapter import Terminal
-from app.terminal.backend import BackendSelection
-from app.terminal.simulator import SimulatedTerminal
 
 SYMBOL = "BTCUSD"
 VOLUME = 0.01
@@ -35,40 +31,10 @@ MAX_QUEUED = 2
 GIVE_UP_AFTER_S = 60.0  # a run nobody kills ends by itself instead of lingering
 
 
-class SlowReplyTerminal(SimulatedTerminal):
-    """The simulator with a slow answer: order_send executes, then the reply takes `reply_latency` to come.
-
-    The simulator's own latency sleeps before a call executes; a real IPC round trip also takes time
-    after the server has filled the order, and that is when a crash leaves a filled order unrecorded.
-    """
-
-    reply_latency = 0.0
-
-    def order_send(self, *args: Any, **kwargs: Any) -> Any:
-        answer = super().order_send(*args, **kwargs)
-        time.sleep(self.reply_latency)
-        return answer
-
-
-class SlowTerminalDesk(Desk):
-    """The real Desk, opening a SlowReplyTerminal on the configured state file instead of a plain one."""
-
-    latency = 0.0
-    reply_latency = 0.0
-
-    def _open(self) -> BackendSelection:
-        sim = SlowReplyTerminal(state_path=Path(self.config.target.sim_state_file))
-        sim.set_latency(self.latency)
-        sim.reply_latency = self.reply_latency
-        terminal = Terminal(sim, Backend.SIM)
-        terminal.connect(timeout_ms=self.config.target.timeout_ms)
-        return BackendSelection(terminal, Backend.SIM, True, "Slow simulated terminal for the crash test.")
-
-
 class Trader(QObject):
     """Queues an open or a close every few milliseconds, from what the desk currently shows.
 
-    At most MAX_QUEUED commands wait in the worker at a time, so the positions the desk shows stay
+    At most MAX_QUEUED commands wait for the terminal at a time, so the positions the desk shows stay
     close to what the terminal holds and opens and closes keep alternating.
     """
 
@@ -127,14 +93,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     app = QCoreApplication([])
-    SlowTerminalDesk.latency = args.latency
-    SlowTerminalDesk.reply_latency = args.reply_latency
-    desk = SlowTerminalDesk(
+    desk = Desk(
         DeskConfig(
             target=TerminalTarget(Backend.SIM, sim_state_file=str(args.data / "sim.json")),
             database_file=args.data / "journal.sqlite3",
         )
     )
+    simulator = desk.simulator
+    assert simulator is not None
+    # Both block holding the GIL, in the host: the order stands while its answer is still on its way.
+    simulator.set_latency(args.latency)
+    simulator.set_reply_latency(args.reply_latency)
     trader = Trader(desk)
     timer = QTimer()
     timer.timeout.connect(trader.step)
@@ -145,7 +114,6 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         desk.stop()
-        desk.journal.database.close()
 
 
 if __name__ == "__main__":

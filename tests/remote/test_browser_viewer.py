@@ -48,10 +48,11 @@ from app.core.settings import RemoteSettings
 from app.core.state import DeskState
 from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
-from app.engine.worker import Intervals
+from app.engine.intervals import Intervals
+from app.engine.sim_controls import SimulatorControls
 from app.remote.server import RemoteServer
 from app.remote.static_page import StaticPage
-from app.terminal.simulator import ManualClock
+from app.terminal.simulator import ClockSpec
 from tests.remote.conftest import account, opened, position, run, status
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -170,11 +171,12 @@ class Served:
     desk: Desk
     server: RemoteServer
     port: int
-    clock: ManualClock
 
     @property
-    def sim(self) -> Any:
-        return self.desk.simulator
+    def sim(self) -> SimulatorControls:
+        controls = self.desk.simulator
+        assert controls is not None
+        return controls
 
     def page_url(self, suffix: str = "") -> str:
         return f"http://127.0.0.1:{self.port}/{suffix}"
@@ -194,13 +196,12 @@ def run_served(
     """Start a desk and its server in a qasync loop, run `scenario`, and stop both whatever happens."""
 
     async def main() -> None:
-        clock = ManualClock(WEDNESDAY)
         desk = Desk(
             DeskConfig(
                 target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
                 database_file=tmp_path / "journal.sqlite3",
                 intervals=FAST,
-                sim_clock=clock,
+                sim_clock=ClockSpec.manual(WEDNESDAY),
             )
         )
         server = remote_server(desk, port=0)
@@ -209,7 +210,7 @@ def run_served(
         try:
             while desk.state.status.state is not ConnectionState.CONNECTED:
                 await asyncio.sleep(0.02)
-            await scenario(Served(desk, server, port, clock))
+            await scenario(Served(desk, server, port))
         finally:
             await server.stop()
             desk.stop()
@@ -257,7 +258,7 @@ def test_profit_cells_and_total_follow_the_desks_pnl_updates(
             ticket = served.sim.open_external("EURUSD", "buy", 1.0)
             profit_cell = f"{ROW.format(ticket=ticket)}.cells[8].textContent"
             before = await tab.wait_for(f"{ROW.format(ticket=ticket)} && {profit_cell}")
-            served.clock.advance(600)  # the simulated market moves; only PNL_UPDATE reports it
+            served.sim.clock.advance(600)  # the simulated market moves; only PNL_UPDATE reports it
             after = await tab.wait_for(f"{profit_cell} !== {json.dumps(before)} && {profit_cell}")
             assert number(after) == pytest.approx(served.desk.state.positions[ticket].profit, abs=0.005)
             total = await tab.evaluate("document.getElementById('total-profit').textContent")

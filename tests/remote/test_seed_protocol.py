@@ -29,10 +29,10 @@ from app.core.settings import RemoteSettings
 from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand
 from app.engine.desk import Desk, DeskConfig
-from app.engine.worker import Intervals
+from app.engine.intervals import Intervals
 from app.remote import seed_feed
 from app.remote.server import RemoteServer
-from app.terminal.simulator import ManualClock
+from app.terminal.simulator import ClockSpec
 
 TOKEN = "seed-viewer-token-Qw8Er5Ty2Ui9"
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -75,7 +75,7 @@ def desk(qapp: Any, tmp_path: Path) -> Iterator[Desk]:
         target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
         database_file=tmp_path / "journal.sqlite3",
         intervals=Intervals(pnl_s=0.1, positions_s=0.5, account_s=0.3, heartbeat_s=1.0),
-        sim_clock=ManualClock(WEDNESDAY),
+        sim_clock=ClockSpec.manual(WEDNESDAY),
     )
     desk = Desk(config)
     yield desk
@@ -83,7 +83,7 @@ def desk(qapp: Any, tmp_path: Path) -> Iterator[Desk]:
 
 
 def run_on_qt(qapp: Any, scenario: Callable[[], Any], timeout: float = 60.0) -> Any:
-    """The scenario on a qasync loop: the worker's events reach the server through Qt's event loop."""
+    """The scenario on a qasync loop: the host's events reach the server through Qt's event loop."""
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     try:
@@ -119,7 +119,7 @@ def terminal_view(desk: Desk) -> dict[int, tuple[float, float, float, float | No
     """What the terminal itself holds: ticket -> (volume, price_current, profit, sl, tp)."""
     return {
         p.ticket: (p.volume, p.price_current, p.profit, p.sl or None, p.tp or None)
-        for p in desk.simulator.positions_get()
+        for p in desk.simulator.positions().values()
     }
 
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PyQt6.QtCore import QPoint, Qt
@@ -21,14 +20,16 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.core.enums import Backend, ConnectionState, OrderAction
+from app.core.models import Deal, Position
 from app.core.settings import IntervalSettings, Settings, UiSettings
 from app.engine.desk import Desk
+from app.engine.sim_controls import SimulatorClock, SimulatorControls
 from app.logfile import start_log_file, stop_log_file
 from app.storage.journal import Journal
 from app.storage.paths import AppPaths
 from app.storage.records import TradeRecord
 from app.storage.tables import TradeRow
-from app.terminal.simulator import ManualClock
+from app.terminal.simulator import ClockSpec
 from app.ui.launch import DeskApp
 from app.ui.main_window import MainWindow
 from tests.scenarios.driver import row_as_dict, row_point
@@ -43,7 +44,6 @@ class Desktop:
 
     app: DeskApp
     qtbot: QtBot
-    clock: ManualClock
     paths: AppPaths
     log_file: Path
 
@@ -56,17 +56,26 @@ class Desktop:
         return self.app.desk
 
     @property
-    def sim(self) -> Any:
-        """The simulator's MetaTrader5-shaped API and test controls (untyped, like the module it mimics)."""
-        return self.desk.simulator
+    def sim(self) -> SimulatorControls:
+        """The simulator's test controls, applied in the desk's terminal host process."""
+        controls = self.desk.simulator
+        assert controls is not None
+        return controls
+
+    @property
+    def clock(self) -> SimulatorClock:
+        """The simulated market's clock, standing still unless a scenario moves it."""
+        return self.sim.clock
 
     @property
     def journal(self) -> Journal:
         return self.desk.journal
 
-    def open_in_terminal(self, symbol: str, side: str, volume: float, **fields: object) -> int:
+    def open_in_terminal(
+        self, symbol: str, side: str, volume: float, *, sl: float = 0.0, tp: float = 0.0, magic: int = 0
+    ) -> int:
         """A position opened at the terminal itself; returns once the window shows it."""
-        ticket = int(self.sim.open_external(symbol, side, volume, **fields))
+        ticket = self.sim.open_external(symbol, side, volume, sl=sl, tp=tp, magic=magic)
         self.wait_for_row(ticket)
         return ticket
 
@@ -101,18 +110,18 @@ class Desktop:
         with self.journal.database.read() as session:
             return [TradeRecord.from_row(row) for row in session.scalars(query)]
 
-    def terminal_positions(self) -> dict[int, Any]:
-        """The terminal's open positions (TradePosition records) by ticket."""
-        return {int(p.ticket): p for p in self.sim.positions_get()}
+    def terminal_positions(self) -> dict[int, Position]:
+        """The terminal's open positions by ticket (as the desk's adapter reads them: no SL is None)."""
+        return self.sim.positions()
 
-    def terminal_deals(self) -> list[Any]:
-        """Every deal in the terminal's history (TradeDeal records), oldest first."""
-        return list(self.sim.history_deals_get(0, 2**31 - 1))
+    def terminal_deals(self) -> list[Deal]:
+        """Every deal in the terminal's history, oldest first."""
+        return self.sim.deals(datetime(1970, 1, 1, tzinfo=UTC), datetime(2038, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(WEDNESDAY)
+def clock() -> ClockSpec:
+    return ClockSpec.manual(WEDNESDAY)
 
 
 @pytest.fixture
@@ -136,7 +145,7 @@ def desktop(
     qapp: QApplication,
     qtbot: QtBot,
     paths: AppPaths,
-    clock: ManualClock,
+    clock: ClockSpec,
     settings: Settings,
     settings_problems: list[str],
 ) -> Iterator[Desktop]:
@@ -157,7 +166,7 @@ def desktop(
     qtbot.waitUntil(lambda: app.desk.state.status.state is ConnectionState.CONNECTED, timeout=15_000)
     qtbot.waitUntil(lambda: app.desk.state.account is not None, timeout=15_000)
     app.window.activateWindow()
-    yield Desktop(app, qtbot, clock, paths, log_file)
+    yield Desktop(app, qtbot, paths, log_file)
     app.shutdown()
     app.desk.journal.database.close()
     stop_log_file()

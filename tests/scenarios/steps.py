@@ -6,7 +6,16 @@ import re
 from datetime import date
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QLineEdit, QSpinBox, QTabWidget, QWidget
+from PyQt6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QDateEdit,
+    QDoubleSpinBox,
+    QLineEdit,
+    QSpinBox,
+    QTabWidget,
+    QWidget,
+)
 
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
@@ -126,6 +135,8 @@ def train_model(desktop: Desktop, symbol: str = "EURUSD", timeframe: str = "H1",
     type_into(field(dialog, "Symbol", QComboBox), symbol)
     pick(desktop.qtbot, field(dialog, "Timeframe", QComboBox), timeframe)
     type_into(field(dialog, "Bars", QSpinBox), bars)
+    # The dialog opens at once and loads scikit-learn meanwhile ("Loading…"): the trader waits for Train.
+    desktop.qtbot.waitUntil(lambda: _shown_enabled(dialog, "Train"), timeout=60_000)
     click_button(dialog, "Train")
     desktop.qtbot.waitUntil(lambda: button(dialog, "Save model").isEnabled(), timeout=60_000)
     click_button(dialog, "Save model")
@@ -133,3 +144,8 @@ def train_model(desktop: Desktop, symbol: str = "EURUSD", timeframe: str = "H1",
     desktop.qtbot.waitUntil(lambda: dock.model.rowCount() == 1, timeout=10_000)
     click_button(dialog, "Close")
     return row_as_dict(dock.table, 0)["Model"]
+
+
+def _shown_enabled(root: QWidget, text: str) -> bool:
+    found = [b for b in root.findChildren(QAbstractButton) if b.isVisible() and b.text() == text]
+    return len(found) == 1 and found[0].isEnabled()

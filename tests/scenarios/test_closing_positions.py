@@ -9,7 +9,7 @@ import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QDoubleSpinBox, QMenu, QWidget
 
-from app.core.enums import OrderAction, TradeStatus
+from app.core.enums import DealEntry, OrderAction, TradeStatus
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
     Answer,
@@ -26,15 +26,13 @@ from tests.scenarios.driver import (
     type_into,
 )
 
-DEAL_ENTRY_OUT = 1
-
 
 def closing_deals(desktop: Desktop, ticket: int) -> list[float]:
     """Volumes of the terminal's deals that closed (part of) this position."""
     return [
         round(d.volume, 2)
         for d in desktop.terminal_deals()
-        if d.position_id == ticket and d.entry == DEAL_ENTRY_OUT
+        if d.position_id == ticket and d.entry is DealEntry.OUT
     ]
 
 
@@ -132,6 +130,11 @@ def test_close_partially_closes_the_lots_typed_and_leaves_the_rest_open(desktop:
     assert round(desktop.terminal_positions()[ticket].volume, 2) == 0.06
     desktop.qtbot.waitUntil(
         lambda: row_as_dict(table, desktop.visible_row(ticket))["Volume"] == "0.06", timeout=10_000
+    )
+    # The desk journals the close's outcome in its own thread, beside the window's update: wait for it.
+    desktop.qtbot.waitUntil(
+        lambda: [r.status for r in desktop.journal_trades(OrderAction.CLOSE)] == [TradeStatus.CLOSED],
+        timeout=10_000,
     )
     (request,) = desktop.journal_trades(OrderAction.CLOSE)
     assert (request.requested_volume, request.status) == (0.04, TradeStatus.CLOSED)

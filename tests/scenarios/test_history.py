@@ -15,7 +15,7 @@ import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication, QLineEdit, QWidget
 
-from app.terminal.simulator import ManualClock
+from app.terminal.simulator import ClockSpec
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import answer_modal, click_button, press, row_as_dict, type_keys
 from tests.scenarios.steps import close_partially, close_whole, money_in, place, show_tab, type_date
@@ -35,12 +35,12 @@ def latest_past_tuesday(now: datetime | None = None) -> datetime:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(latest_past_tuesday())
+def clock() -> ClockSpec:
+    return ClockSpec.manual(latest_past_tuesday())
 
 
 def balance(desktop: Desktop) -> float:
-    return round(float(desktop.sim.account_info().balance), 2)
+    return round(desktop.sim.account().balance, 2)
 
 
 def history_rows(desktop: Desktop) -> list[dict[str, str]]:

@@ -66,7 +66,7 @@ def test_modify_from_the_rows_menu_removes_a_stop_whose_field_is_emptied(desktop
 
     click_button(dialog, "Modify")
 
-    desktop.qtbot.waitUntil(lambda: desktop.terminal_positions()[ticket].tp == 0.0, timeout=10_000)
+    desktop.qtbot.waitUntil(lambda: desktop.terminal_positions()[ticket].tp is None, timeout=10_000)
     assert desktop.terminal_positions()[ticket].sl == 1.085
 
 
@@ -83,7 +83,7 @@ def test_a_stop_inside_the_brokers_stops_level_is_refused_before_sending(desktop
     assert not button(dialog, "Modify").isEnabled()
     click_button(dialog, "Cancel")
     desktop.qtbot.wait(300)
-    assert desktop.terminal_positions()[ticket].sl == 0.0
+    assert desktop.terminal_positions()[ticket].sl is None
     assert desktop.journal_trades(OrderAction.MODIFY) == []
 
 

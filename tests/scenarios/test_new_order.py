@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QLineEdit
 
-from app.core.enums import OrderAction, TradeStatus
+from app.core.enums import OrderAction, Side, TradeStatus
+from app.core.models import Position
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
     button,
@@ -24,10 +25,8 @@ from tests.scenarios.driver import (
 )
 from tests.scenarios.steps import open_ticket_with_ctrl_n, pick_symbol, wait_until_pressable
 
-POSITION_TYPE_BUY, POSITION_TYPE_SELL = 0, 1
 
-
-def only_position(desktop: Desktop):  # type: ignore[no-untyped-def]
+def only_position(desktop: Desktop) -> Position:
     desktop.qtbot.waitUntil(lambda: len(desktop.terminal_positions()) == 1, timeout=10_000)
     (position,) = desktop.terminal_positions().values()
     return position
@@ -45,7 +44,7 @@ def test_buy_with_stop_loss_and_take_profit_typed_as_prices(desktop: Desktop) ->
     click_button(ticket, "Buy")
 
     position = only_position(desktop)
-    assert (position.symbol, position.type, position.volume) == ("EURUSD", POSITION_TYPE_BUY, 0.25)
+    assert (position.symbol, position.side, position.volume) == ("EURUSD", Side.BUY, 0.25)
     assert (position.price_open, position.sl, position.tp) == (1.08729, 1.085, 1.09)
     assert not is_shown("New order")  # the ticket closed itself
     row = row_as_dict(desktop.window.positions.table, desktop.wait_for_row(int(position.ticket)))
@@ -71,7 +70,7 @@ def test_sell_with_stop_loss_and_take_profit_typed_in_pips(desktop: Desktop) -> 
     click_button(ticket, "Sell")
 
     position = only_position(desktop)
-    assert (position.symbol, position.type, position.volume) == ("EURUSD", POSITION_TYPE_SELL, 0.1)
+    assert (position.symbol, position.side, position.volume) == ("EURUSD", Side.SELL, 0.1)
     assert (position.price_open, position.sl, position.tp) == (1.08717, 1.08917, 1.08317)
     assert desktop.wait_for_log("Order executed")["Text"] == "SELL 0.10 EURUSD at 1.08717"
 
@@ -87,7 +86,7 @@ def test_a_symbol_typed_in_part_and_entered_is_the_one_traded(desktop: Desktop) 
     click_button(ticket, "Buy")
 
     position = only_position(desktop)
-    assert (position.symbol, position.type, position.volume) == ("XAUUSD", POSITION_TYPE_BUY, 0.01)
+    assert (position.symbol, position.side, position.volume) == ("XAUUSD", Side.BUY, 0.01)
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,9 @@ from app.core.settings import Settings
 from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand
 from app.engine.desk import Desk, DeskConfig
+from app.engine.intervals import Intervals
 from app.engine.queries import JournalQueries, TerminalQueries
-from app.engine.worker import Intervals
-from app.terminal.simulator import ManualClock
+from app.terminal.simulator import ClockSpec
 from app.ui.main_window import MainWindow
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -34,7 +34,7 @@ def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
         target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
         database_file=tmp_path / "journal.sqlite3",
         intervals=Intervals(pnl_s=0.1, positions_s=0.5, account_s=0.3, heartbeat_s=1.0),
-        sim_clock=ManualClock(WEDNESDAY),
+        sim_clock=ClockSpec.manual(WEDNESDAY),
     )
     desk = Desk(config)
     yield desk
@@ -47,7 +47,7 @@ def window(qtbot: QtBot, desk: Desk, tmp_path: Path) -> MainWindow:
         desk.hub,
         desk.state,
         Settings(),
-        terminal_queries=TerminalQueries(desk.worker),
+        terminal_queries=TerminalQueries(desk.host),
         journal_queries=JournalQueries(desk.journal),
         window_state_file=tmp_path / "window.ini",
     )
@@ -71,17 +71,22 @@ def answer_the_confirmation_with(button_text: str, seen: list[str]) -> None:
                 QTimer.singleShot(20, click)  # not open yet
             return
         seen.append(f"{box.text()} | {box.informativeText()}")
-        # Another box than expected is answered by its first button, so the test fails rather than hangs.
-        button = next((b for b in box.buttons() if b.text() == button_text), box.buttons()[0])
+        button = next((b for b in box.buttons() if b.text() == button_text), None)
+        if button is None:
+            box.reject()  # not the question expected: close it, so the test fails instead of hanging
+            return
         QtBot.mouseClick(button, Qt.MouseButton.LeftButton)
 
     QTimer.singleShot(0, click)
 
 
-def select_row_of(window: MainWindow, qtbot: QtBot, ticket: int) -> None:
+def select_row_of(window: MainWindow, qtbot: QtBot, ticket: int, desk: Desk) -> None:
     """Click the position's row in the table."""
     positions = window.positions
     qtbot.waitUntil(lambda: positions.model.row_of(ticket) is not None, timeout=5000)
+    # The table and the desk's state fold the same event through two signals of the hub, delivered one
+    # after the other: the window's actions read the state, so wait until it has the position too.
+    qtbot.waitUntil(lambda: ticket in desk.state.positions, timeout=5000)
     source_row = positions.model.row_of(ticket)
     assert source_row is not None
     index = positions.proxy.mapFromSource(positions.model.index(source_row, 0))
@@ -95,13 +100,13 @@ def test_delete_on_a_position_asks_for_its_whole_volume_and_closes_it(
     qtbot: QtBot, desk: Desk, window: MainWindow
 ) -> None:
     ticket = desk.simulator.open_external("EURUSD", "buy", 0.3)
-    select_row_of(window, qtbot, ticket)
+    select_row_of(window, qtbot, ticket, desk)
     asked: list[str] = []
 
     answer_the_confirmation_with("Close at market", asked)
     QtBot.keyClick(window.positions.table, Qt.Key.Key_Delete)
 
-    qtbot.waitUntil(lambda: not desk.simulator.positions_get(), timeout=5000)
+    qtbot.waitUntil(lambda: not desk.simulator.positions(), timeout=5000)
     assert len(asked) == 1
     assert "0.30 EURUSD" in asked[0] and "Partial close" not in asked[0]
     qtbot.waitUntil(lambda: window.positions.model.row_of(ticket) is None, timeout=5000)
@@ -111,7 +116,7 @@ def test_cancel_on_the_whole_close_question_leaves_the_position_open(
     qtbot: QtBot, desk: Desk, window: MainWindow
 ) -> None:
     ticket = desk.simulator.open_external("EURUSD", "sell", 0.2)
-    select_row_of(window, qtbot, ticket)
+    select_row_of(window, qtbot, ticket, desk)
     asked: list[str] = []
 
     answer_the_confirmation_with("Cancel", asked)
@@ -119,5 +124,5 @@ def test_cancel_on_the_whole_close_question_leaves_the_position_open(
 
     qtbot.waitUntil(lambda: len(asked) == 1, timeout=5000)
     qtbot.wait(300)  # a close, had one been sent, reaches the simulator well within this
-    (position,) = desk.simulator.positions_get()
+    (position,) = desk.simulator.positions().values()
     assert (position.ticket, position.volume) == (ticket, 0.2)

@@ -6,7 +6,6 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PyQt6.QtCore import QElapsedTimer, QTimer
@@ -22,9 +21,10 @@ from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.hub import EventHub
+from app.engine.intervals import Intervals
 from app.engine.queries import JournalQueries, TerminalQueries
-from app.engine.worker import Intervals
-from app.terminal.simulator import ManualClock
+from app.engine.sim_controls import SimulatorControls
+from app.terminal.simulator import ClockSpec
 from app.ui.main_window import MainWindow
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
         target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
         database_file=tmp_path / "journal.sqlite3",
         intervals=Intervals(pnl_s=0.1, positions_s=0.5, account_s=0.3, heartbeat_s=1.0),
-        sim_clock=ManualClock(WEDNESDAY),
+        sim_clock=ClockSpec.manual(WEDNESDAY),
     )
     desk = Desk(config)
     yield desk
@@ -49,7 +49,7 @@ def make_window(desk: Desk, tmp_path: Path, *, read_only: bool = False) -> MainW
         desk.state,
         Settings(),
         read_only=read_only,
-        terminal_queries=None if read_only else TerminalQueries(desk.worker),
+        terminal_queries=None if read_only else TerminalQueries(desk.host),
         journal_queries=None if read_only else JournalQueries(desk.journal),
         window_state_file=tmp_path / "window.ini",
     )
@@ -59,8 +59,10 @@ def connected(desk: Desk) -> bool:
     return desk.state.status.state is ConnectionState.CONNECTED
 
 
-def simulator(desk: Desk) -> Any:
-    return desk.simulator  # tests drive the simulated terminal's own controls
+def simulator(desk: Desk) -> SimulatorControls:
+    controls = desk.simulator  # tests drive the simulated terminal's own controls
+    assert controls is not None
+    return controls
 
 
 def test_positions_opened_in_the_terminal_appear_as_rows(qtbot: QtBot, desk: Desk, tmp_path: Path) -> None:
@@ -83,8 +85,8 @@ def test_an_order_from_the_window_reaches_the_terminal(qtbot: QtBot, desk: Desk,
         OrderRequest(action=OrderAction.OPEN, symbol="GBPUSD", side=Side.SELL, volume=0.2)
     )
     qtbot.waitUntil(lambda: window.positions.model.totals().count == 1, timeout=5000)
-    (position,) = simulator(desk).positions_get()
-    assert (position.symbol, position.type, position.volume) == ("GBPUSD", 1, 0.2)
+    (position,) = simulator(desk).positions().values()
+    assert (position.symbol, position.side, position.volume) == ("GBPUSD", Side.SELL, 0.2)
 
 
 def test_the_read_only_window_has_no_trading_actions(qtbot: QtBot, tmp_path: Path) -> None:
@@ -135,8 +137,10 @@ def test_the_window_keeps_repainting_while_the_terminal_takes_two_seconds_per_ca
     window.show()
     desk.start()
     qtbot.waitUntil(lambda: connected(desk), timeout=10_000)
+    # Every call now blocks 2 s holding the GIL, as the MetaTrader5 module does: in the terminal host's
+    # process, not the window's.
     simulator(desk).set_latency(2.0)
-    TerminalQueries(desk.worker).request_quote("EURUSD")  # the worker is now stuck in slow calls
+    TerminalQueries(desk.host).request_quote("EURUSD")
     gaps: list[float] = []
     clock = QElapsedTimer()
     clock.start()

@@ -18,9 +18,9 @@ from app.core.target import TerminalTarget
 from app.engine.commands import AutoTradingCommand, KillSwitchCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.hub import EventHub
+from app.engine.intervals import Intervals
 from app.engine.queries import JournalQueries, TerminalQueries
-from app.engine.worker import Intervals
-from app.terminal.simulator import ManualClock
+from app.terminal.simulator import ClockSpec
 from app.ui.dashboard import VIEWER_NOTICE, PerformanceDashboard
 from app.ui.main_window import MainWindow
 from app.ui.training_job import training_pool
@@ -88,7 +88,7 @@ def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
             target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
-            sim_clock=ManualClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
+            sim_clock=ClockSpec.manual(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
             models_dir=tmp_path / "models",
         )
     )
@@ -103,7 +103,7 @@ def test_a_model_trained_and_saved_in_the_window_is_registered_switched_off(
         desk.hub,
         desk.state,
         Settings(),
-        terminal_queries=TerminalQueries(desk.worker),
+        terminal_queries=TerminalQueries(desk.host),
         journal_queries=JournalQueries(desk.journal),
         models_dir=tmp_path / "models",
     )

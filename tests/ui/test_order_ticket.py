@@ -19,9 +19,9 @@ from app.core.models import OrderRequest, Position
 from app.core.target import TerminalTarget
 from app.engine.commands import MT5_COMMENT_LIMIT, new_trade_id, tagged_comment
 from app.engine.desk import Desk, DeskConfig
+from app.engine.intervals import Intervals
 from app.engine.queries import TerminalQueries
-from app.engine.worker import Intervals
-from app.terminal.simulator import ManualClock
+from app.terminal.simulator import ClockSpec
 from app.ui.order_ticket import COMMENT_LIMIT, ModifyDialog, OrderTicket, confirm_close
 from app.ui.order_validation import StopKind
 
@@ -36,7 +36,7 @@ def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
             target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
-            sim_clock=ManualClock(WEDNESDAY),
+            sim_clock=ClockSpec.manual(WEDNESDAY),
         )
     )
     desk.start()
@@ -46,7 +46,7 @@ def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
 
 @pytest.fixture
 def queries(desk: Desk) -> TerminalQueries:
-    return TerminalQueries(desk.worker)
+    return TerminalQueries(desk.host)
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 from app.core.enums import Backend, ConnectionState
 from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
+from app.engine.intervals import Intervals
 from app.engine.queries import TerminalQueries
-from app.engine.worker import Intervals
-from app.terminal.simulator import ManualClock
+from app.terminal.simulator import ClockSpec
 from app.ui.symbol_digits import SymbolDigits
 from tests.ui.positions_events import make_position, opened
 
@@ -29,7 +29,7 @@ def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
             target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
             intervals=Intervals(0.2, 0.5, 0.5, 1.0),
-            sim_clock=ManualClock(WEDNESDAY),
+            sim_clock=ClockSpec.manual(WEDNESDAY),
         )
     )
     desk.start()
@@ -48,7 +48,7 @@ def test_digits_come_with_the_positions_the_desk_shows(qtbot: QtBot) -> None:
 
 def test_a_symbol_no_position_told_of_is_asked_of_the_terminal_once(qtbot: QtBot, desk: Desk) -> None:
     qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
-    queries = TerminalQueries(desk.worker)
+    queries = TerminalQueries(desk.host)
     asked: list[str] = []
     queries.spec_ready.connect(lambda _id, spec: asked.append(spec.name))
     digits = SymbolDigits(queries)
@@ -68,7 +68,7 @@ def test_a_symbol_the_terminal_does_not_know_stays_unknown_and_is_asked_again_la
     qtbot: QtBot, desk: Desk
 ) -> None:
     qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
-    queries = TerminalQueries(desk.worker)
+    queries = TerminalQueries(desk.host)
     failures: list[str] = []
     queries.failed.connect(lambda _id, error: failures.append(error))
     digits = SymbolDigits(queries)

@@ -14,14 +14,14 @@ from pytestqt.qtbot import QtBot
 from app.core.enums import Backend, Timeframe
 from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
+from app.engine.intervals import Intervals
 from app.engine.queries import TerminalQueries
-from app.engine.worker import Intervals
 from app.ml.bars import BarFrame
 from app.ml.manifest import ModelManifest, read_manifest
 from app.ml.metrics import PerformanceMetrics
 from app.ml.pipelines import Algorithm
 from app.ml.training import TrainingOptions
-from app.terminal.simulator.clock import ManualClock
+from app.terminal.simulator.clock import ClockSpec
 from app.ui.metrics_rows import metric_texts, money_in, price_units
 from app.ui.training_dialog import PROGRESS_STEPS, TrainingDialog
 from app.ui.training_job import guess_from_file_name
@@ -220,7 +220,7 @@ def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
             target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
-            sim_clock=ManualClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
+            sim_clock=ClockSpec.manual(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
         )
     )
     desk.start()
@@ -231,7 +231,7 @@ def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
 def test_training_on_the_terminals_history_uses_closed_bars_of_the_chosen_symbol(
     qtbot: QtBot, desk: Desk, tmp_path: Path, pool: QThreadPool
 ) -> None:
-    queries = TerminalQueries(desk.worker)
+    queries = TerminalQueries(desk.host)
     dialog = TrainingDialog(queries, tmp_path / "models", options=OPTIONS, pool=pool)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.inputs.symbol_combo.findText("EURUSD") >= 0, timeout=5000)
@@ -249,7 +249,7 @@ def test_training_on_the_terminals_history_uses_closed_bars_of_the_chosen_symbol
 def test_an_unknown_terminal_symbol_is_reported_and_nothing_trains(
     qtbot: QtBot, desk: Desk, tmp_path: Path, pool: QThreadPool
 ) -> None:
-    dialog = TrainingDialog(TerminalQueries(desk.worker), tmp_path / "models", options=OPTIONS, pool=pool)
+    dialog = TrainingDialog(TerminalQueries(desk.host), tmp_path / "models", options=OPTIONS, pool=pool)
     qtbot.addWidget(dialog)
     dialog.inputs.symbol_combo.setEditText("NOSUCH")
     dialog.start_training()

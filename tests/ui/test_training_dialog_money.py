@@ -15,11 +15,11 @@ from pytestqt.qtbot import QtBot
 from app.core.enums import Backend
 from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
+from app.engine.intervals import Intervals
 from app.engine.queries import TerminalQueries
-from app.engine.worker import Intervals
 from app.ml.manifest import ModelManifest
 from app.ml.options import TrainingOptions
-from app.terminal.simulator.clock import ManualClock
+from app.terminal.simulator.clock import ClockSpec
 from app.ui.training_dialog import TrainingDialog
 
 OPTIONS = TrainingOptions(folds=2)
@@ -41,7 +41,7 @@ def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
             target=TerminalTarget(Backend.SIM, sim_state_file=str(tmp_path / "sim.json")),
             database_file=tmp_path / "journal.sqlite3",
             intervals=Intervals(0.1, 0.3, 0.3, 1.0),
-            sim_clock=ManualClock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
+            sim_clock=ClockSpec.manual(datetime(2026, 11, 18, 10, 0, tzinfo=UTC)),
         )
     )
     desk.start()
@@ -52,7 +52,7 @@ def desk(qapp: QApplication, tmp_path: Path) -> Iterator[Desk]:
 @pytest.fixture
 def dialog(qtbot: QtBot, desk: Desk, tmp_path: Path, pool: QThreadPool) -> TrainingDialog:
     dialog = TrainingDialog(
-        TerminalQueries(desk.worker), tmp_path / "models", options=OPTIONS, pool=pool, account_currency="USD"
+        TerminalQueries(desk.host), tmp_path / "models", options=OPTIONS, pool=pool, account_currency="USD"
     )
     qtbot.addWidget(dialog)
     dialog.show()

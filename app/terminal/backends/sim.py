@@ -11,6 +11,7 @@ from app.terminal.adapter import Terminal
 from app.terminal.backends import BackendSpec
 
 if TYPE_CHECKING:
+    from app.terminal.simulator import SimulatedTerminal
     from app.terminal.simulator.clock import Clock
 
 
@@ -20,6 +21,13 @@ def open_sim(target: TerminalTarget, password: str | None, clock: Clock | None) 
 
     state = Path(target.sim_state_file) if target.sim_state_file else None
     terminal = Terminal(SimulatedTerminal(state_path=state, clock=clock), Backend.SIM)
+    terminal.connect(timeout_ms=target.timeout_ms)
+    return terminal
+
+
+def connect_simulator(simulator: SimulatedTerminal, target: TerminalTarget) -> Terminal:
+    """A connected Terminal over a simulator built elsewhere (the terminal host keeps one)."""
+    terminal = Terminal(simulator, Backend.SIM)
     terminal.connect(timeout_ms=target.timeout_ms)
     return terminal
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from app.terminal.simulator.api_session import SessionApi
 from app.terminal.simulator.api_trade import TradeApi
 from app.terminal.simulator.broker import Broker
 from app.terminal.simulator.clock import Clock, WallClock
+from app.terminal.simulator.conditions import Conditions
 from app.terminal.simulator.controls import Controls
 from app.terminal.simulator.errors import LastError
 from app.terminal.simulator.ledger import Ledger
@@ -23,12 +25,14 @@ from app.terminal.simulator.persistence import StateFile
 log = logging.getLogger(__name__)
 
 INITIAL_DEPOSIT_COMMENT = "Initial deposit"
+SENT_ORDERS_KEPT = 10_000
 
 
 class SimulatedTerminal(SessionApi, MarketApi, TradeApi, Controls):
     """Every function, record, constant and error of the MetaTrader5 module, over a simulated demo account.
 
     The account persists in `state_path` (JSON) across restarts; without a path it lives in memory.
+    `conditions` (latency, hang) may be shared with another process that drives them.
     """
 
     if TYPE_CHECKING:
@@ -47,6 +51,7 @@ class SimulatedTerminal(SessionApi, MarketApi, TradeApi, Controls):
         leverage: int = 100,
         currency: str = "USD",
         margin_mode: int = constants.ACCOUNT_MARGIN_MODE_RETAIL_HEDGING,
+        conditions: Conditions | None = None,
     ) -> None:
         self.clock = clock if clock is not None else WallClock()
         self.market = Market(self.clock, seed)
@@ -59,7 +64,8 @@ class SimulatedTerminal(SessionApi, MarketApi, TradeApi, Controls):
         self._login, self._password, self._server = login, password, server
         self._connected = False
         self._terminal_up = True
-        self._latency = 0.0
+        self._conditions = conditions if conditions is not None else Conditions()
+        self._sent_orders = deque(maxlen=SENT_ORDERS_KEPT)
         self._algo_trading = True
         self._api_trading = True
         self._forced_retcodes = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from app.terminal.simulator.accounting import Accounting
     from app.terminal.simulator.broker import Broker
     from app.terminal.simulator.clock import Clock
+    from app.terminal.simulator.conditions import Conditions
     from app.terminal.simulator.market import Market
     from app.terminal.simulator.persistence import StateFile
 
@@ -37,7 +38,8 @@ class TerminalState:
     _server: str
     _connected: bool
     _terminal_up: bool
-    _latency: float
+    _conditions: Conditions
+    _sent_orders: deque[tuple[float, str]]
     _algo_trading: bool
     _api_trading: bool
     _forced_retcodes: list[int]
@@ -65,9 +67,9 @@ def api_call(
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
         def call(self: TerminalState, *args: Any, **kwargs: Any) -> Any:
-            if latency and self._latency > 0:
-                # The real module blocks the calling thread for the whole IPC round trip.
-                time.sleep(self._latency)
+            if latency:
+                # The real module blocks the whole process (it keeps the GIL) for the IPC round trip.
+                self._conditions.before_call()
             with self._lock:
                 self._last_error.reset()
                 if needs_connection and not self._connected:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +44,8 @@ class SessionApi(TerminalState):
             raise ApiError(invalid_argument("timeout"))
         if not self._terminal_up:
             raise ApiError(IPC_TIMEOUT)
-        limit = max(timeout, 0) / 1000.0
-        if self._latency > 0:
-            time.sleep(min(self._latency, limit))
-            if self._latency > limit:
-                raise ApiError(IPC_TIMEOUT)
+        if not self._conditions.before_connect(max(timeout, 0) / 1000.0):
+            raise ApiError(IPC_TIMEOUT)
         self._authorize(login, password, server)
         self._connected = True
         return True
@@ -110,7 +106,7 @@ class SessionApi(TerminalState):
             build=BUILD,
             maxbars=100_000,
             codepage=0,
-            ping_last=BASE_PING_US + int(self._latency * 1_000_000),
+            ping_last=BASE_PING_US + int(self._conditions.latency * 1_000_000),
             community_balance=0.0,
             retransmission=0.0,
             company=COMPANY,

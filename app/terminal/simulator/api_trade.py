@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -215,6 +216,8 @@ class TradeApi(TerminalState):
         request = parse_request(args, kwargs)
         if not self._api_trading:
             raise ApiError(API_TRADING_DISABLED)
+        # What the trade server received and when (time.monotonic, the same clock in every process).
+        self._sent_orders.append((time.monotonic(), str(request.comment)))
         now = self.clock.now()
         self._request_id += 1
         symbol = self._request_symbol(request)
@@ -233,6 +236,7 @@ class TradeApi(TerminalState):
             if outcome_retcode == c.TRADE_RETCODE_DONE and symbol is not None:
                 # The terminal shows every symbol with an open position in Market Watch.
                 self._selected.add(symbol)
+        self._conditions.after_order()
         return OrderSendResult(
             (
                 outcome_retcode,

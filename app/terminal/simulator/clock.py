@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 
@@ -28,7 +30,8 @@ class WallClock:
             return self._last
 
 
-def _to_epoch(t: float | datetime) -> float:
+def to_epoch(t: float | datetime) -> float:
+    """Epoch seconds of `t` (an aware datetime or a number); a naive datetime is refused."""
     if isinstance(t, datetime):
         if t.tzinfo is None or t.utcoffset() is None:
             raise ValueError(
@@ -45,7 +48,7 @@ class ManualClock:
 
     def __init__(self, start: float | datetime) -> None:
         self._lock = threading.Lock()
-        self._now = _to_epoch(start)
+        self._now = to_epoch(start)
 
     def now(self) -> float:
         return self._now
@@ -59,10 +62,58 @@ class ManualClock:
 
     def set(self, t: float | datetime) -> None:
         """Jump to `t`, which may not be earlier than the current time."""
-        target = _to_epoch(t)
+        target = to_epoch(t)
         with self._lock:
             if target < self._now:
                 raise ValueError(
                     f"ManualClock cannot go backwards: {target} is before the current time {self._now}"
                 )
             self._now = target
+
+
+class OffsetClock:
+    """Wall time moved back by a fixed number of seconds (never going backwards itself)."""
+
+    def __init__(self, offset_s: float) -> None:
+        self._wall = WallClock()
+        self._offset_s = float(offset_s)
+
+    def now(self) -> float:
+        return self._wall.now() - self._offset_s
+
+
+class ClockKind(StrEnum):
+    """How a simulated terminal tells time."""
+
+    WALL = "wall"
+    MANUAL = "manual"
+    OFFSET = "offset"
+
+
+@dataclass(frozen=True, slots=True)
+class ClockSpec:
+    """A simulator clock as plain data, so a terminal host process can build the same clock.
+
+    MANUAL starts at `start` (epoch seconds) and moves only when told; OFFSET runs `offset_s` behind
+    wall time; WALL is the real time.
+    """
+
+    kind: ClockKind = ClockKind.WALL
+    start: float = 0.0
+    offset_s: float = 0.0
+
+    @classmethod
+    def manual(cls, start: float | datetime) -> ClockSpec:
+        return cls(ClockKind.MANUAL, start=to_epoch(start))
+
+    @classmethod
+    def behind(cls, offset_s: float) -> ClockSpec:
+        return cls(ClockKind.OFFSET, offset_s=float(offset_s))
+
+    def build(self) -> Clock:
+        """The clock this spec describes."""
+        if self.kind is ClockKind.MANUAL:
+            return ManualClock(self.start)
+        if self.kind is ClockKind.OFFSET:
+            return OffsetClock(self.offset_s)
+        return WallClock()

@@ -143,11 +143,31 @@ class Controls(TerminalState):
             self._terminal_up = True
 
     def set_latency(self, seconds: float) -> None:
-        """Every API call blocks this long, like a slow IPC round trip (0 for none)."""
-        if seconds < 0:
-            raise ValueError(f"latency must be >= 0 seconds, got {seconds}")
+        """Every API call blocks this long, like a slow IPC round trip (0 for none).
+
+        The wait holds the GIL, as the MetaTrader5 module's waits do: no other thread of the process runs.
+        """
+        self._conditions.set_latency(seconds)
+
+    def set_reply_latency(self, seconds: float) -> None:
+        """An executed order's answer comes back this much later (the order stands meanwhile)."""
+        self._conditions.set_reply_latency(seconds)
+
+    def hang(self) -> None:
+        """The terminal stops answering: every call blocks (holding the GIL) until `release()`.
+
+        initialize() gives up after its timeout with an IPC timeout, as it does with a hung terminal.
+        """
+        self._conditions.hang()
+
+    def release(self) -> None:
+        """The hung terminal answers again; blocked calls go on."""
+        self._conditions.release()
+
+    def sent_orders(self) -> tuple[tuple[float, str], ...]:
+        """(time.monotonic() when order_send reached the server, request comment) of recent orders."""
         with self._lock:
-            self._latency = float(seconds)
+            return tuple(self._sent_orders)
 
     def force_next_retcode(self, retcode: int, count: int = 1) -> None:
         """The next `count` order_send calls return `retcode` and execute nothing."""

@@ -1,8 +1,10 @@
 """Record types shaped like the MetaTrader5 module's struct sequences (TradePosition, SymbolInfo, ...).
 
 The C module builds them with PyStructSequence: tuples with read-only named fields, a `Name(f=v, ...)`
-repr, `_asdict()`, and none of namedtuple's `_fields`/`_replace`/`_make`. Code that leans on namedtuple
-extras works here only if it would also work against the real terminal, which is the point.
+repr, `_asdict()`, and none of namedtuple's `_fields`/`_replace`/`_make`. Its types are named without a
+module, so `pickle` cannot find their class and refuses them (multiprocessing queues, rpyc's `obtain`);
+these types claim the same module-less name. Code that leans on namedtuple extras or on pickling records
+works here only if it would also work against the real terminal, which is the point.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def _record_type(name: str, fields: str, doc: str) -> type[Any]:
     namespace: dict[str, Any] = {
         "__slots__": (),
         "__doc__": doc,
-        "__module__": __name__,
+        # Like PyStructSequence types named without a dot: pickle looks for them in builtins and fails.
+        "__module__": "builtins",
         "__match_args__": names,
         "_names": names,
         "n_fields": len(names),
