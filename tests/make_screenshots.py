@@ -139,6 +139,45 @@ def alerts_settings() -> None:
     dialog.close()
 
 
+def first_hour_chart() -> None:
+    """The Equity tab of a desk that has run for an hour, at a first start's size: the hour fills the day."""
+    from app.core.events import AccountUpdate
+    from app.ui.charts import EquityChart
+
+    with tempfile.TemporaryDirectory() as folder:
+        clock = ManualClock(END - timedelta(hours=1))
+        sim = SimulatedTerminal(clock=clock, state_path=Path(folder) / "sim.json")
+        sim.initialize()
+        terminal = Terminal(sim, Backend.SIM)
+        terminal.connect()
+        for symbol, side, volume in (("EURUSD", "buy", 2.0), ("XAUUSD", "sell", 0.5), ("USDJPY", "buy", 1.0)):
+            sim.open_external(symbol, side, volume)
+        chart = EquityChart()
+        chart.resize(560, 330)
+        chart.show()
+        while clock.now() <= END.timestamp():
+            at = datetime.fromtimestamp(clock.now(), UTC)
+            chart.apply(AccountUpdate(account=terminal.account(), timestamp=at))
+            clock.advance(10)
+        chart.flush()
+        wait(400)
+        chart.grab().save(str(OUT / "chart_first_hour.png"))
+        chart.close()
+        sim.shutdown()
+
+
+def risk_settings(currency: str = "USD") -> None:
+    """Settings > Risk: every limit with what it does and its bounds, one refused with its reason."""
+    dialog = SettingsDialog(Settings(), CredentialStore(), SessionPasswords(), account_currency=currency)
+    dialog.tabs.setCurrentWidget(dialog.risk_page)
+    dialog.risk_page.boxes["max_trades_per_day"].setValue(20_000)  # beyond its bound: refused, and why
+    dialog.resize(760, 720)
+    dialog.show()
+    wait(400)
+    dialog.grab().save(str(OUT / "risk_settings.png"))
+    dialog.close()
+
+
 def training_dialog() -> None:
     """The training dialog after a run on the simulator's EURUSD H1, on a 1366×768 screen: the dialog
     alone, and the whole screen with the desk behind it (to show it fits)."""
@@ -205,6 +244,15 @@ def main() -> int:
         alerts_settings()
         print(f"screenshot written to {OUT / 'alerts_settings.png'}")
         return 0
+    if sys.argv[1:] == ["risk"]:
+        risk_settings()
+        first_hour_chart()
+        print(f"screenshot written to {OUT / 'risk_settings.png'}")
+        return 0
+    if sys.argv[1:] == ["first-hour"]:
+        first_hour_chart()
+        print(f"screenshot written to {OUT / 'chart_first_hour.png'}")
+        return 0
     if sys.argv[1:] == ["training"]:
         training_dialog()
         print(f"screenshots written to {OUT / 'training.png'} and {OUT / 'training_1366x768.png'}")
@@ -241,6 +289,11 @@ def main() -> int:
         window.equity_chart.show_range("1d")
         wait(1500)
         window.grab().save(str(OUT / "main_window.png"))
+        window.right_tabs.grab().save(str(OUT / "charts.png"))
+        window.right_tabs.setCurrentWidget(window.pnl_chart)
+        wait(600)
+        window.right_tabs.grab().save(str(OUT / "pnl_by_symbol.png"))
+        window.right_tabs.setCurrentWidget(window.equity_chart)
 
         sizes = window.main_split.sizes()
         window.main_split.setSizes([sum(sizes), 0])  # the tables' every column, Comment included
@@ -271,6 +324,7 @@ def main() -> int:
                 stop_loss=1.08312,
                 take_profit=1.08912,
                 lot_size=0.1,
+                digits=5,
             )
         )
         desk.hub.publish(
@@ -285,6 +339,8 @@ def main() -> int:
         wait(600)
         window.grab().save(str(OUT / "toast.png"))
         alerts_settings()
+        risk_settings()
+        first_hour_chart()
         window.quit()
         desk.stop()
     print(f"screenshots written to {OUT}")

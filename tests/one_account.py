@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from app.core.enums import ConnectionState
 from app.core.events import Snapshot, utc_now
 from app.core.models import Account, AccountView, ModelSummary, Position, TerminalStatus
-from app.core.settings import FIRST_ACCOUNT_ID
+from app.core.settings import FIRST_ACCOUNT_ID, AccountSettings, Settings, TerminalSettings
 
 NOT_CONNECTED = TerminalStatus(state=ConnectionState.DISCONNECTED, mt5_connected=False)
 
@@ -35,3 +36,8 @@ def only_view(snapshot: Snapshot) -> AccountView:
     """The one account of a single-account desk's snapshot."""
     [view] = snapshot.accounts
     return view
+
+
+def one_account_settings(terminal: TerminalSettings, name: str = "MetaTrader 5", **sections: Any) -> Settings:
+    """Settings of a desk whose one account ('main') runs on `terminal`, as the welcome dialog saves them."""
+    return Settings(accounts=(AccountSettings(FIRST_ACCOUNT_ID, name, terminal=terminal),), **sections)

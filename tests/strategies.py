@@ -39,6 +39,7 @@ WIRE_FLOATS: Floats = st.floats(allow_nan=False)
 MONEY: Floats = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False)
 PRICES: Floats = st.floats(min_value=1e-5, max_value=1e6, allow_nan=False)
 VOLUMES: Floats = st.floats(min_value=0.01, max_value=1000.0, allow_nan=False)
+DIGITS: st.SearchStrategy[int | None] = st.none() | st.integers(min_value=0, max_value=8)
 
 tickets = st.integers(min_value=1, max_value=2**63 - 1)
 texts = st.text(max_size=24)
@@ -83,6 +84,7 @@ def positions(
         comment=texts,
         identifier=st.integers(min_value=0, max_value=2**63 - 1),
         time_update=st.none() | utc_datetimes(),
+        digits=DIGITS,
     )
 
 
@@ -256,6 +258,7 @@ def auto_trades(number: Floats = MONEY) -> st.SearchStrategy[AutoTradeExecuted]:
         stop_loss=st.none() | number,
         take_profit=st.none() | number,
         lot_size=number,
+        digits=DIGITS,
         timestamp=utc_datetimes(),
     )
 
@@ -319,6 +322,7 @@ _FIELD_VALUES: dict[str, st.SearchStrategy[object]] = {
     "comment": texts,
     "identifier": st.integers(min_value=0, max_value=2**63 - 1),
     "time_update": st.none() | utc_datetimes(),
+    "digits": DIGITS,
 }
 if set(_FIELD_VALUES) != {f.name for f in fields(Position)} - {"ticket"}:
     raise RuntimeError("tests/strategies.py: _FIELD_VALUES must list every Position field but ticket")

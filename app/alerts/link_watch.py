@@ -14,7 +14,7 @@ from PyQt6.QtCore import QObject, QTimer, pyqtSlot
 from app.alerts.rules import Alert
 from app.alerts.texts import LinkTrouble, link_back_alert, link_down_alert
 from app.core.enums import ConnectionState
-from app.core.models import TerminalStatus
+from app.core.models import DISCONNECTED_ON_REQUEST, TerminalStatus
 
 
 def _utc_now() -> datetime:
@@ -64,6 +64,11 @@ class LinkWatch(QObject):
 
     def follow(self, status: TerminalStatus) -> None:
         """Take one link state in (from a STATUS_UPDATE or a SNAPSHOT)."""
+        if status.state is ConnectionState.DISCONNECTED and status.message == DISCONNECTED_ON_REQUEST:
+            # The trader asked: nothing is lost and nothing reconnects, so nothing to wake a phone for.
+            self._timer.stop()
+            self._bad_since, self._alerted = None, False
+            return
         if status.state is ConnectionState.CONNECTED:
             if self._alerted and self._bad_since is not None:
                 self._on_alert(link_back_alert(self._bad_since, self._now(), self._account()))

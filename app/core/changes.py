@@ -75,6 +75,7 @@ def diff_positions(previous: Mapping[int, Position], current: Mapping[int, Posit
             or old.identifier != new.identifier
             or old.time != new.time
             or old.time_update != new.time_update
+            or old.digits != new.digits
         ):
             modified.append(ticket)
     # Every ticket of `current` not added is in `previous`; if that accounts for all of `previous`,

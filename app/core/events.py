@@ -158,7 +158,7 @@ class StatusUpdate(Event):
 
 @dataclass(frozen=True, slots=True)
 class AutoTradeExecuted(Event):
-    """A model's signal became a filled order."""
+    """A model's signal became a filled order; `digits` is the symbol's price precision (None: unknown)."""
 
     type: ClassVar[str] = "AUTO_TRADE_EXECUTED"
     model_id: str
@@ -171,6 +171,7 @@ class AutoTradeExecuted(Event):
     stop_loss: float | None
     take_profit: float | None
     lot_size: float
+    digits: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,11 @@ from app.core.enums import (
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """An open position, keyed by ticket (a hedging account may hold several per symbol)."""
+    """An open position, keyed by ticket (a hedging account may hold several per symbol).
+
+    `digits` is its symbol's price precision (SymbolSpec.digits), filled by the adapter so every screen
+    writes its prices alike; None when the terminal could not say.
+    """
 
     ticket: int
     symbol: str
@@ -42,6 +46,7 @@ class Position:
     comment: str = ""
     identifier: int = 0
     time_update: datetime | None = None
+    digits: int | None = None
 
     def moved(self, price_current: float, profit: float) -> Position:
         """The same position at a new price and floating profit.
@@ -67,6 +72,7 @@ class Position:
             self.comment,
             self.identifier,
             self.time_update,
+            self.digits,
         )
 
 
@@ -92,6 +98,11 @@ class Account:
     trade_allowed: bool = True
     trade_expert: bool = True
     currency_digits: int = 2
+
+
+# TerminalStatus.message of a disconnect the trader asked for: nothing was lost and nothing reconnects, so
+# toasts and alerts that read the status say so instead of raising the alarm.
+DISCONNECTED_ON_REQUEST = "Disconnected on request"
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +237,10 @@ class OrderRequest:
 
 @dataclass(frozen=True, slots=True)
 class OrderResult:
-    """What the terminal answered to a sent order (a rejection is a result too, with its retcode)."""
+    """What the terminal answered to a sent order (a rejection is a result too, with its retcode).
+
+    `digits` is the symbol's price precision, filled by the adapter for the texts that quote the price.
+    """
 
     retcode: int
     deal: int
@@ -238,6 +252,7 @@ class OrderResult:
     comment: str
     request_id: int = 0
     retcode_external: int = 0
+    digits: int | None = None
 
     @property
     def position_ticket(self) -> int:

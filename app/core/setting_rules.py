@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any
 
+from app.core.number_format import trimmed
+
 Report = Callable[[str], None]
 SECRET_WORDS = ("password", "passwd", "token", "secret")
 
@@ -41,8 +43,7 @@ def number(low: float, high: float) -> Rule:
 
 
 def plain(value: float) -> str:
-    # `:g` writes a million as 1e+06, which is not how a trader writes an amount of money.
-    return f"{value:g}" if abs(value) < 1e6 else f"{value:.0f}"
+    return trimmed(value)  # not `:g`, which writes a million as 1e+06
 
 
 def whole(low: int, high: int) -> Rule:

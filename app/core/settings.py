@@ -13,6 +13,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from app.core.enums import Backend
+from app.core.risk_limits import RISK_LIMITS, RiskLimit
 from app.core.setting_rules import (
     SECRET_WORDS,
     Rejected,
@@ -119,10 +120,11 @@ class RemoteSettings:
 class RiskSettings:
     """Hard limits on automatic trading, and safety switches that must be turned on deliberately.
 
-    `daily_loss_limit` is in the account currency, closed plus floating P&L of the model trades of the
-    current UTC day; `cooldown_after_losses` 0 turns the cooldown off. An account may have limits of its
-    own (`[accounts.risk]`); the two `desk_*` limits are desk-wide only: the loss of every account today,
-    in `desk_currency` ("" for the first account's currency), 0 for no desk-wide limit.
+    `daily_loss_limit` is in the account currency: the account's closed plus floating P&L of the current
+    UTC day; `cooldown_after_losses` 0 turns the cooldown off. Bounds and meanings: app.core.risk_limits.
+    An account may have limits of its own (`[accounts.risk]`); the two `desk_*` limits are desk-wide only:
+    the loss of every account today, in `desk_currency` ("" for the first account's currency), 0 for no
+    desk-wide limit.
     """
 
     allow_real_account: bool = False
@@ -337,15 +339,16 @@ TERMINAL_RULES: dict[str, Rule] = {
     "demo_currency": _demo_currency(),
     "demo_balance": number(100, 1_000_000_000),
 }
+
+
+def _limit_rule(limit: RiskLimit) -> Rule:
+    return whole(int(limit.low), int(limit.high)) if limit.whole else number(limit.low, limit.high)
+
+
 RISK_RULES: dict[str, Rule] = {
     "allow_real_account": flag(),
-    "max_lot_per_trade": number(0.001, 10_000),
-    "max_open_positions_total": whole(1, 1_000),
-    "daily_loss_limit": number(0.01, 1_000_000_000),
-    "max_trades_per_day": whole(1, 10_000),
-    "cooldown_after_losses": whole(0, 100),
-    "cooldown_minutes": whole(0, 10_080),
-    "desk_daily_loss_limit": number(0, 1_000_000_000),
+    # Bounds from the limits' one declaration, which the Risk page shows.
+    **{limit.key: _limit_rule(limit) for limit in RISK_LIMITS},
     "desk_currency": _currency(),
 }
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from app.core.enums import ConnectionState, NoticeLevel
 from app.core.events import AutoTradeExecuted, Event, Notice, StatusUpdate, TradeError
-from app.core.models import TerminalStatus
+from app.core.models import DISCONNECTED_ON_REQUEST, TerminalStatus
 from app.core.number_format import format_price, format_volume
 
 AUTO_TRADE_MS = 8000
@@ -23,6 +23,7 @@ AUTO_TRADE_TITLE = "🤖 Auto-Trade Executed"
 TRADE_ERROR_TITLE = "Trade Execution Error"
 CONNECTION_LOST_TITLE = "Connection to MetaTrader 5 lost"
 CONNECTION_RESTORED_TITLE = "Connection restored"
+DISCONNECTED_TITLE = "Disconnected from MetaTrader 5"
 
 UP_STATES = (ConnectionState.CONNECTED, ConnectionState.STALE)
 DOWN_STATES = (ConnectionState.DISCONNECTED, ConnectionState.RECONNECTING)
@@ -60,7 +61,7 @@ def auto_trade_toast(event: AutoTradeExecuted) -> Toast:
     """An auto-trade for 8 s, e.g. "Trend M1 · BUY 0.10 EURUSD @ 1.08512 · confidence 72%"."""
     text = (
         f"{event.model_name} · {event.direction.value} {format_volume(event.lot_size)} {event.symbol} "
-        f"@ {format_price(event.symbol, event.entry_price)} · confidence {event.confidence:.0%}"
+        f"@ {format_price(event.entry_price, event.digits)} · confidence {event.confidence:.0%}"
     )
     return Toast(AUTO_TRADE_TITLE, text, ToastIcon.INFO, AUTO_TRADE_MS, ToastKind.AUTO_TRADE)
 
@@ -81,18 +82,35 @@ def notice_toast(event: Notice) -> Toast | None:
 
 
 def connection_toast(previous: ConnectionState | None, status: TerminalStatus) -> Toast | None:
-    """Lost (up -> down) or restored (down -> connected); None while `previous` is unknown.
+    """Lost (up -> down), disconnected as the trader asked, or restored (down -> connected); None while
+    `previous` is unknown.
 
     The Notifier passes None until the first connect, so starting up never toasts.
     """
+    if (
+        previous in UP_STATES
+        and status.state is ConnectionState.DISCONNECTED
+        and status.message == DISCONNECTED_ON_REQUEST
+    ):
+        text = (
+            "Disconnected on request: the desk stops asking MetaTrader 5 until you connect again (Desk → "
+            "Connect). Open positions stay with the broker; figures on screen are not updated meanwhile."
+        )
+        return Toast(DISCONNECTED_TITLE, text, ToastIcon.INFO, CONNECTION_MS, ToastKind.CONNECTION)
     if previous in UP_STATES and status.state in DOWN_STATES:
-        reason = status.message or "MetaTrader 5 stopped answering."
+        reason = sentence(status.message or "MetaTrader 5 stopped answering")
         text = f"{reason} The desk reconnects by itself; figures on screen may be out of date until then."
         return Toast(CONNECTION_LOST_TITLE, text, ToastIcon.CRITICAL, CONNECTION_MS, ToastKind.CONNECTION)
     if previous in DOWN_STATES and status.state is ConnectionState.CONNECTED:
         text = "MetaTrader 5 answers again; positions and account are live."
         return Toast(CONNECTION_RESTORED_TITLE, text, ToastIcon.INFO, CONNECTION_MS, ToastKind.CONNECTION)
     return None
+
+
+def sentence(text: str) -> str:
+    """`text` ending as a sentence, so the next one can follow it: "IPC timeout" -> "IPC timeout."."""
+    text = text.strip()
+    return text if not text or text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def toast_for(event: Event, previous_state: ConnectionState | None = None) -> Toast | None:

@@ -30,6 +30,7 @@ from typing import Protocol
 from app.core.enums import NoticeLevel, OrderAction, Side, Timeframe, TradeSource
 from app.core.events import Event, ModelsUpdate, Notice
 from app.core.models import ModelSummary, OrderRequest, Position, SymbolSpec, Tick
+from app.core.number_format import format_price, format_volume
 from app.core.settings import FIRST_ACCOUNT_ID, RiskSettings
 from app.engine.commands import AutoContext, TradeCommand, auto_trade_id, new_trade_id
 from app.engine.desk_loss import AccountLoss, DeskLoss, desk_loss
@@ -277,7 +278,10 @@ class AutoTrader(ModelCommands):
             )
         if outcome.outcome is Outcome.FILLED and outcome.result is not None:
             side = request.side.value if request.side else ""
-            runtime.status = f"opened {side} {outcome.result.volume:g} at {outcome.result.price:g}"
+            filled = outcome.result
+            runtime.status = (
+                f"opened {side} {format_volume(filled.volume)} at {format_price(filled.price, filled.digits)}"
+            )
             return True, _joined(closed, f"{runtime.status} (trade {trade_id})")
         if outcome.outcome is Outcome.DUPLICATE:
             runtime.status = "waiting for next bar (this bar was already traded)"

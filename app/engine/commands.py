@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from app.core.comments import COMMENT_TAG, MT5_COMMENT_LIMIT, TRADE_ID_LENGTH, tagged_comment, trade_id_in
 from app.core.enums import TradeSource
 from app.core.models import ModelSettings, OrderRequest
+from app.core.settings import RiskSettings
 
 if TYPE_CHECKING:
     from app.ml.manifest import ModelManifest
@@ -127,6 +128,16 @@ class RemoveModelCommand:
     model_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class RiskLimitsCommand:
+    """New risk limits (Settings → Risk) for every automatic order of one account (`account_id`) from now
+    on; `currency` is the account's, for the notice that says what changed."""
+
+    limits: RiskSettings
+    account_id: str
+    currency: str = ""
+
+
 # The commands the desk hands to its AutoTrader.
 AUTO_COMMANDS = (
     AutoTradingCommand,
@@ -134,9 +145,15 @@ AUTO_COMMANDS = (
     KillSwitchCommand,
     RegisterModelCommand,
     RemoveModelCommand,
+    RiskLimitsCommand,
 )
 AutoCommand = (
-    AutoTradingCommand | ModelCommand | KillSwitchCommand | RegisterModelCommand | RemoveModelCommand
+    AutoTradingCommand
+    | ModelCommand
+    | KillSwitchCommand
+    | RegisterModelCommand
+    | RemoveModelCommand
+    | RiskLimitsCommand
 )
 DeskCommand = TradeCommand | RefreshCommand | LinkCommand | AutoCommand
 
@@ -155,6 +172,7 @@ __all__ = [
     "RefreshCommand",
     "RegisterModelCommand",
     "RemoveModelCommand",
+    "RiskLimitsCommand",
     "TradeCommand",
     "auto_trade_id",
     "new_trade_id",

@@ -33,6 +33,7 @@ from app.engine.commands import (
     ModelCommand,
     RegisterModelCommand,
     RemoveModelCommand,
+    RiskLimitsCommand,
     TradeCommand,
 )
 from app.engine.desk_engine import MAX_ORDERS_WAITING, DeskEngine
@@ -359,6 +360,8 @@ class Desk(QObject):
             return self._to_account(
                 command.account_id, command, f"Model {command.manifest.name} not registered"
             )
+        if isinstance(command, RiskLimitsCommand):
+            return self._to_account(command.account_id, command, "Risk limits not changed")
         return self._to_model_owner(command)
 
     def _to_model_owner(self, command: ModelCommand | RemoveModelCommand) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from app.core.number_format import format_money
+
 
 @dataclass(frozen=True, slots=True)
 class AccountLoss:
@@ -39,12 +41,7 @@ class DeskLoss:
 
     def breakdown(self) -> str:
         """'FTMO 1: 120.00 USD, Demo EUR: 80.00 EUR' as each account lost it."""
-        return ", ".join(f"{part.label}: {money(part.loss, part.currency)}" for part in self.parts)
-
-
-def money(amount: float, currency: str) -> str:
-    """'1,234.50 USD'."""
-    return f"{amount:,.2f} {currency}".rstrip()
+        return ", ".join(f"{part.label}: {format_money(part.loss, part.currency)}" for part in self.parts)
 
 
 Rate = Callable[[str, str], float | None]

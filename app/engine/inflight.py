@@ -17,6 +17,7 @@ from PyQt6.QtCore import QObject, pyqtSignal, pyqtSlot
 
 from app.core.enums import NoticeLevel, OrderAction
 from app.core.events import Event, Notice
+from app.core.number_format import format_volume
 from app.core.state import PositionKey
 from app.engine.commands import TradeCommand
 
@@ -36,7 +37,7 @@ class InFlight:
         """What the position's row says meanwhile: 'closing…', 'closing 0.05…', 'modifying…'."""
         if self.action is OrderAction.MODIFY:
             return "modifying…"
-        return "closing…" if self.volume is None else f"closing {self.volume:g}…"
+        return "closing…" if self.volume is None else f"closing {format_volume(self.volume)}…"
 
 
 class InFlightOrders(QObject):

@@ -14,6 +14,7 @@ from pathlib import Path
 from app.core.enums import NoticeLevel, OrderAction, TradeSource
 from app.core.events import Event, Notice
 from app.core.models import ModelSettings, OrderRequest, Position
+from app.core.risk_limits import changed_limits
 from app.engine.commands import (
     AutoCommand,
     AutoTradingCommand,
@@ -21,11 +22,13 @@ from app.engine.commands import (
     ModelCommand,
     RegisterModelCommand,
     RemoveModelCommand,
+    RiskLimitsCommand,
     TradeCommand,
     new_trade_id,
 )
 from app.engine.model_runtime import ModelRuntime
 from app.engine.ports import OrderPort, TerminalReads
+from app.engine.risk import RiskGuard
 from app.engine.trading import Outcome, is_link_error
 from app.ml.errors import ModelStoreError
 from app.storage.errors import JournalError
@@ -48,6 +51,7 @@ class ModelCommands:
     _positions: Mapping[int, Position]
     _account_id: str
     _announce_master: bool
+    _guard: RiskGuard
 
     def _publish_models(self, *, force: bool = False) -> None:
         raise NotImplementedError
@@ -68,6 +72,8 @@ class ModelCommands:
                 self._register(command)
             elif isinstance(command, RemoveModelCommand):
                 self._remove(command.model_id)
+            elif isinstance(command, RiskLimitsCommand):
+                self._set_limits(command)
         except JournalError as error:
             self._say(NoticeLevel.ERROR, "Auto-trading", f"The model registry could not be updated: {error}.")
         self._publish_models(force=True)
@@ -208,6 +214,19 @@ class ModelCommands:
         self._say(
             NoticeLevel.INFO, "Model removed", f"{runtime.name} is no longer registered; its file is kept."
         )
+
+    def _set_limits(self, command: RiskLimitsCommand) -> None:
+        changed = changed_limits(self._guard.limits, command.limits, command.currency)
+        self._guard.limits = command.limits
+        for runtime in self._runtimes.values():
+            runtime.blocked_rule = None  # a block the new limits still impose is announced again
+        if changed:
+            text = "; ".join(changed)
+            self._say(
+                NoticeLevel.INFO,
+                "Risk limits changed",
+                f"{text[:1].upper()}{text[1:]}. They apply to every automatic order from now on.",
+            )
 
     def _kill(self, command: KillSwitchCommand) -> None:
         """Every model of this account disabled (and the master switch off when every account is killed)."""

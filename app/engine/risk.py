@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from app.core import risk_limits
 from app.core.enums import AccountTradeMode
 from app.core.models import Account, ModelSettings, OrderRequest, Position
+from app.core.number_format import format_lots, format_money, format_volume
 from app.core.settings import RiskSettings
-from app.engine.desk_loss import DeskLoss, money
+from app.engine.desk_loss import DeskLoss
 
 
 class Rule:
@@ -31,13 +33,14 @@ class Rule:
     ALGO_TRADING_OFF = "Algo Trading off"
     NO_ACCOUNT = "Account unknown"
     REAL_ACCOUNT = "Real account"
-    MAX_LOT = "Max lot per trade"
+    # Named as Settings → Risk names the limit (app.core.risk_limits), so a refusal points at its field.
+    MAX_LOT = risk_limits.MAX_LOT.label
     MAX_OPEN_MODEL = "Max open positions per model"
-    MAX_OPEN_TOTAL = "Max open positions in total"
-    DAILY_LOSS = "Daily loss limit"
-    DESK_DAILY_LOSS = "Desk-wide daily loss limit"
-    MAX_TRADES_DAY = "Max trades per day"
-    COOLDOWN = "Cooldown after losses"
+    MAX_OPEN_TOTAL = risk_limits.MAX_OPEN_TOTAL.label
+    DAILY_LOSS = risk_limits.DAILY_LOSS.label
+    DESK_DAILY_LOSS = risk_limits.DESK_DAILY_LOSS.label
+    MAX_TRADES_DAY = risk_limits.MAX_TRADES_DAY.label
+    COOLDOWN = risk_limits.COOLDOWN_LOSSES.label
 
 
 class RiskSubject(Protocol):
@@ -140,8 +143,8 @@ class RiskGuard:
             return Refusal(
                 Rule.REAL_ACCOUNT,
                 f"Account {account.login} is a real-money account and automatic trading on real accounts "
-                "is off (setting risk.allow_real_account = false). Turn it on in Settings only if you "
-                "mean the models to trade real money.",
+                f"is off (Settings → Risk: {risk_limits.ALLOW_REAL_ACCOUNT}). Turn it on only if you mean "
+                "the models to trade real money.",
                 "real account, not allowed in Settings",
             )
         return None
@@ -155,9 +158,9 @@ class RiskGuard:
             return None
         return Refusal(
             Rule.MAX_LOT,
-            f"{model.name} asked for {volume:g} lots > limit {limit:g} lots per trade; "
-            "lower the model's lot size or raise risk.max_lot_per_trade.",
-            f"{volume:g} > {limit:g} lots",
+            f"{model.name} asked for {format_lots(volume)} > limit {format_lots(limit)} per trade; "
+            f"lower the model's lot size or raise {Rule.MAX_LOT} in Settings → Risk.",
+            f"{format_volume(volume)} > {format_lots(limit)}",
         )
 
     def _max_open_model(
@@ -184,7 +187,7 @@ class RiskGuard:
         return Refusal(
             Rule.MAX_OPEN_TOTAL,
             f"The models hold {count} open position(s) in total ≥ limit {limit} "
-            "(risk.max_open_positions_total); no new automatic order until one closes.",
+            f"({Rule.MAX_OPEN_TOTAL} in Settings → Risk); no new automatic order until one closes.",
             f"{count} of {limit} open in total",
         )
 
@@ -211,7 +214,7 @@ class RiskGuard:
         desk = context.desk_loss
         if desk is None:
             return None
-        limit = money(desk.limit, desk.currency)
+        limit = _money(desk.limit, desk.currency)
         if desk.loss is None:
             return Refusal(
                 Rule.DESK_DAILY_LOSS,
@@ -224,10 +227,10 @@ class RiskGuard:
             return None
         return Refusal(
             Rule.DESK_DAILY_LOSS,
-            f"Today's loss of every account together {money(desk.loss, desk.currency)} "
+            f"Today's loss of every account together {_money(desk.loss, desk.currency)} "
             f"({desk.breakdown()}) ≥ desk-wide limit {limit}; automatic trading on every account is "
             "paused until 00:00 UTC.",
-            f"desk loss {money(desk.loss, desk.currency)} ≥ {limit}",
+            f"desk loss {_money(desk.loss, desk.currency)} ≥ {limit}",
         )
 
     def _max_trades(
@@ -240,7 +243,7 @@ class RiskGuard:
         return Refusal(
             Rule.MAX_TRADES_DAY,
             f"{model.name} sent {count} order(s) today ≥ limit {limit} per day "
-            "(risk.max_trades_per_day); it trades again after 00:00 UTC.",
+            f"({Rule.MAX_TRADES_DAY} in Settings → Risk); it trades again after 00:00 UTC.",
             f"{count} of {limit} orders today",
         )
 
@@ -263,4 +266,4 @@ class RiskGuard:
 
 
 def _money(amount: float, currency: str) -> str:
-    return money(amount, currency)
+    return format_money(amount, currency)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from app.core.comments import clean_note
 from app.core.enums import NoticeLevel, OrderAction, Side, TradeSource
+from app.core.event_text import fill_text
 from app.core.events import AutoTradeExecuted, Event, Notice, TradeError
 from app.core.models import OrderRequest, OrderResult
 from app.engine.commands import TradeCommand, tagged_comment, trade_id_in
@@ -242,7 +243,7 @@ class TradingService:
         if command.auto is not None and request.action is OrderAction.OPEN:
             self._publish(_auto_trade_event(command, request, result, at))
         else:
-            text = _describe_fill(request, result)
+            text = fill_text(request, result)
             self._publish(
                 Notice(
                     level=NoticeLevel.INFO,
@@ -289,17 +290,6 @@ class TradingService:
         )
 
 
-def _describe_fill(request: OrderRequest, result: OrderResult) -> str:
-    if request.action is OrderAction.OPEN:
-        side = request.side.value if request.side else ""
-        return f"{side} {result.volume:g} {request.symbol} at {result.price:g}"
-    if request.action is OrderAction.CLOSE:
-        return f"Closed {result.volume:g} of #{request.ticket} {request.symbol} at {result.price:g}"
-    return (
-        f"SL/TP of #{request.ticket} {request.symbol} set to SL {request.sl or '-'} / TP {request.tp or '-'}"
-    )
-
-
 def _auto_trade_event(
     command: TradeCommand, request: OrderRequest, result: OrderResult, at: datetime
 ) -> AutoTradeExecuted:
@@ -315,6 +305,7 @@ def _auto_trade_event(
         stop_loss=request.sl,
         take_profit=request.tp,
         lot_size=result.volume,
+        digits=result.digits,
         timestamp=at,
         account_id=command.account_id,
     )

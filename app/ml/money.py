@@ -24,6 +24,7 @@ from typing import Any
 
 from app.core.enums import Timeframe
 from app.core.models import ModelSettings, SymbolSpec, pip_size
+from app.core.number_format import format_lots, format_money
 
 DEFAULT_DEPOSIT = 10_000.0  # MetaTrader 5's strategy tester starts from this deposit too
 FX_CONTRACT_SIZE = 100_000.0
@@ -196,9 +197,10 @@ class BacktestMoney:
 
     def sizing_text(self) -> str:
         """E.g. "0.10 lots of EURUSD from a 10,000.00 USD deposit, trading at confidence ≥ 0.60"."""
+        deposit = format_money(self.deposit, self.currency)
         return (
-            f"{self.lots:.2f} lots of {self.terms.symbol} from a {self.deposit:,.2f} {self.currency} "
-            f"deposit, trading at confidence ≥ {self.threshold:.2f}"
+            f"{format_lots(self.lots)} of {self.terms.symbol} from a {deposit} deposit, "
+            f"trading at confidence ≥ {self.threshold:.2f}"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.core.comments import trader_text
 from app.core.enums import DealEntry, DealType, OrderAction, Side, TradeSource, TradeStatus
 from app.core.models import Deal, Position
+from app.core.number_format import format_lots
 from app.core.settings import FIRST_ACCOUNT_ID
 from app.storage.database import Database
 from app.storage.errors import JournalError
@@ -151,7 +152,7 @@ class TradeJournal:
             # own order and deal, whose position id the deals table records.
             _record_fill(row, TradeStatus.MERGED, None, order, deal, price, volume, at, retcode)
             row.error = (
-                f"Added {volume:g} lots to position #{position_ticket} (trade {holder.trade_id}): "
+                f"Added {format_lots(volume)} to position #{position_ticket} (trade {holder.trade_id}): "
                 "this account nets one position per symbol, so that trade's volume and profit "
                 "include this order."
             )

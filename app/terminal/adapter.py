@@ -210,9 +210,12 @@ class Terminal:
     def positions(self, symbol: str | None = None) -> dict[int, Position]:
         """Open positions keyed by ticket, all or one symbol's; a failed query raises, never returns {}."""
         if symbol:
-            answer = self._call("positions_get", symbol=symbol)
-            return {position.ticket: position for position in map(to_position, _records(answer, "positions"))}
-        return self._position_cache.convert(_records(self._call("positions_get"), "positions"))
+            records = _records(self._call("positions_get", symbol=symbol), "positions")
+            converted = (to_position(record, self.digits_of(symbol)) for record in records)
+            return {position.ticket: position for position in converted}
+        return self._position_cache.convert(
+            _records(self._call("positions_get"), "positions"), self.digits_of
+        )
 
     def positions_count(self) -> int:
         """How many positions are open (one cheap call: no records cross)."""
@@ -224,7 +227,7 @@ class Terminal:
     def position(self, ticket: int) -> Position | None:
         """The open position with this ticket, or None when there is none (closed or never existed)."""
         answer = _records(self._call("positions_get", ticket=int(ticket)), "positions")
-        return to_position(answer[0]) if answer else None
+        return to_position(answer[0], self.digits_of(getattr(answer[0], "symbol", None))) if answer else None
 
     def deals(self, date_from: datetime, date_to: datetime) -> list[Deal]:
         """Deals between two broker-time datetimes (naive ones are read as broker time too)."""
@@ -264,6 +267,20 @@ class Terminal:
                 raise self._unknown_symbol(name, code, text)
             spec = self._specs[name] = to_symbol_spec(answer)
         return spec
+
+    def digits_of(self, symbol: object) -> int | None:
+        """The symbol's price precision from its spec, or None when the terminal cannot say.
+
+        Positions and fills carry it so every screen writes their prices alike; a symbol the terminal
+        does not describe must not cost the positions themselves, so a failure here is only logged.
+        """
+        if not isinstance(symbol, str) or not symbol:
+            return None
+        try:
+            return self.symbol(symbol).digits
+        except TerminalError as error:
+            log.warning("price digits of %s unknown: %s", symbol, error)
+            return None
 
     def tick(self, symbol: str) -> Tick:
         """The latest prices; selects the symbol in Market Watch first when the terminal has no tick."""
@@ -353,7 +370,7 @@ class Terminal:
                     f"order_send: {text}",
                 )
             raise self._failure("order_send", code, text, (mt5_request,), {})
-        result = to_order_result(answer)
+        result = to_order_result(answer, self.digits_of(mt5_request.get("symbol")))
         log.info(
             "order_send %s -> retcode %s %r", orders.describe(mt5_request), result.retcode, result.comment
         )

@@ -116,8 +116,8 @@ def _price(value: float) -> float | None:
     return value if value != 0.0 else None
 
 
-def to_position(record: Any) -> Position:
-    """TradePosition -> Position."""
+def to_position(record: Any, digits: int | None = None) -> Position:
+    """TradePosition -> Position; `digits` is its symbol's precision (a TradePosition does not carry it)."""
     r = _Reader(record, "TradePosition")
     time_update = r.integer("time_update")
     return Position(
@@ -136,6 +136,7 @@ def to_position(record: Any) -> Position:
         comment=r.text("comment"),
         identifier=r.integer("identifier"),
         time_update=r.timestamp("time_update") if time_update else None,
+        digits=digits,
     )
 
 
@@ -246,8 +247,8 @@ def to_terminal_info(record: Any) -> TerminalInfoView:
     )
 
 
-def to_order_result(record: Any) -> OrderResult:
-    """OrderSendResult -> OrderResult."""
+def to_order_result(record: Any, digits: int | None = None) -> OrderResult:
+    """OrderSendResult -> OrderResult; `digits` is the order's symbol's precision."""
     r = _Reader(record, "OrderSendResult")
     return OrderResult(
         retcode=r.integer("retcode"),
@@ -260,6 +261,7 @@ def to_order_result(record: Any) -> OrderResult:
         comment=r.text("comment"),
         request_id=r.integer("request_id"),
         retcode_external=r.integer("retcode_external"),
+        digits=digits,
     )
 
 

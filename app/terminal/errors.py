@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.models import Account, OrderRequest, SymbolSpec
+from app.core.number_format import format_lots, format_money, format_price, format_volume
 
 CODE_BAD_RECORD = -1  # RES_E_FAIL: the terminal answered with something MT5 Desk cannot read
 CODE_INVALID_REQUEST = -2  # RES_E_INVALID_PARAMS: MT5 Desk built a bad request
@@ -250,12 +251,13 @@ def _detailed(
     required_margin: float | None,
 ) -> tuple[str, str] | None:
     if retcode == 10014:
-        asked = f"{request.volume:g} lots" if request.volume is not None else "The requested volume"
+        asked = format_lots(request.volume) if request.volume is not None else "The requested volume"
         if spec is None:
             return f"{asked} is not allowed for {symbol}", "Check the symbol's volume limits in MT5"
         return (
             f"{asked} is not allowed for {symbol}",
-            f"Use between {spec.volume_min:g} and {spec.volume_max:g} lots in steps of {spec.volume_step:g}",
+            f"Use between {format_volume(spec.volume_min)} and {format_lots(spec.volume_max)} in steps of "
+            f"{format_volume(spec.volume_step)}",
         )
     if retcode == 10016:
         return _invalid_stops(request, symbol, spec)
@@ -283,9 +285,11 @@ def _detailed(
 
 
 def _invalid_stops(request: OrderRequest, symbol: str, spec: SymbolSpec | None) -> tuple[str, str]:
-    digits = spec.digits if spec else 5
+    digits = spec.digits if spec else None
     asked = ", ".join(
-        f"{name} {value:.{digits}f}" for name, value in (("SL", request.sl), ("TP", request.tp)) if value
+        f"{name} {format_price(value, digits)}"
+        for name, value in (("SL", request.sl), ("TP", request.tp))
+        if value
     )
     message = f"The stop loss or take profit is not valid for {symbol}" + (f" ({asked})" if asked else "")
     side_rule = (
@@ -296,18 +300,19 @@ def _invalid_stops(request: OrderRequest, symbol: str, spec: SymbolSpec | None) 
     distance = spec.stops_level * spec.point
     return (
         message,
-        f"Keep them at least {spec.stops_level} points ({distance:.{spec.digits}f}) from the current price. "
+        f"Keep them at least {spec.stops_level} points ({format_price(distance, spec.digits)}) from the "
+        "current price. "
         f"{side_rule}",
     )
 
 
 def _no_money(account: Account | None, required_margin: float | None) -> tuple[str, str]:
-    currency = f" {account.currency}" if account else ""
+    currency = account.currency if account else ""
     parts = []
     if required_margin is not None:
-        parts.append(f"the order needs {required_margin:,.2f}{currency}")
+        parts.append(f"the order needs {format_money(required_margin, currency)}")
     if account is not None:
-        parts.append(f"free margin is {account.margin_free:,.2f}{currency}")
+        parts.append(f"free margin is {format_money(account.margin_free, currency)}")
     figures = f": {', '.join(parts)}" if parts else ""
     return f"Not enough free margin{figures}", "Reduce the volume or close positions"
 

@@ -8,7 +8,7 @@ diff_positions skip them by identity.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from app.core.models import Position
@@ -29,8 +29,14 @@ class PositionCache:
     def clear(self) -> None:
         self._last = {}
 
-    def convert(self, records: Iterable[Any]) -> dict[int, Position]:
-        """Positions keyed by ticket; unusual records always take the full, validating conversion."""
+    def convert(
+        self, records: Iterable[Any], digits_of: Callable[[Any], int | None] = lambda _symbol: None
+    ) -> dict[int, Position]:
+        """Positions keyed by ticket; unusual records always take the full, validating conversion.
+
+        `digits_of(symbol)` gives the precision of a position's symbol, asked only for records converted
+        in full (a new position, or one whose trader-visible part changed).
+        """
         fresh: dict[int, tuple[tuple[Any, ...], Position]] = {}
         for record in records:
             key = _structure_key(record)
@@ -38,7 +44,7 @@ class PositionCache:
             if cached is not None and cached[0] == key and _prices_are_floats(record):
                 position = cached[1].moved(record[_PRICE_CURRENT], record[_PROFIT])
             else:
-                position = to_position(record)
+                position = to_position(record, digits_of(getattr(record, "symbol", None)))
             fresh[position.ticket] = (key or (), position)
         self._last = fresh
         return {ticket: position for ticket, (_, position) in fresh.items()}

@@ -19,10 +19,10 @@ from app.core.account_directory import AccountFocus
 from app.core.enums import AccountTradeMode
 from app.core.events import AccountUpdate, Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Account
-from app.core.number_format import masked_login
+from app.core.number_format import format_money, masked_login
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
-from app.ui.columns import format_money, money_colour, trade_colours
+from app.ui.columns import money_colour, trade_colours
 
 log = logging.getLogger(__name__)
 
@@ -255,17 +255,18 @@ class AccountPanel(QWidget):
                     self._set(key, MISSING)
             self._set_badge(None)
             return
-        currency = account.currency
-        self._set("equity", f"{format_money(account.equity)} {currency}")
-        self._set("balance", format_money(account.balance))
-        self._set("margin", format_money(account.margin))
-        self._set("margin_free", format_money(account.margin_free))
+        currency, digits = account.currency, account.currency_digits
+        self._set("equity", format_money(account.equity, currency, digits=digits))
+        self._set("balance", format_money(account.balance, digits=digits))
+        self._set("margin", format_money(account.margin, digits=digits))
+        self._set("margin_free", format_money(account.margin_free, digits=digits))
         if account.margin > 0:
             low = account.margin_level < 100
             self._set("margin_level", f"{account.margin_level:,.2f} %", trade_colours().loss if low else None)
         else:
             self._set("margin_level", MISSING)  # no margin in use: the level is undefined
-        self._set("floating", format_money(account.profit, signed=True), money_colour(account.profit))
+        floating = format_money(account.profit, signed=True, digits=digits)
+        self._set("floating", floating, money_colour(account.profit))
         self._set("leverage", f"1:{account.leverage}")
         self._set("currency", currency)
         self._set("server", account.server)
@@ -287,7 +288,9 @@ class AccountPanel(QWidget):
             self._set("today_closed", MISSING)
             label.setToolTip("Reading the journal…")
         else:
-            self._set("today_closed", format_money(self._today, signed=True), money_colour(self._today))
+            digits = self._account.currency_digits if self._account else 2
+            today = format_money(self._today, signed=True, digits=digits)
+            self._set("today_closed", today, money_colour(self._today))
             label.setToolTip(TODAY_TOOLTIP)
 
     def _set(self, key: str, text: str, colour: QColor | None = None) -> None:

@@ -14,15 +14,18 @@ from datetime import UTC, datetime, timedelta
 
 import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, QPointF, Qt, QTimer
+from PyQt6.QtGui import QPalette
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountFocus
 from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot
+from app.core.number_format import format_money
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.storage.records import EquitySample
+from app.ui.chart_axes import MoneyAxis, TimeAxis
 from app.ui.chart_series import EquitySeries, SeriesPoint
-from app.ui.columns import format_money, trade_colours
+from app.ui.columns import trade_colours
 from app.ui.pnl_by_symbol_chart import FLUSH_INTERVAL_MS, PnlBySymbolChart, plain_plot, theme_colours
 
 __all__ = ["RANGES", "EquityChart", "PnlBySymbolChart", "local_time_text"]
@@ -35,11 +38,18 @@ HISTORY = timedelta(days=7)
 RIGHT_PAD = 0.02  # share of the visible span left empty after the newest point
 MIN_SPAN = 60.0
 AXIS_WIDTH = 78  # both plots' left axes, so their time axes line up
+TITLE_SIZE = "9pt"
+EMPTY_TEXT = (
+    "No equity samples yet. The curve starts with the first account read from MetaTrader 5, and the "
+    "journal's history of the past week appears once it is loaded."
+)
 
 
 def local_time_text(epoch: float) -> str:
-    """A sample's time as the trader's clock shows it (the axis uses local time too)."""
-    return datetime.fromtimestamp(epoch).strftime("%a %d %b %Y %H:%M:%S")
+    """A sample's time as the trader's clock shows it (the axis uses local time too); the date only
+    when it is not today, since the readout shares its row with the range buttons."""
+    moment = datetime.fromtimestamp(epoch)
+    return moment.strftime("%H:%M:%S" if moment.date() == datetime.now().date() else "%d %b %H:%M:%S")
 
 
 class EquityChart(QWidget):
@@ -82,15 +92,20 @@ class EquityChart(QWidget):
 
     def _build(self) -> None:
         self.view = pg.GraphicsLayoutWidget(self)
-        self.equity_plot = self.view.addPlot(row=0, col=0, axisItems={"bottom": pg.DateAxisItem()})
-        self.floating_plot = self.view.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem()})
+        self.equity_plot = self.view.addPlot(
+            row=0, col=0, axisItems={"bottom": TimeAxis(), "left": MoneyAxis("left")}
+        )
+        self.floating_plot = self.view.addPlot(
+            row=1, col=0, axisItems={"bottom": TimeAxis(), "left": MoneyAxis("left")}
+        )
         self.floating_plot.setXLink(self.equity_plot)
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.view.ci.layout.setRowStretchFactor(1, 2)
         # One time axis, under the bottom plot: a second one costs a tick layout per frame for nothing.
         self.equity_plot.hideAxis("bottom")
-        self.equity_plot.setLabel("left", "Equity")
-        self.floating_plot.setLabel("left", "Floating P&L")
+        # Titles across the top of each plot, never turned up the side: a side title longer than a short
+        # plot ran into the other plot's on a small first window.
+        self._show_titles()
         self.vlines: list[pg.InfiniteLine] = []
         for plot in (self.equity_plot, self.floating_plot):
             plain_plot(plot)
@@ -131,6 +146,10 @@ class EquityChart(QWidget):
         self.notice = QLabel(self)
         self.notice.setWordWrap(True)
         self.notice.hide()
+        self.empty_label = QLabel(EMPTY_TEXT, self)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.range_buttons: dict[str, QToolButton] = {}
         buttons = QHBoxLayout()
         buttons.setSpacing(2)
@@ -158,8 +177,16 @@ class EquityChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.notice)
+        layout.addWidget(self.empty_label, 1)
         layout.addWidget(self.view, 1)
+        self.view.hide()  # until the first sample: an empty plot would show axes of nothing
         self._apply_theme()
+
+    def _show_titles(self) -> None:
+        unit = f" ({self._currency})" if self._currency else ""
+        _background, text, _muted = theme_colours(self)
+        for plot, title in ((self.equity_plot, "Equity"), (self.floating_plot, "Floating P&L")):
+            plot.setTitle(f"{title}{unit}", justify="left", size=TITLE_SIZE, color=text)
 
     def _apply_theme(self) -> None:
         background, text, muted = theme_colours(self)
@@ -174,6 +201,7 @@ class EquityChart(QWidget):
         self.equity_curve.setPen(pg.mkPen(trade_colours().buy, width=1))
         self.floating_curve.setPen(pg.mkPen(text, width=1))
         self.notice.setStyleSheet(f"color: {trade_colours().loss.name()};")
+        self._show_titles()
 
     def changeEvent(self, event: QEvent | None) -> None:
         super().changeEvent(event)
@@ -202,8 +230,7 @@ class EquityChart(QWidget):
             self._account_seen = True
             if account.currency != self._currency:
                 self._currency = account.currency
-                self.equity_plot.setLabel("left", f"Equity ({account.currency})")
-                self.floating_plot.setLabel("left", f"Floating P&L ({account.currency})")
+                self._show_titles()
             taken = self.series.append(event.timestamp.timestamp(), account.equity, account.profit)
         elif isinstance(event, PnlUpdate) and self._account_seen:
             # Before any account read the desk knows no balance, so that equity would be wrong.
@@ -251,6 +278,9 @@ class EquityChart(QWidget):
         if not self._dirty:
             return
         self._dirty = False
+        if len(self.series) and not self.view.isVisible():
+            self.empty_label.hide()
+            self.view.show()
         self._follow()
         self._feed()
         if self._crosshair_x is None:
@@ -273,7 +303,8 @@ class EquityChart(QWidget):
         last, first = self.series.last(), self.series.first()
         if not self._following or last is None or first is None:
             return
-        left = first.time if self._span is None else last.time - self._span
+        # Never time before the first sample: an hour of data fills the "1d" view instead of a sliver.
+        left = first.time if self._span is None else max(last.time - self._span, first.time)
         span = max(last.time - left, MIN_SPAN)
         self.equity_plot.setXRange(last.time - span, last.time + span * RIGHT_PAD, padding=0)
 
@@ -339,12 +370,13 @@ class EquityChart(QWidget):
     def _show_readout(self, point: SeriesPoint | None) -> None:
         prefix = ""
         if point is None:
-            point, prefix = self.series.last(), "Latest: "
+            point, prefix = self.series.last(), "Latest "
         if point is None:
-            self.readout.setText("No equity samples yet: they appear with the first account read.")
+            self.readout.setText("")
             return
+        # Two lines: on one, the figures were cut off beside the range buttons of a narrow chart panel.
         self.readout.setText(
-            f"{prefix}{local_time_text(point.time)} · Equity {format_money(point.equity)}"
+            f"{prefix}{local_time_text(point.time)}\nEquity {format_money(point.equity, self._currency)}"
             f" · Floating {format_money(point.floating, signed=True)}"
         )
 

@@ -16,7 +16,7 @@ from PyQt6.QtGui import QColor, QGuiApplication, QPalette
 from app.core.comments import trader_text
 from app.core.enums import Side
 from app.core.models import Position
-from app.core.number_format import format_price, format_volume
+from app.core.number_format import format_money, format_price, format_volume
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -54,14 +54,6 @@ def money_colour(amount: float) -> QColor | None:
     if amount < 0:
         return trade_colours().loss
     return None
-
-
-def format_money(amount: float, *, signed: bool = False) -> str:
-    """Two decimals with thousands separators; `signed` adds '+' to gains (zero stays unsigned)."""
-    amount = round(amount, 2)
-    if amount == 0:
-        return "0.00"  # no "-0.00" for a loss that rounds away, nor for IEEE negative zero
-    return f"{amount:+,.2f}" if signed else f"{amount:,.2f}"
 
 
 def _side_colour(position: Position) -> QColor | None:
@@ -119,28 +111,28 @@ POSITION_COLUMNS: tuple[Column, ...] = (
         "price_open",
         "Open price",
         lambda p: p.price_open,
-        lambda p: format_price(p.symbol, p.price_open),
+        lambda p: format_price(p.price_open, p.digits),
     ),
     Column(
         "price_current",
         "Price",
         lambda p: p.price_current,
-        lambda p: format_price(p.symbol, p.price_current),
+        lambda p: format_price(p.price_current, p.digits),
         tooltip="Current price: bid for a BUY, ask for a SELL (the price it would close at)",
     ),
     Column(
         "sl",
         "S/L",
         lambda p: p.sl,
-        lambda p: format_price(p.symbol, p.sl),
-        tooltip="Stop loss (blank: none)",
+        lambda p: format_price(p.sl, p.digits),
+        tooltip="Stop loss (—: none)",
     ),
     Column(
         "tp",
         "T/P",
         lambda p: p.tp,
-        lambda p: format_price(p.symbol, p.tp),
-        tooltip="Take profit (blank: none)",
+        lambda p: format_price(p.tp, p.digits),
+        tooltip="Take profit (—: none)",
     ),
     Column("swap", "Swap", lambda p: p.swap, lambda p: format_money(p.swap), tooltip="Accumulated swap"),
     Column(

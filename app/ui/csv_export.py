@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from app.core.comments import trader_text
+from app.core.number_format import trimmed
 from app.storage.records import ClosingDeal, DealRecord
 
 R = TypeVar("R")
@@ -36,10 +37,7 @@ def utc_text(moment: datetime | None) -> str:
 
 def plain_number(value: float | None, max_decimals: int = 8) -> str:
     """A number as plain decimal text: no exponent, no separators, no trailing zeros ('1.5', '-12', '0')."""
-    if value is None:
-        return ""
-    text = f"{value:.{max_decimals}f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return "" if value is None else trimmed(value, max_decimals)
 
 
 def _duration(closing: ClosingDeal) -> str:

@@ -19,7 +19,7 @@ from datetime import timedelta
 
 import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, Qt, QTimer, pyqtSlot
-from PyQt6.QtGui import QColor
+from PyQt6.QtGui import QColor, QPalette
 from PyQt6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -36,12 +36,14 @@ from PyQt6.QtWidgets import (
 from app.core.account_directory import AccountFocus, ModelsByAccount
 from app.core.events import AccountUpdate, AutoTradeExecuted, ModelsUpdate, PositionsUpdate, Snapshot
 from app.core.models import ModelSummary
+from app.core.number_format import format_pips
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.ml.metrics import PerformanceMetrics, compute_metrics
 from app.ml.money import backtest_money_of
 from app.storage.model_registry import RegisteredModel
 from app.storage.records import EquitySample, TradeRecord
+from app.ui.chart_axes import MoneyAxis, TimeAxis
 from app.ui.columns import money_colour
 from app.ui.dashboard_data import (
     BALANCE_LOOKBACK,
@@ -66,6 +68,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_DELAY_MS = 1000
 VIEWER_NOTICE = "Model performance is available on the trading desk only"
+NO_CURVE = "No closed automatic trades yet: each model's cumulative profit is drawn here as its trades close."
 ALL_MODELS = "All models"
 LIVE, BACKTEST = 0, 1
 CURVE_COLOURS = ("#0a58ca", "#1a7f37", "#b45309", "#8250df", "#cf222e", "#0598bc", "#bf3989")
@@ -92,6 +95,7 @@ class PerformanceDashboard(QWidget):
         self._current_balance: float | None = None
         self._focus = AccountFocus()  # the balance a backtest is compared at: the first account's
         self._models = ModelsByAccount()
+        self._currency = ""
         self._summaries: dict[str, ModelSummary] = {}
         self._registered: dict[str, RegisteredModel] = {}
         self.trades: list[LiveTrade] = []
@@ -160,19 +164,28 @@ class PerformanceDashboard(QWidget):
         rows_height = vertical.length() + header.sizeHint().height()
         self.table.setMinimumHeight(rows_height + 2 * self.table.frameWidth())
 
-        self.plot_widget = pg.PlotWidget(self, axisItems={"bottom": pg.DateAxisItem()})
+        self.plot_widget = pg.PlotWidget(self, axisItems={"bottom": TimeAxis(), "left": MoneyAxis("left")})
         self.plot = self.plot_widget.getPlotItem()
         plain_plot(self.plot)
         self.plot.showGrid(x=False, y=True, alpha=0.15)
-        self.plot.setLabel("left", "Cumulative profit")
+        self.no_curve_label = QLabel(NO_CURVE, self)
+        self.no_curve_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_curve_label.setWordWrap(True)
+        self.no_curve_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.zero_line = pg.InfiniteLine(pos=0, angle=0)
         self.plot.addItem(self.zero_line, ignoreBounds=True)
         self.legend = self.plot.addLegend(offset=(10, 10))
         self._apply_theme()
 
+        curve = QWidget(self)
+        curve_layout = QVBoxLayout(curve)
+        curve_layout.setContentsMargins(0, 0, 0, 0)
+        curve_layout.addWidget(self.no_curve_label)
+        curve_layout.addWidget(self.plot_widget, 1)
+        self.plot_widget.hide()  # until a model has closed a trade: no axes of nothing
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
-        split.addWidget(self.plot_widget)
+        split.addWidget(curve)
         split.setStretchFactor(1, 1)
         layout.addLayout(top)
         layout.addWidget(self.info_label)
@@ -180,12 +193,16 @@ class PerformanceDashboard(QWidget):
 
     def _apply_theme(self) -> None:
         background, text, muted = theme_colours(self)
+        self.plot.setTitle(f"Cumulative profit{self._unit()}", justify="left", size="9pt", color=text)
         self.plot_widget.setBackground(background)
         for side in ("left", "bottom"):
             self.plot.getAxis(side).setPen(muted)
             self.plot.getAxis(side).setTextPen(text)
         self.zero_line.setPen(pg.mkPen(muted))
         self.legend.setLabelTextColor(text)
+
+    def _unit(self) -> str:
+        return f" ({self._currency})" if self._currency else ""
 
     def changeEvent(self, event: QEvent | None) -> None:
         super().changeEvent(event)
@@ -215,6 +232,9 @@ class PerformanceDashboard(QWidget):
         if account is not None:
             first_balance = self._current_balance is None
             self._current_balance = account.balance
+            if account.currency != self._currency:
+                self._currency = account.currency
+                self._apply_theme()  # the curve's title names the currency
             if first_balance and self._queries is not None:
                 self._recompute()
         if isinstance(event, ModelsUpdate):
@@ -396,7 +416,7 @@ class PerformanceDashboard(QWidget):
         if money is None:
             backtest = "Backtest money in price units of one unit (trained before backtests were in money)"
         else:
-            backtest = f"Backtest: {money.sizing_text()}, net {money.pips.net:+,.1f} pips"
+            backtest = f"Backtest: {money.sizing_text()}, net {format_pips(money.pips.net)}"
         return f"{trained}. {backtest}. {start}"
 
     def _fill_column(self, column: int, texts: dict[str, str]) -> None:
@@ -429,3 +449,5 @@ class PerformanceDashboard(QWidget):
                 times, profits, pen=pen, name=name, symbol="o", symbolSize=4, symbolBrush=pen.color()
             )
         self.plot.enableAutoRange()
+        self.plot_widget.setVisible(bool(self.curve_points))
+        self.no_curve_label.setVisible(not self.curve_points)

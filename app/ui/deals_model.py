@@ -10,11 +10,11 @@ from PyQt6.QtGui import QColor
 
 from app.core.comments import trader_text
 from app.core.enums import DealEntry, DealType
-from app.core.number_format import format_price, format_volume
+from app.core.number_format import format_money, format_price, format_volume
 from app.storage.records import DealRecord
-from app.ui.columns import format_money, money_colour, trade_colours
+from app.ui.columns import money_colour, trade_colours
 from app.ui.history_model import local_time_text
-from app.ui.record_table import CENTRE, LEFT, RecordColumn
+from app.ui.record_table import CENTRE, LEFT, RecordColumn, price_column
 
 _DIRECTIONS = {
     DealEntry.IN: "in",
@@ -83,10 +83,10 @@ DEAL_COLUMNS: tuple[RecordColumn[DealRecord], ...] = (
         lambda d: format_volume(d.volume) if d.type in _TRADING else "",
         lambda d: d.volume,
     ),
-    RecordColumn(
+    price_column(
         "price",
         "Price",
-        lambda d: format_price(d.symbol, d.price) if d.type in _TRADING else "",
+        lambda d, digits: format_price(d.price, digits) if d.type in _TRADING else "",
         lambda d: d.price,
     ),
     RecordColumn(

@@ -13,6 +13,7 @@ from app.storage.records import DealRecord
 from app.ui.csv_export import DEAL_CSV_FIELDS
 from app.ui.deals_model import DEAL_COLUMNS, DealTotals, deal_totals, deal_totals_texts
 from app.ui.records_tab import REFRESH_DELAY_MS, RecordsTab
+from app.ui.symbol_digits import SymbolDigits
 
 
 class DealsView(RecordsTab[DealRecord]):
@@ -24,6 +25,7 @@ class DealsView(RecordsTab[DealRecord]):
         parent: QWidget | None = None,
         *,
         refresh_delay_ms: int = REFRESH_DELAY_MS,
+        digits: SymbolDigits | None = None,
     ) -> None:
         super().__init__(
             queries,
@@ -32,6 +34,7 @@ class DealsView(RecordsTab[DealRecord]):
             lambda deal: deal.symbol,
             parent,
             refresh_delay_ms=refresh_delay_ms,
+            digits=digits,
             with_source=False,
             what="deals",
             day_of="deal",

@@ -31,6 +31,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.enums import Backend
+from app.core.number_format import format_money
 from app.core.settings import FIRST_ACCOUNT_ID, Settings, settings_from_dict
 from app.core.target import DEFAULT_BRIDGE_HOST, DEFAULT_BRIDGE_PORT, TerminalTarget
 from app.storage.settings_store import save_settings
@@ -76,7 +77,7 @@ def try_connection(attempt: ConnectionAttempt) -> tuple[bool, str]:
             kind += f" through the bridge at {target.bridge_address}"
         return True, (
             f"Connected to {kind}: account {account.login} on {account.server or 'the terminal'}, "
-            f"balance {account.balance:,.2f} {account.currency}"
+            f"balance {format_money(account.balance, account.currency)}"
         )
     except TerminalError as error:
         return False, f"Connected, but the account could not be read: {error}"

@@ -16,11 +16,11 @@ from PyQt6.QtCore import QObject
 from PyQt6.QtGui import QColor
 
 from app.core.enums import Side
-from app.core.number_format import format_price, format_volume
+from app.core.number_format import format_money, format_price, format_volume
 from app.storage.records import ClosedHistory, ClosingDeal
-from app.ui.columns import format_money, money_colour, trade_colours
+from app.ui.columns import money_colour, trade_colours
 from app.ui.history_period import HistoryPeriod, period_bounds, preset_first_day
-from app.ui.record_table import CENTRE, LEFT, RecordColumn, RecordProxy, RecordTableModel
+from app.ui.record_table import CENTRE, LEFT, RecordColumn, RecordProxy, RecordTableModel, price_column
 
 __all__ = [
     "HISTORY_COLUMNS",
@@ -143,16 +143,16 @@ HISTORY_COLUMNS: tuple[RecordColumn[ClosingDeal], ...] = (
         tooltip="Lots this deal closed ('0.04 of 0.10': part of a position opened with 0.10 lots)",
         tip=_volume_tip,
     ),
-    RecordColumn(
+    price_column(
         "price_open",
         "Open price",
-        lambda c: format_price(c.symbol, c.price_open),
+        lambda c, digits: format_price(c.price_open, digits),
         lambda c: c.price_open,
     ),
-    RecordColumn(
+    price_column(
         "price_close",
         "Close price",
-        lambda c: format_price(c.symbol, c.deal.price),
+        lambda c, digits: format_price(c.deal.price, digits),
         lambda c: c.deal.price,
         tooltip="Price of this closing deal",
     ),

@@ -21,6 +21,7 @@ from app.ui.csv_export import HISTORY_CSV_FIELDS
 from app.ui.history_model import HISTORY_COLUMNS, HistoryTotals, history_totals, totals_texts
 from app.ui.history_period import HistoryPeriod
 from app.ui.records_tab import REFRESH_DELAY_MS, VIEWER_NOTICE, RecordsTab
+from app.ui.symbol_digits import SymbolDigits
 
 DEFAULT_PERIOD = HistoryPeriod.MONTH
 __all__ = ["DEFAULT_PERIOD", "VIEWER_NOTICE", "HistoryView"]
@@ -35,6 +36,7 @@ class HistoryView(RecordsTab[ClosingDeal]):
         parent: QWidget | None = None,
         *,
         refresh_delay_ms: int = REFRESH_DELAY_MS,
+        digits: SymbolDigits | None = None,
     ) -> None:
         super().__init__(
             queries,
@@ -43,6 +45,7 @@ class HistoryView(RecordsTab[ClosingDeal]):
             lambda closing: closing.symbol,
             parent,
             refresh_delay_ms=refresh_delay_ms,
+            digits=digits,
             with_source=True,
             what="closed positions",
             day_of="closing",

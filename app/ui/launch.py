@@ -19,7 +19,7 @@ from app.alerts.service import AlertService, AlertSetup
 from app.core.enums import Backend
 from app.core.settings import RemoteSettings, Settings, Theme
 from app.core.state import DeskState
-from app.engine.commands import LinkCommand, TradeCommand
+from app.engine.commands import LinkCommand, RiskLimitsCommand, TradeCommand
 from app.engine.desk import Desk, config_from_settings
 from app.engine.error_report import ErrorReporter, settings_problem_notices
 from app.engine.hub import EventHub
@@ -134,15 +134,29 @@ class DeskApp:
             self.window,
             viewer_access=self.remote,
             alert_secrets=self.alert_secrets,
+            account_currency=self._currency(),
         )
         if dialog.exec():
+            before = self.settings
             self._save(dialog.result_settings())
+            if self.settings.risk != before.risk:
+                # At once, through each auto-trader's own command path: the next automatic order obeys them.
+                for account in self.settings.accounts:
+                    if account.id in self.desk.account_ids:
+                        limits = account.limits(self.settings.risk)
+                        self.desk.submit(RiskLimitsCommand(limits, account.id, self._currency(account.id)))
             QMessageBox.information(
                 self.window,
                 "Settings saved",
-                "Saved. Notification, alert and appearance changes apply now; terminal and interval changes "
-                "apply the next time MT5 Desk starts.",
+                "Saved. Notification, alert, appearance and risk changes apply now; terminal, interval and "
+                "remote viewing changes apply the next time MT5 Desk starts.",
             )
+
+    def _currency(self, account_id: str | None = None) -> str:
+        """The account's currency (None: the first account's), "" while unknown."""
+        state = self.desk.state.first if account_id is None else self.desk.state.get(account_id)
+        account = state.account if state is not None else None
+        return account.currency if account is not None else ""
 
     def _save_theme(self, theme: Theme) -> None:
         if theme is not self.settings.ui.theme:

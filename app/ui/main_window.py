@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import QSettings, QSignalBlocker, Qt, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QPoint, QRect, QSettings, QSignalBlocker, Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QApplication,
@@ -25,7 +25,7 @@ from PyQt6.QtWidgets import (
 from app.core.account_directory import AccountFocus
 from app.core.enums import ConnectionState, OrderAction, Timeframe
 from app.core.events import Event, StatusUpdate
-from app.core.models import OrderRequest
+from app.core.models import OrderRequest, Position
 from app.core.settings import Settings, Theme
 from app.core.state import DeskState, PositionKey
 from app.engine.commands import RegisterModelCommand
@@ -44,10 +44,13 @@ from app.ui.kill_switch_dialog import KILL_STYLE, MASTER_STYLE, master_text
 from app.ui.model_dock import ModelDock
 from app.ui.modify_dialog import ModifyDialog, confirm_close
 from app.ui.notifier import Notifier
+from app.ui.order_fields import StopUnit
 from app.ui.order_ticket import OrderTicket
 from app.ui.positions_view import PositionsView
 from app.ui.status_indicator import ConnectionIndicator
+from app.ui.symbol_digits import SymbolDigits
 from app.ui.theme import apply_theme
+from app.ui.ticket_memory import load_ticket_memory, save_ticket_memory
 from app.ui.tray import TrayController
 
 if TYPE_CHECKING:
@@ -100,13 +103,16 @@ class MainWindow(QMainWindow):
             QSettings(str(window_state_file), QSettings.Format.IniFormat) if window_state_file else None
         )
         self._quitting = False
+        self._ticket_memory = load_ticket_memory(self._window_state)
         self.setWindowTitle(f"MT5 Desk — viewing {viewer_host}" if viewer_host else "MT5 Desk")
         self.setWindowIcon(app_icon())
         self.resize(1280, 800)
 
         self.positions = PositionsView(read_only=read_only)
-        self.history = HistoryView(journal_queries)
-        self.deals = DealsView(journal_queries)
+        # Past deals carry no price digits: learned from the positions, else asked of the terminal.
+        self.symbol_digits = SymbolDigits(terminal_queries, self)
+        self.history = HistoryView(journal_queries, digits=self.symbol_digits)
+        self.deals = DealsView(journal_queries, digits=self.symbol_digits)
         self.event_log = EventLogView()
         self.account = AccountPanel(journal_queries, mask_login=settings.remote.mask_account and read_only)
         self.equity_chart = EquityChart(journal_queries)
@@ -118,7 +124,14 @@ class MainWindow(QMainWindow):
         )
         for widget in (self.positions.model, self.history, self.deals, self.event_log, self.account):
             widget.subscribe(hub)
-        for panel in (self.equity_chart, self.pnl_chart, self.indicator, self.dashboard, self.model_dock):
+        for panel in (
+            self.symbol_digits,
+            self.equity_chart,
+            self.pnl_chart,
+            self.indicator,
+            self.dashboard,
+            self.model_dock,
+        ):
             panel.subscribe(hub)
         hub.status_update.connect(self._on_status)
         hub.accounts_update.connect(self._focus.shows)
@@ -160,7 +173,9 @@ class MainWindow(QMainWindow):
         self.tray = TrayController(self, close_to_tray=settings.ui.close_to_tray)
         self.tray.quit_requested.connect(self.quit)
         self.tray.show()
-        self.notifier = Notifier.for_window(self, self.tray.tray_icon, settings.notifications)
+        self.notifier = Notifier.for_window(
+            self, self.tray.tray_icon, settings.notifications, area=self._toast_area
+        )
         self.notifier.subscribe(hub)
 
         self._build_actions()
@@ -290,14 +305,29 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot()
     def open_order_ticket(self) -> OrderTicket | None:
-        """The order ticket; its order goes to the engine through `order_requested`."""
+        """The order ticket, as MT5 opens it: on the selected position's symbol, else the last one traded,
+        with the last volume and SL/TP unit; its order goes to the engine through `order_requested`."""
         if self.read_only or self._terminal_queries is None:
             return None
-        account_id = self._trading_account()
+        selected = self.positions.selected_key()
+        position = self._shown_position(selected) if selected is not None else None
+        # The selected position's own account, else the account the desk trades on by default.
+        account_id = selected[0] if selected is not None else self._trading_account()
         if account_id is None:
             return None
-        ticket = OrderTicket(self._terminal_queries, account_currency=self._trading_currency(), parent=self)
+        queries = self._queries_for(account_id) if self._queries_for is not None else self._terminal_queries
+        memory = self._ticket_memory
+        ticket = OrderTicket(
+            queries,
+            position.symbol if position is not None else memory.symbol,
+            account_currency=self._currency_of(account_id),
+            parent=self,
+            volume=memory.volume,
+            stop_unit=memory.unit,
+        )
         ticket.order_requested.connect(lambda request: self.order_requested.emit(account_id, request))
+        ticket.order_requested.connect(lambda request: self._remember_ticket(request, ticket.stops.unit))
+        ticket.stops.unit_changed.connect(lambda unit: self._remember_ticket(None, unit))
         ticket.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         ticket.show()
         return ticket
@@ -308,10 +338,24 @@ class MainWindow(QMainWindow):
             return self._state.first.account_id
         return self._focus.account_id
 
-    def _trading_currency(self) -> str:
-        account_id = self._trading_account()
+    def _currency_of(self, account_id: str | None) -> str:
         state = self._state.get(account_id) if account_id is not None else None
         return state.account.currency if state is not None and state.account is not None else ""
+
+    def _trading_currency(self) -> str:
+        return self._currency_of(self._trading_account())
+
+    def _remember_ticket(self, placed: OrderRequest | None, unit: StopUnit) -> None:
+        memory = replace(self._ticket_memory, unit=unit)
+        if placed is not None:
+            memory = replace(memory, symbol=placed.symbol, volume=placed.volume)
+        self._ticket_memory = memory
+        save_ticket_memory(self._window_state, memory)
+
+    def _shown_position(self, key: PositionKey) -> Position | None:
+        """The position as its row shows it: the row the trader acts on is fed by the hub's typed signal,
+        which arrives a moment before the desk's folded state hears of the same event."""
+        return self.positions.model.position(key) or self._state.position(key)
 
     def _still_busy(self, key: PositionKey) -> bool:
         """True (and the status bar says why) while an order for this position is in flight."""
@@ -327,14 +371,15 @@ class MainWindow(QMainWindow):
     @pyqtSlot(object, object)
     def _close_position(self, key: PositionKey, volume: float | None) -> None:
         account_id, ticket = key
-        position = self._state.position(key)
+        position = self._shown_position(key)
         if position is None:
             QMessageBox.information(self, "Close position", f"Position #{ticket} is already closed.")
             return
         if self._still_busy(key):
             return
         # None closes the whole position (the menu's Close position, Delete, Ctrl+W): confirm its volume.
-        if confirm_close(self, position, position.volume if volume is None else volume):
+        currency = self._currency_of(account_id)
+        if confirm_close(self, position, position.volume if volume is None else volume, currency):
             request = OrderRequest(
                 action=OrderAction.CLOSE, symbol=position.symbol, ticket=ticket, volume=volume
             )
@@ -342,12 +387,12 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot(object)
     def _modify_position(self, key: PositionKey) -> None:
-        position = self._state.position(key)
+        position = self._shown_position(key)
         if position is None or self._terminal_queries is None or self._still_busy(key):
             return
         account_id = key[0]
         queries = self._queries_for(account_id) if self._queries_for is not None else self._terminal_queries
-        dialog = ModifyDialog(queries, position, self)
+        dialog = ModifyDialog(queries, position, self, currency=self._currency_of(account_id))
         dialog.order_requested.connect(lambda request: self.order_requested.emit(account_id, request))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -390,6 +435,10 @@ class MainWindow(QMainWindow):
         self.tray.set_close_to_tray(settings.ui.close_to_tray)
         # Not set_theme: these settings are being saved already, announcing the theme would save again.
         self._show_theme(settings.ui.theme)
+
+    def _toast_area(self) -> QRect:
+        """The chart panel: toasts (without a system tray) go there, clear of the account's figures."""
+        return QRect(self.right_tabs.mapTo(self, QPoint(0, 0)), self.right_tabs.size())
 
     # ---- window state -----------------------------------------------------------------------------
     def restore_window_state(self) -> None:

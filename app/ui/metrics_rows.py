@@ -12,8 +12,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.core.number_format import format_money
 from app.ml.metrics import PerformanceMetrics
-from app.ui.columns import format_money
 
 MoneyFormat = Callable[[float], str]
 NOT_AVAILABLE = "—"
@@ -26,12 +26,7 @@ def account_money(amount: float) -> str:
 
 def money_in(currency: str) -> MoneyFormat:
     """Money in a named currency, two decimals with a sign on gains: "+12.34 USD"."""
-    return lambda amount: f"{format_money(amount, signed=True)} {currency}".rstrip()
-
-
-def format_pips(pips: float) -> str:
-    """Pips with one decimal and a sign: "+12.3 pips"."""
-    return f"{pips:+,.1f} pips"
+    return lambda amount: format_money(amount, currency, signed=True)
 
 
 def price_units(amount: float) -> str:

@@ -18,8 +18,8 @@ from PyQt6.QtGui import QColor, QFont
 
 from app.core.enums import Side
 from app.core.models import ModelSummary
-from app.core.number_format import format_volume
-from app.ui.columns import format_money, money_colour, trade_colours
+from app.core.number_format import format_money, format_volume
+from app.ui.columns import money_colour, trade_colours
 
 MODEL_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 REFUSAL_PREFIXES = ("blocked", "refused", "risk limit")

@@ -23,9 +23,9 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import OrderAction, Side
 from app.core.models import OrderRequest, Position, Tick
-from app.core.number_format import format_price, format_volume
+from app.core.number_format import format_lots, format_money, format_price, format_volume
 from app.engine.queries import TerminalQueries
-from app.ui.columns import format_money, trade_colours
+from app.ui.columns import trade_colours
 from app.ui.order_fields import (
     InlineError,
     StopsEditor,
@@ -56,7 +56,14 @@ class ModifyDialog(QDialog):
 
     order_requested = pyqtSignal(object)  # OrderRequest (action MODIFY)
 
-    def __init__(self, queries: TerminalQueries, position: Position, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        queries: TerminalQueries,
+        position: Position,
+        parent: QWidget | None = None,
+        *,
+        currency: str = "",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Modify {position_title(position)}")
         self.position = position
@@ -65,16 +72,16 @@ class ModifyDialog(QDialog):
         self.title = price_label(colours.buy if position.side is Side.BUY else colours.sell, 1.2)
         self.title.setText(position_title(position))
         self.opened = muted_label(
-            f"Opened at {format_price(position.symbol, position.price_open)} · "
-            f"profit {format_money(position.profit, signed=True)}"
+            f"Opened at {format_price(position.price_open, position.digits)} · "
+            f"profit {format_money(position.profit, currency, signed=True)}"
         )
         self.price_label = price_label(scale=1.2)
         self.quote_error = InlineError()
         self.stops = StopsEditor(
             lambda: (position.side, position.price_open), "Pips from the position's open price"
         )
-        self.stops.edits[StopKind.SL].setText(format_price(position.symbol, position.sl))
-        self.stops.edits[StopKind.TP].setText(format_price(position.symbol, position.tp))
+        for kind, price in ((StopKind.SL, position.sl), (StopKind.TP, position.tp)):
+            self.stops.edits[kind].setText("" if price is None else format_price(price, position.digits))
         self.stops.changed.connect(self._revalidate)
         self.note = muted_label()
         self.modify_button = QPushButton("Modify")
@@ -204,19 +211,22 @@ def _same(new: float | None, old: float | None, point: float) -> bool:
     return abs(new - old) < point / 2
 
 
-def confirm_close(parent: QWidget | None, position: Position, volume: float | None = None) -> bool:
+def confirm_close(
+    parent: QWidget | None, position: Position, volume: float | None = None, currency: str = ""
+) -> bool:
     """Ask 'Close BUY 0.10 EURUSD #123 at market?' (`volume` None: the whole position); True only when the
-    trader confirms (Cancel is the default)."""
+    trader confirms (Cancel is the default). `currency` is the account's, for the profit it quotes."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Close position")
     box.setText(f"Close {position_title(position, volume)} at market?")
-    details = [f"Floating profit of the whole position now: {format_money(position.profit, signed=True)}."]
+    profit = format_money(position.profit, currency, signed=True)
+    details = [f"Floating profit of the whole position now: {profit}."]
     if volume is not None and volume < position.volume:
         rest = format_volume(round(position.volume - volume, 8))
         details.insert(
             0,
-            f"Partial close: {format_volume(volume)} of {format_volume(position.volume)} lots; "
+            f"Partial close: {format_volume(volume)} of {format_lots(position.volume)}; "
             f"{rest} lots stay open.",
         )
     box.setInformativeText("\n".join(details))

@@ -125,13 +125,25 @@ def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class InWindowToasts(QObject):
-    """A stack of toasts in the window's top-right corner: newest on top, at most four at a time."""
+ToastArea = Callable[[], QRect]
+"""Where in-window toasts may go, in the window's coordinates."""
 
-    def __init__(self, window: QWidget, max_visible: int = MAX_VISIBLE_TOASTS) -> None:
+
+class InWindowToasts(QObject):
+    """A stack of toasts in the bottom-left corner of `area` (the central widget unless given): the newest
+    nearest the corner, older ones above it; at most four, and only as many as the area holds.
+
+    The main window gives the chart panel: over its oldest stretch of curve a toast hides nothing the
+    trader reads at a glance, where the top-right corner covered the account's figures.
+    """
+
+    def __init__(
+        self, window: QWidget, max_visible: int = MAX_VISIBLE_TOASTS, area: ToastArea | None = None
+    ) -> None:
         super().__init__(window)
         self._window = window
         self._max_visible = max_visible
+        self._given_area = area
         self._widgets: list[ToastWidget] = []  # newest first
         window.installEventFilter(self)
 
@@ -165,12 +177,23 @@ class InWindowToasts(QObject):
 
     def _place(self) -> None:
         area = self._area()
-        y = area.top() + _MARGIN
-        for widget in self._widgets:
-            widget.move(max(area.left(), area.right() - widget.width() - _MARGIN), y)
-            y += widget.height() + _SPACING
+        bottom = area.bottom() - _MARGIN
+        overflow: list[ToastWidget] = []
+        for index, widget in enumerate(self._widgets):
+            top = bottom - widget.height() + 1
+            if index and top < area.top() + _MARGIN:
+                overflow = self._widgets[index:]  # no room above: older toasts go rather than cover more
+                break
+            widget.move(area.left() + _MARGIN, top)
+            bottom = top - _SPACING - 1
+        for widget in overflow:
+            widget.dismiss()
 
     def _area(self) -> QRect:
+        if self._given_area is not None:
+            given = self._given_area()
+            if given.isValid() and given.height() > 0:
+                return given
         # In a main window, keep clear of the menu and tool bars: use the central widget's corner.
         if isinstance(self._window, QMainWindow):
             central = self._window.centralWidget()
@@ -184,11 +207,12 @@ def choose_sink(
     tray: QSystemTrayIcon | None = None,
     *,
     tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
+    area: ToastArea | None = None,
 ) -> ToastSink:
-    """The tray when there is one and it is usable, else a toast stack in `window`'s corner."""
+    """The tray when there is one and it is usable, else a toast stack in `area` of `window`."""
     if tray is not None and tray_available():
         return TraySink(tray)
-    return InWindowToasts(window)
+    return InWindowToasts(window, area=area)
 
 
 class Notifier(QObject):
@@ -221,9 +245,10 @@ class Notifier(QObject):
         window: QWidget,
         tray: QSystemTrayIcon | None = None,
         settings: NotificationSettings | None = None,
+        area: ToastArea | None = None,
     ) -> Notifier:
-        """A notifier showing toasts in the tray if there is one, else in `window`."""
-        return cls(choose_sink(window, tray), settings, parent=window)
+        """A notifier showing toasts in the tray if there is one, else in `area` of `window`."""
+        return cls(choose_sink(window, tray, area=area), settings, parent=window)
 
     @property
     def sink(self) -> ToastSink:

@@ -258,6 +258,7 @@ class StopsEditor(QWidget):
     """Stop loss and take profit fields with a price/pips switch, a hint and an inline error under each."""
 
     changed = pyqtSignal()
+    unit_changed = pyqtSignal(object)  # StopUnit, when the trader switches price/pips
 
     def __init__(self, basis: ConversionBasis, pips_note: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -354,6 +355,7 @@ class StopsEditor(QWidget):
                 edit.setText(self._price_text(pips_to_price(side, kind, origin, number, self._spec)))
         self.unit = new_unit
         self._update_validators()
+        self.unit_changed.emit(new_unit)
         self.changed.emit()
 
     def _price_text(self, price: float) -> str:

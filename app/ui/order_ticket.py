@@ -27,9 +27,10 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import OrderAction, Side
 from app.core.models import OrderRequest, SymbolSpec, Tick
+from app.core.number_format import format_money
 from app.engine.commands import COMMENT_TAG, MT5_COMMENT_LIMIT, TRADE_ID_LENGTH
 from app.engine.queries import TerminalQueries
-from app.ui.columns import format_money, trade_colours
+from app.ui.columns import trade_colours
 from app.ui.modify_dialog import ModifyDialog, confirm_close
 from app.ui.order_fields import (
     InlineError,
@@ -58,6 +59,7 @@ from app.ui.order_validation import (
 # The app writes "MD-<trade id> " before the trader's words; MT5 cuts comments at 29 characters.
 COMMENT_LIMIT = MT5_COMMENT_LIMIT - len(COMMENT_TAG) - TRADE_ID_LENGTH - 1
 MARGIN_DEBOUNCE_MS = 300
+DEFAULT_VOLUME = 0.10  # until an order has been placed, whose volume the ticket then remembers
 __all__ = ["COMMENT_LIMIT", "ModifyDialog", "OrderTicket", "confirm_close"]
 _SIDES = (Side.SELL, Side.BUY)
 
@@ -73,6 +75,9 @@ class OrderTicket(QDialog):
         symbol: str = "",
         account_currency: str = "",
         parent: QWidget | None = None,
+        *,
+        volume: float | None = None,
+        stop_unit: StopUnit = StopUnit.PRICE,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New order")
@@ -88,6 +93,10 @@ class OrderTicket(QDialog):
         self._margin_timer.setSingleShot(True)
         self._margin_timer.setInterval(MARGIN_DEBOUNCE_MS)
         self._margin_timer.timeout.connect(self._ask_margin)
+        if volume is not None:  # the last order's; a symbol that cannot take it starts at its minimum
+            self.volume.setValue(volume)
+        if stop_unit is StopUnit.PIPS:
+            self.stops.pips_radio.setChecked(True)
         queries.symbols_ready.connect(self._on_symbols)
         queries.margin_ready.connect(self._on_margin)
         queries.failed.connect(self._on_failed)
@@ -121,7 +130,7 @@ class OrderTicket(QDialog):
         self.spread_label = muted_label(wrap=False)
         self.quote_error = InlineError()
         self.volume = VolumeSpinBox()
-        self.volume.setValue(0.10)
+        self.volume.setValue(DEFAULT_VOLUME)
         self.volume.valueChanged.connect(self._on_volume_changed)
         self.volume_limits = muted_label(wrap=False)
         self.volume_error = InlineError()

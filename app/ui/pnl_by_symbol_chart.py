@@ -15,9 +15,11 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountFocus
 from app.core.events import Event, PnlUpdate, PositionsUpdate, Snapshot
+from app.core.number_format import format_money
 from app.engine.hub import EventHub
+from app.ui.chart_axes import MoneyAxis
 from app.ui.chart_series import SymbolPnl
-from app.ui.columns import format_money, money_colour
+from app.ui.columns import money_colour
 
 FLUSH_INTERVAL_MS = 100  # at most 10 redraws a second
 
@@ -53,7 +55,7 @@ class PnlBySymbolChart(QWidget):
         self._timer.setInterval(FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self.flush)
 
-        self.plot_widget = pg.PlotWidget(self)
+        self.plot_widget = pg.PlotWidget(self, axisItems={"bottom": MoneyAxis("bottom")})
         self.plot = self.plot_widget.getPlotItem()
         plain_plot(self.plot)
         self.plot.setMouseEnabled(x=False, y=False)

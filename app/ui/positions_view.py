@@ -34,9 +34,9 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.models import Position
-from app.core.number_format import format_volume
+from app.core.number_format import format_money, format_volume
 from app.core.state import PositionKey
-from app.ui.columns import format_money, money_colour
+from app.ui.columns import money_colour
 from app.ui.positions_model import SORT_ROLE, PositionsTableModel, Totals
 
 _PARTIAL_STEP = 0.01  # the usual volume step; the events carry no SymbolSpec to say otherwise

@@ -2,6 +2,8 @@
 
 Each column says how to show, align, colour and sort one field; the model is replaced whole on every
 load (loads are rare and cheap next to a reset) and the proxy sorts by each column's Python sort key.
+A price column also says how to write its price at the symbol's digits, which the model learns from
+the terminal after the records arrive (`set_digits`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ CENTRE = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
 
 @dataclass(frozen=True, slots=True)
 class RecordColumn(Generic[R]):
-    """One column: how to show, align, colour and sort a record's field; `tip` is a cell's tooltip."""
+    """One column: how to show, align, colour and sort a record's field; `tip` is a cell's tooltip.
+
+    `priced(record, digits)` writes a price column's cell at its symbol's digits (None: not known yet);
+    `text` then is what it shows without any digits.
+    """
 
     key: str
     header: str
@@ -35,6 +41,24 @@ class RecordColumn(Generic[R]):
     colour: Callable[[R], QColor | None] | None = None
     tooltip: str = ""
     tip: Callable[[R], str] | None = None
+    priced: Callable[[R, int | None], str] | None = None
+
+
+def price_column(
+    key: str,
+    header: str,
+    priced: Callable[[R, int | None], str],
+    sort_key: Callable[[R], object],
+    tooltip: str = "",
+) -> RecordColumn[R]:
+    """A column of prices, written at each record's symbol digits once they are known."""
+    return RecordColumn(
+        key, header, lambda record: priced(record, None), sort_key, tooltip=tooltip, priced=priced
+    )
+
+
+def _no_digits(_record: object) -> int | None:
+    return None
 
 
 class RecordTableModel(QAbstractTableModel, Generic[R]):
@@ -44,6 +68,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         super().__init__(parent)
         self._columns = tuple(columns)
         self._rows: list[R] = []
+        self._digits_of: Callable[[R], int | None] = _no_digits
 
     @property
     def columns(self) -> tuple[RecordColumn[R], ...]:
@@ -54,6 +79,20 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         self.beginResetModel()
         self._rows = list(records)
         self.endResetModel()
+
+    def set_digits(self, digits_of: Callable[[R], int | None]) -> None:
+        """Write prices at `digits_of(record)` from now on, and repaint the price columns."""
+        self._digits_of = digits_of
+        self.refresh_prices()
+
+    def refresh_prices(self) -> None:
+        """Repaint the price columns (their symbols' digits became known)."""
+        if not self._rows:
+            return
+        for index, column in enumerate(self._columns):
+            if column.priced is not None:
+                top, bottom = self.index(0, index), self.index(len(self._rows) - 1, index)
+                self.dataChanged.emit(top, bottom, [Qt.ItemDataRole.DisplayRole])
 
     def records(self) -> list[R]:
         """All records, in the order loaded."""
@@ -74,6 +113,8 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         record = self._rows[index.row()]
         column = self._columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
+            if column.priced is not None:
+                return column.priced(record, self._digits_of(record))
             return column.text(record)
         if role == Qt.ItemDataRole.ForegroundRole:
             return None if column.colour is None else column.colour(record)

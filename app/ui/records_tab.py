@@ -35,6 +35,7 @@ from app.ui.csv_export import CsvFields, write_csv
 from app.ui.history_filters import HistoryFilters
 from app.ui.history_period import HistoryPeriod
 from app.ui.record_table import RecordColumn, RecordProxy, RecordTableModel
+from app.ui.symbol_digits import SymbolDigits
 
 R = TypeVar("R")
 
@@ -64,9 +65,11 @@ class RecordsTab(QWidget, Generic[R]):
         day_of: str,
         export_name: str,
         sort_by: str,
+        digits: SymbolDigits | None = None,
     ) -> None:
         super().__init__(parent)
         self._queries = queries
+        self._digits = digits
         self._csv_fields = csv_fields
         self._symbol_of = symbol_of
         self._what = what
@@ -78,6 +81,9 @@ class RecordsTab(QWidget, Generic[R]):
         self.error_box: QMessageBox | None = None
         self.model: RecordTableModel[R] = RecordTableModel(columns, self)
         self.proxy: RecordProxy[R] = RecordProxy(self.model, self)
+        if digits is not None:
+            self.model.set_digits(lambda record: digits.digits(symbol_of(record)))
+            digits.learned.connect(self.model.refresh_prices)
 
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -238,6 +244,8 @@ class RecordsTab(QWidget, Generic[R]):
         if self._request_symbol is None:
             self.filters.offer_symbols(symbol for symbol in map(self._symbol_of, records) if symbol)
         self.model.set_records(records)
+        if self._digits is not None:
+            self._digits.want(map(self._symbol_of, records))
         if records and not self._columns_sized:
             self._columns_sized = True
             self.table.resizeColumnsToContents()

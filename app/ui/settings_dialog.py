@@ -37,6 +37,7 @@ from app.terminal.backend import settings_of
 from app.ui.alerts_page import AlertsPage
 from app.ui.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
 from app.ui.order_fields import InlineError, muted_label, stack
+from app.ui.risk_page import RiskPage
 from app.ui.viewer_access_box import ViewerAccess, ViewerAccessBox
 
 _BACKENDS = {
@@ -73,10 +74,6 @@ _NOTIFICATIONS = {
     "connection": "Connection lost or restored",
 }
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
-REAL_ACCOUNT_WARNING = (
-    "Real money: with this on, orders placed here and by the models go to a real account. "
-    "Leave it off until everything has been tried on a demo account."
-)
 
 
 class SettingsDialog(QDialog):
@@ -91,6 +88,7 @@ class SettingsDialog(QDialog):
         viewer_access: ViewerAccess | None = None,
         alert_secrets: ChannelSecrets | None = None,
         alert_tester: ChannelTester | None = None,
+        account_currency: str = "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -102,6 +100,9 @@ class SettingsDialog(QDialog):
             settings.alerts, alert_secrets or ChannelSecrets(), alert_tester, changed=self._revalidate
         )
         self._errors.update(self.alerts_page.errors)
+        self.risk_page = RiskPage(settings.risk, self._revalidate, currency=account_currency)
+        self.allow_real, self.real_warning = self.risk_page.allow_real, self.risk_page.real_warning
+        self._errors.update(self.risk_page.errors)
         self.tabs = QTabWidget()
         pages = (self._terminal_tab, self._intervals_tab, self._notifications_tab, self._appearance_tab,
                  self._remote_tab, self._risk_tab, lambda _settings: self.alerts_page)  # fmt: skip
@@ -249,15 +250,7 @@ class SettingsDialog(QDialog):
         return _page(form)
 
     def _risk_tab(self, settings: Settings) -> QWidget:
-        form = QFormLayout()
-        self.allow_real = _check(
-            "Allow trading on a real account", settings.risk.allow_real_account, self._revalidate
-        )
-        self._row(form, "", "risk.allow_real_account", self.allow_real)
-        self.real_warning = InlineError()
-        self.real_warning.show_messages(REAL_ACCOUNT_WARNING)
-        form.addRow(self.real_warning)
-        return _page(form)
+        return self.risk_page
 
     def _row(
         self, form: QFormLayout, label: str, key: str, field: QWidget | QHBoxLayout | QVBoxLayout
@@ -305,7 +298,7 @@ class SettingsDialog(QDialog):
                 "mask_account": self.mask_account.isChecked(),
                 "max_clients": self.max_clients.value(),
             },
-            "risk": {"allow_real_account": self.allow_real.isChecked()},
+            "risk": self.risk_page.form_dict(),
             "alerts": self.alerts_page.form_dict(),
         }
 

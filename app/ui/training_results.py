@@ -21,8 +21,9 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.enums import Side
+from app.core.number_format import format_pips
 from app.ui.columns import trade_colours
-from app.ui.metrics_rows import METRIC_ROWS, format_pips, metric_texts, money_in
+from app.ui.metrics_rows import METRIC_ROWS, metric_texts, money_in
 
 if TYPE_CHECKING:  # scikit-learn is behind TrainingResult; results exist only once it has loaded
     from app.ml.training import FoldReport, TrainingResult

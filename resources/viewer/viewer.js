@@ -30,10 +30,10 @@ const COLUMNS = [
   { label: "Symbol", text: (p) => p.symbol },
   { label: "Type", text: (p) => side(p.side), cls: (p) => (p.side === "BUY" ? "buy" : "sell") },
   { label: "Volume", text: (p) => volume(p.volume), num: true },
-  { label: "Open", text: (p) => price(p.price_open, p.price_open), num: true },
-  { label: "Current", text: (p) => price(p.price_current, p.price_open), num: true },
-  { label: "S/L", text: (p) => price(p.sl, p.price_open), num: true },
-  { label: "T/P", text: (p) => price(p.tp, p.price_open), num: true },
+  { label: "Open", text: (p) => price(p.price_open, p.digits), num: true },
+  { label: "Current", text: (p) => price(p.price_current, p.digits), num: true },
+  { label: "S/L", text: (p) => price(p.sl, p.digits), num: true },
+  { label: "T/P", text: (p) => price(p.tp, p.digits), num: true },
   { label: "Profit", text: (p) => pnl(p.profit), cls: (p) => signClass(p.profit), num: true },
 ];
 const dirty = new Set();

@@ -9,11 +9,11 @@ from pytestqt.qtbot import QtBot
 
 from app.alerts.texts import STALE_TITLE
 from app.core.enums import OrderAction, Side
-from app.core.events import AutoTradeExecuted, TradeError
-from app.core.models import OrderRequest
+from app.core.events import AutoTradeExecuted, StatusUpdate, TradeError
+from app.core.models import DISCONNECTED_ON_REQUEST, OrderRequest
 from app.core.settings import AlertSettings, RiskSettings
 from app.core.toast_text import auto_trade_toast, trade_error_toast
-from app.engine.commands import KillSwitchCommand, TradeCommand
+from app.engine.commands import KillSwitchCommand, LinkCommand, TradeCommand
 from tests.alerts.desk_fixture import MakeAlertDesk
 from tests.alerts.inbox import Inbox, Received
 from tests.one_account import MAIN
@@ -106,6 +106,24 @@ def test_a_lost_link_is_alerted_after_the_chosen_time_and_again_when_it_is_back(
     back = titled(inbox, "Connection restored", qtbot)
     assert back.message.startswith("MetaTrader 5 answers again after ")
     assert not [m for m in inbox.received if m.title == STALE_TITLE]
+
+
+def test_a_disconnect_the_trader_asked_for_is_no_lost_link_to_alert(
+    qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox
+) -> None:
+    desk = make_alert_desk(AlertSettings(connection_after_s=1))
+    desk.desk.submit(LinkCommand(connect=False))
+    qtbot.waitUntil(lambda: any(_on_request(e) for e in desk.events), timeout=5000)
+    qtbot.wait(1500)  # past the chosen time: a lost link would have been alerted by now
+
+    desk.desk.submit(LinkCommand(connect=True))
+    qtbot.wait(500)
+
+    assert not [m for m in inbox.received if "Connection" in m.title or "not answering" in m.title]
+
+
+def _on_request(event: object) -> bool:
+    return isinstance(event, StatusUpdate) and event.status.message == DISCONNECTED_ON_REQUEST
 
 
 def test_a_link_back_before_the_chosen_time_sends_nothing(

@@ -80,10 +80,27 @@ def test_one_call_is_one_round_trip_even_for_a_thousand_positions(
     for _ in range(1_000):
         bridge.sim.open_external("EURUSD", "buy", 0.01)
     api = api_of(terminal)
+    terminal.symbol("EURUSD")  # its digits, which positions carry, are read once per connection
     before = api.messages_sent
     positions = terminal.positions()
     assert len(positions) == 1_000
     assert api.messages_sent - before == 1  # the answer and its last_error() together
+
+
+def test_the_digits_of_a_positions_symbol_cost_one_round_trip_once_per_connection(
+    terminal: Terminal, bridge: InProcessBridge
+) -> None:
+    for symbol in ("EURUSD", "USDJPY", "EURUSD"):
+        bridge.sim.open_external(symbol, "buy", 0.01)
+    api = api_of(terminal)
+    before = api.messages_sent
+    first = terminal.positions()
+    after_first = api.messages_sent
+    bridge.sim.open_external("USDJPY", "sell", 0.02)
+    terminal.positions()
+    assert after_first - before == 3  # the positions, then EURUSD's and USDJPY's spec
+    assert api.messages_sent - after_first == 1  # a new position of a known symbol: no spec read
+    assert sorted(p.digits or 0 for p in first.values()) == [3, 5, 5]
 
 
 def test_bars_arrive_as_the_modules_numpy_array_whole(terminal: Terminal, bridge: InProcessBridge) -> None:

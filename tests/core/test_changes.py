@@ -123,6 +123,7 @@ OTHER_FIELD_VALUES = {
     "magic": 7,
     "identifier": 99,
     "time_update": T0,
+    "digits": 3,
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.core.enums import NoticeLevel
 from app.core.settings import RiskSettings
-from app.engine.commands import auto_trade_id, trade_id_in
+from app.engine.commands import RiskLimitsCommand, auto_trade_id, trade_id_in
 from app.ml.manifest import ModelManifest
 from tests.engine.fixtures_autotrader import (  # noqa: F401 (fixtures come by name)
     Desk,
@@ -22,6 +22,7 @@ from tests.engine.fixtures_autotrader import (  # noqa: F401 (fixtures come by n
     make_desk_fixture,
     open_for,
 )
+from tests.one_account import MAIN
 
 # ---- risk limits ---------------------------------------------------------------------------------------
 
@@ -40,7 +41,45 @@ def test_a_lot_above_the_per_trade_limit_is_blocked(make_desk: MakeDesk) -> None
     manifest = desk.add(0.9, lot_size=0.5)
     desk.master()
     desk.go(at(10, 1))
-    assert_blocked(desk, manifest, "Max lot per trade", "asked for 0.5 lots > limit 0.1 lots per trade")
+    assert_blocked(desk, manifest, "Max lot per trade", "asked for 0.50 lots > limit 0.10 lots per trade")
+
+
+def test_limits_changed_in_the_settings_apply_to_the_next_automatic_order(desk: Desk) -> None:
+    manifest = desk.add(0.9, lot_size=0.5)  # the default limit, 1 lot, lets it trade
+    desk.trader.handle(
+        RiskLimitsCommand(RiskSettings(max_lot_per_trade=0.1, max_trades_per_day=20), MAIN, "USD")
+    )
+    desk.master()
+    desk.go(at(10, 1))
+
+    assert_blocked(desk, manifest, "Max lot per trade", "asked for 0.50 lots > limit 0.10 lots per trade")
+    [changed] = desk.notices("Risk limits changed")
+    assert changed.level is NoticeLevel.INFO
+    assert changed.text == (
+        "Max lot per trade 1.00 lots → 0.10 lots; Max trades per day 50 orders → 20 orders. "
+        "They apply to every automatic order from now on."
+    )
+
+
+def test_a_model_blocked_by_a_limit_trades_at_its_next_bar_once_the_limit_is_raised(
+    make_desk: MakeDesk,
+) -> None:
+    desk = make_desk(RiskSettings(max_lot_per_trade=0.1))
+    manifest = desk.add(0.9, lot_size=0.5)
+    desk.master()
+    desk.go(at(10, 1))
+    assert desk.executed() == []
+
+    desk.trader.handle(RiskLimitsCommand(RiskSettings(max_lot_per_trade=0.5), MAIN))
+    desk.go(at(10, 2))
+
+    [executed] = desk.executed()
+    assert executed.lot_size == 0.5 and len(desk.positions_of(manifest)) == 1
+
+
+def test_the_same_limits_saved_again_say_nothing(desk: Desk) -> None:
+    desk.trader.handle(RiskLimitsCommand(RiskSettings(), MAIN))
+    assert desk.notices("Risk limits changed") == []
 
 
 def test_a_model_at_its_open_positions_limit_is_blocked(desk: Desk) -> None:
@@ -114,7 +153,7 @@ def test_a_real_account_is_blocked_without_the_opt_in(make_desk: MakeDesk) -> No
     manifest = desk.add(0.9)
     desk.master()
     desk.go(at(10, 1))
-    assert_blocked(desk, manifest, "Real account", "risk.allow_real_account = false")
+    assert_blocked(desk, manifest, "Real account", "Settings → Risk: Allow trading on a real account")
 
 
 def test_a_real_account_trades_after_the_opt_in(make_desk: MakeDesk) -> None:

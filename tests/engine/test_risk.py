@@ -116,9 +116,8 @@ def test_a_real_account_refuses_without_the_opt_in_naming_the_setting() -> None:
     refusal = check(context(account=replace(ACCOUNT, trade_mode=AccountTradeMode.REAL)))
     assert refusal == Refusal(
         "Real account",
-        "Account 5001 is a real-money account and automatic trading on real accounts is off (setting "
-        "risk.allow_real_account = false). Turn it on in Settings only if you mean the models to trade "
-        "real money.",
+        "Account 5001 is a real-money account and automatic trading on real accounts is off (Settings → "
+        "Risk: Allow trading on a real account). Turn it on only if you mean the models to trade real money.",
     )
 
 
@@ -134,7 +133,7 @@ def test_a_contest_account_counts_as_not_real() -> None:
 def test_a_lot_above_the_per_trade_limit_is_refused_with_both_numbers() -> None:
     refusal = check(context(), volume=1.5)
     assert refusal is not None and refusal.rule == "Max lot per trade"
-    assert refusal.text.startswith("Trend M1 asked for 1.5 lots > limit 1 lots per trade")
+    assert refusal.text.startswith("Trend M1 asked for 1.50 lots > limit 1.00 lots per trade")
 
 
 def test_a_lot_equal_to_the_per_trade_limit_is_allowed() -> None:

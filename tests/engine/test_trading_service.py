@@ -14,6 +14,7 @@ import pytest
 from app.core.enums import NoticeLevel, OrderAction, Side, TradeStatus
 from app.core.events import Notice, TradeError
 from app.core.models import OrderRequest
+from app.core.number_format import format_volume
 from app.engine.commands import COMMENT_TAG, TradeCommand, trade_id_in
 from app.engine.trading import Outcome
 from app.terminal.simulator import ManualClock, constants
@@ -112,7 +113,7 @@ def test_a_broker_refusal_ends_as_a_failed_row_and_one_trade_error(rig: Rig, ret
 def test_a_volume_off_the_symbols_limits_names_the_allowed_volumes(rig: Rig, volume: float) -> None:
     command, _ = rig.open(volume=volume)
     error = assert_failed_once(rig, command.trade_id, 10014)
-    assert f"{volume:g} lots" in error.error
+    assert f"{format_volume(volume)} lots" in error.error
     assert "0.01" in error.error and "100" in error.error  # min, step and max of EURUSD
     assert "step" in error.error
 

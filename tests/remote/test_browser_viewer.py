@@ -243,7 +243,7 @@ def test_page_shows_a_position_opened_in_the_simulator_and_drops_it_when_closed(
             ticket = served.sim.open_external("EURUSD", "buy", 0.1)
             row = ROW.format(ticket=ticket)
             shown = await tab.wait_for(f"{row} && {row}.innerText")
-            assert str(ticket) in shown and "EURUSD" in shown and "Buy" in shown
+            assert str(ticket) in shown and "EURUSD" in shown and "BUY" in shown
             served.sim.close_external(ticket)
             await tab.wait_for(f"{row} === null")
 

@@ -220,7 +220,7 @@ def test_the_heartbeat_carries_the_seed_fields_at_join_and_every_interval(
     assert first["mt5_connected"] is True and first["positions_count"] == 1
     assert first["account_balance"] == first["account_info"]["balance"] > 0
     assert first["account_info"]["login"] < 10_000  # masked to its last four digits, as on the wire
-    assert first["connection_id"] == seed_feed.CONNECTION_ID and first["timestamp"].endswith("Z")
+    assert first["connection_id"] == MAIN and first["timestamp"].endswith("Z")
 
 
 def test_a_refused_order_reaches_the_seed_client_as_trade_error(qapp: Any, desk: Desk) -> None:

@@ -192,19 +192,19 @@ def test_a_frame_over_4_kib_closes_the_connection_with_1009(desk: Desk) -> None:
 
 
 def test_account_numbers_are_masked_to_their_last_four_digits(desk: Desk) -> None:
-    desk.hub.publish(AccountUpdate(account=account()))
-    desk.hub.publish(StatusUpdate(status=status()))
+    desk.hub.publish(AccountUpdate(account=account(), account_id=MAIN))
+    desk.hub.publish(StatusUpdate(status=status(), account_id=MAIN))
 
     async def scenario() -> list[Any]:  # a snapshot, then an account and a status update
         async with serving(desk, mask_account=True) as (_, port), viewer(port) as ws:
             snapshot = await skip_greeting(ws)
-            desk.hub.publish(AccountUpdate(account=account()))
-            desk.hub.publish(StatusUpdate(status=status()))
+            desk.hub.publish(AccountUpdate(account=account(), account_id=MAIN))
+            desk.hub.publish(StatusUpdate(status=status(), account_id=MAIN))
             return [snapshot, (await receive(ws))[0], (await receive(ws))[0]]
 
     snapshot, account_update, status_update = run(scenario())
     masked = LOGIN % 10_000
-    assert (only_view(snapshot).account.login, snapshot.status.account_number) == (masked, masked)
+    assert (only_view(snapshot).account.login, only_view(snapshot).status.account_number) == (masked, masked)
     assert account_update.account.login == masked
     assert status_update.status.account_number == masked
     assert desk.state.of(MAIN).account.login == LOGIN, "masking must not touch the desk's own state"

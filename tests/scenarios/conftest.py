@@ -81,7 +81,9 @@ class Desktop:
         return ticket
 
     def wait_for_row(self, ticket: int) -> int:
-        self.qtbot.waitUntil(lambda: self.window.positions.model.row_of(ticket) is not None, timeout=10_000)
+        self.qtbot.waitUntil(
+            lambda: self.window.positions.model.row_of((MAIN, ticket)) is not None, timeout=10_000
+        )
         return self.visible_row(ticket)
 
     def visible_row(self, ticket: int) -> int:

@@ -175,10 +175,14 @@ def _handle(widget: QWidget) -> QWindow:
 
 
 def field(root: QWidget, label: str, kind: type[W]) -> W:
-    """The input of type `kind` beside the form label reading `label` (the first one under it)."""
+    """The input of type `kind` the label reading `label` names: its buddy (what Alt+its mnemonic
+    focuses), or the field beside it in a form (the first one under it)."""
     for candidate in root.findChildren(QLabel):
         if not candidate.isVisible() or shown_text(candidate.text()) != label:
             continue
+        buddy = candidate.buddy()
+        if isinstance(buddy, kind) and buddy.isVisible():
+            return buddy
         parent = candidate.parentWidget()
         layouts = parent.findChildren(QFormLayout) if parent is not None else []
         own = parent.layout() if parent is not None else None

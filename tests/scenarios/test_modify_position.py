@@ -45,7 +45,7 @@ def test_double_clicking_a_row_sets_new_stops_on_the_position(desktop: Desktop) 
     )
     assert row_as_dict(table, desktop.visible_row(ticket))["T/P"] == "1.09000"
     executed = desktop.wait_for_log("Order executed")
-    assert executed["Text"] == f"SL/TP of #{ticket} EURUSD set to SL 1.085 / TP 1.09"
+    assert executed["Text"] == f"SL/TP of #{ticket} EURUSD set to SL 1.08500 / TP 1.09000"
     (request,) = desktop.journal_trades(OrderAction.MODIFY)
     assert (request.position_ticket, request.status, request.sl, request.tp) == (
         ticket, TradeStatus.CLOSED, 1.085, 1.09,

@@ -72,7 +72,7 @@ def test_sell_with_stop_loss_and_take_profit_typed_in_pips(desktop: Desktop) -> 
     position = only_position(desktop)
     assert (position.symbol, position.side, position.volume) == ("EURUSD", Side.SELL, 0.1)
     assert (position.price_open, position.sl, position.tp) == (1.08717, 1.08917, 1.08317)
-    assert desktop.wait_for_log("Order executed")["Text"] == "SELL 0.1 EURUSD at 1.08717"
+    assert desktop.wait_for_log("Order executed")["Text"] == "SELL 0.10 EURUSD at 1.08717"
 
 
 def test_a_symbol_typed_in_part_and_entered_is_the_one_traded(desktop: Desktop) -> None:

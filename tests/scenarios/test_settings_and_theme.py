@@ -6,11 +6,11 @@ import tomllib
 
 import pytest
 from PyQt6.QtGui import QGuiApplication, QPalette
-from PyQt6.QtWidgets import QTabWidget, QWidget
+from PyQt6.QtWidgets import QDoubleSpinBox, QTabWidget, QWidget
 
 from app.core.settings import IntervalSettings, Settings, Theme
 from tests.scenarios.conftest import Desktop
-from tests.scenarios.driver import Answer, answer_modal, button, choose, click, press_button
+from tests.scenarios.driver import Answer, answer_modal, button, choose, click, field, press_button, type_into
 from tests.scenarios.steps import show_tab
 
 
@@ -51,3 +51,29 @@ def test_a_theme_chosen_from_the_view_menu_is_applied_and_remembered(desktop: De
 
     choose(desktop.qtbot, desktop.window, "View", "Theme", "Light")
     assert QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() >= 128
+
+
+def test_risk_limits_typed_in_settings_are_saved_and_obeyed_at_once(desktop: Desktop) -> None:
+    def lower_the_limits(dialog: QWidget) -> None:
+        (tabs,) = dialog.findChildren(QTabWidget)
+        show_tab(tabs, "Risk")
+        type_into(field(dialog, "Max lot per trade", QDoubleSpinBox), "0.05")
+        type_into(field(dialog, "Daily loss limit", QDoubleSpinBox), "120")
+        saved.append(answer_modal(press_button("OK")))
+        click(button(dialog, "OK"))
+
+    saved: list[Answer] = []
+    edit = answer_modal(lower_the_limits)
+    choose(desktop.qtbot, desktop.window, "Desk", "Settings…")
+    edit.wait(desktop.qtbot)
+    (told,) = saved
+    told.wait(desktop.qtbot)
+
+    assert "risk changes apply now" in told.text
+    changed = desktop.wait_for_log("Risk limits changed")
+    assert changed["Text"] == (
+        "Max lot per trade 1.00 lots → 0.05 lots; Daily loss limit 500.00 USD → 120.00 USD. "
+        "They apply to every automatic order from now on."
+    )
+    written = tomllib.loads(desktop.paths.settings_file.read_text(encoding="utf-8"))
+    assert (written["risk"]["max_lot_per_trade"], written["risk"]["daily_loss_limit"]) == (0.05, 120.0)

@@ -82,6 +82,7 @@ def test_position_carries_every_field_of_the_terminal_record(
         comment="by hand",
         identifier=raw.identifier,
         time_update=utc(raw.time_update) if raw.time_update else None,
+        digits=5,  # EURUSD's SymbolSpec.digits: a TradePosition does not carry it, the adapter adds it
     )
 
 

@@ -271,7 +271,7 @@ def test_invalid_volume_names_min_max_and_step(terminal: Terminal) -> None:
     error = refused(terminal, buy(volume=0.005), 10014)
 
     assert "0.005 lots is not allowed for EURUSD" in error.message
-    assert "between 0.01 and 100 lots in steps of 0.01" in error.hint
+    assert "between 0.01 and 100.00 lots in steps of 0.01" in error.hint
 
 
 def test_invalid_stops_name_the_stops_level_in_points_and_price(terminal: Terminal) -> None:

@@ -11,6 +11,8 @@ from app.core.models import Position, TerminalStatus
 from tests.one_account import single_snapshot
 
 OPENED = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+# Each symbol's SymbolSpec.digits, as the adapter adds it to the positions it reads.
+DIGITS = {"EURUSD": 5, "GBPUSD": 5, "AUDUSD": 5, "USDJPY": 3, "XAUUSD": 2, "BTCUSD": 2}
 
 
 def make_position(ticket: int, symbol: str = "EURUSD", **changes: Any) -> Position:
@@ -26,6 +28,7 @@ def make_position(ticket: int, symbol: str = "EURUSD", **changes: Any) -> Positi
         "swap": 0.0,
         "profit": 0.0,
         "time": OPENED,
+        "digits": DIGITS.get(symbol),
     }
     fields.update(changes)
     return Position(**fields)  # type: ignore[arg-type]

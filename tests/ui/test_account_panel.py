@@ -29,7 +29,7 @@ from app.storage.journal import Journal
 from app.ui import account_panel
 from app.ui.account_panel import AccountPanel, start_of_today_utc
 from app.ui.columns import trade_colours
-from tests.one_account import single_snapshot
+from tests.one_account import MAIN, single_snapshot
 
 ACCOUNT = Account(
     login=51_234_567,
@@ -266,7 +266,7 @@ def test_todays_closed_pnl_sums_the_deals_journaled_since_midnight_utc(
     close_trade(journal, 200, profit=25.0, commission=-0.7, at=TODAY + timedelta(seconds=2))
     close_trade(journal, 300, profit=-11.8, commission=-0.7, at=TODAY + timedelta(seconds=3))
 
-    panel = AccountPanel(queries)
+    panel = AccountPanel(queries, account_id=MAIN)
     qtbot.addWidget(panel)
 
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "+11.80", timeout=3000)
@@ -277,12 +277,12 @@ def test_a_closed_position_refreshes_todays_closed_pnl(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, journal: Journal, queries: JournalQueries
 ) -> None:
     monkeypatch.setattr(account_panel, "TODAY_AFTER_CLOSE_MS", 10)
-    panel = AccountPanel(queries)
+    panel = AccountPanel(queries, account_id=MAIN)
     qtbot.addWidget(panel)
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "0.00", timeout=3000)
 
     close_trade(journal, 400, profit=-30.0, commission=-1.0, at=TODAY + timedelta(seconds=5))
-    panel.apply(PositionsUpdate(positions=(), added=(), removed=(400,), modified=()))
+    panel.apply(PositionsUpdate(positions=(), added=(), removed=(400,), modified=(), account_id=MAIN))
 
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "-31.00", timeout=3000)
     assert panel.value_colour("today_closed") == trade_colours().loss
@@ -294,7 +294,7 @@ def test_a_journal_that_cannot_be_read_says_so_instead_of_showing_zero(
     with journal.database.write() as session:
         session.execute(text("DROP TABLE deals"))
 
-    panel = AccountPanel(queries)
+    panel = AccountPanel(queries, account_id=MAIN)
     qtbot.addWidget(panel)
 
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "unavailable", timeout=3000)
@@ -304,7 +304,7 @@ def test_a_journal_that_cannot_be_read_says_so_instead_of_showing_zero(
 def test_answers_to_other_widgets_questions_are_ignored(
     qtbot: QtBot, journal: Journal, queries: JournalQueries
 ) -> None:
-    panel = AccountPanel(queries)
+    panel = AccountPanel(queries, account_id=MAIN)
     qtbot.addWidget(panel)
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "0.00", timeout=3000)
 

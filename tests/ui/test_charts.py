@@ -249,7 +249,7 @@ def test_the_crosshair_reads_the_sample_in_force_at_the_cursor(chart: EquityChar
 
     assert (
         chart.readout_text
-        == f"{local_time_text(sample_time.timestamp())} · Equity 10,000.90 · Floating +0.90"
+        == f"{local_time_text(sample_time.timestamp())}\nEquity 10,000.90 USD · Floating +0.90"
     )
     assert chart.vlines[0].value() == sample_time.timestamp()
 
@@ -266,14 +266,23 @@ def test_the_crosshair_follows_the_mouse_and_the_readout_returns_to_the_latest_o
     assert not chart.readout_text.startswith("Latest")
 
     chart.hide_crosshair()
-    assert chart.readout_text.startswith("Latest: ") and "Equity 10,001.20" in chart.readout_text
+    assert chart.readout_text.startswith("Latest ") and "Equity 10,001.20" in chart.readout_text
+
+
+def fill_sparse(chart: EquityChart, seconds: float, step: int = 600) -> None:
+    """An account read `seconds` ago, then a tick every `step` seconds up to now."""
+    start = NOW - timedelta(seconds=seconds)
+    chart.apply(account_read(start, 10_000.0))
+    for offset in range(step, int(seconds) + 1, step):
+        chart.apply(tick(start + timedelta(seconds=offset), 10_000.0 + offset / 1e5))
+    chart.flush()
 
 
 @pytest.mark.parametrize(("name", "span"), [("1h", 3_600.0), ("1d", 86_400.0), ("1w", 604_800.0)])
 def test_a_range_button_shows_that_span_up_to_the_newest_sample(
     chart: EquityChart, name: str, span: float
 ) -> None:
-    fill(chart, 60)
+    fill_sparse(chart, 2 * span)
 
     chart.range_buttons[name].click()
 
@@ -294,7 +303,7 @@ def test_the_all_button_shows_every_sample(chart: EquityChart) -> None:
 
 
 def test_following_live_scrolls_with_each_new_sample(chart: EquityChart) -> None:
-    fill(chart, 60)
+    fill_sparse(chart, 7_200, step=60)  # more than the hour shown
     chart.show_range("1h")
     before = chart.x_range()
 

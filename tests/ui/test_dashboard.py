@@ -22,6 +22,7 @@ from app.ml.metrics import compute_metrics
 from app.ml.money import BacktestMoney, ContractTerms, PipFigures
 from app.storage.database import open_database
 from app.storage.journal import Journal
+from app.ui.chart_axes import MoneyAxis
 from app.ui.dashboard import BACKTEST, LIVE, VIEWER_NOTICE, PerformanceDashboard
 from app.ui.metrics_rows import account_money, metric_texts, price_units
 from tests.ui.model_fixtures import BACKTEST as TRAINING_BACKTEST
@@ -143,6 +144,24 @@ def test_each_model_gets_a_cumulative_profit_curve_over_close_time(
     assert dashboard.curve_points["b2b2b2b2b2b2"][1] == [0.0, -10.0]
     choose(qtbot, dashboard, "b2b2b2b2b2b2")
     assert list(dashboard.curve_points) == ["b2b2b2b2b2b2"]
+    assert dashboard.plot_widget.isVisible() and not dashboard.no_curve_label.isVisible()
+    assert isinstance(dashboard.plot.getAxis("left"), MoneyAxis)  # "1,250", never "(x0.001)"
+
+
+def test_without_closed_automatic_trades_the_curve_says_so_instead_of_empty_axes(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    with open_database(tmp_path / "empty.sqlite3") as database:
+        queries = JournalQueries(Journal(database))
+        view = PerformanceDashboard(queries, refresh_delay_ms=50)
+        qtbot.addWidget(view)
+        view.show()
+        qtbot.waitUntil(
+            lambda: view.live_metrics is not None or view.no_curve_label.isVisible(), timeout=5000
+        )
+        assert view.no_curve_label.isVisible() and not view.plot_widget.isVisible()
+        assert "No closed automatic trades yet" in view.no_curve_label.text()
+        queries.wait()
 
 
 def test_without_an_equity_sample_the_current_balance_is_the_start(

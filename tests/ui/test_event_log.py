@@ -52,6 +52,7 @@ def auto_trade(minute: int = 0) -> AutoTradeExecuted:
         stop_loss=None,
         take_profit=None,
         lot_size=0.2,
+        digits=5,
         timestamp=START + timedelta(minutes=minute),
     )
 
@@ -116,7 +117,12 @@ def test_logs_trade_errors_auto_trades_notices_and_connection_changes(
     assert [(e.type, e.level, e.title, e.text) for e in view.visible_entries()] == [
         ("NOTICE", "warning", "Risk limit reached", "Daily loss limit hit"),
         ("TRADE_ERROR", "error", "BUY GBPUSD failed", "Market closed"),
-        ("AUTO_TRADE_EXECUTED", "info", "Auto-trade SELL 0.2 EURUSD", "Trend M1 at 1.0851, confidence 64%"),
+        (
+            "AUTO_TRADE_EXECUTED",
+            "info",
+            "Auto-trade SELL 0.20 EURUSD",
+            "Trend M1 at 1.08510, confidence 64% · SL — · TP —",
+        ),
         ("STATUS_UPDATE", "info", "Connection connected", ""),
     ]
 
@@ -236,7 +242,7 @@ def test_preload_fills_the_log_from_the_journal_newest_first(
     queries = JournalQueries(journal)
     with qtbot.waitSignal(queries.events_loaded, timeout=5000):
         view.load_history(queries)
-    assert titles(view) == ["Auto-trade SELL 0.2 EURUSD", "BUY GBPUSD failed", "old"]
+    assert titles(view) == ["Auto-trade SELL 0.20 EURUSD", "BUY GBPUSD failed", "old"]
 
 
 def test_journal_rows_read_like_live_rows(qtbot: QtBot, view: EventLogView, journal: Journal) -> None:

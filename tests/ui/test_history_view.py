@@ -24,6 +24,8 @@ from app.storage.journal import Journal
 from app.ui.columns import trade_colours
 from app.ui.history_model import HISTORY_COLUMN_INDEX, HistoryPeriod
 from app.ui.history_view import VIEWER_NOTICE, HistoryView
+from app.ui.symbol_digits import SymbolDigits
+from tests.ui.positions_events import make_position, opened
 
 NOW = datetime.now(UTC)  # the presets count local days back from today, so the data must be recent
 
@@ -144,8 +146,15 @@ def test_rows_appear_once_the_journal_answers_newest_close_first(
     assert tickets(view) == [1000, 2000, 3000]
 
 
+def known_digits(**digits: int) -> SymbolDigits:
+    """Symbol digits as the desk learns them from the positions it shows."""
+    known = SymbolDigits()
+    known.apply(opened(*(make_position(n, symbol, digits=d) for n, (symbol, d) in enumerate(digits.items()))))
+    return known
+
+
 def test_a_row_shows_the_trade_with_net_profit_coloured(qtbot: QtBot, queries: JournalQueries) -> None:
-    view = loaded_view(qtbot, queries)
+    view = loaded_view(qtbot, queries, digits=known_digits(GBPUSD=5))
     row = tickets(view).index(2000)
 
     def cell(key: str) -> object:
@@ -157,6 +166,21 @@ def test_a_row_shows_the_trade_with_net_profit_coloured(qtbot: QtBot, queries: J
     assert cell("duration") == "30m 00s"
     colour = view.proxy.index(row, HISTORY_COLUMN_INDEX["profit"]).data(Qt.ItemDataRole.ForegroundRole)
     assert colour == trade_colours().loss
+
+
+def test_prices_show_their_decimals_until_the_symbols_digits_are_known_then_at_those_digits(
+    qtbot: QtBot, queries: JournalQueries
+) -> None:
+    digits = SymbolDigits()
+    view = loaded_view(qtbot, queries, digits=digits)
+    row = tickets(view).index(2000)
+    shown = view.proxy.index(row, HISTORY_COLUMN_INDEX["price_open"])
+    assert shown.data() == "1.1"
+
+    with qtbot.waitSignal(view.model.dataChanged, timeout=1000):
+        digits.apply(opened(make_position(1, "GBPUSD", digits=5)))
+
+    assert shown.data() == "1.10000"
 
 
 def test_commission_and_swap_are_shown_together_and_already_in_the_profit(

@@ -72,18 +72,20 @@ def test_positions_opened_in_the_terminal_appear_as_rows(qtbot: QtBot, desk: Des
     desk.start()
     qtbot.waitUntil(lambda: connected(desk), timeout=10_000)
     ticket = simulator(desk).open_external("EURUSD", "buy", 0.4)
-    qtbot.waitUntil(lambda: window.positions.model.row_of(ticket) is not None, timeout=5000)
-    assert window.positions.model.position(ticket).volume == pytest.approx(0.4)
+    qtbot.waitUntil(lambda: window.positions.model.row_of((MAIN, ticket)) is not None, timeout=5000)
+    assert window.positions.model.position((MAIN, ticket)).volume == pytest.approx(0.4)
 
 
 def test_an_order_from_the_window_reaches_the_terminal(qtbot: QtBot, desk: Desk, tmp_path: Path) -> None:
     window = make_window(desk, tmp_path)
     qtbot.addWidget(window)
-    window.order_requested.connect(lambda request: desk.submit(TradeCommand.manual(request, MAIN)))
+    window.order_requested.connect(
+        lambda account_id, request: desk.submit(TradeCommand.manual(request, account_id))
+    )
     desk.start()
     qtbot.waitUntil(lambda: connected(desk), timeout=10_000)
     window.order_requested.emit(
-        OrderRequest(action=OrderAction.OPEN, symbol="GBPUSD", side=Side.SELL, volume=0.2)
+        MAIN, OrderRequest(action=OrderAction.OPEN, symbol="GBPUSD", side=Side.SELL, volume=0.2)
     )
     qtbot.waitUntil(lambda: window.positions.model.totals().count == 1, timeout=5000)
     (position,) = simulator(desk).positions().values()

@@ -62,6 +62,7 @@ def hub() -> EventHub:
 @pytest.fixture
 def dock(qtbot: QtBot, hub: EventHub, queries: JournalQueries, tmp_path: Path) -> ModelDock:
     dock = ModelDock(journal_queries=queries, models_dir=tmp_path / "models")
+    dock.account_for_new_models = lambda: MAIN  # as the main window tells it: the account it trades on
     qtbot.addWidget(dock)
     dock.subscribe(hub)
     dock.show()

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtCore import QPoint, QRect, Qt
 from PyQt6.QtWidgets import QLabel, QMainWindow, QSystemTrayIcon, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, NoticeLevel, Side
 from app.core.events import AutoTradeExecuted, Notice, PnlUpdate, StatusUpdate, TradeError
-from app.core.models import TerminalStatus
+from app.core.models import DISCONNECTED_ON_REQUEST, TerminalStatus
 from app.core.settings import NotificationSettings
 from app.core.toast_text import Toast, ToastIcon, ToastKind, toast_for
 from app.engine.hub import EventHub
@@ -61,6 +62,7 @@ def auto_trade(**changes: Any) -> AutoTradeExecuted:
         "stop_loss": 1.08,
         "take_profit": 1.09,
         "lot_size": 0.1,
+        "digits": 5,
         "timestamp": AT,
     }
     fields.update(changes)
@@ -118,9 +120,17 @@ def test_auto_trade_toast_names_model_direction_lots_symbol_price_and_confidence
 
 
 def test_auto_trade_toast_uses_the_symbols_precision() -> None:
-    toast = toast_for(auto_trade(direction=Side.SELL, symbol="USDJPY", entry_price=151.2, lot_size=1.5))
+    toast = toast_for(
+        auto_trade(direction=Side.SELL, symbol="USDJPY", entry_price=151.2, lot_size=1.5, digits=3)
+    )
     assert toast is not None
     assert toast.text == "Trend M1 · SELL 1.50 USDJPY @ 151.200 · confidence 72%"
+
+
+def test_auto_trade_toast_of_unknown_precision_shows_the_price_as_it_came() -> None:
+    toast = toast_for(auto_trade(symbol="BTCUSD", entry_price=57451.94, lot_size=1, digits=None))
+    assert toast is not None
+    assert toast.text == "Trend M1 · BUY 1.00 BTCUSD @ 57451.94 · confidence 72%"
 
 
 def test_trade_error_toast_names_order_type_symbol_reason_and_code() -> None:
@@ -334,15 +344,26 @@ def make_toast(title: str, duration_ms: int = 60_000) -> Toast:
     return Toast(title, "text", ToastIcon.INFO, duration_ms, ToastKind.NOTICE)
 
 
-def test_in_window_stack_puts_the_newest_on_top_in_the_top_right_corner(window: QWidget) -> None:
+def test_in_window_stack_puts_the_newest_nearest_the_bottom_left_corner(window: QWidget) -> None:
     toasts = InWindowToasts(window)
     toasts.show_toast(make_toast("first"))
     toasts.show_toast(make_toast("second"))
     newest, older = toasts.widgets()
     assert newest.toast.title == "second"
-    assert newest.y() < older.y()
-    assert newest.geometry().right() < window.width() and newest.x() > window.width() // 2
+    assert newest.y() > older.y()
+    assert newest.x() < window.width() // 2 and newest.geometry().bottom() > window.height() // 2
     assert not newest.geometry().intersects(older.geometry())
+
+
+def test_in_window_toasts_stay_inside_the_area_they_are_given(window: QWidget) -> None:
+    area = QRect(400, 100, 380, 150)  # room for two
+    toasts = InWindowToasts(window, area=lambda: area)
+    for number in range(4):
+        toasts.show_toast(make_toast(f"toast {number}"))
+    shown = toasts.widgets()
+    assert shown and all(area.contains(widget.geometry()) for widget in shown)
+    assert len(shown) < 4  # as many as the area holds; the oldest went
+    assert shown[0].toast.title == "toast 3"
 
 
 def test_in_a_main_window_toasts_keep_clear_of_the_tool_bar(qtbot: QtBot) -> None:
@@ -373,16 +394,16 @@ def test_in_window_toast_closes_after_its_duration(qtbot: QtBot, window: QWidget
     qtbot.waitUntil(lambda: toasts.widgets() == [], timeout=1000)
 
 
-def test_in_window_toast_closes_on_click_and_the_rest_move_up(qtbot: QtBot, window: QWidget) -> None:
+def test_in_window_toast_closes_on_click_and_the_rest_move_down(qtbot: QtBot, window: QWidget) -> None:
     toasts = InWindowToasts(window)
     toasts.show_toast(make_toast("older"))
     toasts.show_toast(make_toast("newer"))
     newer, older = toasts.widgets()
-    top = newer.y()
+    corner = newer.y()
     qtbot.mouseClick(newer, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
     assert toasts.widgets() == [older]
     assert newer.isHidden()
-    assert older.y() == top
+    assert older.y() == corner
 
 
 def test_a_disconnect_the_trader_asked_for_raises_no_lost_toast_and_a_reconnect_is_still_told() -> None:
@@ -399,5 +420,35 @@ def test_a_disconnect_the_trader_asked_for_raises_no_lost_toast_and_a_reconnect_
     assert notifier.apply(down) is None
     restored = notifier.apply(up)
     assert restored is not None and restored.title == "Connection restored"
-    notifier.apply(down)  # not asked for this time: a loss
+    lost = replace(down.status, message="IPC timeout")
+    notifier.apply(StatusUpdate(status=lost))  # not asked for this time: a loss
     assert [toast.title for toast in sink.shown][-1] == "Connection to MetaTrader 5 lost"
+
+
+def test_a_disconnect_asked_for_at_the_desk_reads_as_such_where_it_was_not_asked() -> None:
+    toast = toast_for(
+        StatusUpdate(
+            status=TerminalStatus(
+                state=ConnectionState.DISCONNECTED, mt5_connected=False, message=DISCONNECTED_ON_REQUEST
+            )
+        ),
+        ConnectionState.CONNECTED,
+    )  # e.g. in a viewer watching the desk, or an alert
+    assert toast is not None and toast.title == "Disconnected from MetaTrader 5"
+    assert toast.icon is ToastIcon.INFO and "reconnects by itself" not in toast.text
+    assert toast.text.startswith(
+        "Disconnected on request: the desk stops asking MetaTrader 5 until you connect"
+    )
+
+
+def test_a_lost_links_reason_ends_its_sentence_before_the_next_one() -> None:
+    lost = TerminalStatus(
+        state=ConnectionState.DISCONNECTED,
+        mt5_connected=False,
+        message="MetaTrader 5 is not running. Start MetaTrader 5 and log in",
+    )
+    toast = toast_for(StatusUpdate(status=lost), ConnectionState.CONNECTED)
+    assert toast is not None
+    assert toast.text.startswith(
+        "MetaTrader 5 is not running. Start MetaTrader 5 and log in. The desk reconnects"
+    )

@@ -256,6 +256,7 @@ OPEN_BUY = Position(
     swap=0.0,
     profit=21.70,
     time=WEDNESDAY,
+    digits=5,
 )
 
 

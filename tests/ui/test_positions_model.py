@@ -12,9 +12,9 @@ from PyQt6.QtGui import QColor, QGuiApplication, QPalette
 from PyQt6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.core.number_format import format_price
+from app.core.number_format import format_money
 from app.engine.hub import EventHub
-from app.ui.columns import COLUMN_INDEX, format_money, money_colour, trade_colours
+from app.ui.columns import COLUMN_INDEX, money_colour, trade_colours
 from app.ui.positions_model import (
     FLUSH_INTERVAL_MS,
     SORT_ROLE,
@@ -66,7 +66,7 @@ def test_positions_update_appends_rows_in_arrival_order(model: PositionsTableMod
 
     assert model.tickets() == [7, 3, 5]
     assert inserted == [(0, 1), (2, 2)]
-    assert [model.row_of(t) for t in (7, 3, 5)] == [0, 1, 2]
+    assert [model.row_of(("", t)) for t in (7, 3, 5)] == [0, 1, 2]
 
 
 def test_pnl_update_reports_only_the_price_and_profit_cells_of_that_row(three: PositionsTableModel) -> None:
@@ -77,7 +77,7 @@ def test_pnl_update_reports_only_the_price_and_profit_cells_of_that_row(three: P
 
     assert log.ranges == [(1, PRICE, 1, PRICE), (1, PROFIT, 1, PROFIT)]
     assert all(SORT_ROLE in roles and Qt.ItemDataRole.DisplayRole in roles for roles in log.roles)
-    assert three.position(12) == make_position(
+    assert three.position(("", 12)) == make_position(
         12, "USDJPY", price_open=151.2, price_current=151.35, profit=9.91
     )
 
@@ -114,7 +114,7 @@ def test_a_burst_of_ticks_is_repainted_once_by_the_timer(qtbot: QtBot, three: Po
     qtbot.waitUntil(lambda: not three.dirty, timeout=10 * FLUSH_INTERVAL_MS)
 
     assert log.ranges == [(0, PRICE, 0, PRICE), (0, PROFIT, 0, PROFIT)]
-    assert three.position(11).profit == 49.0
+    assert three.position(("", 11)).profit == 49.0
 
 
 def test_an_unchanged_tick_reports_nothing(three: PositionsTableModel) -> None:
@@ -141,8 +141,8 @@ def test_closed_positions_disappear(three: PositionsTableModel) -> None:
 
     assert three.tickets() == [11, 13]
     assert removed == [(1, 1)]
-    assert three.row_of(12) is None
-    assert three.row_of(13) == 1
+    assert three.row_of(("", 12)) is None
+    assert three.row_of(("", 13)) == 1
 
 
 def test_pending_change_lands_on_the_row_that_moved_up_after_a_removal(model: PositionsTableModel) -> None:
@@ -166,7 +166,7 @@ def test_snapshot_replaces_everything_without_a_reset(three: PositionsTableModel
     three.apply(snapshot(moved, make_position(20, "GBPUSD")))
 
     assert three.tickets() == [13, 20]
-    assert three.position(13) == moved
+    assert three.position(("", 13)) == moved
     assert resets == []
 
 
@@ -210,7 +210,7 @@ def test_subscribed_model_follows_the_hub(model: PositionsTableModel) -> None:
     hub.publish(closed(2))
 
     assert model.tickets() == [1]
-    assert model.position(1).profit == 2.5
+    assert model.position(("", 1)).profit == 2.5
 
 
 def test_cells_show_formatted_text_and_answer_ticket_and_sort_roles(three: PositionsTableModel) -> None:
@@ -223,7 +223,7 @@ def test_cells_show_formatted_text_and_answer_ticket_and_sort_roles(three: Posit
     assert [cell(row, PROFIT) for row in range(3)] == ["+11.20", "-16.55", "0.00"]
     assert cell(1, PROFIT, SORT_ROLE) == -16.55
     assert cell(1, 0, TICKET_ROLE) == 12
-    assert cell(0, SL) == ""
+    assert cell(0, SL) == "—"
     assert cell(0, COLUMN_INDEX["type"]) == "BUY"
     alignment = cell(0, PRICE, Qt.ItemDataRole.TextAlignmentRole)
     assert isinstance(alignment, Qt.AlignmentFlag) and alignment & Qt.AlignmentFlag.AlignRight
@@ -259,13 +259,23 @@ def test_gain_and_loss_colours_follow_a_dark_palette(qapp: QApplication) -> None
         ("EURUSD", 1.085123, "1.08512"),
         ("USDJPY", 151.2345, "151.234"),
         ("XAUUSD", 2650.456, "2650.46"),
-        ("BTCUSD", 65000.1, "65000.10"),
-        ("US30", 39000.5, "39000.50"),
-        ("EURUSD", None, ""),
+        ("BTCUSD", 57451.94, "57451.94"),
     ],
 )
-def test_prices_use_the_symbols_usual_precision(symbol: str, price: float | None, shown: str) -> None:
-    assert format_price(symbol, price) == shown
+def test_prices_show_at_the_digits_the_position_carries(
+    model: PositionsTableModel, symbol: str, price: float, shown: str
+) -> None:
+    model.apply(opened(make_position(1, symbol, price_open=price, price_current=price)))
+
+    assert model.index(0, PRICE).data() == shown
+
+
+def test_a_price_of_unknown_digits_shows_its_decimals_and_an_empty_stop_a_dash(
+    model: PositionsTableModel,
+) -> None:
+    model.apply(opened(make_position(1, "US30", price_open=39000.5, price_current=39000.5, digits=None)))
+
+    assert (model.index(0, PRICE).data(), model.index(0, SL).data()) == ("39000.5", "—")
 
 
 def test_money_has_two_decimals_and_a_sign_only_when_asked() -> None:

@@ -157,29 +157,29 @@ def test_footer_says_when_nothing_is_open(qtbot: QtBot) -> None:
 
 
 def test_context_menu_close_carries_the_ticket(qtbot: QtBot, view: PositionsView) -> None:
-    menu = view.context_menu(3)
+    menu = view.context_menu(("", 3))
     assert menu is not None
     close = next(a for a in menu.actions() if a.text() == "Close position")
 
     with qtbot.waitSignal(view.close_requested) as signal:
         close.trigger()
 
-    assert signal.args == [3, None]
+    assert signal.args == [("", 3), None]
 
 
 def test_context_menu_modify_carries_the_ticket(qtbot: QtBot, view: PositionsView) -> None:
-    menu = view.context_menu(2)
+    menu = view.context_menu(("", 2))
     assert menu is not None
     modify = next(a for a in menu.actions() if a.text() == "Modify SL/TP…")
 
     with qtbot.waitSignal(view.modify_requested) as signal:
         modify.trigger()
 
-    assert signal.args == [2]
+    assert signal.args == [("", 2)]
 
 
 def test_partial_close_asks_for_a_volume_bounded_by_the_position(qtbot: QtBot, view: PositionsView) -> None:
-    menu = view.context_menu(2)
+    menu = view.context_menu(("", 2))
     assert menu is not None
     partial = next(a for a in menu.actions() if a.text() == "Close partially…")
     bounds: list[tuple[float, float]] = []
@@ -196,11 +196,11 @@ def test_partial_close_asks_for_a_volume_bounded_by_the_position(qtbot: QtBot, v
         partial.trigger()
 
     assert bounds == [(0.01, 0.5)]
-    assert signal.args == [2, 0.5]
+    assert signal.args == [("", 2), 0.5]
 
 
 def test_cancelled_partial_close_requests_nothing(qtbot: QtBot, view: PositionsView) -> None:
-    menu = view.context_menu(1)
+    menu = view.context_menu(("", 1))
     assert menu is not None
     partial = next(a for a in menu.actions() if a.text() == "Close partially…")
     requests: list[object] = []
@@ -223,7 +223,7 @@ def test_close_key_on_a_selected_row_requests_a_full_close(
     with qtbot.waitSignal(view.close_requested, timeout=1000) as signal:
         qtbot.keyClick(view.table, qt_key, modifier)
 
-    assert signal.args == [4, None]
+    assert signal.args == [("", 4), None]
 
 
 def test_close_keys_are_claimed_before_window_shortcuts(view: PositionsView) -> None:
@@ -244,7 +244,7 @@ def test_double_click_requests_modify(qtbot: QtBot, view: PositionsView) -> None
         qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
         qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
 
-    assert signal.args == [2]
+    assert signal.args == [("", 2)]
 
 
 def test_read_only_view_has_no_trade_actions(qtbot: QtBot, read_only_view: PositionsView) -> None:
@@ -261,7 +261,7 @@ def test_read_only_view_has_no_trade_actions(qtbot: QtBot, read_only_view: Posit
     qtbot.mouseClick(read_only_view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
     qtbot.mouseDClick(read_only_view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
 
-    assert read_only_view.context_menu(1) is None
+    assert read_only_view.context_menu(("", 1)) is None
     assert read_only_view.table.close_keys == ()
     assert read_only_view.table.contextMenuPolicy() == Qt.ContextMenuPolicy.NoContextMenu
     assert requests == []

@@ -19,7 +19,7 @@ from app.core.backoff import Backoff
 from app.core.codec import ProtocolError
 from app.core.enums import ConnectionState, NoticeLevel
 from app.core.events import AccountUpdate, Event, Notice, StatusUpdate, utc_now
-from app.core.models import Account, Position, TerminalStatus
+from app.core.models import DISCONNECTED_ON_REQUEST, Account, Position, TerminalStatus
 from app.engine.host.channel import Channel
 from app.engine.host.controls import Control, apply_settings
 from app.engine.host.facts import reconcile_facts
@@ -126,7 +126,7 @@ class HostLoop:
         if start.connect:
             self._attempt_connect()
         else:
-            self._publish_status(message="Disconnected on request")
+            self._publish_status(message=DISCONNECTED_ON_REQUEST)
         while self._running:
             self._board.alive()
             try:
@@ -276,7 +276,7 @@ class HostLoop:
         self._reconnect_at = None
         if self._terminal is not None:
             self._terminal.disconnect()
-        self._set_state(ConnectionState.DISCONNECTED, message="Disconnected on request")
+        self._set_state(ConnectionState.DISCONNECTED, message=DISCONNECTED_ON_REQUEST)
 
     @property
     def _term(self) -> Terminal:
