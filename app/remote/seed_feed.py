@@ -152,6 +152,9 @@ class SeedViewer:
     told_connected: dict[str, bool] = field(default_factory=dict)
     _heartbeats: deque[str] = field(default_factory=deque)  # accounts whose heartbeat is being sent
 
+    def __post_init__(self) -> None:
+        self.resync()  # a viewer that joins gets a heartbeat and every account's full list at once
+
     def note(self, event: Event) -> bool:
         """Take in a hub event; True when something became due (the sender should look)."""
         if isinstance(event, PositionsUpdate | PnlUpdate):
