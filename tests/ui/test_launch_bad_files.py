@@ -15,10 +15,10 @@ from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState
 from app.core.settings import RemoteSettings, Settings, TerminalSettings
+from app.startup.gui import run_gui
 from app.storage.paths import AppPaths
 from app.storage.settings_store import load_settings, save_settings
 from app.ui.first_run import FirstRunDialog
-from app.ui.launch import run_gui
 from app.ui.main_window import MainWindow
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.doctor import CheckResult
 from app.remote.tokens import TokenError, read_token_file
+from app.startup.doctor import CheckResult
 from app.storage.paths import AppPaths
 from app.storage.private_files import POSIX, find_loose
 

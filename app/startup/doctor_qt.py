@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.doctor import CheckResult, check_display, check_qt_platform, check_qt_versions, check_tray
+from app.startup.doctor import CheckResult, check_display, check_qt_platform, check_qt_versions, check_tray
 
 PROBE_FLAG = "--qt-probe"
 PROBE_TIMEOUT_S = 30.0

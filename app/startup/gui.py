@@ -23,11 +23,11 @@ from app.engine.desk import Desk, config_from_settings
 from app.engine.error_report import ErrorReporter, settings_problem_notices
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
-from app.heap import settle_startup_heap
-from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
 from app.remote.tokens import TokenError, read_token_file
-from app.remote_wiring import RemoteService, ViewerLink, print_to_stderr
+from app.startup.heap import settle_startup_heap
+from app.startup.instance_lock import InstanceLock, InstanceLockedError
+from app.startup.remote_wiring import RemoteService, ViewerLink, print_to_stderr
 from app.storage.errors import JournalError
 from app.storage.leftovers import remove_leftover_temp_files
 from app.storage.paths import AppPaths

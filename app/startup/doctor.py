@@ -24,7 +24,7 @@ from typing import Any
 from app.core.enums import Backend
 from app.core.settings import RemoteSettings, Settings, settings_from_dict
 from app.core.target import TerminalTarget, target_from_settings
-from app.logfile import log_file_in
+from app.startup.logfile import log_file_in
 from app.storage.paths import HOME_VARIABLE, AppPaths
 from app.storage.toml_file import TomlProblem, read_toml
 
@@ -119,7 +119,7 @@ def check_tray(available: bool, close_to_tray: bool) -> CheckResult:
 
 def qt_checks(settings: Settings, environ: Mapping[str, str] = os.environ) -> Iterator[CheckResult]:
     """Versions, display, system libraries, platform plugin and tray; Qt starts in a child process only."""
-    from app.doctor_qt import qt_checks as checks_in_child  # a broken plugin aborts only the child
+    from app.startup.doctor_qt import qt_checks as checks_in_child  # a broken plugin aborts only the child
 
     yield from checks_in_child(settings.ui.close_to_tray, environ)
 
@@ -411,7 +411,7 @@ def run_checks(
     Qt comes last: a display that is set but unreachable makes Qt abort the process, and by then every
     other finding has been printed.
     """
-    from app.doctor_privacy import check_private_files, check_token_file  # they import CheckResult
+    from app.startup.doctor_privacy import check_private_files, check_token_file  # they import CheckResult
 
     settings = _settings_or_defaults(paths.settings_file)
     target = target_from_settings(settings.terminal, backend=backend, bridge=bridge)

@@ -17,11 +17,11 @@ from app.core.events import Notice
 from app.core.settings import RemoteSettings
 from app.engine.desk import Desk, DeskConfig
 from app.engine.error_report import ErrorReporter
-from app.event_lines import EventLinesWriter
-from app.heap import settle_startup_heap
-from app.instance_lock import InstanceLock, InstanceLockedError
 from app.remote.server import RemoteConfigError
-from app.remote_wiring import RemoteService, print_to_stderr
+from app.startup.event_lines import EventLinesWriter
+from app.startup.heap import settle_startup_heap
+from app.startup.instance_lock import InstanceLock, InstanceLockedError
+from app.startup.remote_wiring import RemoteService, print_to_stderr
 from app.storage.leftovers import remove_leftover_temp_files
 
 log = logging.getLogger(__name__)
