@@ -245,7 +245,7 @@ def _password_provider(login: int | None, server: str) -> Callable[[], str | Non
     def read() -> str | None:
         if login is None:
             return None
-        from app.ui.credentials import CredentialStore
+        from app.ui.settings.credentials import CredentialStore
 
         store = CredentialStore()
         return store.get(login, server) if store.available() else None

@@ -32,12 +32,12 @@ from app.storage.errors import JournalError
 from app.storage.leftovers import remove_leftover_temp_files
 from app.storage.paths import AppPaths
 from app.storage.settings_store import save_settings
-from app.ui.credentials import CredentialStore, SessionPasswords, find_password
-from app.ui.first_run import offer_first_run
-from app.ui.icons import app_icon
-from app.ui.main_window import MainWindow
-from app.ui.settings_dialog import SettingsDialog
-from app.ui.theme import apply_theme
+from app.ui.settings.credentials import CredentialStore, SessionPasswords, find_password
+from app.ui.settings.first_run import offer_first_run
+from app.ui.settings.settings_dialog import SettingsDialog
+from app.ui.shell.icons import app_icon
+from app.ui.shell.main_window import MainWindow
+from app.ui.shell.theme import apply_theme
 
 if TYPE_CHECKING:
     from app.terminal.simulator.clock import ClockSpec

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from app.core.settings import Settings
     from app.engine.desk import Desk
     from app.terminal.simulator.clock import Clock
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
 PROGRAM = "mt5desk self-test"
 STEP_TIMEOUT_S = 30.0
@@ -159,7 +159,7 @@ class _SelfTest:
             time.sleep(0.005)
 
     def check_icon(self) -> None:
-        from app.ui.icons import APP_ICON_FILE, app_icon
+        from app.ui.shell.icons import APP_ICON_FILE, app_icon
 
         if not APP_ICON_FILE.is_file():
             raise SelfTestFailure(f"the app icon {APP_ICON_FILE} is missing (resources/ not bundled?)")
@@ -230,7 +230,7 @@ class _SelfTest:
 
     def open_window(self, desk: Desk, settings: Settings, models_dir: Path) -> MainWindow:
         from app.engine.queries import JournalQueries, TerminalQueries
-        from app.ui.main_window import MainWindow
+        from app.ui.shell.main_window import MainWindow
 
         window = MainWindow(
             desk.hub,

@@ -31,7 +31,7 @@ from app.storage.paths import AppPaths
 from app.storage.records import TradeRecord
 from app.storage.tables import TradeRow
 from app.terminal.simulator import ClockSpec
-from app.ui.main_window import MainWindow
+from app.ui.shell.main_window import MainWindow
 from tests.scenarios.driver import row_as_dict, row_point
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
