@@ -101,7 +101,7 @@ def test_a_bad_command_line_exits_2_with_a_message(
 
 
 class RecordingLauncher:
-    """Stands in for app.startup.gui (owned by the UI) to see what the CLI hands over."""
+    """Stands in for app.startup.gui (the GUI launch) to see what the CLI hands over."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[argparse.Namespace, AppPaths, Settings]] = []
