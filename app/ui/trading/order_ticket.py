@@ -132,6 +132,12 @@ class OrderTicket(QDialog):
         self.volume = VolumeSpinBox()
         self.volume.setValue(DEFAULT_VOLUME)
         self.volume.valueChanged.connect(self._on_volume_changed)
+        # Once the trader has typed a volume, the symbol's details arriving never overwrite it (they did
+        # mid-typing: "0." became 0.01 under the cursor and "0.20" ended as 0.2001); a bad one is shown red.
+        self._volume_typed = False
+        line_edit = self.volume.lineEdit()
+        assert line_edit is not None  # a spin box always has its line edit
+        line_edit.textEdited.connect(self._on_volume_typed)
         self.volume_limits = muted_label(wrap=False)
         self.volume_error = InlineError()
         self.stops = StopsEditor(
@@ -274,13 +280,12 @@ class OrderTicket(QDialog):
     @pyqtSlot(object)
     def _on_spec(self, spec: SymbolSpec) -> None:
         self.description.setText(spec.description)
-        self.volume.display_decimals = max(2, step_decimals(spec.volume_step))
-        self.volume.setSingleStep(spec.volume_step)
+        self.volume.set_step(spec.volume_step, max(2, step_decimals(spec.volume_step)))
         self.volume_limits.setText(
             f"min {format_lots(spec.volume_min, spec)} · max {format_lots(spec.volume_max, spec)} · "
             f"step {format_lots(spec.volume_step, spec)}"
         )
-        if validate_volume(self.volume.value(), spec) is not None:
+        if not self._volume_typed and validate_volume(self.volume.value(), spec) is not None:
             self.volume.setValue(spec.volume_min)
         self.stops.set_spec(spec)
         self._revalidate()
@@ -306,6 +311,10 @@ class OrderTicket(QDialog):
         self.quote_error.show_messages(self.feed.problems())
 
     # -- margin --------------------------------------------------------------------------------------
+
+    @pyqtSlot(str)
+    def _on_volume_typed(self, _text: str) -> None:
+        self._volume_typed = True
 
     @pyqtSlot(float)
     def _on_volume_changed(self, _value: float) -> None:

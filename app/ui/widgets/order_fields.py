@@ -109,6 +109,21 @@ class VolumeSpinBox(QDoubleSpinBox):
         self.setKeyboardTracking(True)
         self.setSuffix(" lots")
 
+    def set_step(self, step: float, display_decimals: int) -> None:
+        """Take a symbol's volume step without re-rendering what the trader is typing.
+
+        Qt re-formats the text on setSingleStep with the cursor left where it was: "0." became "0.00" and
+        the next keys "25" landed inside it ("0.2500").
+        """
+        line = self.lineEdit()
+        assert line is not None  # a spin box always has its line edit
+        typed, cursor = line.text(), line.cursorPosition()
+        self.display_decimals = display_decimals
+        self.setSingleStep(step)
+        if self.hasFocus():
+            line.setText(typed)
+            line.setCursorPosition(cursor)
+
     def textFromValue(self, value: float) -> str:
         text = f"{value:.8f}".rstrip("0")
         whole, _, fraction = text.partition(".")

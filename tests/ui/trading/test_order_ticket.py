@@ -114,6 +114,26 @@ def test_quotes_for_a_symbol_no_longer_followed_are_ignored(
     assert set(seen) == {"USDJPY"}
 
 
+def test_the_symbols_details_arriving_mid_typing_leave_the_typed_volume_alone(
+    qtbot: QtBot, desk: Desk, queries: TerminalQueries
+) -> None:
+    assert desk.simulator is not None
+    desk.simulator.hang()  # the symbol's details answer while the trader is still typing
+    dialog = OrderTicket(queries, "EURUSD", "USD")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.volume.setFocus()
+    qtbot.keyClick(dialog.volume, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.volume, "0.")
+    desk.simulator.release()
+    qtbot.waitUntil(lambda: dialog.feed.spec is not None, timeout=5000)
+    qtbot.keyClicks(dialog.volume, "25")
+    qtbot.waitUntil(lambda: dialog.feed.tick is not None, timeout=5000)
+    assert dialog.volume.text() == "0.25 lots"
+    assert dialog.volume.value() == pytest.approx(0.25)
+    assert buy_and_sell_enabled(dialog) == (True, True)
+
+
 def test_a_volume_off_the_step_is_refused_inline_with_the_allowed_values(ticket: OrderTicket) -> None:
     ticket.volume.setValue(0.015)
     assert ticket.volume_error.isVisible()
