@@ -1,5 +1,7 @@
 """AccountPanel: the account's figures at a glance, live from ACCOUNT_UPDATE and PNL_UPDATE.
 
+On a desk of several accounts the account strip (one line per account, totals per currency) sits above the
+figures, which then show the account chosen in the strip; a one-account desk shows no strip.
 Events only fold into the panel's state and mark it dirty; one single-shot QTimer repaints the labels at
 most every 100 ms. Today's closed P&L comes from the journal through `JournalQueries` (a thread pool, never
 the GUI thread): at start, shortly after positions close, and every minute.
@@ -8,20 +10,21 @@ the GUI thread): at start, shortly after positions close, and every minute.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 
-from PyQt6.QtCore import QEvent, Qt, QTimer
+from PyQt6.QtCore import QEvent, Qt, QTimer, pyqtSlot
 from PyQt6.QtGui import QColor, QFont, QPalette
 from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountFocus
 from app.core.enums import AccountTradeMode
-from app.core.events import AccountUpdate, Event, PnlUpdate, PositionsUpdate, Snapshot
+from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Account
 from app.core.number_format import format_money, masked_login
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
+from app.ui.account.account_lines import moved_account
+from app.ui.account.account_strip import AccountStrip
 from app.ui.widgets.columns import money_colour, trade_colours
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,8 @@ class AccountPanel(QWidget):
         self._today_error = ""
         self._today_request: int | None = None
         self._dirty = False
+        self.strip = AccountStrip(self, mask_login=mask_login)
+        self.strip.account_chosen.connect(self.follow)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -118,8 +123,15 @@ class AccountPanel(QWidget):
         equity.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         equity.setToolTip(caption.toolTip())
 
+        # Whose figures these are, when the desk has several accounts.
+        self.account_name = QLabel(self)
+        self.account_name.setObjectName("account_name")
+        name_font = QFont(self.account_name.font())
+        name_font.setBold(True)
+        self.account_name.setFont(name_font)
         top = QHBoxLayout()
         top.addWidget(caption)
+        top.addWidget(self.account_name)
         top.addStretch(1)
         top.addWidget(self.type_badge)
 
@@ -143,6 +155,7 @@ class AccountPanel(QWidget):
         rule.setFrameShape(QFrame.Shape.HLine)
         rule.setFrameShadow(QFrame.Shadow.Sunken)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.strip)
         layout.addLayout(top)
         layout.addWidget(equity)
         layout.addWidget(rule)
@@ -163,8 +176,9 @@ class AccountPanel(QWidget):
     # --- feeding -----------------------------------------------------------------------------------
 
     def subscribe(self, hub: EventHub) -> None:
-        """Follow the hub's snapshots, account reads, P&L ticks and position closes."""
-        hub.accounts_update.connect(self.focus.shows)
+        """Follow the hub's account list, snapshots, account reads, P&L ticks, link states and closes."""
+        hub.accounts_update.connect(self.apply)
+        hub.status_update.connect(self.apply)
         hub.snapshot.connect(self.apply)
         hub.account_update.connect(self.apply)
         hub.pnl_update.connect(self.apply)
@@ -172,6 +186,11 @@ class AccountPanel(QWidget):
 
     def apply(self, event: Event) -> None:
         """Fold one event in; the labels follow at the next flush."""
+        self.strip.apply(event)
+        if isinstance(event, AccountsUpdate):
+            self.focus.shows(event)
+            self._mark_dirty()  # the strip shows or hides, the account's name with it
+            return
         if isinstance(event, Snapshot):
             # No account in a snapshot means the terminal did not answer, not that the account is gone.
             view = self.focus.view(event)
@@ -195,14 +214,20 @@ class AccountPanel(QWidget):
         account = self._account
         if account is None:
             return  # its equity was computed without a known balance
-        # Between account reads the free margin and margin level move with equity (margin does not).
-        self._account = replace(
-            account,
-            equity=event.equity,
-            profit=event.floating_total,
-            margin_free=event.equity - account.margin,
-            margin_level=event.equity / account.margin * 100 if account.margin > 0 else 0.0,
-        )
+        self._account = moved_account(account, event.equity, event.floating_total)
+
+    @pyqtSlot(str)
+    def follow(self, account_id: str) -> None:
+        """Show this account's figures (the trader chose its line in the strip)."""
+        if account_id == self.focus.account_id:
+            return
+        self.focus.follow(account_id)
+        self.strip.show_chosen(account_id)
+        line = self.strip.lines.get(account_id)
+        self._account = line.account if line is not None else None
+        self._today, self._today_error, self._today_request = None, "", None
+        self.refresh_today_closed()
+        self._mark_dirty()
 
     def refresh_today_closed(self) -> None:
         """Ask the journal (off the GUI thread) for the P&L realised since 00:00 UTC today."""
@@ -231,6 +256,7 @@ class AccountPanel(QWidget):
     def set_mask_login(self, mask: bool) -> None:
         """Show only the last four digits of the login (and hide the account holder's name)."""
         self._mask_login = mask
+        self.strip.set_mask_login(mask)
         self._mark_dirty()
 
     def _mark_dirty(self) -> None:
@@ -248,6 +274,12 @@ class AccountPanel(QWidget):
         """Write the folded state into the labels (the timer calls this; tests may too)."""
         self._dirty = False
         account = self._account
+        several = self.strip.lines.several
+        self.strip.setVisible(several)
+        shown_id = self.focus.account_id
+        line = self.strip.lines.get(shown_id) if several and shown_id is not None else None
+        self.account_name.setText(f"· {line.label}" if line is not None else "")
+        self.account_name.setVisible(line is not None)
         self._show_today()
         if account is None:
             for key in KEYS:

@@ -1,7 +1,11 @@
 """ConnectionIndicator: the status bar's light and line saying how the link to MetaTrader 5 is doing.
 
-Fed only by events (STATUS_UPDATE, ACCOUNT_UPDATE, SNAPSHOT); the "heartbeat N s ago" part is
-recomputed once a second from the last heartbeat time, never by asking the terminal.
+Fed only by events (STATUS_UPDATE, ACCOUNT_UPDATE, SNAPSHOT, ACCOUNTS_UPDATE); the "heartbeat N s ago" part
+is recomputed once a second from the last heartbeat time, never by asking the terminal.
+
+A desk of several accounts gets one light per account, in the strip's order, each with that account's
+details in its tooltip, and a line naming the accounts that are not connected ("2 of 3 connected · FTMO:
+Disconnected 3 min ago"): a worst-of light would hide which account needs the trader.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from app.core.account_directory import AccountFocus
 from app.core.enums import AccountTradeMode, ConnectionState
-from app.core.events import AccountUpdate, Event, Snapshot, StatusUpdate
+from app.core.events import AccountsUpdate, AccountUpdate, Event, Snapshot, StatusUpdate
 from app.core.models import Account, TerminalStatus
 from app.engine.hub import EventHub
+from app.ui.account.account_lines import AccountLine, AccountLines
 
 REFRESH_MS = 1000
 SEPARATOR = " · "
@@ -96,6 +101,29 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def account_state_text(line: AccountLine, now: datetime) -> str:
+    """One account's state with how long it has been so when not connected: "Disconnected 3 min ago"."""
+    if not line.enabled:
+        return "Switched off"
+    label = STATE_LABELS[line.status.state]
+    if line.connected or line.down_since is None:
+        return label
+    return f"{label} {heartbeat_age_text(line.down_since, now)}"
+
+
+def several_text(lines: tuple[AccountLine, ...], now: datetime, viewer_host: str | None = None) -> str:
+    """The line of a desk of several accounts: how many are connected, then each one that is not."""
+    enabled = [line for line in lines if line.enabled]
+    up = [line for line in enabled if line.connected]
+    if enabled and len(up) == len(enabled):
+        head = f"All {len(enabled)} accounts connected" if len(enabled) > 1 else "Connected"
+    else:
+        head = f"{len(up)} of {len(enabled)} accounts connected"
+    parts = [f"Viewing {viewer_host}", head] if viewer_host is not None else [head]
+    parts += [f"{line.label}: {account_state_text(line, now)}" for line in enabled if not line.connected]
+    return SEPARATOR.join(parts)
+
+
 class StatusLight(QWidget):
     """A round light in one colour."""
 
@@ -164,9 +192,14 @@ class ConnectionIndicator(QWidget):
         self._viewer_host = viewer_host
         self._status = TerminalStatus(state=ConnectionState.DISCONNECTED, mt5_connected=False)
         self._account: Account | None = None
-        self.focus = AccountFocus()  # the account shown (one indicator per account comes with the strip)
+        self.focus = AccountFocus()  # the account shown while the desk has one
+        self.lines = AccountLines()  # every account, for the lights of a desk of several
+        self._account_lights: dict[str, StatusLight] = {}
 
         self._light = StatusLight(self)
+        self._lights = QHBoxLayout()
+        self._lights.setContentsMargins(0, 0, 0, 0)
+        self._lights.setSpacing(2)
         self._text = QLabel(self)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         # The state line is what the trader reads first: the other labels give way before it is clipped.
@@ -191,7 +224,9 @@ class ConnectionIndicator(QWidget):
         layout.setSpacing(8)
         for widget in (self._simulated, self._account_type):
             widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
-        shown: tuple[QWidget, ...] = (self._light, self._text, self._simulated, self._account_type)
+        layout.addWidget(self._light)
+        layout.addLayout(self._lights)
+        shown: tuple[QWidget, ...] = (self._text, self._simulated, self._account_type)
         for part in shown:
             layout.addWidget(part)
         layout.addWidget(self._algo_off, 1)
@@ -205,20 +240,26 @@ class ConnectionIndicator(QWidget):
     # --- feeding -------------------------------------------------------------------------------------
 
     def subscribe(self, hub: EventHub) -> None:
-        """Follow the hub's status, account and snapshot events."""
-        hub.accounts_update.connect(self.focus.shows)
+        """Follow the hub's account list, status, account and snapshot events."""
+        hub.accounts_update.connect(self.apply)
         hub.status_update.connect(self.apply)
         hub.account_update.connect(self.apply)
         hub.snapshot.connect(self.apply)
 
     def apply(self, event: Event) -> None:
-        """Take in one event; anything other than status, account or snapshot is ignored."""
+        """Take in one event; anything other than status, account, accounts or snapshot is ignored."""
+        changed = self.lines.apply(event)
+        if isinstance(event, AccountsUpdate):
+            self.focus.shows(event)
+            self._render()
+            return
         if isinstance(event, Snapshot):
             view = self.focus.view(event)
-            if view is None:
-                return
-            self._status, self._account = view.status, view.account
+            if view is not None:
+                self._status, self._account = view.status, view.account
         elif not self.focus.shows(event):
+            if changed and self.lines.several:
+                self._render()
             return
         elif isinstance(event, StatusUpdate):
             self._status = event.status
@@ -230,7 +271,10 @@ class ConnectionIndicator(QWidget):
 
     def refresh(self) -> None:
         """Recompute the time-dependent text (the heartbeat age); called every second by the timer."""
-        self._text.setText(status_text(self._status, self._now(), self._viewer_host))
+        if self.lines.several:
+            self._text.setText(several_text(self.lines.lines, self._now(), self._viewer_host))
+        else:
+            self._text.setText(status_text(self._status, self._now(), self._viewer_host))
 
     # --- reading (for the window and tests) ------------------------------------------------------------
 
@@ -272,7 +316,21 @@ class ConnectionIndicator(QWidget):
 
     # --- drawing ----------------------------------------------------------------------------------
 
+    def account_light_colours(self) -> dict[str, QColor]:
+        """Each account's light (a desk of several accounts), by account id, in the strip's order."""
+        return {account_id: light.colour() for account_id, light in self._account_lights.items()}
+
+    def account_light_tooltip(self, account_id: str) -> str:
+        return self._account_lights[account_id].toolTip()
+
     def _render(self) -> None:
+        if self.lines.several:
+            self._render_several()
+            return
+        self._light.show()
+        self._show_lights(())
+        self._simulated.setText(SIMULATED_BADGE)
+        self._algo_off.setText(ALGO_OFF_TEXT)
         status = self._status
         self._light.set_colour(STATE_COLOURS[status.state])
         self.refresh()
@@ -295,3 +353,56 @@ class ConnectionIndicator(QWidget):
             f"QLabel {{ color: {colour.name()}; font-weight: bold; }}" if colour is not None else ""
         )
         self._account_type.show()
+
+    # --- several accounts -------------------------------------------------------------------------
+
+    def _show_lights(self, lines: tuple[AccountLine, ...]) -> None:
+        wanted = [line.account_id for line in lines]
+        if list(self._account_lights) != wanted:
+            for light in self._account_lights.values():
+                self._lights.removeWidget(light)
+                light.deleteLater()
+            self._account_lights = {account_id: StatusLight(self) for account_id in wanted}
+            for light in self._account_lights.values():
+                self._lights.addWidget(light)
+        now = self._now()
+        for line in lines:
+            light = self._account_lights[line.account_id]
+            colour = STATE_COLOURS[line.status.state] if line.enabled else QColor("#8c959f")
+            light.set_colour(colour)
+            head = f"{line.label}: {account_state_text(line, now)}"
+            details = status_tooltip(line.status, line.account) if line.enabled else "No terminal host runs."
+            light.setToolTip(f"{head}\n{details}")
+
+    def _render_several(self) -> None:
+        lines = self.lines.lines
+        enabled = [line for line in lines if line.enabled]
+        self._light.hide()
+        self._show_lights(lines)
+        self.refresh()
+        simulated = [line.label for line in enabled if line.status.simulated]
+        self._simulated.setHidden(not simulated)
+        self._simulated.setText(
+            SIMULATED_BADGE if len(simulated) == len(enabled) else f"Simulated: {', '.join(simulated)}"
+        )
+        algo_off = [
+            line.label for line in enabled if line.status.state in _LINK_UP and not line.status.trade_allowed
+        ]
+        self._algo_off.setHidden(not algo_off)
+        self._algo_off.setText(
+            ALGO_OFF_TEXT.replace("in MetaTrader 5", f"in MetaTrader 5 for {', '.join(algo_off)}")
+        )
+        real = [
+            line.label
+            for line in enabled
+            if line.account is not None and line.account.trade_mode is AccountTradeMode.REAL
+        ]
+        self._account_type.setText(f"REAL: {', '.join(real)}" if real else "No real-money account")
+        self._account_type.setStyleSheet(
+            f"QLabel {{ color: {REAL_ACCOUNT_COLOUR.name()}; font-weight: bold; }}" if real else ""
+        )
+        self._account_type.show()
+        now = self._now()
+        tooltip = "\n".join(f"{line.label}: {account_state_text(line, now)}" for line in lines)
+        self.setToolTip(tooltip)
+        self._text.setToolTip(tooltip)

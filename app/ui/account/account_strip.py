@@ -1,0 +1,258 @@
+"""AccountStrip: one line per account (name, link state, balance, equity, floating P&L, margin level, each
+in the account's own currency) and one line of totals per currency, for a desk of several accounts.
+
+Events only fold into `AccountLines` and mark the strip dirty; a single-shot QTimer repaints at most every
+100 ms, and a one-second timer renews "Disconnected 3 min ago" while an account is down. Clicking a line
+(or moving onto it with the arrow keys) chooses that account for the details below the strip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal, pyqtSlot
+from PyQt6.QtGui import QColor, QFont, QPalette
+from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from app.core.enums import AccountTradeMode
+from app.core.events import Event
+from app.core.number_format import format_money, masked_login
+from app.core.state import CurrencyTotals
+from app.ui.account.account_lines import AccountLine, AccountLines
+from app.ui.account.status_indicator import STATE_COLOURS, account_state_text
+from app.ui.widgets.columns import money_colour, trade_colours
+
+FLUSH_INTERVAL_MS = 100
+AGE_REFRESH_MS = 1000
+MISSING = "—"
+HEADERS = ("Account", "Connection", "Balance", "Equity", "Floating P&L", "Margin level")
+_TOOLTIPS = (
+    "The account's name in Settings → Accounts",
+    "The link to its MetaTrader 5 terminal; when not connected, since when",
+    "Deposits plus closed trades",
+    "Balance plus floating P&L",
+    "Profit and swap of the open positions",
+    "Equity / margin × 100; the broker's stop-out acts on this",
+)
+_MOST_ROWS_SHOWN = 10  # beyond this the strip scrolls instead of pushing the details away
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def margin_level_text(equity: float, margin: float) -> str:
+    """Equity / margin as a percentage; "—" without margin in use (the level is undefined then)."""
+    return f"{equity / margin * 100:,.2f} %" if margin > 0 else MISSING
+
+
+class AccountStrip(QTableWidget):
+    """The desk's accounts, one per line, and totals per currency; `account_chosen` names the line the
+    trader picks (a totals line chooses nothing)."""
+
+    account_chosen = pyqtSignal(str)
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        mask_login: bool = False,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        super().__init__(0, len(HEADERS), parent)
+        self.setObjectName("account-strip")
+        self.lines = AccountLines()
+        self._now = now
+        self._mask_login = mask_login
+        self._ids: list[str] = []  # account id of each account row, in row order
+        self._chosen: str | None = None
+        self._dirty = False
+        self.setHorizontalHeaderLabels(HEADERS)
+        for column, tip in enumerate(_TOOLTIPS):
+            header_item = self.horizontalHeaderItem(column)
+            if header_item is not None:
+                header_item.setToolTip(tip)
+        vertical = self.verticalHeader()
+        if vertical is not None:
+            vertical.hide()
+        header = self.horizontalHeader()
+        if header is not None:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header.setStretchLastSection(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.currentCellChanged.connect(self._on_current)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(FLUSH_INTERVAL_MS)
+        self._timer.timeout.connect(self.flush)
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(AGE_REFRESH_MS)
+        self._age_timer.timeout.connect(self._renew_ages)
+        self._age_timer.start()
+        self.flush()
+
+    # --- feeding -----------------------------------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        """Fold one event in; the lines follow at the next flush."""
+        if self.lines.apply(event):
+            self._mark_dirty()
+
+    def set_mask_login(self, mask: bool) -> None:
+        self._mask_login = mask
+        self._mark_dirty()
+
+    def show_chosen(self, account_id: str | None) -> None:
+        """Mark this account's line as the one the details show, without announcing it (None: the first)."""
+        self._chosen = account_id
+        self._mark_dirty()
+
+    @property
+    def chosen(self) -> str | None:
+        """The account whose line is selected (None: none yet)."""
+        return self._chosen
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    @pyqtSlot()
+    def _renew_ages(self) -> None:
+        if any(line.enabled and not line.connected for line in self.lines.lines):
+            self._mark_dirty()
+
+    @pyqtSlot(int, int, int, int)
+    def _on_current(self, row: int, _column: int, _old_row: int, _old_column: int) -> None:
+        if 0 <= row < len(self._ids) and self._ids[row] != self._chosen:
+            self._chosen = self._ids[row]
+            self.account_chosen.emit(self._chosen)
+
+    # --- painting ----------------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def flush(self) -> None:
+        """Write the folded lines into the table (the timer calls this; tests may too)."""
+        self._dirty = False
+        lines = self.lines.lines
+        totals = self.lines.totals() if len(lines) > 1 else []
+        rows = len(lines) + len(totals)
+        ids = [line.account_id for line in lines]
+        self.blockSignals(True)
+        try:
+            if rows != self.rowCount():
+                self.setRowCount(rows)
+            self._ids = ids
+            now = self._now()
+            for row, line in enumerate(lines):
+                self._paint_line(row, line, now)
+            for offset, total in enumerate(totals):
+                self._paint_total(len(lines) + offset, total)
+            gone = self._chosen is not None and self._chosen not in ids
+            if self._chosen not in ids:
+                self._chosen = ids[0] if ids else None
+            if self._chosen is not None:
+                row = ids.index(self._chosen)
+                if self.currentRow() != row:
+                    self.setCurrentCell(row, 0)
+        finally:
+            self.blockSignals(False)
+        self._fit_height()
+        if gone and self._chosen is not None:  # the account shown left the desk: the details follow
+            self.account_chosen.emit(self._chosen)
+
+    def _paint_line(self, row: int, line: AccountLine, now: datetime) -> None:
+        account = line.account if line.enabled else None
+        self._cell(row, 0, line.label, tooltip=self._who(line), bold=False)
+        state_colour = None if not line.enabled else STATE_COLOURS[line.status.state]
+        tip = line.status.message if not line.connected and line.status.message else ""
+        self._cell(row, 1, account_state_text(line, now), state_colour, tooltip=tip)
+        if account is None:
+            for column in range(2, len(HEADERS)):
+                self._cell(row, column, MISSING, numeric=True)
+            return
+        currency, digits = account.currency, account.currency_digits
+        self._cell(row, 2, format_money(account.balance, currency, digits=digits), numeric=True)
+        self._cell(row, 3, format_money(account.equity, currency, digits=digits), numeric=True)
+        floating = format_money(account.profit, currency, signed=True, digits=digits)
+        self._cell(row, 4, floating, money_colour(account.profit), numeric=True)
+        low = account.margin > 0 and account.equity / account.margin * 100 < 100
+        level = margin_level_text(account.equity, account.margin)
+        self._cell(row, 5, level, trade_colours().loss if low else None, numeric=True)
+
+    def _paint_total(self, row: int, total: CurrencyTotals) -> None:
+        currency = total.currency
+        accounts = "1 account" if total.accounts == 1 else f"{total.accounts} accounts"
+        self._cell(row, 0, f"Total {currency}", bold=True, tooltip=f"The {accounts} kept in {currency}")
+        self._cell(row, 1, accounts, bold=True)
+        self._cell(row, 2, format_money(total.balance, currency), bold=True, numeric=True)
+        self._cell(row, 3, format_money(total.equity, currency), bold=True, numeric=True)
+        floating = format_money(total.floating, currency, signed=True)
+        self._cell(row, 4, floating, money_colour(total.floating), bold=True, numeric=True)
+        self._cell(row, 5, margin_level_text(total.equity, total.margin), bold=True, numeric=True)
+
+    def _who(self, line: AccountLine) -> str:
+        account = line.account
+        if account is None:
+            return f"{line.label} (id {line.account_id}): not read yet"
+        login = masked_login(account.login) if self._mask_login else str(account.login)
+        kind = "REAL money" if account.trade_mode is AccountTradeMode.REAL else account.trade_mode.value
+        return f"{line.label}: {login} @ {account.server} ({kind})"
+
+    def _cell(
+        self,
+        row: int,
+        column: int,
+        text: str,
+        colour: QColor | None = None,
+        *,
+        bold: bool = False,
+        numeric: bool = False,
+        tooltip: str = "",
+    ) -> None:
+        item = self.item(row, column)
+        if item is None:
+            item = QTableWidgetItem()
+            self.setItem(row, column, item)
+        if item.text() != text:
+            item.setText(text)
+        item.setToolTip(tooltip)
+        ink = colour or self.palette().color(QPalette.ColorRole.Text)
+        item.setForeground(ink)
+        if item.font().bold() != bold:
+            font = QFont(item.font())
+            font.setBold(bold)
+            item.setFont(font)
+        if numeric:
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def _fit_height(self) -> None:
+        """As tall as its lines (up to ten): the strip never hides an account behind a scroll bar."""
+        header = self.horizontalHeader()
+        shown = min(self.rowCount(), _MOST_ROWS_SHOWN)
+        height = (header.height() if header is not None else 0) + 2 * self.frameWidth()
+        height += sum(self.rowHeight(row) for row in range(shown))
+        self.setFixedHeight(height)
+
+    # --- reading (tests, screenshots) --------------------------------------------------------------
+
+    def text_at(self, row: int, column: int) -> str:
+        item = self.item(row, column)
+        return item.text() if item is not None else ""
+
+    def row_texts(self, row: int) -> tuple[str, ...]:
+        return tuple(self.text_at(row, column) for column in range(self.columnCount()))
+
+    def colour_at(self, row: int, column: int) -> QColor:
+        item = self.item(row, column)
+        return item.foreground().color() if item is not None else QColor()
