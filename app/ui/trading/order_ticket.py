@@ -1,13 +1,16 @@
 """The order ticket: a market order checked against the symbol's limits before the trader may place it.
 
 The ticket never sends anything: pressing "Sell at BID" or "Buy at ASK" emits `order_requested` with an
-OPEN OrderRequest for the main window to route. Enter never places an order; only a click (or Space on a
+OPEN OrderRequest, and `account_order_requested` with the account it is for, for the main window to route.
+On a desk of several accounts the ticket asks which account (symbols, quotes and margin then come from that
+account's terminal). Enter never places an order; only a click (or Space on a
 focused button) does. ModifyDialog and confirm_close live in modify_dialog.py and are re-exported here.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from PyQt6.QtCore import QRegularExpression, Qt, QTimer, pyqtSignal, pyqtSlot
 from PyQt6.QtGui import QKeyEvent, QRegularExpressionValidator
@@ -31,6 +34,7 @@ from app.core.number_format import format_money
 from app.engine.commands import COMMENT_TAG, MT5_COMMENT_LIMIT, TRADE_ID_LENGTH
 from app.engine.queries import TerminalQueries
 from app.ui.trading.modify_dialog import ModifyDialog, confirm_close
+from app.ui.trading.ticket_accounts import AccountChoice, TicketAccount
 from app.ui.widgets.columns import trade_colours
 from app.ui.widgets.order_fields import (
     InlineError,
@@ -60,7 +64,7 @@ from app.ui.widgets.order_validation import (
 COMMENT_LIMIT = MT5_COMMENT_LIMIT - len(COMMENT_TAG) - TRADE_ID_LENGTH - 1
 MARGIN_DEBOUNCE_MS = 300
 DEFAULT_VOLUME = 0.10  # until an order has been placed, whose volume the ticket then remembers
-__all__ = ["COMMENT_LIMIT", "ModifyDialog", "OrderTicket", "confirm_close"]
+__all__ = ["COMMENT_LIMIT", "ModifyDialog", "OrderTicket", "TicketAccount", "confirm_close"]
 _SIDES = (Side.SELL, Side.BUY)
 
 
@@ -68,6 +72,7 @@ class OrderTicket(QDialog):
     """New market order: symbol, live bid/ask, volume, SL/TP (price or pips), margin estimate, comment."""
 
     order_requested = pyqtSignal(object)  # OrderRequest (action OPEN)
+    account_order_requested = pyqtSignal(str, object)  # the chosen account's id, the same OrderRequest
 
     def __init__(
         self,
@@ -78,11 +83,17 @@ class OrderTicket(QDialog):
         *,
         volume: float | None = None,
         stop_unit: StopUnit = StopUnit.PRICE,
+        accounts: Sequence[TicketAccount] = (),
+        account_id: str = "",
     ) -> None:
+        """`queries` and `account_currency` are those of `account_id`, the account the ticket opens on;
+        `accounts` (two or more) adds the choice of account."""
         super().__init__(parent)
         self.setWindowTitle("New order")
         self._queries = queries
         self._currency = account_currency
+        self._account_id = account_id
+        self.account_box = AccountChoice(accounts, account_id)
         self._symbols: list[str] = []
         self._symbols_id: int | None = queries.request_symbols()
         self._margin_id: int | None = None
@@ -97,19 +108,67 @@ class OrderTicket(QDialog):
             self.volume.setValue(volume)
         if stop_unit is StopUnit.PIPS:
             self.stops.pips_radio.setChecked(True)
-        queries.symbols_ready.connect(self._on_symbols)
-        queries.margin_ready.connect(self._on_margin)
-        queries.failed.connect(self._on_failed)
-        self.feed.spec_changed.connect(self._on_spec)
-        self.feed.quote_changed.connect(self._on_quote)
-        self.feed.problems_changed.connect(self._show_feed_problems)
+        self._listen(queries, True)
+        self._attach_feed()
         if symbol:
             self._follow(symbol)
         self._revalidate()
 
     # -- layout --------------------------------------------------------------------------------------
 
+    def _listen(self, queries: TerminalQueries, on: bool) -> None:
+        pairs = (
+            (queries.symbols_ready, self._on_symbols),
+            (queries.margin_ready, self._on_margin),
+            (queries.failed, self._on_failed),
+        )
+        for signal, slot in pairs:
+            if on:
+                signal.connect(slot)
+            else:
+                signal.disconnect(slot)
+
+    def _attach_feed(self) -> None:
+        self.feed.spec_changed.connect(self._on_spec)
+        self.feed.quote_changed.connect(self._on_quote)
+        self.feed.problems_changed.connect(self._show_feed_problems)
+
+    @property
+    def account_id(self) -> str:
+        """The account the order goes to."""
+        return self._account_id
+
+    @pyqtSlot(object)
+    def _on_account_chosen(self, entry: TicketAccount) -> None:
+        if entry.account_id == self._account_id:
+            return
+        symbol = self.feed.symbol or self.symbol_box.currentText().strip()
+        self._listen(self._queries, False)
+        self.feed.stop()
+        self.feed.deleteLater()
+        self._queries, self._currency, self._account_id = entry.queries, entry.currency, entry.account_id
+        self._listen(entry.queries, True)
+        self.feed = SymbolFeed(entry.queries, self)
+        self._attach_feed()
+        self._show_account_title()
+        # Another terminal: its own symbol list (a broker may name symbols differently) and quotes.
+        self._symbols = []
+        self._symbols_id = entry.queries.request_symbols()
+        self.symbol_error.show_messages(None)
+        if symbol:
+            self._follow(symbol)
+        else:
+            self._revalidate()
+
+    def _show_account_title(self) -> None:
+        several = self.account_box.several
+        self.setWindowTitle(
+            f"New order — {self.account_box.label_of(self._account_id)}" if several else "New order"
+        )
+
     def _build(self) -> None:
+        self.account_box.account_chosen.connect(self._on_account_chosen)
+        self._show_account_title()
         self.symbol_box = QComboBox()
         self.symbol_box.setEditable(True)
         self.symbol_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -163,6 +222,10 @@ class OrderTicket(QDialog):
         self.cancel_button.clicked.connect(self.reject)
 
         form = QFormLayout()
+        if self.account_box.several:  # a desk of one account asks nothing
+            form.addRow("Account", self.account_box)
+        else:
+            self.account_box.hide()
         form.addRow("Symbol", stack(self.symbol_box, self.description, self.symbol_error))
         quotes = QHBoxLayout()
         for caption, label in (("Bid", self.bid_label), ("Ask", self.ask_label)):
@@ -457,6 +520,7 @@ class OrderTicket(QDialog):
             comment=self.comment.text().strip(),
         )
         self.order_requested.emit(request)
+        self.account_order_requested.emit(self._account_id, request)
         self.accept()
 
     def keyPressEvent(self, event: QKeyEvent | None) -> None:

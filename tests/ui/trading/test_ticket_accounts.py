@@ -1,0 +1,136 @@
+"""The order ticket on a desk of three demo accounts: it asks which account, its symbols and quotes come
+from the chosen account's terminal, and its order goes to that account's terminal and nowhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.core.enums import Side, TradeSource
+from app.ui.trading.order_ticket import OrderTicket, TicketAccount
+from tests.ui.three_accounts import (
+    ACCOUNT_IDS,
+    EUR,
+    NAMES,
+    USD_1,
+    USD_2,
+    Desktop,
+    close_desktop,
+    open_desktop,
+    wait_all_connected,
+)
+
+
+@pytest.fixture(scope="module")
+def desktop(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    opened = open_desktop(tmp_path_factory.mktemp("ticket-accounts"))
+    yield opened
+    close_desktop(opened)
+
+
+def entries(desktop: Desktop, *account_ids: str) -> tuple[TicketAccount, ...]:
+    found = []
+    for account_id in account_ids:
+        account = desktop.desk.state.of(account_id).account
+        currency = account.currency if account is not None else ""
+        found.append(TicketAccount(account_id, NAMES[account_id], currency, desktop.queries[account_id]))
+    return tuple(found)
+
+
+def open_ticket(qtbot: QtBot, desktop: Desktop, on: str, *account_ids: str) -> OrderTicket:
+    listed = entries(desktop, *account_ids)
+    chosen = next(entry for entry in listed if entry.account_id == on)
+    ticket = OrderTicket(
+        chosen.queries, "EURUSD", chosen.currency, accounts=listed, account_id=on, volume=0.3
+    )
+    ticket.account_order_requested.connect(desktop.window.order_requested)  # routed as the window does
+    qtbot.addWidget(ticket)
+    ticket.show()
+    return ticket
+
+
+def choose(qtbot: QtBot, ticket: OrderTicket, account_id: str) -> None:
+    """Pick the account in the combo with the keyboard, as a trader tabbing through the ticket would."""
+    box = ticket.account_box
+    box.setFocus()
+    target = box.findData(account_id)
+    key = Qt.Key.Key_Down if target > box.currentIndex() else Qt.Key.Key_Up
+    while box.currentIndex() != target:
+        qtbot.keyClick(box, key)
+
+
+def journaled(desktop: Desktop, account_id: str, ticket_no: int) -> bool:
+    trades = desktop.desk.journal.open_trades(account_id)
+    return any(trade.position_ticket == ticket_no and trade.source is TradeSource.MANUAL for trade in trades)
+
+
+def live(ticket: OrderTicket) -> bool:
+    return (
+        ticket.feed.tick is not None and ticket.feed.spec is not None and ticket.buttons[Side.BUY].isEnabled()
+    )
+
+
+def test_a_desk_of_one_account_asks_no_account(qtbot: QtBot, desktop: Desktop) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    ticket = open_ticket(qtbot, desktop, USD_1, USD_1)
+    assert not ticket.account_box.isVisible()
+    assert ticket.windowTitle() == "New order"
+
+
+def test_the_ticket_lists_every_account_with_its_currency(qtbot: QtBot, desktop: Desktop) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    ticket = open_ticket(qtbot, desktop, EUR, *ACCOUNT_IDS)
+    box = ticket.account_box
+    assert box.isVisible()
+    assert [box.itemText(i) for i in range(box.count())] == [
+        "Demo USD (USD)",
+        "Prop EUR (EUR)",
+        "Swing USD (USD)",
+    ]
+    assert box.currentText() == "Prop EUR (EUR)"
+    assert ticket.windowTitle() == "New order — Prop EUR"
+
+
+def test_the_order_goes_to_the_account_chosen_in_the_ticket(qtbot: QtBot, desktop: Desktop) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    before = {a: set(desktop.sim(a).positions()) for a in ACCOUNT_IDS}
+    ticket = open_ticket(qtbot, desktop, USD_1, *ACCOUNT_IDS)
+    choose(qtbot, ticket, EUR)
+    assert ticket.windowTitle() == "New order — Prop EUR"
+    qtbot.waitUntil(lambda: live(ticket), timeout=10_000)
+    qtbot.waitUntil(lambda: ticket.margin_label.text().endswith(" EUR"), timeout=10_000)
+
+    qtbot.mouseClick(ticket.buttons[Side.BUY], Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: len(desktop.sim(EUR).positions()) == len(before[EUR]) + 1, timeout=10_000)
+    [ticket_no] = set(desktop.sim(EUR).positions()) - before[EUR]
+    position = desktop.sim(EUR).positions()[ticket_no]
+    assert (position.symbol, position.side) == ("EURUSD", Side.BUY)
+    assert position.volume == pytest.approx(0.3)
+    for other in (USD_1, USD_2):
+        assert set(desktop.sim(other).positions()) == before[other]
+    # The journal files the trade under the account it went to.
+    qtbot.waitUntil(lambda: journaled(desktop, EUR, ticket_no), timeout=10_000)
+    assert not journaled(desktop, USD_1, ticket_no)
+
+
+def test_symbols_and_quotes_come_from_the_chosen_accounts_terminal(qtbot: QtBot, desktop: Desktop) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    hung = desktop.sim(USD_2)
+    hung.hang()  # this terminal answers nothing while hung
+    try:
+        ticket = open_ticket(qtbot, desktop, USD_2, *ACCOUNT_IDS)
+        qtbot.wait(300)
+        assert ticket.feed.tick is None and not ticket.buttons[Side.BUY].isEnabled()
+
+        choose(qtbot, ticket, USD_1)
+
+        qtbot.waitUntil(lambda: live(ticket), timeout=10_000)
+        qtbot.waitUntil(lambda: ticket.symbol_box.count() > 1, timeout=10_000)
+        assert ticket.feed.spec is not None and ticket.feed.spec.name == "EURUSD"
+    finally:
+        hung.release()
