@@ -1,5 +1,5 @@
 """What the order ticket remembers between openings and across restarts, as MT5's does: the symbol and
-volume of the last order placed, and whether SL/TP are typed as prices or pips.
+volume of the last order placed, the account it went to, and whether SL/TP are typed as prices or pips.
 
 Kept beside the window's layout (window.ini, QSettings), not in settings.toml: it is where the trader left
 the ticket, not a setting. An unreadable value there is ignored (the ticket's default is used) and logged.
@@ -13,22 +13,26 @@ from dataclasses import dataclass
 
 from PyQt6.QtCore import QSettings
 
+from app.core.accounts import is_account_id
 from app.core.number_format import trimmed
 from app.ui.widgets.order_fields import StopUnit
 
 log = logging.getLogger(__name__)
 
 _SYMBOL, _VOLUME, _UNIT = "ticket/symbol", "ticket/volume", "ticket/stop_unit"
+_ACCOUNT = "ticket/account"
 _LONGEST_SYMBOL = 64
 
 
 @dataclass(frozen=True, slots=True)
 class TicketMemory:
-    """The last order's symbol and volume ("" / None: none placed yet) and the SL/TP unit last used."""
+    """The last order's symbol, volume and account ("" / None: none placed yet) and the SL/TP unit last
+    used."""
 
     symbol: str = ""
     volume: float | None = None
     unit: StopUnit = StopUnit.PRICE
+    account_id: str = ""
 
 
 def load_ticket_memory(store: QSettings | None) -> TicketMemory:
@@ -46,7 +50,11 @@ def load_ticket_memory(store: QSettings | None) -> TicketMemory:
     except ValueError:
         log.warning("window.ini %s: %r is neither 'price' nor 'pips'; ignored", _UNIT, unit_text)
         unit = StopUnit.PRICE
-    return TicketMemory(symbol or "", volume, unit)
+    account = _text(store.value(_ACCOUNT))
+    if account is not None and not is_account_id(account):
+        log.warning("window.ini %s: %r is not an account id; ignored", _ACCOUNT, account)
+        account = None
+    return TicketMemory(symbol or "", volume, unit, account or "")
 
 
 def save_ticket_memory(store: QSettings | None, memory: TicketMemory) -> None:
@@ -59,6 +67,8 @@ def save_ticket_memory(store: QSettings | None, memory: TicketMemory) -> None:
     else:
         store.setValue(_VOLUME, trimmed(memory.volume))
     store.setValue(_UNIT, memory.unit.value)
+    if memory.account_id:
+        store.setValue(_ACCOUNT, memory.account_id)
 
 
 def _text(value: object) -> str | None:

@@ -16,9 +16,9 @@ def window_ini(path: Path) -> QSettings:
 
 
 def test_what_the_ticket_remembers_reads_back_after_a_restart(tmp_path: Path) -> None:
-    save_ticket_memory(window_ini(tmp_path), TicketMemory("XAUUSD", 0.015, StopUnit.PIPS))
+    save_ticket_memory(window_ini(tmp_path), TicketMemory("XAUUSD", 0.015, StopUnit.PIPS, "ftmo-1"))
 
-    assert load_ticket_memory(window_ini(tmp_path)) == TicketMemory("XAUUSD", 0.015, StopUnit.PIPS)
+    assert load_ticket_memory(window_ini(tmp_path)) == TicketMemory("XAUUSD", 0.015, StopUnit.PIPS, "ftmo-1")
 
 
 def test_a_first_start_remembers_nothing(tmp_path: Path) -> None:
@@ -34,19 +34,35 @@ def test_a_first_start_remembers_nothing(tmp_path: Path) -> None:
         ("ticket/volume", "nan", "is not a volume in lots"),
         ("ticket/stop_unit", "points", "is neither 'price' nor 'pips'"),
         ("ticket/symbol", "X" * 200, "is not a symbol name"),
+        ("ticket/account", "Not An Id!", "is not an account id"),
     ],
 )
 def test_an_unreadable_value_is_ignored_and_logged_and_the_rest_is_kept(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, key: str, value: str, said: str
 ) -> None:
     store = window_ini(tmp_path)
-    save_ticket_memory(store, TicketMemory("GBPUSD", 0.3, StopUnit.PIPS))
+    save_ticket_memory(store, TicketMemory("GBPUSD", 0.3, StopUnit.PIPS, "demo"))
     store.setValue(key, value)
 
     loaded = load_ticket_memory(store)
 
     assert said in caplog.text
-    kept = {"ticket/symbol": loaded.symbol, "ticket/volume": loaded.volume, "ticket/stop_unit": loaded.unit}
-    defaults = {"ticket/symbol": "", "ticket/volume": None, "ticket/stop_unit": StopUnit.PRICE}
-    remembered = {"ticket/symbol": "GBPUSD", "ticket/volume": 0.3, "ticket/stop_unit": StopUnit.PIPS}
+    kept = {
+        "ticket/symbol": loaded.symbol,
+        "ticket/volume": loaded.volume,
+        "ticket/stop_unit": loaded.unit,
+        "ticket/account": loaded.account_id,
+    }
+    defaults = {
+        "ticket/symbol": "",
+        "ticket/volume": None,
+        "ticket/stop_unit": StopUnit.PRICE,
+        "ticket/account": "",
+    }
+    remembered = {
+        "ticket/symbol": "GBPUSD",
+        "ticket/volume": 0.3,
+        "ticket/stop_unit": StopUnit.PIPS,
+        "ticket/account": "demo",
+    }
     assert kept == {**remembered, key: defaults[key]}
