@@ -283,6 +283,13 @@ class Desk(QObject):
             self._announce_accounts()
         self._halt(account, f"Not sent: the account {account.config.label} is switched off.")
 
+    def rename_account(self, account_id: str, name: str) -> None:
+        """Give an account another name: every screen hears of it (its host is left running)."""
+        account = self._account(account_id)
+        if account.config.name != name:
+            account.config = replace(account.config, name=name)
+            self._announce_accounts()
+
     def restart_account(self, account_id: str) -> None:
         """Stop the account's terminal host and start a new one (after its settings changed, or to
         recover a terminal); orders on their way are reconciled as after any restart."""

@@ -71,6 +71,15 @@ class TerminalQueries(QObject):
         self._answers = _Answers(self.failed)
         host.query_done.connect(self._on_done)  # a slot of this QObject: runs in the owner's thread
 
+    def follow(self, host: HostSupervisor) -> None:
+        """Ask this host from now on (its account got a new terminal host); questions to the old one that
+        are still open get no answer."""
+        if host is self._host:
+            return
+        self._host.query_done.disconnect(self._on_done)
+        self._host = host
+        host.query_done.connect(self._on_done)
+
     def request_symbols(self) -> int:
         return self._ask(SymbolsQuery(next_request_id()), self.symbols_ready)
 

@@ -17,15 +17,16 @@ from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.service import AlertService, AlertSetup
 from app.core.enums import Backend
-from app.core.settings import RemoteSettings, Settings, Theme
+from app.core.settings import AccountSettings, RemoteSettings, Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import LinkCommand, RiskLimitsCommand, TradeCommand
-from app.engine.desk import Desk, config_from_settings
+from app.engine.desk import AccountConfig, Desk, config_from_settings
 from app.engine.error_report import ErrorReporter, settings_problem_notices
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.remote.server import RemoteConfigError
 from app.remote.tokens import TokenError, read_token_file
+from app.startup.account_changes import apply_account_changes
 from app.startup.heap import settle_startup_heap
 from app.startup.instance_lock import InstanceLock, InstanceLockedError
 from app.startup.remote_wiring import RemoteService, ViewerLink, print_to_stderr
@@ -139,6 +140,7 @@ class DeskApp:
         if dialog.exec():
             before = self.settings
             self._save(dialog.result_settings())
+            self._apply_accounts(before)
             if self.settings.risk != before.risk:
                 # At once, through each auto-trader's own command path: the next automatic order obeys them.
                 for account in self.settings.accounts:
@@ -148,9 +150,27 @@ class DeskApp:
             QMessageBox.information(
                 self.window,
                 "Settings saved",
-                "Saved. Notification, alert, appearance and risk changes apply now; terminal, interval and "
+                "Saved. Account, notification, alert, appearance and risk changes apply now; interval and "
                 "remote viewing changes apply the next time MT5 Desk starts.",
             )
+
+    def _apply_accounts(self, before: Settings) -> None:
+        """Start, stop, rename or re-home the accounts the trader changed, without restarting the desk."""
+        after = self.settings
+
+        def config_of(account: AccountSettings) -> AccountConfig:
+            configs = config_from_settings(
+                after, self.paths, backend=None, bridge=None, password=self._password
+            )
+            return next(config for config in configs.accounts if config.account_id == account.id)
+
+        changes = apply_account_changes(self.desk, before.accounts, after.accounts, config_of)
+        for account_id in changes.new_hosts:
+            queries = self._queries.get(account_id)
+            if queries is not None:  # a window's read path to that account now asks its new host
+                queries.follow(self.desk.host_of(account_id))
+        if changes:
+            log.info("accounts changed at run time: %s", changes)
 
     def _currency(self, account_id: str | None = None) -> str:
         """The account's currency (None: the first account's), "" while unknown."""

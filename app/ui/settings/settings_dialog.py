@@ -2,7 +2,8 @@
 
 A refused value shows its reason under the field and OK stays disabled until it is fixed. The MT5
 password never becomes a setting: it goes to the OS keyring, or to memory for this session only when the
-system has no keyring.
+system has no keyring. The Accounts page (accounts_page.py) lists the desk's accounts and edits each one's
+terminal.
 """
 
 from __future__ import annotations
@@ -31,29 +32,17 @@ from PyQt6.QtWidgets import (
 from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.tester import ChannelTester
 from app.core.accounts import accounts_to_list
-from app.core.enums import Backend
 from app.core.settings import Settings, Theme, settings_from_dict
-from app.terminal.backend import settings_of
+from app.ui.settings.accounts_page import AccountsPage
 from app.ui.settings.alerts_page import AlertsPage
-from app.ui.settings.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
+from app.ui.settings.credentials import CredentialError, CredentialStore, SessionPasswords
 from app.ui.settings.risk_page import RiskPage
 from app.ui.settings.viewer_access_box import ViewerAccess, ViewerAccessBox
 from app.ui.widgets.order_fields import InlineError, muted_label, stack
 
-_BACKENDS = {
-    Backend.AUTO: "Automatic: MetaTrader 5 if it answers, else the simulator",
-    Backend.MT5: "MetaTrader 5 (Windows)",
-    Backend.SIM: "Simulated demo terminal",
-    Backend.BRIDGE: "Bridge to MT5 under Wine (mt5linux)",
-}
-_BACKEND_NOTES = {
-    Backend.SIM: "The simulated demo terminal needs no settings.",
-    Backend.BRIDGE: "The bridge host and port are where the mt5linux server listens under Wine "
-    "(wine mt5server.exe, or wine python.exe -m mt5linux); login and server are optional.",
-}
 # Settings section -> tab, in tab order.
 _TABS = {
-    "terminal": "Terminal",
+    "terminal": "Accounts",  # the chosen account's fields; `accounts.<id>` problems are the others'
     "intervals": "Intervals",
     "notifications": "Notifications",
     "ui": "Appearance",
@@ -103,11 +92,29 @@ class SettingsDialog(QDialog):
         self.risk_page = RiskPage(settings.risk, self._revalidate, currency=account_currency)
         self.allow_real, self.real_warning = self.risk_page.allow_real, self.risk_page.real_warning
         self._errors.update(self.risk_page.errors)
+        self._settings = settings
+        self.accounts_page = AccountsPage(
+            accounts_to_list(settings.accounts, settings.risk),
+            self.credentials,
+            self.session,
+            self._revalidate,
+        )
+        self._errors.update(self.accounts_page.errors)
+        page = self.accounts_page  # its fields, as the tests and the welcome dialog's users know them
+        self.backend, self.path, self.login, self.server = page.backend, page.path, page.login, page.server
+        self.password, self.forget_button, self.password_note = (
+            page.password,
+            page.forget_button,
+            page.password_note,
+        )
+        self.timeout, self.bridge_host, self.bridge_port = page.timeout, page.bridge_host, page.bridge_port
+        self.backend_note = page.backend_note
         self.tabs = QTabWidget()
-        pages = (self._terminal_tab, self._intervals_tab, self._notifications_tab, self._appearance_tab,
-                 self._remote_tab, self._risk_tab, lambda _settings: self.alerts_page)  # fmt: skip
-        for build, name in zip(pages, _TABS.values(), strict=True):
-            self.tabs.addTab(build(settings), name)
+        built = (self.accounts_page, self._intervals_tab(settings), self._notifications_tab(settings),
+                 self._appearance_tab(settings), self._remote_tab(settings), self.risk_page,
+                 self.alerts_page)  # fmt: skip
+        for page_widget, name in zip(built, _TABS.values(), strict=True):
+            self.tabs.addTab(page_widget, name)
         self.summary = InlineError()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -122,70 +129,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(560)
-        self._show_password_state()
         self._revalidate()
 
     # -- tabs ----------------------------------------------------------------------------------------
-
-    def _terminal_tab(self, settings: Settings) -> QWidget:
-        # The first switched-on account's terminal; the other accounts are kept as they are (the account
-        # editor of issue 15 replaces this page).
-        self._settings = settings
-        self._primary = settings.primary
-        t = self._primary.terminal
-        form = QFormLayout()
-        self.backend = _combo(_BACKENDS, t.backend, self._revalidate)
-        self._row(form, "Terminal", "terminal.backend", self.backend)
-        self.path = _line(t.path, self._revalidate, "terminal64.exe; empty lets MetaTrader5 find it")
-        browse = _button("Browse…", lambda: self._pick(self.path, "MetaTrader 5 terminal", _TERMINAL_FILES))
-        self._row(form, "Terminal path", "terminal.path", _beside(self.path, browse))
-        self.login = _line("" if t.login is None else str(t.login), self._revalidate, "account number")
-        self.login.editingFinished.connect(self._show_password_state)
-        self._row(form, "Login", "terminal.login", self.login)
-        self.server = _line(t.server, self._revalidate, "e.g. Broker-Demo")
-        self.server.editingFinished.connect(self._show_password_state)
-        self._row(form, "Server", "terminal.server", self.server)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.textChanged.connect(lambda _text: self._revalidate())
-        self.forget_button = _button("Forget saved password", self._forget_password)
-        self.password_note = muted_label()
-        self._row(
-            form,
-            "Password",
-            "terminal.password",
-            stack(_beside(self.password, self.forget_button), self.password_note),
-        )
-        self.timeout = _spin(QSpinBox(), 0, 1_000_000, t.timeout_ms, " ms", self._revalidate)
-        self._row(form, "Connect timeout", "terminal.timeout_ms", self.timeout)
-        self.bridge_host = _line(t.bridge_host, self._revalidate, "127.0.0.1 when Wine runs on this computer")
-        self._row(form, "Bridge host", "terminal.bridge_host", self.bridge_host)
-        self.bridge_port = _spin(QSpinBox(), 0, 99_999, t.bridge_port, "", self._revalidate)
-        self._row(form, "Bridge port", "terminal.bridge_port", self.bridge_port)
-        self.backend_note = muted_label()
-        form.addRow(self.backend_note)
-        # Which fields the chosen backend reads is declared by the backend itself (its `settings`).
-        self._backend_fields: dict[str, tuple[QWidget, ...]] = {
-            "path": (self.path, browse),
-            "login": (self.login,),
-            "server": (self.server,),
-            "password": (self.password,),
-            "timeout_ms": (self.timeout,),
-            "bridge_host": (self.bridge_host,),
-            "bridge_port": (self.bridge_port,),
-        }
-        self.backend.currentIndexChanged.connect(lambda _index: self._show_backend_fields())
-        self._show_backend_fields()
-        return _page(form)
-
-    @pyqtSlot()
-    def _show_backend_fields(self) -> None:
-        kind = Backend(self.backend.currentData())
-        used = settings_of(kind)
-        for key, widgets in self._backend_fields.items():
-            for widget in widgets:
-                widget.setEnabled(key in used)
-        self.backend_note.setText(_BACKEND_NOTES.get(kind, ""))
 
     def _intervals_tab(self, settings: Settings) -> QWidget:
         form = QFormLayout()
@@ -249,9 +195,6 @@ class SettingsDialog(QDialog):
         form.addRow("Viewer link", self.viewer_access)
         return _page(form)
 
-    def _risk_tab(self, settings: Settings) -> QWidget:
-        return self.risk_page
-
     def _row(
         self, form: QFormLayout, label: str, key: str, field: QWidget | QHBoxLayout | QVBoxLayout
     ) -> None:
@@ -266,25 +209,10 @@ class SettingsDialog(QDialog):
 
     def form_dict(self) -> dict[str, Any]:
         """The form as the TOML-shaped dict `settings_from_dict` checks (unset values left out)."""
-        login_text = self.login.text().strip()
-        terminal: dict[str, Any] = {
-            "backend": self.backend.currentData(),
-            "path": self.path.text().strip(),
-            "server": self.server.text().strip(),
-            "timeout_ms": self.timeout.value(),
-            "bridge_host": self.bridge_host.text().strip(),
-            "bridge_port": self.bridge_port.value(),
-        }
-        if login_text:
-            terminal["login"] = int(login_text) if login_text.isdigit() else login_text
-        accounts = accounts_to_list(self._settings.with_primary(self._primary).accounts, self._settings.risk)
-        for table in accounts:
-            if table["id"] == self._primary.id:
-                table.pop("login", None)
-                table.update(terminal)
         origins = [part for part in self.origins.text().replace(",", " ").split() if part]
+        remote_accounts = self._settings.remote.accounts
         return {
-            "accounts": accounts,
+            "accounts": self.accounts_page.tables(),
             "intervals": {key: box.value() for key, box in self.intervals.items()},
             "notifications": {key: box.isChecked() for key, box in self.notifications.items()},
             "ui": {"theme": self.theme.currentData(), "close_to_tray": self.close_to_tray.isChecked()},
@@ -297,6 +225,8 @@ class SettingsDialog(QDialog):
                 "allowed_origins": origins,
                 "mask_account": self.mask_account.isChecked(),
                 "max_clients": self.max_clients.value(),
+                # Not edited here: kept as the file has it (ids of removed accounts are dropped).
+                **({} if remote_accounts is None else {"accounts": list(remote_accounts)}),
             },
             "risk": self.risk_page.form_dict(),
             "alerts": self.alerts_page.form_dict(),
@@ -309,18 +239,17 @@ class SettingsDialog(QDialog):
     def problems(self) -> dict[str, list[str]]:
         """Refused values by setting key ('remote.port'), each with its reason."""
         _settings, lines = settings_from_dict(self.form_dict())
-        found: dict[str, list[str]] = {}
-        primary = f"accounts.{self._primary.id}."
+        found = self.accounts_page.show_problems(lines)
         for line in lines:
             key, _, rest = line.partition(":")
-            if key.startswith(primary):  # the Terminal page edits the primary account
-                key = "terminal." + key.removeprefix(primary)
+            if key.startswith("accounts"):
+                continue  # sorted by the Accounts page
+            if key == "remote.accounts":
+                continue  # an id of an account removed here: dropped, as the loader says
             # "got X; using Y" is the file loader's fallback; here the value is refused instead.
             found.setdefault(key.split("[")[0], []).append(rest.strip().split("; ")[0])
         for key, texts in self.alerts_page.problems().items():
             found.setdefault(key, []).extend(texts)
-        if self.password.text() and self.login.text().strip() == "":
-            found.setdefault("terminal.password", []).append("enter the login this password belongs to")
         return found
 
     @pyqtSlot()
@@ -331,7 +260,7 @@ class SettingsDialog(QDialog):
         unplaced = [
             f"{key}: {text}" for key, texts in found.items() if key not in self._errors for text in texts
         ]
-        sections = {key.split(".")[0] for key in found}
+        sections = {"terminal" if key.startswith("accounts") else key.split(".")[0] for key in found}
         tabs = [name for section, name in _TABS.items() if section in sections]
         summary = [f"Fix before saving: {', '.join(tabs)}."] if tabs else []
         self.summary.show_messages(summary + unplaced)
@@ -345,60 +274,24 @@ class SettingsDialog(QDialog):
             else ""
         )
 
-    # -- password ------------------------------------------------------------------------------------
-
-    def _account(self) -> tuple[int, str] | None:
-        login = self.login.text().strip()
-        return (int(login), self.server.text().strip()) if login.isdigit() else None
-
-    @pyqtSlot()
-    def _show_password_state(self) -> None:
-        account = self._account()
-        if not self.credentials.available():
-            saved = account is not None and self.session.get(*account) is not None
-            note = NO_KEYRING_MESSAGE + "."
-            self.password.setPlaceholderText(
-                "held for this session" if saved else "asked for when connecting"
-            )
-        else:
-            try:
-                saved = account is not None and self.credentials.get(*account) is not None
-                note = f"Kept in the system keyring ({self.credentials.backend_name()}), never in a file."
-            except CredentialError as error:
-                saved, note = False, f"{error}. The password will be asked for when connecting."
-            self.password.setPlaceholderText("saved: type to replace" if saved else "MT5 password")
-        self.password_note.setText(note)
-        self.forget_button.setEnabled(saved)
-
-    def _forget_password(self) -> None:
-        account = self._account()
-        if account is None:
-            return
-        self.session.delete(*account)
-        try:
-            self.credentials.delete(*account)
-        except CredentialError as error:
-            self._errors["terminal.password"].show_messages(str(error))
-            return
-        self._show_password_state()
-
     def accept(self) -> None:
         if self.problems():
             self._revalidate()
             return
-        password, account = self.password.text(), self._account()
-        if password and account is not None:
+        for account_id, login, server, password in self.accounts_page.typed_passwords():
             if self.credentials.available():
                 try:
-                    self.credentials.set(*account, password)
+                    self.credentials.set(login, server, password)
                 except CredentialError as error:
+                    self.tabs.setCurrentWidget(self.accounts_page)
+                    self.accounts_page.select(account_id)
                     self._errors["terminal.password"].show_messages(
                         f"{error}. Clear the field to save the other settings; the password will then be "
                         "asked for when connecting."
                     )
                     return
             else:
-                self.session.set(*account, password)
+                self.session.set(login, server, password)
         failed = self.alerts_page.commit()
         if failed is not None:
             self._errors["alerts.channels"].show_messages(failed)
@@ -407,7 +300,7 @@ class SettingsDialog(QDialog):
         super().accept()
 
     def done(self, result: int) -> None:
-        self.password.clear()  # stored or abandoned, it should not linger in a widget
+        self.accounts_page.clear_passwords()  # stored or abandoned, none should linger in a widget
         super().done(result)
 
     def _pick(self, edit: QLineEdit, title: str, filters: str) -> None:
@@ -417,7 +310,6 @@ class SettingsDialog(QDialog):
             self._revalidate()
 
 
-_TERMINAL_FILES = "MetaTrader 5 terminal (terminal64.exe terminal.exe);;All files (*)"
 _CERT_FILES = "Certificates (*.pem *.crt *.cer);;All files (*)"
 _KEY_FILES = "Private keys (*.pem *.key);;All files (*)"
 

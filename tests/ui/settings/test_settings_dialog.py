@@ -326,7 +326,10 @@ def test_the_bridge_address_is_editable_only_for_the_bridge(qtbot, memory) -> No
     assert dialog.bridge_host.isEnabled() and dialog.bridge_port.isEnabled()
     choose_backend(qtbot, dialog, Backend.SIM)
     assert not dialog.bridge_host.isEnabled() and not dialog.login.isEnabled()
-    assert dialog.backend_note.text() == "The simulated demo terminal needs no settings."
+    assert dialog.accounts_page.demo_currency.isEnabled() and dialog.accounts_page.demo_balance.isEnabled()
+    assert dialog.backend_note.text() == (
+        "The simulated demo terminal: a demo account of its own, kept in the data folder."
+    )
 
 
 def test_a_bridge_address_typed_in_the_terminal_page_is_saved(qtbot, memory) -> None:  # type: ignore[no-untyped-def]
