@@ -4,6 +4,8 @@ Shown by the launcher when no settings file exists. The connection test runs on 
 (initialize() can take seconds and holds the GIL in bursts), with the backend's own bounded timeout; the
 simulator is tested in memory, so the demo account in the data folder is not touched. The password goes
 to the OS keyring, or to this session's memory when the system has none, never to the settings file.
+"Save this account and add another" keeps the account filled in and clears the form for the next one, so a
+trader with several terminals sets them all up before the desk first starts.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from app.core.number_format import format_money
 from app.core.settings import FIRST_ACCOUNT_ID, Settings, settings_from_dict
 from app.core.target import DEFAULT_BRIDGE_HOST, DEFAULT_BRIDGE_PORT, TerminalTarget
 from app.storage.settings_store import save_settings
+from app.ui.settings.accounts_page import new_account_id
 from app.ui.settings.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
 from app.ui.widgets.order_fields import InlineError, WrappingLabel, muted_label
 
@@ -141,10 +144,19 @@ class FirstRunDialog(QDialog):
             "Choose the terminal MT5 Desk should watch. You can change this later in Settings. "
             "Cancel starts with the automatic choice and asks again next time."
         )
+        self._added: list[dict[str, Any]] = []  # accounts kept with "add another", in order
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("optional: what you call this account, e.g. FTMO 1")
+        self.added_note = WrappingLabel()
+        self.added_note.hide()
         self.choices = QButtonGroup(self)
         self.pages = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.added_note)
+        name_row = QFormLayout()
+        name_row.addRow("Account name", self.name)
+        layout.addLayout(name_row)
         for index, (backend, text) in enumerate(_CHOICES.items()):
             if backend in _WINDOWS_ONLY and platform != "win32":
                 continue
@@ -161,9 +173,14 @@ class FirstRunDialog(QDialog):
         self.test_button.clicked.connect(self.test_connection)
         self.test_result = WrappingLabel()
         self.test_error = InlineError()
+        self.add_another_button = QPushButton("Save this account and add another")
+        self.add_another_button.setAutoDefault(False)
+        self.add_another_button.setToolTip("Keep this account and set up the next terminal; Save ends")
+        self.add_another_button.clicked.connect(self.add_another)
         row = QHBoxLayout()
         row.addWidget(self.test_button)
         row.addStretch(1)
+        row.addWidget(self.add_another_button)
         layout.addLayout(row)
         layout.addWidget(self.test_result)
         layout.addWidget(self.test_error)
@@ -218,7 +235,7 @@ class FirstRunDialog(QDialog):
             "",
             muted_label(
                 "The address of the mt5linux bridge server running under Wine next to MetaTrader 5 "
-                "(wine mt5server.exe, or wine python.exe -m mt5linux). Saved in Settings → Terminal."
+                "(wine mt5server.exe, or wine python.exe -m mt5linux). Saved in Settings → Accounts."
             ),
         )
         page = QWidget()
@@ -263,8 +280,8 @@ class FirstRunDialog(QDialog):
         )
         return ConnectionAttempt(target, password=self.password.text() or None)
 
-    def result_settings(self) -> Settings | str:
-        """The settings for the choice (checked like the settings file), or what is wrong."""
+    def _table(self) -> dict[str, Any] | str:
+        """The account the form holds, as its `[[accounts]]` table, or what is wrong."""
         attempt = self.attempt()
         if isinstance(attempt, str):
             return attempt
@@ -276,10 +293,38 @@ class FirstRunDialog(QDialog):
                 terminal["login"] = target.login
         elif target.backend is Backend.BRIDGE:
             terminal.update(bridge_host=target.bridge_host, bridge_port=target.bridge_port)
-        # The desk's first account; more are added later in Settings.
-        account = {"id": FIRST_ACCOUNT_ID, "name": _ACCOUNT_NAMES[target.backend], **terminal}
-        settings, problems = settings_from_dict({"accounts": [account]})
+        name = self.name.text().strip() or _ACCOUNT_NAMES[target.backend]
+        taken = {str(table["id"]) for table in self._added}
+        ident = new_account_id(taken, name) if self._added else FIRST_ACCOUNT_ID
+        return {"id": ident, "name": name, **terminal}
+
+    def result_settings(self) -> Settings | str:
+        """The settings for the accounts added and the one in the form (checked like the settings file),
+        or what is wrong."""
+        table = self._table()
+        if isinstance(table, str):
+            return table
+        settings, problems = settings_from_dict({"accounts": [*self._added, table]})
         return "; ".join(problems) if problems else settings
+
+    @pyqtSlot()
+    def add_another(self) -> None:
+        """Keep the account in the form (its password in the keyring) and clear the form for the next."""
+        settings = self.result_settings()
+        table = self._table()
+        if isinstance(settings, str) or isinstance(table, str):
+            self.save_error.show_messages(settings if isinstance(settings, str) else str(table))
+            return
+        if not self._keep_password(table):
+            return
+        self._added.append(table)
+        for edit in (self.name, self.login, self.password, self.path, self.server):
+            edit.clear()
+        self.save_error.show_messages([])
+        self.test_result.setText("")
+        kept = " · ".join(str(added["name"]) for added in self._added)
+        self.added_note.setText(f"Accounts kept so far: {kept}. Set up the next one, then Save.")
+        self.added_note.show()
 
     # -- actions ----------------------------------------------------------------------------------------
 
@@ -308,7 +353,8 @@ class FirstRunDialog(QDialog):
         if isinstance(settings, str):
             self.save_error.show_messages(settings)
             return
-        if not self._keep_password(settings):
+        table = self._table()
+        if isinstance(table, dict) and not self._keep_password(table):
             return
         try:
             save_settings(self.settings_file, settings)
@@ -325,11 +371,10 @@ class FirstRunDialog(QDialog):
         """Block until a running connection test has ended; False if it is still running after timeout."""
         return self._pool.waitForDone(timeout_ms)
 
-    def _keep_password(self, settings: Settings) -> bool:
+    def _keep_password(self, table: dict[str, Any]) -> bool:
         """Keyring first; this session's memory when there is none. False keeps the dialog open."""
-        terminal = settings.primary.terminal
-        login, server, password = terminal.login, terminal.server, self.password.text()
-        if terminal.backend is not Backend.MT5 or login is None or not password:
+        login, server, password = table.get("login"), str(table.get("server", "")), self.password.text()
+        if table["backend"] != Backend.MT5.value or not isinstance(login, int) or not password:
             return True
         if not self.credentials.available():
             self.session.set(login, server, password)

@@ -313,3 +313,53 @@ def test_switching_the_choice_clears_the_last_test_result(qtbot: QtBot, settings
     qtbot.waitUntil(lambda: not dialog.testing, timeout=15_000)
     dialog.choose(Backend.BRIDGE)
     assert dialog.test_result.text() == "" and dialog.pages.currentIndex() == 2
+
+
+def click_save(qtbot: QtBot, dialog: FirstRunDialog) -> None:
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert save is not None
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+
+
+def test_several_accounts_can_be_set_up_before_the_first_start(
+    qtbot: QtBot, settings_file: Path, use_keyring: UseKeyring
+) -> None:
+    memory = use_keyring(MemoryKeyring())
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.show()
+    qtbot.keyClicks(dialog.name, "Demo USD")
+    qtbot.mouseClick(dialog.add_another_button, Qt.MouseButton.LeftButton)
+    assert dialog.added_note.text() == "Accounts kept so far: Demo USD. Set up the next one, then Save."
+    assert dialog.name.text() == ""
+
+    (mt5,) = [b for b in dialog.findChildren(QRadioButton) if b.text().startswith("MetaTrader 5 on this PC")]
+    qtbot.mouseClick(mt5, Qt.MouseButton.LeftButton, pos=QPoint(12, mt5.height() // 2))  # on its caption
+    qtbot.keyClicks(dialog.name, "FTMO 1")
+    qtbot.keyClicks(dialog.login, "51234567")
+    qtbot.keyClicks(dialog.server, "FTMO-Demo")
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    click_save(qtbot, dialog)
+
+    accounts = saved(settings_file).accounts
+    assert [(a.id, a.name, a.terminal.backend, a.terminal.login) for a in accounts] == [
+        ("main", "Demo USD", Backend.SIM, None),
+        ("ftmo-1", "FTMO 1", Backend.MT5, 51234567),
+    ]
+    assert list(memory.entries.values()) == [PASSWORD]
+    assert PASSWORD not in settings_file.read_text(encoding="utf-8")
+
+
+def test_the_same_broker_account_twice_is_refused_with_the_reason(
+    qtbot: QtBot, settings_file: Path, use_keyring: UseKeyring
+) -> None:
+    use_keyring(MemoryKeyring())
+    dialog = open_dialog(qtbot, settings_file)
+    dialog.show()
+    dialog.choose(Backend.MT5)
+    for _ in range(2):
+        qtbot.keyClicks(dialog.login, "777")
+        qtbot.keyClicks(dialog.server, "Broker-Live")
+        qtbot.mouseClick(dialog.add_another_button, Qt.MouseButton.LeftButton)
+    assert "account 777 on 'Broker-Live' is account 'main' already" in dialog.save_error.text()
+    click_save(qtbot, dialog)
+    assert dialog.isVisible() and not settings_file.exists()
