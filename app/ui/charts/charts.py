@@ -5,6 +5,9 @@ QTimer redraws at most every 100 ms, and only when something changed. The equity
 1 s samples smooth: the curves get only the visible stretch, peak-reduced to a few points per pixel
 column (`EquitySeries.window`, re-fed on every pan and zoom), and pyqtgraph clips what it is handed to
 the view, so a redraw costs about the same for a week of samples as for an hour.
+
+On a desk of several accounts the equity chart's selector shows one account, or the accounts of one
+currency added up (chart_accounts.py).
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ from datetime import UTC, datetime, timedelta
 import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, QPointF, Qt, QTimer
 from PyQt6.QtGui import QPalette
-from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountFocus
-from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot
+from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, Snapshot
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.storage.records import EquitySample
+from app.ui.account.account_lines import AccountLines
+from app.ui.charts.chart_accounts import AccountSum, ChartChoice, chart_choices, summed_history
 from app.ui.charts.chart_axes import MoneyAxis, TimeAxis
 from app.ui.charts.chart_series import EquitySeries, SeriesPoint
 from app.ui.charts.pnl_by_symbol_chart import FLUSH_INTERVAL_MS, PnlBySymbolChart, plain_plot, theme_colours
@@ -69,6 +74,10 @@ class EquityChart(QWidget):
         self._history_request: int | None = None
         self._account_seen = False  # PNL_UPDATE equity means nothing before the balance is known
         self.focus = AccountFocus()  # one account's equity: two currencies' money is never added
+        self.lines = AccountLines()  # the desk's accounts, for the selector
+        self._choices: list[ChartChoice] = []
+        self._sum: AccountSum | None = None  # set while the accounts of one currency are shown added up
+        self._history_members: tuple[str, ...] = ()
         self._currency = ""
         self._following = True
         self._span: float | None = DAY
@@ -169,8 +178,15 @@ class EquityChart(QWidget):
         buttons.addSpacing(8)
         buttons.addWidget(self.live_button)
 
+        self.account_box = QComboBox(self)
+        self.account_box.setObjectName("equity-account")
+        self.account_box.setToolTip("Whose equity: one account, or the accounts of one currency added up")
+        self.account_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.account_box.activated.connect(self._on_account_chosen)
+        self.account_box.hide()  # a desk of one account has nothing to choose
         top = QHBoxLayout()
         top.setContentsMargins(6, 2, 2, 0)
+        top.addWidget(self.account_box)
         top.addWidget(self.readout, 1)
         top.addLayout(buttons)
         layout = QVBoxLayout(self)
@@ -211,14 +227,22 @@ class EquityChart(QWidget):
     # --- feeding -----------------------------------------------------------------------------------
 
     def subscribe(self, hub: EventHub) -> None:
-        """Follow the hub's snapshots, account reads and P&L ticks (of the followed account)."""
-        hub.accounts_update.connect(self.focus.shows)
+        """Follow the hub's account list, snapshots, account reads and P&L ticks (of the account shown)."""
+        hub.accounts_update.connect(self.apply)
         hub.snapshot.connect(self.apply)
         hub.account_update.connect(self.apply)
         hub.pnl_update.connect(self.apply)
 
     def apply(self, event: Event) -> None:
         """Take the event's equity and floating P&L as the sample of its second."""
+        if self.lines.apply(event) and isinstance(event, AccountsUpdate | Snapshot | AccountUpdate):
+            self._offer_choices()
+        if isinstance(event, AccountsUpdate):
+            self.focus.shows(event)
+            return
+        if self._sum is not None:
+            self._apply_to_sum(event)
+            return
         if isinstance(event, Snapshot):
             view = self.focus.view(event)
             account = view.account if view is not None else None
@@ -240,16 +264,85 @@ class EquityChart(QWidget):
         if taken:
             self._mark_dirty()
 
+    def _apply_to_sum(self, event: Event) -> None:
+        assert self._sum is not None
+        found: list[tuple[str, float, float]] = []
+        if isinstance(event, Snapshot):
+            found = [(v.account_id, v.account.equity, v.account.profit) for v in event.accounts if v.account]
+        elif isinstance(event, AccountUpdate):
+            found = [(event.account_id, event.account.equity, event.account.profit)]
+        elif isinstance(event, PnlUpdate) and self.lines.of(event.account_id).account is not None:
+            found = [(event.account_id, event.equity, event.floating_total)]
+        for account_id, equity, floating in found:
+            total = self._sum.update(account_id, equity, floating)
+            if total is not None and self.series.append(event.timestamp.timestamp(), *total):
+                self._mark_dirty()
+
+    # --- the account(s) shown ----------------------------------------------------------------------
+
+    def _offer_choices(self) -> None:
+        choices = chart_choices(self.lines)
+        if choices == self._choices:
+            return
+        self._choices = choices
+        box = self.account_box
+        box.blockSignals(True)
+        box.clear()
+        for choice in choices:
+            box.addItem(choice.label, choice.key)
+        shown = "+".join(self._history_members) if self._sum is not None else self.focus.account_id or ""
+        box.setCurrentIndex(max(0, box.findData(shown)))
+        box.blockSignals(False)
+        box.setVisible(len(choices) > 1)
+
+    def _on_account_chosen(self, index: int) -> None:
+        if 0 <= index < len(self._choices):
+            self.show_accounts(self._choices[index])
+
+    def show_accounts(self, choice: ChartChoice) -> None:
+        """Show one account's equity, or the sum of several of one currency, from the journal's history on."""
+        self.series.clear()
+        self._fed = None
+        self._account_seen = False
+        self._sum = AccountSum(choice.members) if choice.summed else None
+        self._history_members = choice.members
+        if not choice.summed:
+            self.focus.follow(choice.members[0])
+        self._currency = choice.currency
+        self._show_titles()
+        now = datetime.now(UTC).timestamp()
+        for account_id in choice.members:  # the figures known now, so the curve starts at once
+            account = self.lines.of(account_id).account
+            if account is None:
+                continue
+            if self._sum is None:
+                self._account_seen = True
+                self.series.append(now, account.equity, account.profit)
+            else:
+                total = self._sum.update(account_id, account.equity, account.profit)
+                if total is not None:
+                    self.series.append(now, *total)
+        if not len(self.series):
+            self.view.hide()
+            self.empty_label.show()
+        self._history_request = None  # an answer for the accounts shown before is ignored
+        self.load_history()
+        self._mark_dirty()
+
     def load_history(self) -> None:
         """Ask the journal (off the GUI thread) for the equity samples of the last week."""
         if self._queries is not None and self._history_request is None:  # one read at a time
             since = datetime.now(UTC) - self._history
-            self._history_request = self._queries.load_equity(since=since, account_id=self.focus.account_id)
+            # A sum needs every account's samples; one account's are asked for alone.
+            account_id = None if self._sum is not None else self.focus.account_id
+            self._history_request = self._queries.load_equity(since=since, account_id=account_id)
 
     def _on_history(self, request_id: int, samples: list[EquitySample]) -> None:
         if request_id != self._history_request:
             return
         self._history_request = None
+        if self._sum is not None:
+            samples = summed_history(samples, self._history_members)
         self.series.add_history(samples)
         self.notice.hide()
         self._mark_dirty()

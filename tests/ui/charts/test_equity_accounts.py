@@ -1,0 +1,103 @@
+"""The equity chart on a desk of three demo accounts (USD, EUR, USD): a selector shows one account's
+equity, or the accounts of one currency added up; never money of two currencies added together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.core.number_format import format_money
+from app.storage.records import EquitySample
+from app.ui.charts.chart_accounts import summed_history
+from app.ui.charts.charts import EquityChart
+from tests.ui.three_accounts import (
+    EUR,
+    USD_1,
+    USD_2,
+    Desktop,
+    close_desktop,
+    open_desktop,
+    wait_all_connected,
+)
+
+
+@pytest.fixture(scope="module")
+def desktop(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    opened = open_desktop(tmp_path_factory.mktemp("equity-accounts"))
+    yield opened
+    close_desktop(opened)
+
+
+def chart_of(desktop: Desktop) -> EquityChart:
+    return desktop.window.equity_chart
+
+
+def choose(qtbot: QtBot, chart: EquityChart, label: str) -> None:
+    """Pick an entry of the selector with the keyboard."""
+    box = chart.account_box
+    box.setFocus()
+    target = box.findText(label)
+    assert target >= 0, [box.itemText(i) for i in range(box.count())]
+    key = Qt.Key.Key_Down if target > box.currentIndex() else Qt.Key.Key_Up
+    while box.currentIndex() != target:
+        qtbot.keyClick(box, key)
+
+
+def latest_equity(chart: EquityChart) -> str:
+    return chart.readout_text.split("\n")[-1].split(" · ")[0]
+
+
+def test_the_selector_offers_each_account_and_the_sum_of_each_currency_kept_twice(
+    qtbot: QtBot, desktop: Desktop
+) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    box = chart_of(desktop).account_box
+    qtbot.waitUntil(lambda: box.count() == 4, timeout=5000)
+    assert box.isVisible()
+    assert [box.itemText(i) for i in range(box.count())] == [
+        "Demo USD",
+        "Prop EUR",
+        "Swing USD",
+        "All USD accounts (2)",
+    ]
+    assert box.currentText() == "Demo USD"  # the first account, as before accounts could be chosen
+
+
+def test_choosing_an_account_shows_its_equity_in_its_currency(qtbot: QtBot, desktop: Desktop) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    chart = chart_of(desktop)
+    qtbot.waitUntil(lambda: chart.account_box.count() == 4, timeout=5000)
+
+    choose(qtbot, chart, "Prop EUR")
+
+    eur = desktop.sim(EUR).account()
+    expected = f"Equity {format_money(eur.equity, 'EUR')}"
+    qtbot.waitUntil(lambda: latest_equity(chart) == expected, timeout=5000)
+    assert chart.equity_plot.titleLabel.text.startswith("Equity (EUR)")
+
+
+def test_the_sum_adds_the_equity_of_the_accounts_of_one_currency(qtbot: QtBot, desktop: Desktop) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    chart = chart_of(desktop)
+    qtbot.waitUntil(lambda: chart.account_box.count() == 4, timeout=5000)
+
+    choose(qtbot, chart, "All USD accounts (2)")
+
+    total = desktop.sim(USD_1).account().equity + desktop.sim(USD_2).account().equity
+    qtbot.waitUntil(lambda: latest_equity(chart) == f"Equity {format_money(total, 'USD')}", timeout=5000)
+
+
+def test_a_summed_history_carries_each_accounts_last_sample_forward() -> None:
+    start = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+
+    def sample(minute: int, account_id: str, equity: float) -> EquitySample:
+        return EquitySample(start + timedelta(minutes=minute), equity, equity, 0.0, 0.0, account_id)
+
+    samples = [sample(0, "a", 100.0), sample(1, "c", 999.0), sample(2, "b", 50.0), sample(3, "a", 110.0)]
+    summed = summed_history(samples, ("a", "b"))
+    assert [(s.time.minute, s.equity) for s in summed] == [(2, 150.0), (3, 160.0)]
