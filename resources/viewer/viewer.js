@@ -23,8 +23,16 @@ const remember = (entry) => { feed.unshift(entry); feed.length = Math.min(feed.l
 const digits = () => (desk.account ? desk.account.currency_digits : 2);
 const money = (value) => formatMoney(value, digits());
 const pnl = (value) => formatPnl(value, digits());
+// A position's money is in its own account's currency, at that currency's digits.
+const digitsOf = (id) => desk.accounts.get(id)?.account?.currency_digits ?? digits();
+const labelOf = (id) => desk.accounts.get(id)?.label ?? id;
+const STATE_LABELS = {
+  connected: "Connected", stale: "Not answering", disconnected: "Disconnected", reconnecting: "Reconnecting",
+};
 
 // ---- rendering: events only mark parts dirty; one animation frame repaints them ---------------------
+// The Account column comes last, shown only on a desk of several accounts: the cells of the others keep
+// their places (the phone layout in viewer.css counts on them).
 const COLUMNS = [
   { label: "Ticket", text: (p) => String(p.ticket) },
   { label: "Symbol", text: (p) => p.symbol },
@@ -34,7 +42,8 @@ const COLUMNS = [
   { label: "Current", text: (p) => price(p.price_current, p.digits), num: true },
   { label: "S/L", text: (p) => price(p.sl, p.digits), num: true },
   { label: "T/P", text: (p) => price(p.tp, p.digits), num: true },
-  { label: "Profit", text: (p) => pnl(p.profit), cls: (p) => signClass(p.profit), num: true },
+  { label: "Profit", text: (p, id) => formatPnl(p.profit, digitsOf(id)), cls: (p) => signClass(p.profit), num: true },
+  { label: "Account", text: (p, id) => labelOf(id), account: true },
 ];
 const dirty = new Set();
 let frameRequested = false, live = false, lastLiveAt = null;
@@ -49,6 +58,7 @@ function markDirty(...parts) {
 
 function render() {
   frameRequested = false;
+  if (dirty.has("accounts")) renderAccounts();
   if (dirty.has("account")) renderAccount();
   if (dirty.has("positions")) renderPositions();
   if (dirty.has("link")) renderLinks();
@@ -61,13 +71,78 @@ function setText(element, text, className) {
   if (className !== undefined && element.className !== className) element.className = className;
 }
 
+/** How long ago: "4 s ago", "3 min ago", "2 h ago" (the desk's heartbeat_age_text). */
+function ago(iso) {
+  const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  return `${Math.floor(seconds / 3600)} h ago`;
+}
+
+function stateText(state) {
+  if (!state.enabled) return "Switched off";
+  const s = state.status;
+  if (s === null) return "Unknown";
+  const label = STATE_LABELS[s.state] ?? s.state;
+  return s.state === "connected" || state.downSince === null ? label : `${label} ${ago(state.downSince)}`;
+}
+
+const level = (equity, margin) => (num(margin) > 0 ? fixed((num(equity) / num(margin)) * 100, 2) + " %" : "—");
+
+function stripRow(cells) {
+  const row = document.createElement("tr");
+  for (const [label, text, cls] of cells) {
+    const cell = row.insertCell();
+    cell.setAttribute("data-label", label);
+    cell.textContent = text;
+    if (cls) cell.className = cls;
+  }
+  return row;
+}
+
+function renderAccounts() {
+  const several = desk.several;
+  $("accounts-section").hidden = !several;
+  if (!several) return;
+  const lines = [];
+  for (const state of desk.accounts.values()) {
+    const a = state.enabled ? state.account : null;
+    const d = a ? a.currency_digits : 2;
+    const s = state.status;
+    const stateClass = state.enabled && s ? `state-${s.state}` : "state-off";
+    lines.push(stripRow([
+      ["Account", state.label, ""],
+      ["Connection", stateText(state), stateClass],
+      ["Balance", a ? formatMoney(a.balance, d, a.currency) : "—", "num"],
+      ["Equity", a ? formatMoney(a.equity, d, a.currency) : "—", "num"],
+      ["Floating P&L", a ? formatMoney(a.profit, d, a.currency, true) : "—", a ? `num ${signClass(a.profit)}`.trim() : "num"],
+      ["Margin level", a ? level(a.equity, a.margin) : "—", "num"],
+    ]));
+  }
+  for (const t of desk.totals()) {
+    const row = stripRow([
+      ["Account", `Total ${t.currency}`, ""],
+      ["Connection", t.accounts === 1 ? "1 account" : `${t.accounts} accounts`, ""],
+      ["Balance", formatMoney(t.balance, 2, t.currency), "num"],
+      ["Equity", formatMoney(t.equity, 2, t.currency), "num"],
+      ["Floating P&L", formatMoney(t.floating, 2, t.currency, true), `num ${signClass(t.floating)}`.trim()],
+      ["Margin level", level(t.equity, t.margin), "num"],
+    ]);
+    row.className = "total";
+    lines.push(row);
+  }
+  $("accounts-body").replaceChildren(...lines);
+  setText($("accounts-count"), `(${desk.accounts.size})`);
+}
+
 function renderAccount() {
   const a = desk.account;
   $("no-account").hidden = a !== null;
   $("account-figures").hidden = a === null;
   if (a === null) { setText($("account-id"), ""); return; }
   const mode = a.trade_mode === "real" ? "REAL" : a.trade_mode.charAt(0).toUpperCase() + a.trade_mode.slice(1);
-  setText($("account-id"), `${a.login} · ${a.server} · ${a.currency} · 1:${a.leverage} · ${mode}`);
+  const name = desk.several ? `${desk.shown.label} · ` : "";
+  setText($("account-id"), `${name}${a.login} · ${a.server} · ${a.currency} · 1:${a.leverage} · ${mode}`);
   setText($("acc-balance"), money(a.balance));
   setText($("acc-equity"), money(a.equity));
   setText($("acc-margin"), money(a.margin));
@@ -79,20 +154,31 @@ function renderAccount() {
 
 const rows = new Map();
 
+const rowKey = (id, ticket) => `${id}\u0000${ticket}`;
+
 function renderPositions() {
   const body = $("positions-body");
-  const ordered = [...desk.positions.values()].sort((x, y) => x.ticket - y.ticket);
-  for (const [ticket, row] of rows) {
-    if (!desk.positions.has(ticket)) { row.remove(); rows.delete(ticket); }
+  const several = desk.several;
+  const order = [...desk.accounts.keys()];
+  // Account by account in the desk's order, then by ticket (two brokers may use the same ticket).
+  const ordered = [...desk.allPositions()].sort(
+    ([a, x], [b, y]) => order.indexOf(a) - order.indexOf(b) || x.ticket - y.ticket,
+  );
+  const held = new Set(ordered.map(([id, p]) => rowKey(id, p.ticket)));
+  for (const [key, row] of rows) {
+    if (!held.has(key)) { row.remove(); rows.delete(key); }
   }
-  ordered.forEach((p, index) => {
-    let row = rows.get(p.ticket);
-    if (!row) row = newRow(p.ticket);
+  const accountColumn = COLUMNS.findIndex((column) => column.account);
+  $("positions-head").children[accountColumn].hidden = !several;
+  ordered.forEach(([id, p], index) => {
+    let row = rows.get(rowKey(id, p.ticket));
+    if (!row) row = newRow(id, p.ticket);
     COLUMNS.forEach((column, i) => {
       const base = column.num ? "num" : "";
       const extra = column.cls ? column.cls(p) : "";
-      setText(row.cells[i], column.text(p), extra ? `${base} ${extra}`.trim() : base);
+      setText(row.cells[i], column.text(p, id), extra ? `${base} ${extra}`.trim() : base);
     });
+    row.cells[accountColumn].hidden = !several;
     if (body.children[index] !== row) body.insertBefore(row, body.children[index] || null);
   });
   const count = ordered.length;
@@ -100,16 +186,28 @@ function renderPositions() {
   $("no-positions").hidden = count !== 0;
   setText($("positions-count"), count ? `(${count})` : "");
   let lots = 0;
-  for (const p of ordered) lots += num(p.volume);
+  for (const [, p] of ordered) lots += num(p.volume);
   setText($("total-label"), `Total · ${count} position${count === 1 ? "" : "s"} · ${volume(lots)} lots`);
-  setText($("total-profit"), pnl(desk.floatingTotal), `num ${signClass(desk.floatingTotal)}`.trim());
+  if (several) {  // one sum per currency: money of two currencies is never added
+    const sums = new Map();
+    for (const state of desk.accounts.values()) {
+      if (state.positions.size === 0 || state.account === null) continue;
+      const key = state.account.currency;
+      sums.set(key, (sums.get(key) ?? 0) + state.floatingTotal);
+    }
+    const text = [...sums].map(([currency, total]) => formatMoney(total, 2, currency, true)).join(" · ");
+    setText($("total-profit"), text || "—", "num");
+  } else {
+    setText($("total-profit"), pnl(desk.floatingTotal), `num ${signClass(desk.floatingTotal)}`.trim());
+  }
 }
 
-function newRow(ticket) {
+function newRow(id, ticket) {
   const row = document.createElement("tr");
   row.setAttribute("data-ticket", String(ticket));
+  row.setAttribute("data-account", id);
   for (const column of COLUMNS) row.insertCell().setAttribute("data-label", column.label);
-  rows.set(ticket, row);
+  rows.set(rowKey(id, ticket), row);
   return row;
 }
 
@@ -118,7 +216,14 @@ function renderLinks() {
   setText($("link-text"), link.text);
   const s = desk.status;
   const terminal = $("terminal");
-  if (!live || s === null) {
+  if (live && desk.several) {
+    // One line for every account: how many are connected, then each one that is not.
+    const on = [...desk.accounts.values()].filter((state) => state.enabled);
+    const down = on.filter((state) => state.status?.state !== "connected");
+    terminal.setAttribute("data-state", down.length === 0 ? "connected" : down.length === on.length ? "disconnected" : "stale");
+    const head = down.length === 0 ? `all ${on.length} accounts connected` : `${on.length - down.length} of ${on.length} accounts connected`;
+    setText($("terminal-text"), [head, ...down.map((state) => `${state.label}: ${stateText(state)}`)].join(" · "));
+  } else if (!live || s === null) {
     terminal.setAttribute("data-state", "unknown");
     setText($("terminal-text"), s === null ? "unknown" : `unknown (last known: ${s.state})`);
   } else {
@@ -259,7 +364,7 @@ function handle(m) {
   const entry = feedEntry(m);
   if (entry) { remember(entry); markDirty("feed"); }
   if (live) lastLiveAt = m.timestamp;
-  markDirty("account", "positions", "link");
+  markDirty("accounts", "account", "positions", "link");
 }
 
 function unreadable(reason) {
@@ -366,8 +471,10 @@ function start() {
   document.addEventListener("visibilitychange", tryNow);
   window.addEventListener("online", tryNow);
   setInterval(watch, PING_EVERY_MS);
+  // "Disconnected 3 min ago" grows while an account is down.
+  setInterval(() => { if (desk.several) markDirty("accounts", "link"); }, 1000);
   keepToken(tokenFromAddress() || storedToken());
-  markDirty("account", "positions", "link", "feed");
+  markDirty("accounts", "account", "positions", "link", "feed");
   connect();
 }
 
