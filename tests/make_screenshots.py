@@ -3,7 +3,8 @@
 Builds a realistic demo desk: eight simulated hours of trading on the simulator (journal and equity
 samples filled as the engine would), then the real main window, order ticket and a toast, grabbed into
 resources/screenshots/. `alerts` makes only the Settings > Alerts picture; `training` only the training
-dialog's, on a 1366×768 screen (the offscreen platform is given one).
+dialog's, on a 1366×768 screen (the offscreen platform is given one); `accounts` only the account strip and
+the positions table of a desk of three demo accounts (USD, EUR, USD).
 """
 
 from __future__ import annotations
@@ -231,6 +232,44 @@ def training_dialog() -> None:
         desk.stop()
 
 
+def several_accounts() -> None:
+    """A desk of three demo accounts (USD, EUR, USD) with positions in each, twenty market minutes on: the
+    account strip with its totals per currency, the status bar's light per account, the positions table."""
+    from tests.ui.three_accounts import ACCOUNT_IDS, EUR, USD_1, USD_2, connected, open_desktop
+
+    trades = {
+        USD_1: (("EURUSD", "buy", 0.5), ("XAUUSD", "sell", 0.1)),
+        EUR: (("EURUSD", "sell", 1.0), ("GBPUSD", "buy", 0.3), ("USDJPY", "buy", 0.8)),
+        USD_2: (("BTCUSD", "buy", 0.05), ("AUDUSD", "sell", 0.4)),
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        desktop = open_desktop(Path(folder))
+        window = desktop.window
+        window.resize(1366, 800)
+        for _ in range(300):
+            wait(100)
+            if all(connected(desktop.desk, a) and desktop.desk.state.of(a).account for a in ACCOUNT_IDS):
+                break
+        for account_id, orders in trades.items():
+            for symbol, side, volume in orders:
+                desktop.sim(account_id).open_external(symbol, side, volume)
+        for account_id in ACCOUNT_IDS:
+            desktop.sim(account_id).clock.advance(20 * 60)  # the market moves: P&L of both signs
+        for _ in range(100):
+            wait(100)
+            if desktop.desk.state.position_count == 7:
+                break
+        wait(2500)
+        window.grab().save(str(OUT / "accounts_window.png"))
+        window.account.grab().save(str(OUT / "accounts_strip.png"))
+        sizes = window.main_split.sizes()
+        window.main_split.setSizes([sum(sizes), 0])  # every column of the table
+        wait(800)
+        window.left_tabs.grab().save(str(OUT / "accounts_positions.png"))
+        window.quit()
+        assert desktop.desk.stop(20)
+
+
 def main() -> int:
     if sys.argv[1:] == ["training"] and os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
         config = Path(tempfile.mkdtemp()) / "screen.json"
@@ -252,6 +291,10 @@ def main() -> int:
     if sys.argv[1:] == ["first-hour"]:
         first_hour_chart()
         print(f"screenshot written to {OUT / 'chart_first_hour.png'}")
+        return 0
+    if sys.argv[1:] == ["accounts"]:
+        several_accounts()
+        print(f"screenshots written to {OUT / 'accounts_strip.png'} and {OUT / 'accounts_positions.png'}")
         return 0
     if sys.argv[1:] == ["training"]:
         training_dialog()

@@ -100,8 +100,8 @@ def test_an_account_added_in_settings_connects_at_once_on_its_own_terminal(deskt
         "GBP",
     )
     strip = desktop.window.account.strip
-    line = ("Prop GBP", "Connected", "3,000.00 GBP")
-    qtbot.waitUntil(lambda: strip.row_texts(2)[:3] == line, timeout=5000)
+    line = ("Prop GBP", "GBP", "Connected", "3,000.00")
+    qtbot.waitUntil(lambda: strip.row_texts(2)[:4] == line, timeout=5000)
     assert strip.rowCount() == 6  # three accounts, then the USD, EUR and GBP totals
 
 
@@ -122,7 +122,7 @@ def test_an_account_switched_off_in_settings_loses_its_terminal_and_the_other_ca
     qtbot.waitUntil(lambda: not desktop.desk.host_of(SECOND).running, timeout=15_000)
     assert desktop.desk.host_of("main").pid == main_pid and connected(desktop, "main")
     strip = desktop.window.account.strip
-    qtbot.waitUntil(lambda: strip.row_texts(1)[:2] == ("Demo EUR", "Switched off"), timeout=5000)
+    qtbot.waitUntil(lambda: strip.row_texts(1)[:3] == ("Demo EUR", "EUR", "Switched off"), timeout=5000)
     written = tomllib.loads(desktop.paths.settings_file.read_text(encoding="utf-8"))
     assert [a["enabled"] for a in written["accounts"]] == [True, False]
 

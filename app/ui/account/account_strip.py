@@ -1,5 +1,7 @@
-"""AccountStrip: one line per account (name, link state, balance, equity, floating P&L, margin level, each
-in the account's own currency) and one line of totals per currency, for a desk of several accounts.
+"""AccountStrip: one line per account (name, its currency, link state, balance, equity, floating P&L,
+margin level, each at its currency's digits) and one line of totals per currency, for a desk of several
+accounts. The currency has a column of its own rather than a suffix on every figure: the strip then fits
+the right-hand panel of a 1366-pixel-wide screen.
 
 Events only fold into `AccountLines` and mark the strip dirty; a single-shot QTimer repaints at most every
 100 ms, and a one-second timer renews "Disconnected 3 min ago" while an account is down. Clicking a line
@@ -26,14 +28,16 @@ from app.ui.widgets.columns import money_colour, trade_colours
 FLUSH_INTERVAL_MS = 100
 AGE_REFRESH_MS = 1000
 MISSING = "—"
-HEADERS = ("Account", "Connection", "Balance", "Equity", "Floating P&L", "Margin level")
+# Short headers (their tooltips say it in full): the strip has to fit the narrow right-hand panel.
+HEADERS = ("Account", "Cur.", "State", "Balance", "Equity", "Floating", "Margin %")
 _TOOLTIPS = (
     "The account's name in Settings → Accounts",
+    "The account's currency: the money on its line is in it",
     "The link to its MetaTrader 5 terminal; when not connected, since when",
-    "Deposits plus closed trades",
-    "Balance plus floating P&L",
-    "Profit and swap of the open positions",
-    "Equity / margin × 100; the broker's stop-out acts on this",
+    "Balance: deposits plus closed trades",
+    "Equity: balance plus floating P&L",
+    "Floating P&L: profit and swap of the open positions",
+    "Margin level: equity / margin × 100; the broker's stop-out acts on this",
 )
 _MOST_ROWS_SHOWN = 10  # beyond this the strip scrolls instead of pushing the details away
 
@@ -76,16 +80,23 @@ class AccountStrip(QTableWidget):
         vertical = self.verticalHeader()
         if vertical is not None:
             vertical.hide()
+            vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)  # compact lines, as a table
         header = self.horizontalHeader()
         if header is not None:
             header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-            header.setStretchLastSection(True)
+            # The name gives way first (its tooltip has it whole); the figures are never cut.
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            header.setStretchLastSection(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        sideways = self.horizontalScrollBar()
+        assert sideways is not None  # a scroll area always has its scroll bars
+        sideways.rangeChanged.connect(lambda _low, _high: self._fit_height())
         self.currentCellChanged.connect(self._on_current)
 
         self._timer = QTimer(self)
@@ -174,32 +185,35 @@ class AccountStrip(QTableWidget):
     def _paint_line(self, row: int, line: AccountLine, now: datetime) -> None:
         account = line.account if line.enabled else None
         self._cell(row, 0, line.label, tooltip=self._who(line), bold=False)
+        known = line.account  # the currency stays known while the account is switched off
+        self._cell(row, 1, known.currency if known is not None else MISSING)
         state_colour = None if not line.enabled else STATE_COLOURS[line.status.state]
         tip = line.status.message if not line.connected and line.status.message else ""
-        self._cell(row, 1, account_state_text(line, now), state_colour, tooltip=tip)
+        self._cell(row, 2, account_state_text(line, now), state_colour, tooltip=tip)
         if account is None:
-            for column in range(2, len(HEADERS)):
+            for column in range(3, len(HEADERS)):
                 self._cell(row, column, MISSING, numeric=True)
             return
-        currency, digits = account.currency, account.currency_digits
-        self._cell(row, 2, format_money(account.balance, currency, digits=digits), numeric=True)
-        self._cell(row, 3, format_money(account.equity, currency, digits=digits), numeric=True)
-        floating = format_money(account.profit, currency, signed=True, digits=digits)
-        self._cell(row, 4, floating, money_colour(account.profit), numeric=True)
+        digits = account.currency_digits
+        self._cell(row, 3, format_money(account.balance, digits=digits), numeric=True)
+        self._cell(row, 4, format_money(account.equity, digits=digits), numeric=True)
+        floating = format_money(account.profit, signed=True, digits=digits)
+        self._cell(row, 5, floating, money_colour(account.profit), numeric=True)
         low = account.margin > 0 and account.equity / account.margin * 100 < 100
         level = margin_level_text(account.equity, account.margin)
-        self._cell(row, 5, level, trade_colours().loss if low else None, numeric=True)
+        self._cell(row, 6, level, trade_colours().loss if low else None, numeric=True)
 
     def _paint_total(self, row: int, total: CurrencyTotals) -> None:
         currency = total.currency
         accounts = "1 account" if total.accounts == 1 else f"{total.accounts} accounts"
         self._cell(row, 0, f"Total {currency}", bold=True, tooltip=f"The {accounts} kept in {currency}")
-        self._cell(row, 1, accounts, bold=True)
-        self._cell(row, 2, format_money(total.balance, currency), bold=True, numeric=True)
-        self._cell(row, 3, format_money(total.equity, currency), bold=True, numeric=True)
-        floating = format_money(total.floating, currency, signed=True)
-        self._cell(row, 4, floating, money_colour(total.floating), bold=True, numeric=True)
-        self._cell(row, 5, margin_level_text(total.equity, total.margin), bold=True, numeric=True)
+        self._cell(row, 1, currency, bold=True)
+        self._cell(row, 2, accounts, bold=True)
+        self._cell(row, 3, format_money(total.balance), bold=True, numeric=True)
+        self._cell(row, 4, format_money(total.equity), bold=True, numeric=True)
+        floating = format_money(total.floating, signed=True)
+        self._cell(row, 5, floating, money_colour(total.floating), bold=True, numeric=True)
+        self._cell(row, 6, margin_level_text(total.equity, total.margin), bold=True, numeric=True)
 
     def _who(self, line: AccountLine) -> str:
         account = line.account
@@ -237,11 +251,15 @@ class AccountStrip(QTableWidget):
             item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
     def _fit_height(self) -> None:
-        """As tall as its lines (up to ten): the strip never hides an account behind a scroll bar."""
+        """As tall as its lines (up to ten), and its sideways scroll bar when the panel is too narrow: the
+        strip never hides an account behind a scroll bar."""
         header = self.horizontalHeader()
         shown = min(self.rowCount(), _MOST_ROWS_SHOWN)
-        height = (header.height() if header is not None else 0) + 2 * self.frameWidth()
+        height = (header.sizeHint().height() if header is not None else 0) + 2 * self.frameWidth()
         height += sum(self.rowHeight(row) for row in range(shown))
+        sideways = self.horizontalScrollBar()
+        if sideways is not None and sideways.maximum() > 0:
+            height += sideways.sizeHint().height()
         self.setFixedHeight(height)
 
     # --- reading (tests, screenshots) --------------------------------------------------------------

@@ -23,6 +23,7 @@ from app.ui.account.status_indicator import STATE_COLOURS
 from tests.one_account import single_snapshot
 from tests.ui.three_accounts import (
     ACCOUNT_IDS,
+    CURRENCIES,
     EUR,
     NAMES,
     USD_1,
@@ -60,8 +61,9 @@ def shows(strip: AccountStrip, account_id: str, expected: tuple[str, ...]) -> bo
 
 
 def money(desktop: Desktop, account_id: str, field: str, *, signed: bool = False) -> str:
+    """A figure of the account as its simulator has it, written as the strip writes it."""
     account = desktop.sim(account_id).account()
-    return format_money(getattr(account, field), account.currency, signed=signed)
+    return format_money(getattr(account, field), signed=signed)
 
 
 def click_line(qtbot: QtBot, strip: AccountStrip, row: int) -> None:
@@ -82,12 +84,13 @@ def test_each_account_has_a_line_with_its_figures_in_its_own_currency(qtbot: QtB
     for account_id in ACCOUNT_IDS:
         expected = (
             NAMES[account_id],
+            CURRENCIES[account_id],
             "Connected",
             money(desktop, account_id, "balance"),
             money(desktop, account_id, "equity"),
         )
         qtbot.waitUntil(partial(shows, strip, account_id, expected), timeout=5000)
-    assert line_of(strip, EUR)[2] == "25,000.00 EUR"
+    assert line_of(strip, EUR)[1:4:2] == ("EUR", "25,000.00")
 
 
 def test_totals_add_up_only_accounts_of_the_same_currency(qtbot: QtBot, desktop: Desktop) -> None:
@@ -95,9 +98,9 @@ def test_totals_add_up_only_accounts_of_the_same_currency(qtbot: QtBot, desktop:
     strip = strip_of(desktop)
     usd = [desktop.sim(a).account() for a in (USD_1, USD_2)]
     eur = desktop.sim(EUR).account()
-    usd_total = format_money(sum(a.balance for a in usd), "USD")
-    qtbot.waitUntil(lambda: strip.row_texts(3)[:3] == ("Total USD", "2 accounts", usd_total), timeout=5000)
-    assert strip.row_texts(4)[:3] == ("Total EUR", "1 account", format_money(eur.balance, "EUR"))
+    usd_total = ("Total USD", "USD", "2 accounts", format_money(sum(a.balance for a in usd)))
+    qtbot.waitUntil(lambda: strip.row_texts(3)[:4] == usd_total, timeout=5000)
+    assert strip.row_texts(4)[:4] == ("Total EUR", "EUR", "1 account", format_money(eur.balance))
 
 
 def test_a_new_position_moves_the_floating_pnl_of_its_own_account_only(
@@ -110,10 +113,10 @@ def test_a_new_position_moves_the_floating_pnl_of_its_own_account_only(
 
     qtbot.waitUntil(lambda: desktop.sim(EUR).account().profit != 0.0, timeout=5000)
     floating = money(desktop, EUR, "profit", signed=True)
-    qtbot.waitUntil(lambda: line_of(strip, EUR)[4] == floating, timeout=5000)
-    assert floating.endswith(" EUR") and floating != "0.00 EUR"
+    qtbot.waitUntil(lambda: line_of(strip, EUR)[5] == floating, timeout=5000)
+    assert floating != "0.00"
     for account_id, profit in others.items():
-        assert line_of(strip, account_id)[4] == format_money(profit, "USD", signed=True)
+        assert line_of(strip, account_id)[5] == format_money(profit, signed=True)
 
 
 def test_clicking_an_accounts_line_shows_its_figures_below_the_strip(qtbot: QtBot, desktop: Desktop) -> None:
@@ -148,9 +151,9 @@ def test_an_account_whose_terminal_is_down_says_since_when_and_has_a_red_light(
     sim = desktop.sim(USD_2)
     sim.disconnect()
     try:
-        qtbot.waitUntil(lambda: line_of(strip, USD_2)[1].endswith(" s ago"), timeout=15_000)
-        assert line_of(strip, USD_2)[1].split(" ")[0] in ("Disconnected", "Reconnecting")
-        assert line_of(strip, USD_1)[1] == "Connected"
+        qtbot.waitUntil(lambda: line_of(strip, USD_2)[2].endswith(" s ago"), timeout=15_000)
+        assert line_of(strip, USD_2)[2].split(" ")[0] in ("Disconnected", "Reconnecting")
+        assert line_of(strip, USD_1)[2] == "Connected"
         colours = indicator.account_light_colours()
         assert list(colours) == list(ACCOUNT_IDS)
         assert colours[USD_1] == STATE_COLOURS[ConnectionState.CONNECTED]
@@ -159,7 +162,7 @@ def test_an_account_whose_terminal_is_down_says_since_when_and_has_a_red_light(
         assert indicator.account_light_tooltip(USD_2).startswith("Swing USD: ")
     finally:
         sim.restore()
-    qtbot.waitUntil(lambda: line_of(strip, USD_2)[1] == "Connected", timeout=30_000)
+    qtbot.waitUntil(lambda: line_of(strip, USD_2)[2] == "Connected", timeout=30_000)
     qtbot.waitUntil(lambda: indicator.text() == "All 3 accounts connected", timeout=5000)
 
 
@@ -188,8 +191,8 @@ def test_a_switched_off_account_is_said_so_and_left_out_of_the_totals(qtbot: QtB
     ):
         strip.apply(event)
     strip.flush()
-    assert strip.row_texts(1)[:3] == ("Off", "Switched off", "—")
-    assert strip.row_texts(2)[:3] == ("Total USD", "1 account", "10,000.00 USD")
+    assert strip.row_texts(1)[:4] == ("Off", "USD", "Switched off", "—")
+    assert strip.row_texts(2)[:4] == ("Total USD", "USD", "1 account", "10,000.00")
 
 
 def test_the_age_of_a_lost_link_grows_with_the_clock(qtbot: QtBot) -> None:
@@ -204,5 +207,5 @@ def test_the_age_of_a_lost_link_grows_with_the_clock(qtbot: QtBot) -> None:
     now[0] += timedelta(minutes=3)
     strip.apply(StatusUpdate(status=down, account_id="b", timestamp=now[0]))  # still down: same start
     strip.flush()
-    assert strip.row_texts(1)[1] == "Disconnected 3 min ago"
-    assert strip.colour_at(1, 1) == STATE_COLOURS[ConnectionState.DISCONNECTED]
+    assert strip.row_texts(1)[2] == "Disconnected 3 min ago"
+    assert strip.colour_at(1, 2) == STATE_COLOURS[ConnectionState.DISCONNECTED]
