@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_MS = 100  # at most 10 repaints a second
 TODAY_REFRESH_MS = 60_000
+AGE_REFRESH_MS = 1_000
 # The desk journals a closed position's deals just after publishing the POSITIONS_UPDATE that removes
 # it; asking a moment later finds them (the minute refresh catches anything slower).
 TODAY_AFTER_CLOSE_MS = 1_500
@@ -98,6 +99,11 @@ class AccountPanel(QWidget):
         self._today_soon.setSingleShot(True)
         self._today_soon.setInterval(TODAY_AFTER_CLOSE_MS)
         self._today_soon.timeout.connect(self.refresh_today_closed)
+        # "Disconnected 3 min ago" in the strip grows while an account is down.
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(AGE_REFRESH_MS)
+        self._age_timer.timeout.connect(self._renew_ages)
+        self._age_timer.start()
         if queries is not None:
             queries.closed_profit_loaded.connect(self._on_today_loaded)
             queries.failed.connect(self._on_query_failed)
@@ -186,7 +192,8 @@ class AccountPanel(QWidget):
 
     def apply(self, event: Event) -> None:
         """Fold one event in; the labels follow at the next flush."""
-        self.strip.apply(event)
+        if self.strip.apply(event):
+            self._mark_dirty()
         if isinstance(event, AccountsUpdate):
             self.focus.shows(event)
             self._mark_dirty()  # the strip shows or hides, the account's name with it
@@ -223,6 +230,7 @@ class AccountPanel(QWidget):
             return
         self.focus.follow(account_id)
         self.strip.show_chosen(account_id)
+        self._mark_dirty()
         line = self.strip.lines.get(account_id)
         self._account = line.account if line is not None else None
         self._today, self._today_error, self._today_request = None, "", None
@@ -259,6 +267,11 @@ class AccountPanel(QWidget):
         self.strip.set_mask_login(mask)
         self._mark_dirty()
 
+    @pyqtSlot()
+    def _renew_ages(self) -> None:
+        if self.strip.renew_ages():
+            self._mark_dirty()
+
     def _mark_dirty(self) -> None:
         self._dirty = True
         if not self._timer.isActive():
@@ -275,6 +288,8 @@ class AccountPanel(QWidget):
         self._dirty = False
         account = self._account
         several = self.strip.lines.several
+        if self.strip.dirty:
+            self.strip.flush()
         self.strip.setVisible(several)
         shown_id = self.focus.account_id
         line = self.strip.lines.get(shown_id) if several and shown_id is not None else None

@@ -3,9 +3,10 @@ margin level, each at its currency's digits) and one line of totals per currency
 accounts. The currency has a column of its own rather than a suffix on every figure: the strip then fits
 the right-hand panel of a 1366-pixel-wide screen.
 
-Events only fold into `AccountLines` and mark the strip dirty; a single-shot QTimer repaints at most every
-100 ms, and a one-second timer renews "Disconnected 3 min ago" while an account is down. Clicking a line
-(or moving onto it with the arrow keys) chooses that account for the details below the strip.
+Events only fold into `AccountLines` and mark the strip dirty; its owner (the account panel) calls `flush`
+from its repaint, and asks it to `renew_ages` once a second, which marks it dirty while an account is down
+("Disconnected 3 min ago" grows). Clicking a line (or moving onto it with the arrow keys) chooses that
+account for the details below the strip.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtGui import QColor, QFont, QPalette
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
@@ -25,8 +26,6 @@ from app.ui.account.account_lines import AccountLine, AccountLines
 from app.ui.account.status_indicator import STATE_COLOURS, account_state_text
 from app.ui.widgets.columns import money_colour, trade_colours
 
-FLUSH_INTERVAL_MS = 100
-AGE_REFRESH_MS = 1000
 MISSING = "—"
 # Short headers (their tooltips say it in full): the strip has to fit the narrow right-hand panel.
 HEADERS = ("Account", "Cur.", "State", "Balance", "Equity", "Floating", "Margin %")
@@ -98,47 +97,35 @@ class AccountStrip(QTableWidget):
         assert sideways is not None  # a scroll area always has its scroll bars
         sideways.rangeChanged.connect(lambda _low, _high: self._fit_height())
         self.currentCellChanged.connect(self._on_current)
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(FLUSH_INTERVAL_MS)
-        self._timer.timeout.connect(self.flush)
-        self._age_timer = QTimer(self)
-        self._age_timer.setInterval(AGE_REFRESH_MS)
-        self._age_timer.timeout.connect(self._renew_ages)
-        self._age_timer.start()
         self.flush()
 
     # --- feeding -----------------------------------------------------------------------------------
 
-    def apply(self, event: Event) -> None:
-        """Fold one event in; the lines follow at the next flush."""
+    def apply(self, event: Event) -> bool:
+        """Fold one event in; True when the strip has something new to show at the next flush."""
         if self.lines.apply(event):
-            self._mark_dirty()
+            self._dirty = True
+        return self._dirty
 
     def set_mask_login(self, mask: bool) -> None:
         self._mask_login = mask
-        self._mark_dirty()
+        self._dirty = True
 
     def show_chosen(self, account_id: str | None) -> None:
         """Mark this account's line as the one the details show, without announcing it (None: the first)."""
         self._chosen = account_id
-        self._mark_dirty()
+        self._dirty = True
 
     @property
     def chosen(self) -> str | None:
         """The account whose line is selected (None: none yet)."""
         return self._chosen
 
-    def _mark_dirty(self) -> None:
-        self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
-
-    @pyqtSlot()
-    def _renew_ages(self) -> None:
-        if any(line.enabled and not line.connected for line in self.lines.lines):
-            self._mark_dirty()
+    def renew_ages(self) -> bool:
+        """Called once a second: True (and dirty) while an account's "down since" age is shown."""
+        if self.lines.several and any(line.enabled and not line.connected for line in self.lines.lines):
+            self._dirty = True
+        return self._dirty
 
     @pyqtSlot(int, int, int, int)
     def _on_current(self, row: int, _column: int, _old_row: int, _old_column: int) -> None:
@@ -153,7 +140,7 @@ class AccountStrip(QTableWidget):
         return self._dirty
 
     def flush(self) -> None:
-        """Write the folded lines into the table (the timer calls this; tests may too)."""
+        """Write the folded lines into the table (the owner's repaint calls this; tests may too)."""
         self._dirty = False
         lines = self.lines.lines
         totals = self.lines.totals() if len(lines) > 1 else []
