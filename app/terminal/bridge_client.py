@@ -38,7 +38,7 @@ INSTALL_HINT = "Install the bridge's client: pip install -e '.[bridge]' (or pip 
 SERVER_HINT = (
     "Start the bridge server under Wine next to MetaTrader 5 (wine mt5server.exe, or "
     "wine python.exe -m mt5linux --host 127.0.0.1 -p 18812), and check the bridge host and port in "
-    "Settings → Terminal"
+    "Settings → Accounts"
 )
 
 
@@ -308,7 +308,7 @@ class BridgeApi:
             STAGE_HANDSHAKE,
             CODE_NO_CONNECTION,
             f"Something answers at {self.address}, but not the mt5linux bridge server",
-            "Check the bridge port in Settings → Terminal: another program uses it",
+            "Check the bridge port in Settings → Accounts: another program uses it",
             repr(exc),
         )
 

@@ -35,7 +35,7 @@ def test_no_server_at_the_address_says_to_start_it() -> None:
     result = check_terminal(TerminalTarget(Backend.BRIDGE, bridge_port=port))
     assert not result.ok
     assert result.detail == f"No mt5linux bridge server is listening at 127.0.0.1:{port}"
-    assert "wine mt5server.exe" in result.advice and "Settings → Terminal" in result.advice
+    assert "wine mt5server.exe" in result.advice and "Settings → Accounts" in result.advice
 
 
 def test_without_rpyc_it_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
