@@ -3,6 +3,9 @@
 Position events fold into `SymbolPnl`; one single-shot QTimer redraws at most every 100 ms, and only
 when a bar's figure changed. Also holds the small pyqtgraph plumbing the equity chart shares
 (`theme_colours`, `plain_plot`); `app.ui.charts.charts` re-exports the widget.
+
+Every account's positions are folded; on a desk of several accounts a selector shows one account's bars, or
+those of the accounts of one currency added up (chart_accounts.py).
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, Qt, QTimer
 from PyQt6.QtGui import QColor, QFontMetrics, QPalette
-from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountFocus
-from app.core.events import Event, PnlUpdate, PositionsUpdate, Snapshot
+from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
+from app.ui.account.account_lines import AccountLines
+from app.ui.charts.chart_accounts import ChartChoice, chart_choices
 from app.ui.charts.chart_axes import MoneyAxis
 from app.ui.charts.chart_series import SymbolPnl
 from app.ui.widgets.columns import money_colour
@@ -47,7 +52,10 @@ class PnlBySymbolChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.focus = AccountFocus()
-        self.positions = SymbolPnl()
+        self.lines = AccountLines()  # the desk's accounts and currencies, for the selector
+        self._by_account: dict[str, SymbolPnl] = {}
+        self._choices: list[ChartChoice] = []
+        self._members: tuple[str, ...] | None = None  # chosen in the selector; None: the focused account
         self._shown: dict[str, float] = {}
         self._dirty = False
         self._timer = QTimer(self)
@@ -72,8 +80,14 @@ class PnlBySymbolChart(QWidget):
         self.empty_label = QLabel("No open positions", self)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.account_box = QComboBox(self)
+        self.account_box.setObjectName("pnl-account")
+        self.account_box.setToolTip("Whose positions: one account, or the accounts of one currency added up")
+        self.account_box.activated.connect(self._on_account_chosen)
+        self.account_box.hide()  # a desk of one account has nothing to choose
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.account_box, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.plot_widget, 1)
         self.plot_widget.hide()
@@ -100,27 +114,79 @@ class PnlBySymbolChart(QWidget):
             self._apply_theme()  # a theme switch: light and dark have their own colours
 
     def subscribe(self, hub: EventHub) -> None:
-        """Follow the hub's snapshots, position changes and P&L ticks."""
-        hub.accounts_update.connect(self.focus.shows)
+        """Follow the hub's account list and reads, snapshots, position changes and P&L ticks."""
+        hub.accounts_update.connect(self.apply)
+        hub.account_update.connect(self.apply)
         hub.snapshot.connect(self.apply)
         hub.positions_update.connect(self.apply)
         hub.pnl_update.connect(self.apply)
 
+    @property
+    def positions(self) -> SymbolPnl:
+        """The positions of the account the bars show by default (the first the desk lists)."""
+        return self._of(self.focus.account_id or "")
+
+    def _of(self, account_id: str) -> SymbolPnl:
+        found = self._by_account.get(account_id)
+        if found is None:
+            found = self._by_account[account_id] = SymbolPnl()
+        return found
+
+    def _shown_accounts(self) -> tuple[str, ...]:
+        return self._members if self._members is not None else (self.focus.account_id or "",)
+
     def apply(self, event: Event) -> None:
-        """Fold the event into the per-position map; the bars follow at the next flush."""
+        """Fold the event into its account's per-position map; the bars follow at the next flush."""
+        if self.lines.apply(event) and isinstance(event, AccountsUpdate | Snapshot | AccountUpdate):
+            self._offer_choices()
+        if isinstance(event, AccountsUpdate):
+            self.focus.shows(event)
+            self._mark_dirty()
+            return
         if isinstance(event, Snapshot):
-            view = self.focus.view(event)
-            self.positions.reset(view.positions if view is not None else ())
-        elif not self.focus.shows(event):
-            return
-        elif isinstance(event, PositionsUpdate):
-            self.positions.remove(event.removed)
-            self.positions.upsert(event.positions)
-        elif isinstance(event, PnlUpdate):
-            if not self.positions.update_profit(event.pnl):
-                return
+            self.focus.shows(event)
+            self._by_account = {}
+            for view in event.accounts:
+                self._of(view.account_id).reset(view.positions)
         else:
+            self.focus.shows(event)  # learns the first account from a desk that never listed them
+            account = self._of(event.account_id)
+            if isinstance(event, PositionsUpdate):
+                account.remove(event.removed)
+                account.upsert(event.positions)
+            elif isinstance(event, PnlUpdate):
+                if not account.update_profit(event.pnl):
+                    return
+            else:
+                return
+            if event.account_id not in self._shown_accounts():
+                return
+        self._mark_dirty()
+
+    def _offer_choices(self) -> None:
+        choices = chart_choices(self.lines)
+        if choices == self._choices:
             return
+        self._choices = choices
+        box = self.account_box
+        box.blockSignals(True)
+        box.clear()
+        for choice in choices:
+            box.addItem(choice.label, choice.key)
+        box.setCurrentIndex(max(0, box.findData("+".join(self._shown_accounts()))))
+        box.blockSignals(False)
+        box.setVisible(len(choices) > 1)
+
+    def _on_account_chosen(self, index: int) -> None:
+        if 0 <= index < len(self._choices):
+            self.show_accounts(self._choices[index])
+
+    def show_accounts(self, choice: ChartChoice) -> None:
+        """Bars of one account, or of the accounts of one currency added up."""
+        self._members = choice.members
+        self._mark_dirty()
+
+    def _mark_dirty(self) -> None:
         self._dirty = True
         if not self._timer.isActive():
             self._timer.start()
@@ -143,7 +209,11 @@ class PnlBySymbolChart(QWidget):
         if not self._dirty:
             return
         self._dirty = False
-        totals = self.positions.totals()
+        totals: dict[str, float] = {}
+        for account_id in self._shown_accounts():
+            for symbol, value in self._of(account_id).totals().items():
+                totals[symbol] = totals.get(symbol, 0.0) + value
+        totals = {symbol: round(totals[symbol], 2) for symbol in sorted(totals)}  # bars keep their places
         if totals == self._shown:
             return
         self._shown = totals

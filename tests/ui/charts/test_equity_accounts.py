@@ -1,10 +1,12 @@
-"""The equity chart on a desk of three demo accounts (USD, EUR, USD): a selector shows one account's
-equity, or the accounts of one currency added up; never money of two currencies added together."""
+"""The charts on a desk of three demo accounts (USD, EUR, USD): a selector on the equity chart and on the
+P&L-by-symbol chart shows one account, or the accounts of one currency added up; never money of two
+currencies added together."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from PyQt6.QtCore import Qt
@@ -14,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from app.core.number_format import format_money
 from app.storage.records import EquitySample
 from app.ui.charts.chart_accounts import summed_history
-from app.ui.charts.charts import EquityChart
+from app.ui.charts.charts import EquityChart, PnlBySymbolChart
 from tests.ui.three_accounts import (
     EUR,
     USD_1,
@@ -37,7 +39,7 @@ def chart_of(desktop: Desktop) -> EquityChart:
     return desktop.window.equity_chart
 
 
-def choose(qtbot: QtBot, chart: EquityChart, label: str) -> None:
+def choose(qtbot: QtBot, chart: EquityChart | PnlBySymbolChart, label: str) -> None:
     """Pick an entry of the selector with the keyboard."""
     box = chart.account_box
     box.setFocus()
@@ -46,6 +48,10 @@ def choose(qtbot: QtBot, chart: EquityChart, label: str) -> None:
     key = Qt.Key.Key_Down if target > box.currentIndex() else Qt.Key.Key_Up
     while box.currentIndex() != target:
         qtbot.keyClick(box, key)
+
+
+def all_priced(desktop: Desktop, account_id: str) -> bool:
+    return all(p.profit != 0.0 for p in desktop.sim(account_id).positions().values())
 
 
 def latest_equity(chart: EquityChart) -> str:
@@ -101,3 +107,32 @@ def test_a_summed_history_carries_each_accounts_last_sample_forward() -> None:
     samples = [sample(0, "a", 100.0), sample(1, "c", 999.0), sample(2, "b", 50.0), sample(3, "a", 110.0)]
     summed = summed_history(samples, ("a", "b"))
     assert [(s.time.minute, s.equity) for s in summed] == [(2, 150.0), (3, 160.0)]
+
+
+def test_the_pnl_bars_show_the_chosen_account_or_the_sum_of_one_currency(
+    qtbot: QtBot, desktop: Desktop
+) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    window = desktop.window
+    window.right_tabs.setCurrentWidget(window.pnl_chart)
+    bars = window.pnl_chart
+    desktop.sim(USD_1).open_external("USDCHF", "buy", 0.2)
+    desktop.sim(USD_2).open_external("USDCHF", "sell", 0.3)
+    desktop.sim(EUR).open_external("GBPUSD", "buy", 0.4)
+    for account_id in (USD_1, USD_2, EUR):
+        qtbot.waitUntil(partial(all_priced, desktop, account_id), timeout=5000)
+    qtbot.waitUntil(lambda: bars.account_box.count() == 4, timeout=5000)
+
+    def floating(account_id: str, symbol: str) -> float:
+        found = desktop.sim(account_id).positions().values()
+        return round(sum(p.profit + p.swap for p in found if p.symbol == symbol), 2)
+
+    choose(qtbot, bars, "Prop EUR")
+    qtbot.waitUntil(lambda: "GBPUSD" in bars.shown(), timeout=5000)
+    assert "USDCHF" not in bars.shown()
+    assert bars.shown()["GBPUSD"] == pytest.approx(floating(EUR, "GBPUSD"), abs=0.01)
+
+    choose(qtbot, bars, "All USD accounts (2)")
+    both = floating(USD_1, "USDCHF") + floating(USD_2, "USDCHF")
+    qtbot.waitUntil(lambda: bars.shown().get("USDCHF") == pytest.approx(both, abs=0.02), timeout=5000)
+    assert "GBPUSD" not in bars.shown()
