@@ -17,13 +17,13 @@ from PyQt6.QtGui import QColor, QFont, QPalette
 from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountFocus
+from app.core.account_lines import moved_account
 from app.core.enums import AccountTradeMode
 from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Account
 from app.core.number_format import format_money, masked_login
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
-from app.ui.account.account_lines import moved_account
 from app.ui.account.account_strip import AccountStrip
 from app.ui.widgets.columns import money_colour, trade_colours
 

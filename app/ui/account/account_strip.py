@@ -18,11 +18,11 @@ from PyQt6.QtCore import Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtGui import QColor, QFont, QPalette
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from app.core.account_lines import AccountLine, AccountLines
 from app.core.enums import AccountTradeMode
 from app.core.events import Event
 from app.core.number_format import format_money, masked_login
 from app.core.state import CurrencyTotals
-from app.ui.account.account_lines import AccountLine, AccountLines
 from app.ui.account.status_indicator import STATE_COLOURS, account_state_text
 from app.ui.widgets.columns import money_colour, trade_colours
 

@@ -18,11 +18,11 @@ from PyQt6.QtGui import QColor, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from app.core.account_directory import AccountFocus
+from app.core.account_lines import AccountLine, AccountLines
 from app.core.enums import AccountTradeMode, ConnectionState
 from app.core.events import AccountsUpdate, AccountUpdate, Event, Snapshot, StatusUpdate
 from app.core.models import Account, TerminalStatus
 from app.engine.hub import EventHub
-from app.ui.account.account_lines import AccountLine, AccountLines
 
 REFRESH_MS = 1000
 SEPARATOR = " · "

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.core.account_lines import AccountLines
 from app.storage.records import EquitySample
-from app.ui.account.account_lines import AccountLines
 
 
 @dataclass(frozen=True, slots=True)

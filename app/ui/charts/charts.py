@@ -21,12 +21,12 @@ from PyQt6.QtGui import QPalette
 from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountFocus
+from app.core.account_lines import AccountLines
 from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, Snapshot
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.storage.records import EquitySample
-from app.ui.account.account_lines import AccountLines
 from app.ui.charts.chart_accounts import AccountSum, ChartChoice, chart_choices, summed_history
 from app.ui.charts.chart_axes import MoneyAxis, TimeAxis
 from app.ui.charts.chart_series import EquitySeries, SeriesPoint

@@ -17,10 +17,10 @@ from PyQt6.QtGui import QColor, QFontMetrics, QPalette
 from PyQt6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountFocus
+from app.core.account_lines import AccountLines
 from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
-from app.ui.account.account_lines import AccountLines
 from app.ui.charts.chart_accounts import ChartChoice, chart_choices
 from app.ui.charts.chart_axes import MoneyAxis
 from app.ui.charts.chart_series import SymbolPnl
