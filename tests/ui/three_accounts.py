@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
+from PyQt6.QtCore import QCoreApplication, QEvent
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState
@@ -114,6 +115,11 @@ def wait_all_connected(qtbot: QtBot, desk: Desk) -> None:
 
 
 def close_desktop(desktop: Desktop) -> None:
-    desktop.window.quit()
-    desktop.window.close()
+    """Quit the window as the trader does, stop the desk, and delete the window now (its tray icon with it)
+    rather than whenever the module's objects are collected."""
+    window = desktop.window
+    window.quit()
+    window.close()
     assert desktop.desk.stop(20), "the desk did not stop"
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
