@@ -1,7 +1,7 @@
 """AccountPanel: the account's figures at a glance, live from ACCOUNT_UPDATE and PNL_UPDATE.
 
-Events only fold into the panel's state and mark it dirty; one single-shot QTimer repaints the labels at
-most every 100 ms. Today's closed P&L comes from the journal through `JournalQueries` (a thread pool, never
+Events only fold into the panel's state and mark it dirty; the window's repaint timer (`WindowTimer`) calls
+`flush` at most every 100 ms. Today's closed P&L comes from the journal through `JournalQueries` (a thread pool, never
 the GUI thread): at start, shortly after positions close, and every minute.
 """
 
@@ -25,7 +25,6 @@ from app.ui.columns import money_colour, trade_colours
 
 log = logging.getLogger(__name__)
 
-FLUSH_INTERVAL_MS = 100  # at most 10 repaints a second
 TODAY_REFRESH_MS = 60_000
 # The desk journals a closed position's deals just after publishing the POSITIONS_UPDATE that removes
 # it; asking a moment later finds them (the minute refresh catches anything slower).
@@ -76,10 +75,6 @@ class AccountPanel(QWidget):
         self._today_request: int | None = None
         self._dirty = False
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(FLUSH_INTERVAL_MS)
-        self._timer.timeout.connect(self.flush)
         self._build()
 
         self._today_timer = QTimer(self)
@@ -225,8 +220,6 @@ class AccountPanel(QWidget):
 
     def _mark_dirty(self) -> None:
         self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
 
     # --- painting ----------------------------------------------------------------------------------
 

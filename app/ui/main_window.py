@@ -32,6 +32,7 @@ from app.engine.inflight import InFlightOrders
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.ml.money import settings_from_backtest
 from app.ui.account_panel import AccountPanel
+from app.ui.bulk_close import close_requests, confirm_close_many
 from app.ui.charts import EquityChart, PnlBySymbolChart
 from app.ui.dashboard import PerformanceDashboard
 from app.ui.deals_view import DealsView
@@ -44,12 +45,13 @@ from app.ui.modify_dialog import ModifyDialog, confirm_close
 from app.ui.notifier import Notifier
 from app.ui.order_fields import StopUnit
 from app.ui.order_ticket import OrderTicket
-from app.ui.positions_view import PositionsView
+from app.ui.positions_view import NEW_ORDER_KEYS, CloseGroup, PositionsView
 from app.ui.status_indicator import ConnectionIndicator
 from app.ui.symbol_digits import SymbolDigits
 from app.ui.theme import apply_theme
 from app.ui.ticket_memory import load_ticket_memory, save_ticket_memory
 from app.ui.tray import TrayController
+from app.ui.window_timer import WindowTimer
 
 if TYPE_CHECKING:
     from app.ml.manifest import ModelManifest
@@ -110,7 +112,7 @@ class MainWindow(QMainWindow):
         self.model_dock = ModelDock(
             self, read_only=read_only, journal_queries=journal_queries, models_dir=self._models_dir
         )
-        for widget in (self.positions.model, self.history, self.deals, self.event_log, self.account):
+        for widget in (self.positions, self.history, self.deals, self.event_log, self.account):
             widget.subscribe(hub)
         for panel in (
             self.symbol_digits,
@@ -122,6 +124,15 @@ class MainWindow(QMainWindow):
         ):
             panel.subscribe(hub)
         hub.status_update.connect(self._on_status)
+        # One repaint timer for the window (Electrum's timer_actions): events only mark views dirty.
+        self.repaint_timer = WindowTimer(self)
+        for hook in (
+            self.positions.update_hook,
+            lambda: self.account.flush() if self.account.dirty else None,
+            self.equity_chart.flush,
+            self.pnl_chart.flush,
+        ):
+            self.repaint_timer.add(hook)
         if inflight is not None:
             inflight.changed.connect(self.positions.model.set_busy)
         if journal_queries is not None:
@@ -168,6 +179,8 @@ class MainWindow(QMainWindow):
         if not read_only:
             self.positions.close_requested.connect(self._close_position)
             self.positions.modify_requested.connect(self._modify_position)
+            self.positions.new_order_requested.connect(self.open_order_ticket)
+            self.positions.close_many_requested.connect(self._close_many)
             self.model_dock.command.connect(self.command_requested)
             self.model_dock.train_requested.connect(self.open_training_dialog)
             self.model_dock.auto_trading_changed.connect(self._show_auto_trading)
@@ -199,7 +212,7 @@ class MainWindow(QMainWindow):
             self.connect_action.setToolTip("Disconnect from MetaTrader 5 (the desk stops polling)")
             self.connect_action.triggered.connect(self._toggle_link)
             self.new_order_action = QAction("New order…", self)
-            self.new_order_action.setShortcut(QKeySequence("Ctrl+N"))
+            self.new_order_action.setShortcuts(list(NEW_ORDER_KEYS))  # F9 as in MetaTrader 5
             self.new_order_action.triggered.connect(self.open_order_ticket)
             self.settings_action = QAction("Settings…", self)
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
@@ -356,7 +369,17 @@ class MainWindow(QMainWindow):
         dialog = ModifyDialog(self._terminal_queries, position, self, currency=currency)
         dialog.order_requested.connect(self.order_requested)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        hold = f"modify-{ticket}"  # the row stays put while the trader works on it
+        self.positions.model.hold(hold)
+        dialog.finished.connect(lambda _result: self.positions.model.hold(hold, False))
         dialog.show()
+
+    @pyqtSlot(object, object)
+    def _close_many(self, group: CloseGroup, positions: list[Position]) -> None:
+        currency = self._state.account.currency if self._state.account else ""
+        if confirm_close_many(self, group, positions, currency):
+            for request in close_requests(positions):
+                self.order_requested.emit(request)
 
     @pyqtSlot()
     def _toggle_link(self) -> None:

@@ -16,13 +16,13 @@ from app.core.number_format import format_money
 from app.engine.hub import EventHub
 from app.ui.columns import COLUMN_INDEX, money_colour, trade_colours
 from app.ui.positions_model import (
-    FLUSH_INTERVAL_MS,
     SORT_ROLE,
     TICKET_ROLE,
     PositionsTableModel,
     Totals,
     merge_cell_ranges,
 )
+from app.ui.window_timer import REPAINT_INTERVAL_MS, WindowTimer
 from tests.ui.positions_events import closed, make_position, modified, opened, pnl, snapshot
 
 PRICE = COLUMN_INDEX["price_current"]
@@ -106,12 +106,16 @@ def test_value_changes_wait_for_flush(three: PositionsTableModel) -> None:
     assert not three.dirty
 
 
-def test_a_burst_of_ticks_is_repainted_once_by_the_timer(qtbot: QtBot, three: PositionsTableModel) -> None:
+def test_a_burst_of_ticks_is_repainted_once_by_the_windows_timer(
+    qtbot: QtBot, three: PositionsTableModel
+) -> None:
     log = ChangeLog(three)
+    timer = WindowTimer(three)
+    timer.add(three.flush)
 
     for step in range(50):
         three.apply(pnl({11: (1.0850 + step / 100_000, float(step))}))
-    qtbot.waitUntil(lambda: not three.dirty, timeout=10 * FLUSH_INTERVAL_MS)
+    qtbot.waitUntil(lambda: not three.dirty, timeout=10 * REPAINT_INTERVAL_MS)
 
     assert log.ranges == [(0, PRICE, 0, PRICE), (0, PROFIT, 0, PROFIT)]
     assert three.position(11).profit == 49.0

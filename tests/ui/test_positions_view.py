@@ -65,10 +65,12 @@ def test_sort_by_profit_stays_correct_after_pnl_updates(view: PositionsView) -> 
     assert view.visible_tickets() == [2, 1, 4, 3]
 
 
-def test_sort_keeps_new_positions_in_place(view: PositionsView) -> None:
+def test_a_new_position_takes_its_place_in_the_sort_at_the_next_repaint(view: PositionsView) -> None:
     sort_by_profit(view)
 
     view.model.apply(opened(make_position(5, profit=2.0)))
+    assert view.visible_tickets() == [2, 4, 1, 3, 5]  # inserted at the bottom at once
+    view.model.flush()
 
     assert view.visible_tickets() == [2, 4, 5, 1, 3]
 
@@ -133,9 +135,12 @@ def test_filter_applies_to_positions_opened_later(view: PositionsView) -> None:
     assert view.visible_tickets() == [2, 7]
 
 
-def test_footer_shows_count_volume_and_floating_pnl(view: PositionsView) -> None:
+def test_bottom_line_shows_count_volume_and_total_profit_with_the_floating_pnl_in_its_tooltip(
+    view: PositionsView,
+) -> None:
     assert view.summary_label.text() == "4 positions · 0.72 lots"
-    assert view.pnl_label.text() == "Floating P&L: +22.50"
+    assert view.pnl_label.text() == "+24.00"
+    assert view.pnl_label.toolTip() == "Total profit +24.00, swap -1.50: floating P&L +22.50"
 
 
 def test_footer_follows_updates_and_colours_a_loss_red(view: PositionsView) -> None:
@@ -144,7 +149,7 @@ def test_footer_follows_updates_and_colours_a_loss_red(view: PositionsView) -> N
     view.model.flush()
 
     assert view.summary_label.text() == "2 positions · 0.60 lots"
-    assert view.pnl_label.text() == "Floating P&L: -32.00"
+    assert view.pnl_label.text() == "-32.00"
     assert view.pnl_label.palette().color(view.pnl_label.foregroundRole()) == trade_colours().loss
 
 
@@ -153,7 +158,7 @@ def test_footer_says_when_nothing_is_open(qtbot: QtBot) -> None:
     qtbot.addWidget(empty)
 
     assert empty.summary_label.text() == "No open positions"
-    assert empty.pnl_label.text() == "Floating P&L: 0.00"
+    assert empty.pnl_label.text() == "0.00"
 
 
 def test_context_menu_close_carries_the_ticket(qtbot: QtBot, view: PositionsView) -> None:
@@ -238,7 +243,7 @@ def test_close_keys_are_claimed_before_window_shortcuts(view: PositionsView) -> 
 def test_double_click_requests_modify(qtbot: QtBot, view: PositionsView) -> None:
     view.show()
     qtbot.waitExposed(view)
-    cell = view.table.visualRect(view.proxy.index(1, PROFIT)).center()
+    cell = view.table.visualRect(view.model.index(1, PROFIT)).center()
 
     with qtbot.waitSignal(view.modify_requested, timeout=1000) as signal:
         qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
@@ -257,7 +262,7 @@ def test_read_only_view_has_no_trade_actions(qtbot: QtBot, read_only_view: Posit
 
     qtbot.keyClick(read_only_view.table, Qt.Key.Key_Delete)
     qtbot.keyClick(read_only_view.table, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
-    cell = read_only_view.table.visualRect(read_only_view.proxy.index(0, 0)).center()
+    cell = read_only_view.table.visualRect(read_only_view.model.index(0, 0)).center()
     qtbot.mouseClick(read_only_view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
     qtbot.mouseDClick(read_only_view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
 
