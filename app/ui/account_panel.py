@@ -1,8 +1,8 @@
 """AccountPanel: the account's figures at a glance, live from ACCOUNT_UPDATE and PNL_UPDATE.
 
-Events only fold into the panel's state and mark it dirty; the window's repaint timer (`WindowTimer`) calls
-`flush` at most every 100 ms. Today's closed P&L comes from the journal through `JournalQueries` (a thread pool, never
-the GUI thread): at start, shortly after positions close, and every minute.
+Events only fold into the panel's state and mark it dirty; the window's repaint timer (`WindowTimer`)
+calls `flush` at most every 100 ms. Today's closed P&L comes from the journal through `JournalQueries`
+(a thread pool, never the GUI thread): at start, shortly after positions close, and every minute.
 """
 
 from __future__ import annotations

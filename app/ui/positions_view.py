@@ -1,4 +1,4 @@
-"""PositionsView: MetaTrader 5's Trade tab: the live positions, a symbol filter, the bottom line, trade actions.
+"""PositionsView: MetaTrader 5's Trade tab: live positions, a symbol filter, the bottom line, trade actions.
 
 The view never trades: its menu and keys only emit requests (`close_requested`, `modify_requested`,
 `close_many_requested`, `new_order_requested`); whoever receives them confirms and routes the orders.

@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
 from PyQt6.QtCore import (
     QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     Qt,
@@ -30,6 +31,12 @@ from PyQt6.QtCore import (
 from PyQt6.QtGui import QColor
 
 K = TypeVar("K", bound=Hashable)
+
+
+class SupportsLessThan(Protocol):
+    def __lt__(self, other: object, /) -> bool: ...
+
+
 R = TypeVar("R")
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -45,7 +52,14 @@ _Display = Qt.ItemDataRole.DisplayRole
 _Foreground = Qt.ItemDataRole.ForegroundRole
 _Alignment = Qt.ItemDataRole.TextAlignmentRole
 _Tooltip = Qt.ItemDataRole.ToolTipRole
-_CHANGED_ROLES = [int(_Display), int(_Foreground), SORT_ROLE]
+_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _FONT = (
+    int(role) for role in (_Display, _Foreground, _Alignment, _Tooltip, Qt.ItemDataRole.FontRole)
+)
+_ANSWERED = frozenset({_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _FONT, SORT_ROLE, KEY_ROLE})
+_CHANGED_ROLES = [_DISPLAY, _FOREGROUND, SORT_ROLE]
+FEW_ROWS = 32  # up to this many changed rows are reported cell by cell, beyond it as merged ranges
+NOT_SPECIAL = object()
+"""`special_data`'s answer when the column's own answer stands."""
 _SORT_HINT = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -159,6 +173,10 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         self._holds: set[str] = set()
         self._accepts: Callable[[R], bool] | None = None
         self._digits_of: Callable[[R], int | None] = _no_digits
+        self._special_cells = False  # True: ask `special_data` first
+        # Changed columns marked with this very object already have their sort keys refreshed (by a
+        # subclass's fast path), so flush does not compute them again.
+        self._presorted: Collection[int] = frozenset()
 
     # --- columns -----------------------------------------------------------------------------------
 
@@ -230,8 +248,9 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         column = self._sort_column
         if column >= 0 and dirty:
             sort_key, keys, records = self._columns[column].sort_key, self._sort_keys, self._records
+            presorted = self._presorted
             for key, columns in dirty.items():
-                if column in columns:
+                if column in columns and columns is not presorted:
                     keys[key] = sort_key(records[key])
                     self._resort = True
         if self._resort and not self._holds and self._reorder():
@@ -239,6 +258,14 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         if dirty:
             row_of = self._rows()
             cells = {row_of[key]: columns for key, columns in dirty.items() if key in row_of}
+            if len(cells) <= FEW_ROWS:
+                # A view repaints a range's bounding box; a few rows' cells, told one by one, cost
+                # exactly themselves (unchanged cells between two changed ones are not painted).
+                for row, columns in cells.items():
+                    for column_changed in columns:
+                        index = self.createIndex(row, column_changed)
+                        self.dataChanged.emit(index, index, _CHANGED_ROLES)
+                return
             for top, left, bottom, right in merge_cell_ranges(cells):
                 # createIndex: these cells exist, and index() would call back into Python to check.
                 self.dataChanged.emit(
@@ -351,25 +378,71 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: _Index, role: int = _Display) -> object:
-        if not index.isValid():
+        # Asked ~10 times per painted cell: plain int roles, unanswered roles first out, one frame deep.
+        if role not in _ANSWERED:
             return None
-        record = self._records[self._shown[index.row()]]
+        row = index.row()
+        if self._special_cells:
+            special = self.special_data(row, index.column(), role)
+            if special is not NOT_SPECIAL:
+                return special
+        record = self._records[self._shown[row]]
         column = self._columns[index.column()]
-        if role == _Display:
+        if role == _DISPLAY:
             if column.priced is not None:
                 return column.priced(record, self._digits_of(record))
             return column.text(record)
-        if role == _Foreground:
+        if role == _FOREGROUND:
             return None if column.colour is None else column.colour(record)
-        if role == _Alignment:
+        if role == _ALIGNMENT:
             return column.align
-        if role == _Tooltip:
+        if role == _TOOLTIP:
             return None if column.tip is None else column.tip(record) or None
         if role == SORT_ROLE:
             return column.sort_key(record)
         if role == KEY_ROLE:
-            return self._shown[index.row()]
+            return self._shown[row]
         return None
+
+    def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan) -> None:
+        # A painted cell asks 7 roles in one call (QStyledItemDelegate::initStyleOption): answering them
+        # here crosses from C++ into Python once per cell instead of once per role.
+        row = index.row()
+        record = self._records[self._shown[row]]
+        column = self._columns[index.column()]
+        special = self._special_cells
+        for position in range(len(roleDataSpan)):
+            item = roleDataSpan[position]
+            role = item.role()
+            if role not in _ANSWERED:
+                continue
+            if special:
+                answer = self.special_data(row, index.column(), role)
+                if answer is not NOT_SPECIAL:
+                    item.setData(answer)
+                    continue
+            if role == _DISPLAY:
+                if column.priced is not None:
+                    item.setData(column.priced(record, self._digits_of(record)))
+                else:
+                    item.setData(column.text(record))
+            elif role == _FOREGROUND:
+                if column.colour is not None:
+                    item.setData(column.colour(record))
+            elif role == _ALIGNMENT:
+                item.setData(column.align)
+            elif role == _TOOLTIP:
+                if column.tip is not None:
+                    item.setData(column.tip(record) or None)
+            elif role == SORT_ROLE:
+                item.setData(column.sort_key(record))
+            elif role == KEY_ROLE:
+                item.setData(self._shown[row])
+
+    def special_data(self, row: int, column: int, role: int) -> object:
+        """What a subclass shows instead, while `_special_cells` is set (a busy row, stale prices);
+        `NOT_SPECIAL` lets the column answer."""
+        return NOT_SPECIAL
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _Display) -> object:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
@@ -432,9 +505,14 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
             shown = set(keys)
             return [key for key in self._records if key in shown]
         sort_keys = self._sort_keys
-        present = [key for key in keys if sort_keys[key] is not None]
-        blank = [key for key in keys if sort_keys[key] is None] if len(present) < len(keys) else []
-        present.sort(key=sort_keys.__getitem__, reverse=self._descending)  # stable, even reversed
+        if None in sort_keys.values():  # a scan in C; blanks are rare (no S/L), ticks never make one
+            present = [key for key in keys if sort_keys[key] is not None]
+            blank = [key for key in keys if sort_keys[key] is None]
+        else:
+            present, blank = list(keys), []
+        # Stable, even reversed: ties keep their place. One column's keys are of one ordered type.
+        by_key = cast("Callable[[K], SupportsLessThan]", sort_keys.__getitem__)
+        present.sort(key=by_key, reverse=self._descending)
         return present + blank
 
     def _reorder(self) -> bool:
@@ -444,14 +522,17 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         if order == self._shown:
             return False
         self.layoutAboutToBeChanged.emit([], _SORT_HINT)
-        before = self.persistentIndexList()
+        before = self.persistentIndexList()  # a selection's and the current cell's: a handful
         shown = self._shown
         held = [(shown[index.row()], index.column()) for index in before]
         self._shown = order
-        self._row = None
-        row_of = self._rows()
+        self._row = None  # rebuilt when asked: a re-sort every tick need not pay for it
+        new_rows: dict[K, int] = {}
+        for key, _column in held:
+            if key not in new_rows:
+                new_rows[key] = order.index(key)  # a scan in C per selected row, not a map of all rows
         self.changePersistentIndexList(
-            before, [self.createIndex(row_of[key], column) for key, column in held]
+            before, [self.createIndex(new_rows[key], column) for key, column in held]
         )
         self.layoutChanged.emit([], _SORT_HINT)
         return True

@@ -123,7 +123,7 @@ class RecordTableView(QTableView, Generic[K, R]):
     def restore_header_state(self, state: QByteArray) -> bool:
         """Restore a saved header state; False (and the defaults kept) when it cannot be read."""
         header = self.header()
-        if not isinstance(state, QByteArray) or state.isEmpty() or not header.restoreState(state):
+        if state.isEmpty() or not header.restoreState(state):
             return False
         self._columns_sized = True
         for index, column in enumerate(self.records.columns):

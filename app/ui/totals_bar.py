@@ -67,22 +67,23 @@ class TotalsBar(QWidget):
     def show_totals(self, totals: Totals) -> None:
         self._totals = totals
         if totals.count == 0:
-            self.summary_label.setText("No open positions")
+            summary = "No open positions"
         else:
             noun = "position" if totals.count == 1 else "positions"
-            self.summary_label.setText(f"{totals.count} {noun} · {format_volume(totals.volume)} lots")
+            summary = f"{totals.count} {noun} · {format_volume(totals.volume)} lots"
+        _set_text(self.summary_label, summary)
         currency = self._account.currency if self._account else ""
-        self.pnl_label.setText(format_money(totals.profit, currency, signed=True))
+        shown = format_money(totals.profit, currency, signed=True)
+        if _set_text(self.pnl_label, shown) and self.pnl_label.sizeHint().width() > self.pnl_label.width():
+            self._place_profit()
         profit, swap = format_money(totals.profit, signed=True), format_money(totals.swap, signed=True)
         floating = format_money(totals.floating, currency, signed=True)
         self.pnl_label.setToolTip(f"Total profit {profit}, swap {swap}: floating P&L {floating}")
+        colour = money_colour(totals.profit) or self.palette().color(QPalette.ColorRole.WindowText)
         palette = self.pnl_label.palette()
-        colour = money_colour(totals.profit)
-        palette.setColor(
-            QPalette.ColorRole.WindowText, colour or self.palette().color(QPalette.ColorRole.WindowText)
-        )
-        self.pnl_label.setPalette(palette)
-        self._place_profit()
+        if palette.color(QPalette.ColorRole.WindowText) != colour:  # a new palette repaints and relays out
+            palette.setColor(QPalette.ColorRole.WindowText, colour)
+            self.pnl_label.setPalette(palette)
 
     def show_account(self, account: Account | None) -> None:
         self._account, self._equity = account, None
@@ -121,3 +122,11 @@ class TotalsBar(QWidget):
         super().changeEvent(event)
         if event is not None and event.type() == QEvent.Type.PaletteChange and hasattr(self, "pnl_label"):
             self.show_totals(self._totals)  # a theme switch picks the matching gain/loss colours
+
+
+def _set_text(label: QLabel, text: str) -> bool:
+    """Set a label's text only when it differs (each setText relays out the bar); True when it changed."""
+    if label.text() == text:
+        return False
+    label.setText(text)
+    return True

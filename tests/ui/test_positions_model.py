@@ -82,7 +82,7 @@ def test_pnl_update_reports_only_the_price_and_profit_cells_of_that_row(three: P
     )
 
 
-def test_changes_of_adjacent_rows_merge_into_one_range_per_column_run(three: PositionsTableModel) -> None:
+def test_a_few_changed_rows_are_reported_cell_by_cell(three: PositionsTableModel) -> None:
     log = ChangeLog(three)
 
     three.apply(pnl({11: (1.0852, 2.0), 12: (151.3, 6.6)}))
@@ -91,7 +91,28 @@ def test_changes_of_adjacent_rows_merge_into_one_range_per_column_run(three: Pos
     )
     three.flush()
 
-    assert log.ranges == [(0, PRICE, 1, PRICE), (0, PROFIT, 1, PROFIT), (2, SL, 2, TP)]
+    assert sorted(log.ranges) == [
+        (0, PRICE, 0, PRICE),
+        (0, PROFIT, 0, PROFIT),
+        (1, PRICE, 1, PRICE),
+        (1, PROFIT, 1, PROFIT),
+        (2, SL, 2, SL),
+        (2, TP, 2, TP),
+    ]
+
+
+def test_changes_of_many_adjacent_rows_merge_into_one_range_per_column_run(
+    model: PositionsTableModel,
+) -> None:
+    model.apply(opened(*(make_position(ticket) for ticket in range(1, 101))))
+    model.flush()
+    log = ChangeLog(model)
+
+    model.apply(pnl({ticket: (1.0852, 2.0) for ticket in range(1, 61)}))
+    model.apply(modified(*(make_position(ticket, sl=1.08, tp=1.09) for ticket in range(61, 101))))
+    model.flush()
+
+    assert log.ranges == [(0, PRICE, 59, PRICE), (0, PROFIT, 59, PROFIT), (60, SL, 99, TP)]
 
 
 def test_value_changes_wait_for_flush(three: PositionsTableModel) -> None:
