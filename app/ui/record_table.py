@@ -197,7 +197,7 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         self._dirty = {}
         self._shown = self._accepted(self._records)
         self._refresh_sort_keys()
-        self._shown = self._ordered(self._shown)
+        self._shown = self._ordered(self._arrival(self._shown))
         self._row = None
         self._resort = False
         self.endResetModel()
@@ -284,7 +284,7 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         self._sort_column = column if 0 <= column < len(self._columns) else -1
         self._descending = order == Qt.SortOrder.DescendingOrder
         self._refresh_sort_keys()
-        self._reorder()
+        self._reorder(fresh=True)
 
     @property
     def sort_column(self) -> int:
@@ -316,7 +316,7 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         """Show only the records `accepts` lets through (None: all); it must read fields that never change."""
         self.beginResetModel()
         self._accepts = accepts
-        self._shown = self._ordered(self._accepted(self._records))
+        self._shown = self._ordered(self._arrival(self._accepted(self._records)))
         self._row = None
         self.endResetModel()
 
@@ -515,10 +515,20 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         present.sort(key=by_key, reverse=self._descending)
         return present + blank
 
-    def _reorder(self) -> bool:
-        """Apply the sort order; True when rows moved (and views were told by layoutChanged)."""
+    def _arrival(self, keys: list[K]) -> list[K]:
+        """Keys in arrival order, reversed for a descending sort: a fresh sort's ties then read like the
+        exact reverse of the ascending one (newest first). Re-sorts after that keep ties where they are."""
+        return keys[::-1] if self._descending and self._sort_column >= 0 else keys
+
+    def _ordered_by_arrival(self) -> list[K]:
+        shown = set(self._shown)
+        return [key for key in self._records if key in shown]
+
+    def _reorder(self, fresh: bool = False) -> bool:
+        """Apply the sort order (`fresh`: from arrival order, as for a click on the header); True when
+        rows moved (and views were told by layoutChanged)."""
         self._resort = False
-        order = self._ordered(self._shown)
+        order = self._ordered(self._arrival(self._ordered_by_arrival()) if fresh else self._shown)
         if order == self._shown:
             return False
         self.layoutAboutToBeChanged.emit([], _SORT_HINT)
