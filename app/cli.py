@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from app import __version__
 from app.core.enums import Backend
 from app.core.settings import RemoteSettings, Settings
+from app.startup.train_command import add_train_parser
 from app.storage.paths import HOME_VARIABLE, AppPaths
 from app.storage.private_files import restrict_umask, tighten
 from app.storage.settings_store import load_settings
-from app.train_command import add_train_parser
 
 if TYPE_CHECKING:
     from app.engine.desk import DeskConfig
@@ -142,11 +142,13 @@ def main(argv: list[str] | None = None) -> int:
 
     restrict_umask()  # whatever the trader's umask, what this process creates is the trader's alone
     if args.qt_probe:
-        from app.doctor_qt import run_probe
+        from app.startup.doctor_qt import run_probe
 
         return run_probe()
     if args.self_test:
-        from app.self_test import run_self_test  # its own temporary folder: the trader's data is untouched
+        from app.startup.self_test import (
+            run_self_test,  # its own temporary folder: the trader's data is untouched
+        )
 
         return run_self_test()
     if args.data_dir is not None:
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     args.settings_problems = list(loaded.problems)
 
     if getattr(args, "command", None) == "train":
-        from app.train_command import run_train
+        from app.startup.train_command import run_train
 
         return run_train(args, paths, settings)
     try:
@@ -197,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _start_log(paths: AppPaths) -> Path | None:
     """Warnings, errors and tracebacks to the rotating log file in the log folder; None if it cannot be."""
-    from app.logfile import start_log_file
+    from app.startup.logfile import start_log_file
 
     try:
         return start_log_file(paths.log_dir)
@@ -243,7 +245,7 @@ def _password_provider(login: int | None, server: str) -> Callable[[], str | Non
     def read() -> str | None:
         if login is None:
             return None
-        from app.ui.credentials import CredentialStore
+        from app.ui.settings.credentials import CredentialStore
 
         store = CredentialStore()
         return store.get(login, server) if store.available() else None
@@ -266,8 +268,8 @@ def _alert_file_channels(path: Path | None) -> tuple[Any, ...]:
 def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
     from app.alerts.service import AlertSetup
     from app.engine.error_report import settings_problem_notices
-    from app.headless import run_headless
-    from app.remote_wiring import print_to_stderr
+    from app.startup.headless import run_headless
+    from app.startup.remote_wiring import print_to_stderr
     from app.storage.errors import JournalError
 
     try:
@@ -322,7 +324,7 @@ def _run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> i
     # Imported here, not at the top: --help and --version must not need Qt or a display.
     from PyQt6.QtWidgets import QApplication
 
-    from app.ui.launch import run_gui
+    from app.startup.gui import run_gui
 
     qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else PROGRAM])
     qt_app.setApplicationName("MT5 Desk")
@@ -357,7 +359,7 @@ def _add_doctor_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def _run_doctor(args: argparse.Namespace, paths: AppPaths) -> int:
-    from app.doctor import report, run_checks
+    from app.startup.doctor import report, run_checks
 
     backend = Backend(args.terminal) if args.terminal is not None else None
     return report(run_checks(paths, backend=backend, bridge=args.bridge, token_file=args.token_file))

@@ -31,10 +31,10 @@ from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.terminal.adapter import Terminal
 from app.terminal.simulator import ClockSpec, ManualClock, SimulatedTerminal
-from app.ui.credentials import CredentialStore, SessionPasswords
-from app.ui.main_window import MainWindow
-from app.ui.settings_dialog import SettingsDialog
-from app.ui.theme import apply_theme
+from app.ui.settings.credentials import CredentialStore, SessionPasswords
+from app.ui.settings.settings_dialog import SettingsDialog
+from app.ui.shell.main_window import MainWindow
+from app.ui.shell.theme import apply_theme
 
 OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
 # The session ends now, so journal history and live points share one time line (run it on a weekday:
@@ -117,7 +117,7 @@ def alerts_settings() -> None:
     """Settings > Alerts with two channels (URLs in an in-memory keyring), one just tested."""
     import keyring
 
-    from tests.ui.test_settings_dialog import MemoryKeyring
+    from tests.ui.settings.test_settings_dialog import MemoryKeyring
 
     class DesktopKeyring(MemoryKeyring):
         name = "SecretService Keyring"  # what a Linux desktop's keyring calls itself
@@ -141,7 +141,7 @@ def alerts_settings() -> None:
 def first_hour_chart() -> None:
     """The Equity tab of a desk that has run for an hour, at a first start's size: the hour fills the day."""
     from app.core.events import AccountUpdate
-    from app.ui.charts import EquityChart
+    from app.ui.charts.charts import EquityChart
 
     with tempfile.TemporaryDirectory() as folder:
         clock = ManualClock(END - timedelta(hours=1))
@@ -182,7 +182,7 @@ def training_dialog() -> None:
     alone, and the whole screen with the desk behind it (to show it fits)."""
     from PyQt6.QtGui import QPainter, QPixmap
 
-    from app.ui.training_dialog import TrainingDialog
+    from app.ui.models.training_dialog import TrainingDialog
 
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)

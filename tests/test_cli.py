@@ -18,7 +18,7 @@ from app import __version__
 from app.cli import main
 from app.core.enums import Backend
 from app.core.settings import Settings
-from app.logfile import stop_log_file
+from app.startup.logfile import stop_log_file
 from app.storage.paths import AppPaths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +101,7 @@ def test_a_bad_command_line_exits_2_with_a_message(
 
 
 class RecordingLauncher:
-    """Stands in for app.ui.launch (owned by the UI) to see what the CLI hands over."""
+    """Stands in for app.startup.gui (the GUI launch) to see what the CLI hands over."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[argparse.Namespace, AppPaths, Settings]] = []
@@ -114,9 +114,9 @@ class RecordingLauncher:
 @pytest.fixture
 def launcher(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RecordingLauncher]:
     recorder = RecordingLauncher()
-    module: Any = types.ModuleType("app.ui.launch")
+    module: Any = types.ModuleType("app.startup.gui")
     module.run_gui = recorder.run_gui
-    monkeypatch.setitem(sys.modules, "app.ui.launch", module)
+    monkeypatch.setitem(sys.modules, "app.startup.gui", module)
     monkeypatch.setenv("MT5DESK_HOME", str(tmp_path / "home"))  # restored after the test, whatever main sets
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     yield recorder

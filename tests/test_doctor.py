@@ -21,7 +21,7 @@ from app.cli import main
 from app.core.enums import Backend
 from app.core.settings import RemoteSettings
 from app.core.target import TerminalTarget
-from app.doctor import (
+from app.startup.doctor import (
     CheckResult,
     check_database,
     check_display,
@@ -40,7 +40,7 @@ from app.doctor import (
     report,
     run_checks,
 )
-from app.logfile import start_log_file, stop_log_file
+from app.startup.logfile import start_log_file, stop_log_file
 from app.storage.database import open_database
 from app.storage.paths import AppPaths
 from app.terminal.backend import open_terminal

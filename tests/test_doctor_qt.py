@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.doctor_qt import ask_child, broken_platform, install_advice, missing_libraries, qt_words
+from app.startup.doctor_qt import ask_child, broken_platform, install_advice, missing_libraries, qt_words
 from tests.test_cli import REPO_ROOT
 
 

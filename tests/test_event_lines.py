@@ -14,7 +14,7 @@ import pytest
 
 from app.core.enums import NoticeLevel
 from app.core.events import Notice
-from app.event_lines import EventLinesWriter
+from app.startup.event_lines import EventLinesWriter
 from tests.full_disk import fill_disk, mount_tmpfs
 
 
@@ -51,7 +51,7 @@ def test_a_full_disk_is_said_once_and_every_line_is_written_once_space_returns(
     target = tmpfs / "events.jsonl"
     writer = EventLinesWriter(str(target))
     filler = fill_disk(tmpfs / "filler")
-    with caplog.at_level(logging.WARNING, logger="app.event_lines"):
+    with caplog.at_level(logging.WARNING, logger="app.startup.event_lines"):
         for number in range(200):
             writer.write(notice(number))
         assert writer.held_lines > 0
@@ -77,7 +77,7 @@ def test_a_reader_that_went_away_ends_the_writing_with_one_message(
     os.dup2(write_end, 1)
     try:
         writer = EventLinesWriter("-")
-        with caplog.at_level(logging.ERROR, logger="app.event_lines"):
+        with caplog.at_level(logging.ERROR, logger="app.startup.event_lines"):
             for number in range(50):
                 writer.write(notice(number))
             writer.close()

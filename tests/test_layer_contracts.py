@@ -55,6 +55,54 @@ def test_a_forbidden_import_breaks_the_contracts(tmp_path: Path) -> None:
     assert "app.core.contract_probe -> PyQt6" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("probe", "line", "broken"),
+    [
+        # one feature reaching into another's internals (the shell composes them; widgets are shared)
+        (
+            "ui/positions/probe.py",
+            "import app.ui.trading.order_ticket\n",
+            "app.ui.positions.probe -> app.ui.trading",
+        ),
+        # shared widgets importing a feature
+        (
+            "ui/widgets/probe.py",
+            "import app.ui.history.records_tab\n",
+            "app.ui.widgets.probe -> app.ui.history",
+        ),
+        # a ui package no contract places (exhaustive layers)
+        ("ui/unplaced/probe.py", "import app.ui.widgets.columns\n", "app.ui.unplaced"),
+        # anything but the entry point importing the composition root
+        ("ui/shell/probe.py", "import app.startup.gui\n", "app.ui.shell.probe -> app.startup.gui"),
+        ("engine/probe.py", "import app.startup.doctor\n", "app.engine.probe -> app.startup.doctor"),
+        # a widget opening the database or the terminal itself
+        (
+            "ui/history/probe.py",
+            "import app.storage.database\n",
+            "app.ui.history.probe -> app.storage.database",
+        ),
+        (
+            "ui/trading/probe.py",
+            "import app.terminal.backend\n",
+            "app.ui.trading.probe -> app.terminal.backend",
+        ),
+    ],
+)
+def test_the_ui_and_startup_contracts_catch_a_wrong_import(
+    tmp_path: Path, probe: str, line: str, broken: str
+) -> None:
+    shutil.copytree(REPO_ROOT / "app", tmp_path / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / "app" / probe
+    if not target.parent.exists():
+        target.parent.mkdir()
+        (target.parent / "__init__.py").write_text("", encoding="utf-8")
+    target.write_text(line, encoding="utf-8")
+    result = run_lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert broken in result.stdout, result.stdout
+
+
 def imported_names(source: str) -> set[str]:
     """Every module a file imports by absolute name, counting `from PyQt6 import QtGui` as PyQt6.QtGui."""
     names: set[str] = set()

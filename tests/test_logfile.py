@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.logfile import BACKUP_COUNT, LOG_FILE_NAME, MAX_BYTES, start_log_file, stop_log_file
+from app.startup.logfile import BACKUP_COUNT, LOG_FILE_NAME, MAX_BYTES, start_log_file, stop_log_file
 
 log = logging.getLogger("app.test")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.self_test import WeekdayClock, needs_offscreen
+from app.startup.self_test import WeekdayClock, needs_offscreen
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

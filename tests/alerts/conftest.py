@@ -10,7 +10,7 @@ from keyring.backend import KeyringBackend
 
 from tests.alerts.desk_fixture import make_alert_desk  # noqa: F401  (fixture)
 from tests.alerts.inbox import inbox  # noqa: F401  (fixture)
-from tests.ui.test_settings_dialog import MemoryKeyring
+from tests.ui.settings.test_settings_dialog import MemoryKeyring
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from app.engine.sim_controls import SimulatorClock, SimulatorControls
 from app.terminal.simulator import ClockSpec
 from tests.alerts.inbox import Inbox
 from tests.engine.fixtures_models import constant_model
-from tests.ui.test_settings_dialog import MemoryKeyring
+from tests.ui.settings.test_settings_dialog import MemoryKeyring
 
 START = datetime(2026, 11, 18, 10, 0, 30, tzinfo=UTC)  # a Wednesday, half a minute into a bar
 FAST = Intervals(pnl_s=0.1, positions_s=0.5, account_s=0.3, heartbeat_s=1.0)

@@ -25,7 +25,7 @@ from app.core.settings import AlertChannel, AlertSettings
 from app.engine.hub import EventHub
 from tests.alerts.desk_fixture import PHONE, MakeAlertDesk
 from tests.alerts.inbox import Inbox
-from tests.ui.test_settings_dialog import MemoryKeyring
+from tests.ui.settings.test_settings_dialog import MemoryKeyring
 
 ERROR = TradeError(trade_id="t1", symbol="EURUSD", order_type="BUY", error="Market closed", code=10018)
 

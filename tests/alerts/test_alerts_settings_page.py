@@ -18,10 +18,10 @@ from app.alerts.texts import TEST_TITLE
 from app.alerts.transport import UNKNOWN_URL
 from app.core.settings import AlertChannel, AlertSettings, Settings
 from app.storage.settings_store import save_settings
-from app.ui.credentials import CredentialStore, SessionPasswords
-from app.ui.settings_dialog import SettingsDialog
+from app.ui.settings.credentials import CredentialStore, SessionPasswords
+from app.ui.settings.settings_dialog import SettingsDialog
 from tests.alerts.inbox import Inbox, refused_url
-from tests.ui.test_settings_dialog import MemoryKeyring
+from tests.ui.settings.test_settings_dialog import MemoryKeyring
 
 TOKEN = "tk_Zq8vXs2LmN4pR7tY"
 TOPIC = "desk-k2j9f7w3"

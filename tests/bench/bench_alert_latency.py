@@ -39,7 +39,7 @@ from app.engine.intervals import Intervals
 from app.engine.sim_controls import SimulatorControls
 from app.terminal.simulator import ClockSpec
 from tests.alerts.inbox import Inbox, refused_url
-from tests.ui.test_settings_dialog import MemoryKeyring
+from tests.ui.settings.test_settings_dialog import MemoryKeyring
 
 SCENARIOS = ("no alerts", "channel down (refused)", "channel hanging", "channel working")
 START = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)

@@ -27,7 +27,7 @@ from PyQt6.QtWidgets import QApplication
 
 from app.core.events import AccountUpdate, PnlUpdate
 from app.core.models import Account
-from app.ui.charts import EquityChart
+from app.ui.charts.charts import EquityChart
 
 WEEK_POINTS = 604_800
 BASELINE_POINTS = 1_000

@@ -36,7 +36,7 @@ from app.core.models import Account, Position, TerminalStatus
 from app.core.settings import Settings
 from app.core.state import DeskState
 from app.engine.hub import EventHub
-from app.ui.main_window import MainWindow
+from app.ui.shell.main_window import MainWindow
 from tests.bench.bench_positions_model import make_positions
 
 TARGET_PERCENT = 5.0

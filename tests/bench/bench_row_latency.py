@@ -26,7 +26,7 @@ from PyQt6.QtWidgets import QApplication
 
 from app.core.settings import Settings
 from app.engine.supervisor import HostMode
-from app.ui.main_window import MainWindow
+from app.ui.shell.main_window import MainWindow
 from tests.bench.host_bench import run_loop, running_desk, wait_until
 
 TARGET_P95_S = 1.0

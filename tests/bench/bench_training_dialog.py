@@ -32,7 +32,7 @@ def _measure(preload: bool) -> dict[str, Any]:
     if preload:
         import app.ml.store
         import app.ml.training  # noqa: F401  # the baseline: loaded before the dialog, as it used to be
-    from app.ui.training_dialog import TrainingDialog
+    from app.ui.models.training_dialog import TrainingDialog
 
     dialog = TrainingDialog(None, Path(tempfile.mkdtemp()) / "models")
     dialog.show()

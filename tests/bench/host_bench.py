@@ -18,7 +18,7 @@ from app.core.target import TerminalTarget
 from app.engine.desk import Desk, DeskConfig
 from app.engine.intervals import Intervals
 from app.engine.supervisor import HostMode
-from app.heap import settle_startup_heap
+from app.startup.heap import settle_startup_heap
 from app.terminal.simulator import SYMBOLS, ClockSpec, SimulatedTerminal
 from tests.bench.bench_headless_idle import process_cpu_seconds
 

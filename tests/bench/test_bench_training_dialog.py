@@ -3,7 +3,7 @@ a fresh process of this run (see bench_training_dialog)."""
 
 from __future__ import annotations
 
-from app.ui.training_dialog import LOADING_TEXT, READY_TEXT
+from app.ui.models.training_dialog import LOADING_TEXT, READY_TEXT
 from tests.bench.bench_training_dialog import compare
 
 

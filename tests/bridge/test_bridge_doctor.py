@@ -12,7 +12,7 @@ import pytest
 from app.cli import main
 from app.core.enums import Backend
 from app.core.target import TerminalTarget
-from app.doctor import check_terminal
+from app.startup.doctor import check_terminal
 from tests.bridge.servers import free_port, in_process_bridge
 from tests.bridge.test_bridge_client import _Listener
 

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from app.core.enums import NoticeLevel
 from app.core.events import Event, Notice
 from app.engine.error_report import ErrorReporter, settings_problem_notices
-from app.logfile import start_log_file, stop_log_file
+from app.startup.logfile import start_log_file, stop_log_file
 
 
 @pytest.fixture

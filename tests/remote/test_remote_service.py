@@ -16,7 +16,7 @@ from websockets.exceptions import InvalidStatus
 from app.core.settings import RemoteSettings
 from app.engine.desk import Desk as AppDesk
 from app.remote.server import RemoteConfigError
-from app.remote_wiring import RemoteService
+from app.startup.remote_wiring import RemoteService
 
 from .conftest import Desk, run, viewer
 

@@ -13,7 +13,7 @@ from app.core.enums import Side
 from app.core.event_text import describe
 from app.core.events import AutoTradeExecuted, encode
 from app.core.number_format import format_money, format_pips, format_price, format_volume, trimmed
-from app.ui.columns import COLUMN_INDEX, POSITION_COLUMNS, PositionRow
+from app.ui.widgets.columns import COLUMN_INDEX, POSITION_COLUMNS, PositionRow
 from tests.remote.conftest import position, run
 from tests.remote.test_browser_viewer import (
     LIVE,

@@ -24,14 +24,14 @@ from app.core.models import Deal, Position
 from app.core.settings import IntervalSettings, Settings, UiSettings
 from app.engine.desk import Desk
 from app.engine.sim_controls import SimulatorClock, SimulatorControls
-from app.logfile import start_log_file, stop_log_file
+from app.startup.gui import DeskApp
+from app.startup.logfile import start_log_file, stop_log_file
 from app.storage.journal import Journal
 from app.storage.paths import AppPaths
 from app.storage.records import TradeRecord
 from app.storage.tables import TradeRow
 from app.terminal.simulator import ClockSpec
-from app.ui.launch import DeskApp
-from app.ui.main_window import MainWindow
+from app.ui.shell.main_window import MainWindow
 from tests.scenarios.driver import row_as_dict, row_point
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)

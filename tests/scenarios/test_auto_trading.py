@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6.QtWidgets import QCheckBox, QDoubleSpinBox, QLabel
 
 from app.storage.model_registry import ModelRegistry
-from app.ui.models_table import MODEL_COLUMN_INDEX
+from app.ui.models.models_table import MODEL_COLUMN_INDEX
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
     button,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6.QtCore import QPoint, QRect
 
 from app.core.toast_text import Toast
-from app.ui.notifier import InWindowToasts
+from app.ui.shell.notifier import InWindowToasts
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import click, toolbar_button
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from PyQt6.QtCore import QSettings, Qt
 from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QRadioButton, QWidget
 
-from app.ui.order_fields import StopUnit
-from app.ui.ticket_memory import TicketMemory, load_ticket_memory
+from app.ui.trading.ticket_memory import TicketMemory, load_ticket_memory
+from app.ui.widgets.order_fields import StopUnit
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
     button,

@@ -13,7 +13,7 @@ from PyQt6.QtGui import QPalette
 from PyQt6.QtWidgets import QApplication, QComboBox
 
 from app.core.enums import OrderAction, Side
-from app.ui.columns import COLUMN_INDEX
+from app.ui.widgets.columns import COLUMN_INDEX
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
     answer_modal,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.core.settings import Settings
-from app.doctor import check_database, check_settings_file
-from app.doctor_privacy import check_private_files, check_token_file
+from app.startup.doctor import check_database, check_settings_file
+from app.startup.doctor_privacy import check_private_files, check_token_file
 from app.storage.database import open_database
 from app.storage.journal import Journal
 from app.storage.leftovers import remove_leftover_temp_files

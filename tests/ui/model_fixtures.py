@@ -14,7 +14,7 @@ from app.ml.metrics import PerformanceMetrics
 from app.ml.pipelines import Algorithm
 from app.storage.journal import Journal
 from app.storage.model_registry import ModelRegistry
-from tests.ui.test_history_view import close_trade
+from tests.ui.history.test_history_view import close_trade
 
 BACKTEST = PerformanceMetrics(
     trades=40, wins=22, losses=18, win_rate=0.55, profit_factor=1.31, expectancy=0.00002,

@@ -1,0 +1,1 @@
+"""The account panel and the connection status indicator."""

@@ -1,0 +1,1 @@
+"""Past records: the History and Deals tabs on their shared records tab, filters and periods."""

@@ -1,0 +1,73 @@
+"""The Deals tab, as MetaTrader 5's History → Deals: every deal of the period, balance operations too."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from PyQt6.QtWidgets import QLabel, QWidget
+
+from app.core.enums import TradeSource
+from app.engine.queries import JournalQueries
+from app.storage.records import DealRecord
+from app.ui.history.deals_model import DEAL_COLUMNS, DealTotals, deal_totals, deal_totals_texts
+from app.ui.history.records_tab import REFRESH_DELAY_MS, RecordsTab
+from app.ui.history.symbol_digits import SymbolDigits
+from app.ui.widgets.csv_export import DEAL_CSV_FIELDS
+
+
+class DealsView(RecordsTab[DealRecord]):
+    """Deals by date and symbol, with what trading and balance operations did to the balance."""
+
+    def __init__(
+        self,
+        queries: JournalQueries | None,
+        parent: QWidget | None = None,
+        *,
+        refresh_delay_ms: int = REFRESH_DELAY_MS,
+        digits: SymbolDigits | None = None,
+    ) -> None:
+        super().__init__(
+            queries,
+            DEAL_COLUMNS,
+            DEAL_CSV_FIELDS,
+            lambda deal: deal.symbol,
+            parent,
+            key_of=lambda deal: deal.ticket,
+            refresh_delay_ms=refresh_delay_ms,
+            digits=digits,
+            with_source=False,
+            what="deals",
+            day_of="deal",
+            export_name="deals",
+            sort_by="time",
+        )
+        self.money_label = QLabel(self.footer)
+        self.footer_row.addWidget(self.money_label)
+        if queries is None:
+            return
+        queries.deals_loaded.connect(self._loaded)
+        self._show_footer(None)
+        self.refresh()
+
+    def _ask(
+        self,
+        queries: JournalQueries,
+        since: datetime | None,
+        until: datetime | None,
+        symbol: str | None,
+        source: TradeSource | None,
+    ) -> int:
+        return queries.load_deals(since, until, symbol)
+
+    def _records_in(self, result: object) -> Sequence[DealRecord]:
+        assert isinstance(result, list)
+        return result
+
+    def totals(self) -> DealTotals:
+        return deal_totals(self.model.records())
+
+    def _show_footer(self, result: object | None) -> None:
+        count, money = deal_totals_texts(self.totals())
+        self.summary_label.setText(count)
+        self.money_label.setText(money)

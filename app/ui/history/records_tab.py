@@ -1,0 +1,286 @@
+"""RecordsTab: the base of the History and Deals tabs (filter bar, sorted table, footer, Refresh, CSV).
+
+Every filter is a journal query (run off the GUI thread by `JournalQueries`); an answer to a question the
+tab no longer asks is dropped. A position closing or shrinking (POSITIONS_UPDATE with removals or
+changes) reloads the tab a second later, once the worker has journaled the deals. A viewer has no
+journal: the tab then says so and shows nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from PyQt6.QtCore import QByteArray, QStandardPaths, Qt, QTimer
+from PyQt6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.enums import TradeSource
+from app.core.events import PositionsUpdate
+from app.engine.hub import EventHub
+from app.engine.queries import JournalQueries
+from app.ui.widgets.csv_export import CsvFields, write_csv
+from app.ui.history.history_filters import HistoryFilters
+from app.ui.history.history_period import HistoryPeriod
+from app.ui.widgets.record_table import RecordColumn, RecordTableModel
+from app.ui.widgets.record_view import RecordTableView
+from app.ui.history.symbol_digits import SymbolDigits
+
+R = TypeVar("R")
+
+REFRESH_DELAY_MS = 1000
+VIEWER_NOTICE = "History is available on the trading desk only"
+_PROBLEM_STYLE = "QLabel { color: #cf222e; }"
+
+
+class RecordsTab(QWidget, Generic[R]):
+    """Filters, a sortable table of journal records, a footer, Refresh and Export CSV.
+
+    Subclasses say what to ask the journal (`_ask`), what a load holds (`_records_in`) and what the
+    footer says (`_show_footer`). `queries=None` makes the read-only (viewer) tab: just `VIEWER_NOTICE`.
+    """
+
+    def __init__(
+        self,
+        queries: JournalQueries | None,
+        columns: Sequence[RecordColumn[R]],
+        csv_fields: CsvFields[R],
+        symbol_of: Callable[[R], str],
+        parent: QWidget | None = None,
+        *,
+        key_of: Callable[[R], Hashable],
+        refresh_delay_ms: int = REFRESH_DELAY_MS,
+        with_source: bool,
+        what: str,
+        day_of: str,
+        export_name: str,
+        sort_by: str,
+        digits: SymbolDigits | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._queries = queries
+        self._digits = digits
+        self._csv_fields = csv_fields
+        self._symbol_of = symbol_of
+        self._what = what
+        self._export_name = export_name
+        self._request: int | None = None
+        self._request_symbol: str | None = None
+        self._export_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        self.error_box: QMessageBox | None = None
+        self.model: RecordTableModel[Hashable, R] = RecordTableModel(columns, key_of, self)
+        if digits is not None:
+            self.model.set_digits(lambda record: digits.digits(symbol_of(record)))
+            digits.learned.connect(self.model.refresh_prices)
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(refresh_delay_ms)
+        self._refresh_timer.timeout.connect(self.refresh)
+
+        self.notice_label = QLabel(VIEWER_NOTICE, self)
+        self.notice_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.filters = HistoryFilters(self, with_source=with_source, what=day_of)
+        self.controls = self.filters
+        self.refresh_button = QPushButton("Refresh", self.filters)
+        self.export_button = QPushButton("Export CSV…", self.filters)
+        self.export_button.setToolTip(f"Save the {what} shown, as filtered and sorted, to a CSV file")
+        self.export_button.setEnabled(False)
+        self.filters.add_trailing(self.refresh_button)
+        self.filters.add_trailing(self.export_button)
+        self.problem_label = QLabel(self)
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet(_PROBLEM_STYLE)
+        self.problem_label.hide()
+        self.table = self._build_table(columns, sort_by)
+        self.footer = QWidget(self)
+        self.footer_row = QHBoxLayout(self.footer)
+        self.footer_row.setContentsMargins(0, 0, 0, 0)
+        self.summary_label = QLabel(self.footer)
+        self.status_label = QLabel(self.footer)
+        self.footer_row.addWidget(self.summary_label)
+        self.footer_row.addSpacing(12)
+        self.footer_row.addWidget(self.status_label)
+        self.footer_row.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.notice_label, 1)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.footer)
+
+        if queries is None:
+            for part in (self.filters, self.table, self.footer):
+                part.hide()
+            return
+        self.notice_label.hide()
+        queries.failed.connect(self._on_failed)
+        self.filters.changed.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.export_button.clicked.connect(self.export_csv)
+
+    def _build_table(self, columns: Sequence[RecordColumn[R]], sort_by: str) -> RecordTableView[Hashable, R]:
+        table: RecordTableView[Hashable, R] = RecordTableView(self.model, self)
+        keys = [column.key for column in columns]
+        table.sortByColumn(keys.index(sort_by), Qt.SortOrder.DescendingOrder)  # newest first
+        return table
+
+    # --- what a subclass says --------------------------------------------------------------------------
+
+    def _ask(
+        self,
+        queries: JournalQueries,
+        since: datetime | None,
+        until: datetime | None,
+        symbol: str | None,
+        source: TradeSource | None,
+    ) -> int:
+        raise NotImplementedError
+
+    def _records_in(self, result: object) -> Sequence[R]:
+        raise NotImplementedError
+
+    def _show_footer(self, result: object | None) -> None:
+        raise NotImplementedError
+
+    # --- state -------------------------------------------------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        """True in a viewer: there is no journal to read."""
+        return self._queries is None
+
+    def period(self) -> HistoryPeriod:
+        return self.filters.period()
+
+    def visible_records(self) -> list[R]:
+        """The rows the table shows, top to bottom."""
+        return self.model.records()
+
+    def header_state(self) -> QByteArray:
+        """Column widths, order and sort, for the main window to save."""
+        return self.table.header_state()
+
+    def restore_header_state(self, state: QByteArray) -> bool:
+        """Restore a saved header state; False (and the defaults kept) when it cannot be read."""
+        return self.table.restore_header_state(state)
+
+    # --- loading -----------------------------------------------------------------------------------
+
+    def subscribe(self, hub: EventHub) -> None:
+        """Reload when positions close or shrink (a viewer has nothing to reload)."""
+        if not self.read_only:
+            hub.positions_update.connect(self._on_positions_update)
+
+    def set_period(self, period: HistoryPeriod) -> None:
+        """Choose a date preset (or CUSTOM) and reload."""
+        self.filters.set_period(period)
+
+    def set_custom_range(self, first: date | None, last: date) -> None:
+        """Show what happened from `first` (None: any day) to `last`, local days included; reloads once."""
+        self.filters.set_custom_range(first, last)
+
+    def refresh(self) -> int | None:
+        """Ask the journal for what the filters select; returns the request id (None in a viewer)."""
+        self._refresh_timer.stop()
+        if self._queries is None:
+            return None
+        since, until = self.filters.bounds()
+        self._request_symbol = self.filters.symbol()
+        self.status_label.setText("Loading…")
+        self._request = self._ask(self._queries, since, until, self._request_symbol, self.filters.source())
+        return self._request
+
+    def _on_positions_update(self, event: PositionsUpdate) -> None:
+        # A close or partial close (a modified volume) has new deals. Not restarted by later updates: a
+        # stream of them still reloads once a second.
+        if (event.removed or event.modified) and not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _loaded(self, request_id: int, result: object) -> None:
+        if request_id != self._request:
+            return
+        self._request = None
+        self.problem_label.hide()
+        self.status_label.clear()
+        records = self._records_in(result)
+        if self._request_symbol is None:
+            self.filters.offer_symbols(symbol for symbol in map(self._symbol_of, records) if symbol)
+        self.model.set_records(records)
+        if self._digits is not None:
+            self._digits.want(map(self._symbol_of, records))
+        self.export_button.setEnabled(bool(records))
+        self._show_footer(result)
+
+    def _on_failed(self, request_id: int, message: str) -> None:
+        if request_id != self._request:
+            return
+        self._request = None
+        self.status_label.clear()
+        self.problem_label.setText(
+            f"{message} The table still shows the last {self._what} loaded; press Refresh to try again."
+        )
+        self.problem_label.show()
+
+    # --- export ------------------------------------------------------------------------------------
+
+    def export_csv(self) -> None:
+        """Ask where to save, then write the rows shown."""
+        path = self._ask_export_path()
+        if path is not None:
+            self.export_to(path)
+
+    def export_to(self, path: Path | str) -> int | None:
+        """Write the rows shown (filtered, in table order) to `path`; None (and a message) on failure."""
+        try:
+            count = write_csv(path, self._csv_fields, self.visible_records())
+        except OSError as error:
+            self._show_export_error(Path(path), error)
+            return None
+        self.status_label.setText(f"Exported {count} row{'' if count == 1 else 's'} to {path}")
+        return count
+
+    def _ask_export_path(self) -> Path | None:
+        name = f"{self._export_name}-{date.today():%Y-%m-%d}.csv"
+        dialog = QFileDialog(self, f"Export {self._what}", str(Path(self._export_dir) / name))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters(["CSV files (*.csv)", "All files (*)"])
+        dialog.setDefaultSuffix("csv")
+        try:
+            if not dialog.exec() or not dialog.selectedFiles():
+                return None
+            path = Path(dialog.selectedFiles()[0])
+        finally:
+            dialog.deleteLater()
+        self._export_dir = str(path.parent)
+        return path
+
+    def _show_export_error(self, path: Path, error: OSError) -> None:
+        # Window-modal and non-blocking: the tab keeps updating behind the message.
+        reason = error.strerror or str(error)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Export failed",
+            f"The {self._what} could not be saved to {path}: {reason}.",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setInformativeText(
+            "Nothing was written and any file already there is unchanged. Choose another file name, "
+            "in a folder you can write to (for example your Documents folder), and export again."
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _: setattr(self, "error_box", None))
+        self.error_box = box
+        box.open()

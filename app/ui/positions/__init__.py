@@ -1,0 +1,1 @@
+"""The open positions table: its model and view."""

@@ -1,0 +1,264 @@
+"""PositionsTableModel: open positions keyed by ticket, fed by events, on the generic record table.
+
+Rows are inserted and removed at once (with begin/end calls, so views and selections follow); value
+changes are only recorded, and `flush()` (called by the window's repaint timer) reports exactly the
+changed cells, or re-sorts when the sorted column moved. A P&L tick updates the row's price and profit
+in place: no new record, no per-row work for positions whose price did not move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QFont, QGuiApplication, QPalette
+
+from app.core.events import Event, PnlUpdate, PositionsUpdate, Snapshot
+from app.core.models import Position
+from app.engine.hub import EventHub
+from app.ui.widgets.columns import POSITION_COLUMNS, PositionRow
+from app.ui.widgets.record_table import (
+    KEY_ROLE,
+    NOT_SPECIAL,
+    SORT_ROLE,
+    RecordColumn,
+    RecordTableModel,
+    merge_cell_ranges,
+)
+
+__all__ = ["SORT_ROLE", "TICKET_ROLE", "PositionsTableModel", "Totals", "merge_cell_ranges"]
+
+TICKET_ROLE = KEY_ROLE
+"""Role answering the row's position ticket, in any column."""
+
+_DISPLAY, _FOREGROUND, _TOOLTIP, _FONT = (
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
+    )
+)
+_BUSY_ROLES = [_DISPLAY, _FONT, _TOOLTIP]
+_STALE_ROLES = [_FOREGROUND, _TOOLTIP]
+
+
+class Totals(NamedTuple):
+    """Sums over the open positions; `floating` is profit plus swap, the account's floating P&L."""
+
+    count: int  # type: ignore[assignment]  # replaces tuple.count(), which nothing calls on Totals
+    volume: float
+    profit: float
+    swap: float
+
+    @property
+    def floating(self) -> float:
+        return self.profit + self.swap
+
+
+class PositionsTableModel(RecordTableModel[int, PositionRow]):
+    """Open positions as rows, one per ticket, in arrival order until sorted; closed positions disappear."""
+
+    totals_changed = pyqtSignal(object)  # Totals, emitted by flush() when they moved
+
+    def __init__(
+        self, columns: Sequence[RecordColumn[PositionRow]] = POSITION_COLUMNS, parent: QObject | None = None
+    ) -> None:
+        super().__init__(columns, lambda row: row.position.ticket, parent)
+        keys = [column.key for column in self.columns]
+        # The cells a tick moves; one shared set marks every ticked row (flush groups rows by it).
+        self._ticked = frozenset(i for i, key in enumerate(keys) if key in ("price_current", "profit"))
+        self._presorted = frozenset(list(self._ticked))  # equal cells, another object: keys refreshed
+        self._live = [i for i, column in enumerate(self.columns) if column.live]
+        self._ticket_column = keys.index("ticket") if "ticket" in keys else 0
+        # Running profit sum, adjusted by each tick's difference; volume and swap change only with a
+        # position update, which re-adds all three (and so also stops the profit sum drifting).
+        self._sums = [0.0, 0.0, 0.0]
+        self._totals_pending = False
+        self._last_emitted_totals: Totals | None = None
+        # Tickets with an order in flight -> what the row says meanwhile ("closing…"): shown in italics
+        # beside the ticket, so the trader sees why its actions are disabled.
+        self._busy: dict[int, str] = {}
+        self._busy_font = QFont()
+        self._busy_font.setItalic(True)
+        self._stale = ""  # why prices are greyed ("prices 12 s old: …"), "" while they are live
+
+    # --- feeding -----------------------------------------------------------------------------------
+
+    def subscribe(self, hub: EventHub) -> None:
+        """Follow the hub's snapshots, position changes and P&L ticks."""
+        hub.snapshot.connect(self.apply)
+        hub.positions_update.connect(self.apply)
+        hub.pnl_update.connect(self.apply)
+
+    def apply(self, event: Event) -> None:
+        """Fold one event in: rows are added/removed now, value changes wait for the next flush."""
+        if isinstance(event, PnlUpdate):
+            self._apply_pnl(event.pnl)
+        elif isinstance(event, PositionsUpdate):
+            self.remove(event.removed)
+            self._upsert(event.positions)
+        elif isinstance(event, Snapshot):
+            # The snapshot is the truth; applied as a difference so selection and scroll survive a resync.
+            keep = {position.ticket for position in event.positions}
+            self.remove([ticket for ticket in self._records if ticket not in keep])
+            self._upsert(event.positions)
+
+    def flush(self) -> None:
+        """Report the accumulated changes (cells or a re-sort), then the totals if they moved."""
+        super().flush()
+        if self._totals_pending:
+            self._totals_pending = False
+            totals = self.totals()
+            if totals != self._last_emitted_totals:
+                self._last_emitted_totals = totals
+                self.totals_changed.emit(totals)
+
+    @property
+    def dirty(self) -> bool:
+        """True while changes wait for a flush."""
+        return super().dirty or self._totals_pending
+
+    def set_busy(self, ticket: int, label: str) -> None:
+        """Mark a position's row as waiting for an order ('closing…'); an empty label clears it."""
+        if label:
+            self._busy[ticket] = label
+        else:
+            self._busy.pop(ticket, None)
+        self._special_cells = bool(self._busy or self._stale)
+        row = self.row_of(ticket)
+        if row is not None:
+            last = self.columnCount() - 1
+            self.dataChanged.emit(self.createIndex(row, 0), self.createIndex(row, last), _BUSY_ROLES)
+
+    def busy(self, ticket: int) -> str:
+        """What is in flight for this position ('closing…'), or '' when nothing is."""
+        return self._busy.get(ticket, "")
+
+    def set_stale(self, why: str) -> None:
+        """Grey the live cells (price, profit) and say `why` in their tooltip; '' shows them live again."""
+        was = bool(self._stale)
+        self._stale = why
+        self._special_cells = bool(self._busy or self._stale)
+        if was != bool(why) and self._shown:
+            bottom = len(self._shown) - 1
+            for column in self._live:
+                self.dataChanged.emit(
+                    self.createIndex(0, column), self.createIndex(bottom, column), _STALE_ROLES
+                )
+
+    @property
+    def stale(self) -> str:
+        return self._stale
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def position_at(self, row: int) -> Position:
+        """The position shown in `row`, at its latest price."""
+        return self.record_at(row).current()
+
+    def position(self, ticket: int) -> Position | None:
+        """The open position with this ticket, if the table holds it."""
+        row = self._records.get(ticket)
+        return None if row is None else row.current()
+
+    def positions(self) -> list[Position]:
+        """The positions shown, top to bottom."""
+        return [row.current() for row in self.records()]
+
+    def tickets(self) -> list[int]:
+        """Tickets in row order."""
+        return self.keys()
+
+    def totals(self) -> Totals:
+        """Count, total volume, total profit and total swap of the open positions."""
+        volume, profit, swap = self._sums
+        return Totals(count=len(self._records), volume=volume, profit=profit, swap=swap)
+
+    def special_data(self, row: int, column: int, role: int) -> object:
+        if self._busy:
+            ticket = self._shown[row]
+            label = self._busy.get(ticket)
+            if label is not None:
+                if role == _DISPLAY and column == self._ticket_column:
+                    return f"{ticket} {label}"
+                if role == _FONT:
+                    return self._busy_font
+                if role == _TOOLTIP:
+                    return (
+                        f"#{ticket} is {label} waiting for MetaTrader 5's answer; "
+                        "its close and modify actions come back once that order has finished."
+                    )
+        if self._stale and column in self._live:
+            if role == _FOREGROUND:
+                return _grey()
+            if role == _TOOLTIP:
+                return self._stale
+        return NOT_SPECIAL
+
+    # --- changes -----------------------------------------------------------------------------------
+
+    def _apply_pnl(self, pnl: Mapping[int, tuple[float, float]]) -> None:
+        # The hot path: 10,000 ticks a second must cost well under a frame. One loop of locals for the
+        # rows that moved; the bookkeeping for all of them is done after it by dict methods (in C).
+        records = self._records
+        moved: list[int] = []
+        keys: list[float] = []
+        sorted_by = self._tick_sorted_by()  # 0: price, 1: profit, -1: the sort is not by a ticked column
+        gained = 0.0
+        for ticket, (price, profit) in pnl.items():
+            row = records.get(ticket)
+            if row is None:
+                continue  # a tick for a position this table has not seen (yet) or already closed
+            if row.profit != profit or row.price_current != price:
+                gained += profit - row.profit
+                row.price_current = price
+                row.profit = profit
+                moved.append(ticket)
+                if sorted_by >= 0:
+                    keys.append(profit if sorted_by else price)
+        if not moved:
+            return
+        self._sums[1] += gained
+        self._totals_pending = True
+        if sorted_by >= 0:
+            self._sort_keys.update(zip(moved, keys, strict=True))
+            self._resort = True
+        dirty, ticked = self._dirty, self._presorted if sorted_by >= 0 else self._ticked
+        if not dirty:
+            dirty.update(dict.fromkeys(moved, ticked))
+            return
+        for ticket in moved:
+            known = dirty.get(ticket)
+            dirty[ticket] = ticked if known is None or known == ticked else {*known, *ticked}
+
+    def _tick_sorted_by(self) -> int:
+        column = self.sort_column
+        if column < 0 or column not in self._ticked:
+            return -1
+        return 1 if self.columns[column].key == "profit" else 0
+
+    def _upsert(self, positions: Iterable[Position]) -> None:
+        self.upsert(PositionRow(position) for position in positions)
+        self._recount()
+
+    def remove(self, keys: Iterable[int]) -> None:
+        gone = [ticket for ticket in keys if ticket in self._records]
+        if gone:
+            super().remove(gone)
+            self._recount()
+
+    def _recount(self) -> None:
+        rows = self._records.values()
+        self._sums = [
+            sum(row.position.volume for row in rows),
+            sum(row.profit for row in rows),
+            sum(row.position.swap for row in rows),
+        ]
+        self._totals_pending = True
+
+
+def _grey() -> QColor:
+    return QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)

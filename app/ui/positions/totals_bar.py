@@ -1,0 +1,132 @@
+"""TotalsBar: the Trade tab's bottom line, as MetaTrader 5 draws it under the positions and never sorts.
+
+Balance, equity, margin, free margin and margin level on the left; the total profit in the Profit
+column's place, following that column when the trader resizes or moves it. While the terminal is not
+connected it says how old the prices are.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import QEvent, Qt
+from PyQt6.QtGui import QPalette
+from PyQt6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QWidget
+
+from app.core.models import Account
+from app.core.number_format import format_money, format_volume
+from app.ui.widgets.columns import money_colour
+from app.ui.positions.positions_model import Totals
+
+
+def account_line(account: Account | None, equity: float | None = None) -> str:
+    """'Balance: 10,000.00 USD  Equity: 10,012.30  Margin: 120.00  Free margin: 9,892.30  Margin level:
+    8,342.75 %', with the equity of the latest tick when given; '' before the account is known."""
+    if account is None:
+        return ""
+    equity = account.equity if equity is None else equity
+    free = equity - account.margin
+    level = f"{equity / account.margin * 100:,.2f} %" if account.margin > 0 else "—"
+    return (
+        f"Balance: {format_money(account.balance, account.currency)}   "
+        f"Equity: {format_money(equity)}   Margin: {format_money(account.margin)}   "
+        f"Free margin: {format_money(free)}   Margin level: {level}"
+    )
+
+
+class TotalsBar(QWidget):
+    """Counts and account figures on the left, total profit under the table's Profit column."""
+
+    def __init__(self, header: QHeaderView, profit_column: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._header = header
+        self._profit_column = profit_column
+        self._account: Account | None = None
+        self._equity: float | None = None
+        self._totals = Totals(0, 0.0, 0.0, 0.0)
+        self.summary_label = QLabel(self)
+        self.account_label = QLabel(self)
+        self.account_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stale_label = QLabel(self)
+        self.stale_label.hide()
+        self.pnl_label = QLabel(self)  # placed by hand under the Profit column
+        self.pnl_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.pnl_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 2, 4, 2)
+        row.addWidget(self.summary_label)
+        row.addSpacing(12)
+        row.addWidget(self.account_label)
+        row.addSpacing(12)
+        row.addWidget(self.stale_label)
+        row.addStretch(1)
+        self.setMinimumHeight(self.fontMetrics().height() + 8)
+        for signal in (header.sectionResized, header.sectionMoved):
+            signal.connect(self._place_profit)
+        header.geometriesChanged.connect(self._place_profit)
+        header.sectionCountChanged.connect(self._place_profit)
+
+    def show_totals(self, totals: Totals) -> None:
+        self._totals = totals
+        if totals.count == 0:
+            summary = "No open positions"
+        else:
+            noun = "position" if totals.count == 1 else "positions"
+            summary = f"{totals.count} {noun} · {format_volume(totals.volume)} lots"
+        _set_text(self.summary_label, summary)
+        currency = self._account.currency if self._account else ""
+        shown = format_money(totals.profit, currency, signed=True)
+        if _set_text(self.pnl_label, shown) and self.pnl_label.sizeHint().width() > self.pnl_label.width():
+            self._place_profit()
+        profit, swap = format_money(totals.profit, signed=True), format_money(totals.swap, signed=True)
+        floating = format_money(totals.floating, currency, signed=True)
+        self.pnl_label.setToolTip(f"Total profit {profit}, swap {swap}: floating P&L {floating}")
+        colour = money_colour(totals.profit) or self.palette().color(QPalette.ColorRole.WindowText)
+        palette = self.pnl_label.palette()
+        if palette.color(QPalette.ColorRole.WindowText) != colour:  # a new palette repaints and relays out
+            palette.setColor(QPalette.ColorRole.WindowText, colour)
+            self.pnl_label.setPalette(palette)
+
+    def show_account(self, account: Account | None) -> None:
+        self._account, self._equity = account, None
+        self.account_label.setText(account_line(account))
+        self.show_totals(self._totals)
+
+    def show_equity(self, equity: float) -> None:
+        """The equity of the latest P&L tick (the account update comes every 5 s)."""
+        if equity != self._equity:
+            self._equity = equity
+            self.account_label.setText(account_line(self._account, equity))
+
+    def show_stale(self, why: str) -> None:
+        """Say how old the prices are ('' hides it)."""
+        self.stale_label.setText(why)
+        self.stale_label.setVisible(bool(why))
+        self.pnl_label.setEnabled(not why)  # greyed like the table's live cells
+
+    def _place_profit(self) -> None:
+        header = self._header
+        column = self._profit_column
+        if header.isSectionHidden(column):
+            self.pnl_label.hide()
+            return
+        x = self.mapFrom(self.window(), header.mapTo(self.window(), header.rect().topLeft())).x()
+        left = x + header.sectionViewportPosition(column)
+        width = max(header.sectionSize(column), self.pnl_label.sizeHint().width())
+        self.pnl_label.setGeometry(left + header.sectionSize(column) - width, 0, width - 4, self.height())
+        self.pnl_label.show()
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._place_profit()
+
+    def changeEvent(self, event: QEvent | None) -> None:
+        super().changeEvent(event)
+        if event is not None and event.type() == QEvent.Type.PaletteChange and hasattr(self, "pnl_label"):
+            self.show_totals(self._totals)  # a theme switch picks the matching gain/loss colours
+
+
+def _set_text(label: QLabel, text: str) -> bool:
+    """Set a label's text only when it differs (each setText relays out the bar); True when it changed."""
+    if label.text() == text:
+        return False
+    label.setText(text)
+    return True

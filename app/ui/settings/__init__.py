@@ -1,0 +1,1 @@
+"""Settings dialog and its pages (alerts, risk, viewer access), credentials, the welcome dialog."""

@@ -1,0 +1,1 @@
+"""The main window that composes the features, its tray, toasts, theme, icons and event log."""

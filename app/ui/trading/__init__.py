@@ -1,0 +1,1 @@
+"""Placing and changing orders: the order ticket, the modify dialog, what the ticket remembers."""

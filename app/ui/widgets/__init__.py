@@ -1,0 +1,1 @@
+"""Pieces shared by the features: table columns and record table, CSV export, metrics rows, order fields."""
