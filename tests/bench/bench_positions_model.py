@@ -25,9 +25,9 @@ from PyQt6.QtWidgets import QApplication, QTableView, QWidget
 from app.core.enums import Side
 from app.core.events import PositionsUpdate
 from app.core.models import Position
-from app.ui.widgets.columns import COLUMN_INDEX, PositionRow
 from app.ui.positions.positions_model import PositionsTableModel
 from app.ui.positions.positions_view import PositionsView
+from app.ui.widgets.columns import COLUMN_INDEX, PositionRow
 
 ROWS = 1_000
 CHANGED = 10

@@ -29,8 +29,8 @@ from PyQt6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem, QWidge
 from app.core.enums import ConnectionState
 from app.core.events import PnlUpdate, Snapshot
 from app.core.models import Position, TerminalStatus
-from app.ui.widgets.columns import COLUMN_INDEX, POSITION_COLUMNS, PositionRow
 from app.ui.positions.positions_view import PositionsView
+from app.ui.widgets.columns import COLUMN_INDEX, POSITION_COLUMNS, PositionRow
 from tests.bench.bench_positions_model import make_positions
 
 SORTED_ROWS = 10_000

@@ -24,8 +24,8 @@ from app.engine.queries import JournalQueries
 from app.storage.records import EquitySample
 from app.ui.charts.chart_axes import MoneyAxis, TimeAxis
 from app.ui.charts.chart_series import EquitySeries, SeriesPoint
-from app.ui.widgets.columns import trade_colours
 from app.ui.charts.pnl_by_symbol_chart import PnlBySymbolChart, plain_plot, theme_colours
+from app.ui.widgets.columns import trade_colours
 
 __all__ = ["RANGES", "EquityChart", "PnlBySymbolChart", "local_time_text"]
 

@@ -12,8 +12,8 @@ from app.core.comments import trader_text
 from app.core.enums import DealEntry, DealType
 from app.core.number_format import format_money, format_price, format_volume
 from app.storage.records import DealRecord
-from app.ui.widgets.columns import money_colour, trade_colours
 from app.ui.history.history_model import local_time_text
+from app.ui.widgets.columns import money_colour, trade_colours
 from app.ui.widgets.record_table import CENTRE, LEFT, RecordColumn, column_index, price_column
 
 _DIRECTIONS = {

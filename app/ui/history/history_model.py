@@ -17,8 +17,8 @@ from PyQt6.QtGui import QColor
 from app.core.enums import Side
 from app.core.number_format import format_money, format_price, format_volume
 from app.storage.records import ClosedHistory, ClosingDeal
-from app.ui.widgets.columns import money_colour, trade_colours
 from app.ui.history.history_period import HistoryPeriod, period_bounds, preset_first_day
+from app.ui.widgets.columns import money_colour, trade_colours
 from app.ui.widgets.record_table import CENTRE, LEFT, RecordColumn, column_index, price_column
 
 __all__ = [

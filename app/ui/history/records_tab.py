@@ -28,12 +28,12 @@ from app.core.enums import TradeSource
 from app.core.events import PositionsUpdate
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
-from app.ui.widgets.csv_export import CsvFields, write_csv
 from app.ui.history.history_filters import HistoryFilters
 from app.ui.history.history_period import HistoryPeriod
+from app.ui.history.symbol_digits import SymbolDigits
+from app.ui.widgets.csv_export import CsvFields, write_csv
 from app.ui.widgets.record_table import RecordColumn, RecordTableModel
 from app.ui.widgets.record_view import RecordTableView
-from app.ui.history.symbol_digits import SymbolDigits
 
 R = TypeVar("R")
 

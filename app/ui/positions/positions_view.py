@@ -29,10 +29,10 @@ from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot, StatusUpd
 from app.core.models import Position
 from app.core.number_format import format_volume
 from app.engine.hub import EventHub
-from app.ui.widgets.columns import COLUMN_INDEX, PositionRow
 from app.ui.positions.positions_model import PositionsTableModel, Totals
-from app.ui.widgets.record_view import RecordTableView
 from app.ui.positions.totals_bar import TotalsBar
+from app.ui.widgets.columns import COLUMN_INDEX, PositionRow
+from app.ui.widgets.record_view import RecordTableView
 
 _PARTIAL_STEP = 0.01  # the usual volume step; the events carry no SymbolSpec to say otherwise
 CLOSE_KEYS: tuple[QKeySequence, ...] = (QKeySequence(Qt.Key.Key_Delete), QKeySequence("Ctrl+W"))

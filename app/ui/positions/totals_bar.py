@@ -13,8 +13,8 @@ from PyQt6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QWidget
 
 from app.core.models import Account
 from app.core.number_format import format_money, format_volume
-from app.ui.widgets.columns import money_colour
 from app.ui.positions.positions_model import Totals
+from app.ui.widgets.columns import money_colour
 
 
 def account_line(account: Account | None, equity: float | None = None) -> str:

@@ -14,8 +14,8 @@ from PyQt6.QtWidgets import QMessageBox, QWidget
 from app.core.enums import OrderAction
 from app.core.models import OrderRequest, Position
 from app.core.number_format import format_money
-from app.ui.trading.modify_dialog import position_title
 from app.ui.positions.positions_view import CloseGroup
+from app.ui.trading.modify_dialog import position_title
 
 LISTED = 12  # more than this and the rest go to "Show Details…"
 

@@ -32,25 +32,25 @@ from app.engine.inflight import InFlightOrders
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.ml.money import settings_from_backtest
 from app.ui.account.account_panel import AccountPanel
-from app.ui.shell.bulk_close import close_requests, confirm_close_many
+from app.ui.account.status_indicator import ConnectionIndicator
 from app.ui.charts.charts import EquityChart, PnlBySymbolChart
 from app.ui.charts.dashboard import PerformanceDashboard
 from app.ui.history.deals_view import DealsView
-from app.ui.shell.event_log import EventLogView
 from app.ui.history.history_view import HistoryView
-from app.ui.shell.icons import app_icon
+from app.ui.history.symbol_digits import SymbolDigits
 from app.ui.models.kill_switch_dialog import KILL_STYLE, MASTER_STYLE, master_text
 from app.ui.models.model_dock import ModelDock
-from app.ui.trading.modify_dialog import ModifyDialog, confirm_close
-from app.ui.shell.notifier import Notifier
-from app.ui.widgets.order_fields import StopUnit
-from app.ui.trading.order_ticket import OrderTicket
 from app.ui.positions.positions_view import NEW_ORDER_KEYS, CloseGroup, PositionsView
-from app.ui.account.status_indicator import ConnectionIndicator
-from app.ui.history.symbol_digits import SymbolDigits
+from app.ui.shell.bulk_close import close_requests, confirm_close_many
+from app.ui.shell.event_log import EventLogView
+from app.ui.shell.icons import app_icon
+from app.ui.shell.notifier import Notifier
 from app.ui.shell.theme import apply_theme
-from app.ui.trading.ticket_memory import load_ticket_memory, save_ticket_memory
 from app.ui.shell.tray import TrayController
+from app.ui.trading.modify_dialog import ModifyDialog, confirm_close
+from app.ui.trading.order_ticket import OrderTicket
+from app.ui.trading.ticket_memory import load_ticket_memory, save_ticket_memory
+from app.ui.widgets.order_fields import StopUnit
 from app.ui.widgets.window_timer import WindowTimer
 
 if TYPE_CHECKING:
@@ -277,7 +277,9 @@ class MainWindow(QMainWindow):
         """The training dialog; a saved model is registered with the desk, switched off."""
         if self.read_only or self._models_dir is None:
             return None
-        from app.ui.models.training_dialog import TrainingDialog  # scikit-learn loads on first use, not at start
+        from app.ui.models.training_dialog import (
+            TrainingDialog,  # scikit-learn loads on first use, not at start
+        )
 
         currency = self._state.account.currency if self._state.account else ""
         dialog = TrainingDialog(self._terminal_queries, self._models_dir, self, account_currency=currency)

@@ -14,7 +14,6 @@ from pytestqt.qtbot import QtBot
 
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
-from app.ui.widgets.columns import COLUMN_INDEX, money_colour, trade_colours
 from app.ui.positions.positions_model import (
     SORT_ROLE,
     TICKET_ROLE,
@@ -22,6 +21,7 @@ from app.ui.positions.positions_model import (
     Totals,
     merge_cell_ranges,
 )
+from app.ui.widgets.columns import COLUMN_INDEX, money_colour, trade_colours
 from app.ui.widgets.window_timer import REPAINT_INTERVAL_MS, WindowTimer
 from tests.ui.positions_events import closed, make_position, modified, opened, pnl, snapshot
 
