@@ -151,15 +151,19 @@ def _no_digits(_record: object) -> int | None:
 
 
 class RecordTableModel(QAbstractTableModel, Generic[K, R]):
-    """Records as rows keyed by `key_of(record)`, in arrival order until `sort` picks a column."""
+    """Records as rows keyed by `key_of(record)`, in arrival order (`newest_first`: latest on top) until
+    `sort` picks a column."""
 
     def __init__(
         self,
         columns: Sequence[RecordColumn[R]],
         key_of: Callable[[R], K],
         parent: QObject | None = None,
+        *,
+        newest_first: bool = False,
     ) -> None:
         super().__init__(parent)
+        self._newest_first = newest_first  # arrival order puts the latest record on top (a log)
         self._columns = tuple(columns)
         self._key_of = key_of
         self._records: dict[K, R] = {}  # arrival order (dicts keep insertion order)
@@ -474,6 +478,12 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
             sort_key = self._columns[self._sort_column].sort_key
             self._sort_keys.update((key, sort_key(new[key])) for key in shown)
             self._resort = True  # appended now, put in their place by the next flush
+        if self._newest_first and self._sort_column < 0:
+            self.beginInsertRows(QModelIndex(), 0, len(shown) - 1)
+            self._shown[:0] = shown
+            self._row = None
+            self.endInsertRows()
+            return
         first = len(self._shown)
         self.beginInsertRows(QModelIndex(), first, first + len(shown) - 1)
         self._shown.extend(shown)
@@ -482,10 +492,12 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         self.endInsertRows()
 
     def _accepted(self, records: Mapping[K, R]) -> list[K]:
+        """The keys the filter lets through, in arrival order (latest first for `newest_first`)."""
         accepts = self._accepts
-        if accepts is None:
-            return list(records)
-        return [key for key, record in records.items() if accepts(record)]
+        keys = list(records) if accepts is None else [k for k, r in records.items() if accepts(r)]
+        if self._newest_first:
+            keys.reverse()
+        return keys
 
     def _rows(self) -> dict[K, int]:
         if self._row is None:
@@ -502,8 +514,7 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
     def _ordered(self, keys: list[K]) -> list[K]:
         """`keys` in the current sort order; ties keep their current order, blanks (None) go last."""
         if self._sort_column < 0:
-            shown = set(keys)
-            return [key for key in self._records if key in shown]
+            return self._ordered_by_arrival(keys)
         sort_keys = self._sort_keys
         if None in sort_keys.values():  # a scan in C; blanks are rare (no S/L), ticks never make one
             present = [key for key in keys if sort_keys[key] is not None]
@@ -520,9 +531,12 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         exact reverse of the ascending one (newest first). Re-sorts after that keep ties where they are."""
         return keys[::-1] if self._descending and self._sort_column >= 0 else keys
 
-    def _ordered_by_arrival(self) -> list[K]:
-        shown = set(self._shown)
-        return [key for key in self._records if key in shown]
+    def _ordered_by_arrival(self, keys: list[K] | None = None) -> list[K]:
+        shown = set(self._shown if keys is None else keys)
+        ordered = [key for key in self._records if key in shown]
+        if self._newest_first:
+            ordered.reverse()
+        return ordered
 
     def _reorder(self, fresh: bool = False) -> bool:
         """Apply the sort order (`fresh`: from arrival order, as for a click on the header); True when
