@@ -55,7 +55,8 @@ _Tooltip = Qt.ItemDataRole.ToolTipRole
 _DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _FONT = (
     int(role) for role in (_Display, _Foreground, _Alignment, _Tooltip, Qt.ItemDataRole.FontRole)
 )
-_ANSWERED = frozenset({_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _FONT, SORT_ROLE, KEY_ROLE})
+_CHECK = int(Qt.ItemDataRole.CheckStateRole)
+_ANSWERED = frozenset({_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _FONT, _CHECK, SORT_ROLE, KEY_ROLE})
 _CHANGED_ROLES = [_DISPLAY, _FOREGROUND, SORT_ROLE]
 FEW_ROWS = 32  # up to this many changed rows are reported cell by cell, beyond it as merged ranges
 NOT_SPECIAL = object()
