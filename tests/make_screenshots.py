@@ -2,8 +2,10 @@
 
 Builds a realistic demo desk: eight simulated hours of trading on the simulator (journal and equity
 samples filled as the engine would), then the real main window, order ticket and a toast, grabbed into
-resources/screenshots/. `alerts` makes only the Settings > Alerts picture; `training` only the training
-dialog's, on a 1366×768 screen (the offscreen platform is given one).
+resources/screenshots/. The Trade tab is shot maximised (trade_tab.png, trade_tab_menu.png with a row's
+menu open): run it under Xvfb with openbox at 1366×768 for those. `alerts` makes only the Settings >
+Alerts picture; `training` only the training dialog's, on a 1366×768 screen (the offscreen platform is
+given one).
 """
 
 from __future__ import annotations
@@ -230,6 +232,30 @@ def training_dialog() -> None:
         desk.stop()
 
 
+def trade_tab(window: MainWindow) -> None:
+    """The Trade tab maximised (1366 px wide under Xvfb), then with a row's context menu open."""
+    window.showMaximized()
+    window.left_tabs.setCurrentWidget(window.positions)
+    wait(1500)
+    window.grab().save(str(OUT / "trade_tab.png"))
+    table = window.positions.table
+    at = table.visualRect(table.model().index(1, 0)).center()
+    screen = window.screen()
+
+    def grab_and_close() -> None:
+        geometry = window.frameGeometry()
+        screen.grabWindow(0, geometry.x(), geometry.y(), geometry.width(), geometry.height()).save(
+            str(OUT / "trade_tab_menu.png")
+        )
+        menu = QApplication.activePopupWidget()
+        if menu is not None:
+            menu.close()
+
+    QTimer.singleShot(1200, grab_and_close)
+    window.positions._show_context_menu(at)  # a screenshot, not a test: open the menu as a right-click does
+    window.showNormal()
+
+
 def main() -> int:
     if sys.argv[1:] == ["training"] and os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
         config = Path(tempfile.mkdtemp()) / "screen.json"
@@ -334,6 +360,7 @@ def main() -> int:
         )
         wait(600)
         window.grab().save(str(OUT / "toast.png"))
+        trade_tab(window)
         alerts_settings()
         risk_settings()
         first_hour_chart()

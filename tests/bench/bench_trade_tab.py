@@ -200,36 +200,14 @@ def veighna_loaded(app: QApplication, positions: Sequence[Position]) -> VeighNaM
     return monitor
 
 
-def veighna_every_row(
-    app: QApplication, monitor: VeighNaMonitor, positions: Sequence[Position]
+def veighna_moves(
+    app: QApplication, monitor: VeighNaMonitor, moving: Sequence[Position]
 ) -> Callable[[], None]:
-    """Every position moved, each through process_event (VeighNa unsorted: no re-sort at all)."""
+    """These positions moved, each through process_event (VeighNa unsorted: no re-sort), then the repaint."""
     moved = [
         [
             p.moved(price, profit)
-            for p, (price, profit) in zip(positions, _ticks(positions, g).values(), strict=True)
-        ]
-        for g in range(2)
-    ]
-    counter = iter(range(sys.maxsize))
-
-    def step() -> None:
-        for position in moved[next(counter) % len(moved)]:
-            monitor.process_event(position)
-        app.processEvents()
-
-    return step
-
-
-def veighna_ten_rows(
-    app: QApplication, monitor: VeighNaMonitor, positions: Sequence[Position]
-) -> Callable[[], None]:
-    """The same 10 on-screen positions moved, each through process_event, then the repaint."""
-    on_screen = positions[-CHANGED:]  # insert_new_row puts the newest on top
-    moved = [
-        [
-            p.moved(price, profit)
-            for p, (price, profit) in zip(on_screen, _ticks(on_screen, g).values(), strict=True)
+            for p, (price, profit) in zip(moving, _ticks(moving, g).values(), strict=True)
         ]
         for g in range(4)
     ]
@@ -279,8 +257,11 @@ def measure(
     positions = desk.positions
     monitor = veighna_loaded(app, positions)
     try:
-        ten_veighna = gui_seconds(veighna_ten_rows(app, monitor, positions), steps=steps * 5)
-        every_veighna = gui_seconds(veighna_every_row(app, monitor, positions), steps=max(steps // 5, 1))
+        ten_veighna = gui_seconds(
+            veighna_moves(app, monitor, positions[-CHANGED:]),  # insert_new_row puts the newest on top
+            steps=steps * 5,
+        )
+        every_veighna = gui_seconds(veighna_moves(app, monitor, positions), steps=max(steps // 5, 1))
     finally:
         monitor.close()
         sip.delete(monitor)

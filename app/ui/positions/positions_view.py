@@ -139,6 +139,7 @@ class PositionsView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.filter_edit)
         top.addStretch(1)
+        top.addWidget(self.summary_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PyQt6.QtCore import QEvent, Qt
 from PyQt6.QtGui import QPalette
-from PyQt6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QWidget
 
 from app.core.models import Account
 from app.core.number_format import format_money, format_volume
@@ -18,22 +18,23 @@ from app.ui.widgets.columns import money_colour
 
 
 def account_line(account: Account | None, equity: float | None = None) -> str:
-    """'Balance: 10,000.00 USD  Equity: 10,012.30  Margin: 120.00  Free margin: 9,892.30  Margin level:
-    8,342.75 %', with the equity of the latest tick when given; '' before the account is known."""
+    """'Balance: 10,000.00  Equity: 10,012.30  Margin: 120.00  Free: 9,892.30  Level: 8,342.75 %' (free
+    margin, margin level; the total beside it names the currency), with the latest tick's equity when
+    given; '' before the account is known."""
     if account is None:
         return ""
     equity = account.equity if equity is None else equity
     free = equity - account.margin
     level = f"{equity / account.margin * 100:,.2f} %" if account.margin > 0 else "—"
     return (
-        f"Balance: {format_money(account.balance, account.currency)}   "
-        f"Equity: {format_money(equity)}   Margin: {format_money(account.margin)}   "
-        f"Free margin: {format_money(free)}   Margin level: {level}"
+        f"Balance: {format_money(account.balance)}  Equity: {format_money(equity)}  "
+        f"Margin: {format_money(account.margin)}  Free: {format_money(free)}  Level: {level}"
     )
 
 
 class TotalsBar(QWidget):
-    """Counts and account figures on the left, total profit under the table's Profit column."""
+    """Account figures on the left, total profit under the table's Profit column; `summary_label` (count
+    and lots) is the holder's to place (the Trade tab puts it beside the filter, where there is room)."""
 
     def __init__(self, header: QHeaderView, profit_column: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,19 +46,20 @@ class TotalsBar(QWidget):
         self.summary_label = QLabel(self)
         self.account_label = QLabel(self)
         self.account_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.account_label.setToolTip("Balance, equity, margin, free margin and margin level of the account")
+        # Clipped rather than pushing the total profit out of its column on a narrow window.
+        self.account_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.stale_label = QLabel(self)
         self.stale_label.hide()
-        self.pnl_label = QLabel(self)  # placed by hand under the Profit column
+        self.pnl_label = QLabel(self)  # its right edge kept under the Profit column's
         self.pnl_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.pnl_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 2, 4, 2)
-        row.addWidget(self.summary_label)
-        row.addSpacing(12)
-        row.addWidget(self.account_label)
-        row.addSpacing(12)
-        row.addWidget(self.stale_label)
-        row.addStretch(1)
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(4, 2, 4, 2)
+        self._row.addWidget(self.account_label, 1)
+        self._row.addWidget(self.stale_label)
+        self._row.addSpacing(12)
+        self._row.addWidget(self.pnl_label)
         self.setMinimumHeight(self.fontMetrics().height() + 8)
         for signal in (header.sectionResized, header.sectionMoved):
             signal.connect(self._place_profit)
@@ -73,9 +75,7 @@ class TotalsBar(QWidget):
             summary = f"{totals.count} {noun} · {format_volume(totals.volume)} lots"
         _set_text(self.summary_label, summary)
         currency = self._account.currency if self._account else ""
-        shown = format_money(totals.profit, currency, signed=True)
-        if _set_text(self.pnl_label, shown) and self.pnl_label.sizeHint().width() > self.pnl_label.width():
-            self._place_profit()
+        _set_text(self.pnl_label, format_money(totals.profit, currency, signed=True))
         profit, swap = format_money(totals.profit, signed=True), format_money(totals.swap, signed=True)
         floating = format_money(totals.floating, currency, signed=True)
         self.pnl_label.setToolTip(f"Total profit {profit}, swap {swap}: floating P&L {floating}")
@@ -103,16 +103,19 @@ class TotalsBar(QWidget):
         self.pnl_label.setEnabled(not why)  # greyed like the table's live cells
 
     def _place_profit(self) -> None:
+        """Keep the total's right edge under the Profit column's (a right margin for the row)."""
         header = self._header
         column = self._profit_column
         if header.isSectionHidden(column):
             self.pnl_label.hide()
             return
-        x = self.mapFrom(self.window(), header.mapTo(self.window(), header.rect().topLeft())).x()
-        left = x + header.sectionViewportPosition(column)
-        width = max(header.sectionSize(column), self.pnl_label.sizeHint().width())
-        self.pnl_label.setGeometry(left + header.sectionSize(column) - width, 0, width - 4, self.height())
         self.pnl_label.show()
+        left = self.mapFrom(self.window(), header.mapTo(self.window(), header.rect().topLeft())).x()
+        right_edge = left + header.sectionViewportPosition(column) + header.sectionSize(column)
+        margin = max(self.width() - right_edge + 4, 4)
+        margins = self._row.contentsMargins()
+        if margins.right() != margin:
+            self._row.setContentsMargins(margins.left(), margins.top(), margin, margins.bottom())
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]

@@ -411,38 +411,42 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
 
     def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan) -> None:
         # A painted cell asks 7 roles in one call (QStyledItemDelegate::initStyleOption): answering them
-        # here crosses from C++ into Python once per cell instead of once per role.
-        row = index.row()
+        # here crosses from C++ into Python once per cell instead of once per role. Every role is
+        # answered, None included: PyQt hands back slots that may still hold another cell's answer.
+        row, column_number = index.row(), index.column()
         record = self._records[self._shown[row]]
-        column = self._columns[index.column()]
+        column = self._columns[column_number]
         special = self._special_cells
         for position in range(len(roleDataSpan)):
             item = roleDataSpan[position]
             role = item.role()
-            if role not in _ANSWERED:
-                continue
-            if special:
-                answer = self.special_data(row, index.column(), role)
-                if answer is not NOT_SPECIAL:
-                    item.setData(answer)
-                    continue
-            if role == _DISPLAY:
-                if column.priced is not None:
-                    item.setData(column.priced(record, self._digits_of(record)))
-                else:
-                    item.setData(column.text(record))
-            elif role == _FOREGROUND:
-                if column.colour is not None:
-                    item.setData(column.colour(record))
-            elif role == _ALIGNMENT:
-                item.setData(column.align)
-            elif role == _TOOLTIP:
-                if column.tip is not None:
-                    item.setData(column.tip(record) or None)
-            elif role == SORT_ROLE:
-                item.setData(column.sort_key(record))
-            elif role == KEY_ROLE:
-                item.setData(self._shown[row])
+            answer: object = None
+            if role in _ANSWERED:
+                if special:
+                    answer = self.special_data(row, column_number, role)
+                    if answer is not NOT_SPECIAL:
+                        item.setData(answer)
+                        continue
+                    answer = None
+                if role == _DISPLAY:
+                    if column.priced is not None:
+                        answer = column.priced(record, self._digits_of(record))
+                    else:
+                        answer = column.text(record)
+                elif role == _FOREGROUND:
+                    answer = None if column.colour is None else column.colour(record)
+                elif role == _ALIGNMENT:
+                    answer = column.align
+                elif role == _TOOLTIP:
+                    answer = None if column.tip is None else column.tip(record) or None
+                elif role == SORT_ROLE:
+                    answer = column.sort_key(record)
+                elif role == KEY_ROLE:
+                    answer = self._shown[row]
+            if answer is None:
+                item.clearData()
+            else:
+                item.setData(answer)
 
     def special_data(self, row: int, column: int, role: int) -> object:
         """What a subclass shows instead, while `_special_cells` is set (a busy row, stale prices);
