@@ -17,6 +17,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from PyQt6 import sip
 from PyQt6.QtCore import QEventLoop, QTimer
 from PyQt6.QtWidgets import QApplication
 
@@ -243,10 +244,11 @@ def trade_tab(window: MainWindow) -> None:
     screen = window.screen()
 
     def grab_and_close() -> None:
-        geometry = window.frameGeometry()
-        screen.grabWindow(0, geometry.x(), geometry.y(), geometry.width(), geometry.height()).save(
-            str(OUT / "trade_tab_menu.png")
+        geometry = window.frameGeometry()  # the screen there: the menu is a window of its own
+        shot = screen.grabWindow(
+            sip.voidptr(0), geometry.x(), geometry.y(), geometry.width(), geometry.height()
         )
+        shot.save(str(OUT / "trade_tab_menu.png"))
         menu = QApplication.activePopupWidget()
         if menu is not None:
             menu.close()

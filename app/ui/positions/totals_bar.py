@@ -8,7 +8,7 @@ connected it says how old the prices are.
 from __future__ import annotations
 
 from PyQt6.QtCore import QEvent, Qt
-from PyQt6.QtGui import QPalette
+from PyQt6.QtGui import QPalette, QResizeEvent
 from PyQt6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QWidget
 
 from app.core.models import Account
@@ -117,8 +117,8 @@ class TotalsBar(QWidget):
         if margins.right() != margin:
             self._row.setContentsMargins(margins.left(), margins.top(), margin, margins.bottom())
 
-    def resizeEvent(self, event: object) -> None:
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
         self._place_profit()
 
     def changeEvent(self, event: QEvent | None) -> None:

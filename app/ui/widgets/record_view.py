@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from PyQt6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QPoint, Qt
+from PyQt6.QtGui import QHideEvent
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from app.ui.widgets.record_table import RecordTableModel
@@ -138,7 +139,8 @@ class RecordTableView(QTableView, Generic[K, R]):
         """Keys of the selected rows, top to bottom."""
         selection = self.selectionModel()
         assert selection is not None  # set with the model
-        return [self.records.key_at(index.row()) for index in sorted(selection.selectedRows(), key=_row)]
+        rows = sorted(index.row() for index in selection.selectedRows())
+        return [self.records.key_at(row) for row in rows]
 
     def select_key(self, key: K) -> bool:
         """Select (and scroll to) the row of a key; False when it is not shown."""
@@ -192,10 +194,6 @@ class RecordTableView(QTableView, Generic[K, R]):
                 self.records.hold(POINTER_HOLD, False)
         return super().eventFilter(watched, event)
 
-    def hideEvent(self, event: object) -> None:
+    def hideEvent(self, event: QHideEvent | None) -> None:
         self.records.hold(POINTER_HOLD, False)  # a hidden table is pointed at by no one
-        super().hideEvent(event)  # type: ignore[arg-type]
-
-
-def _row(index: object) -> int:
-    return index.row()  # type: ignore[attr-defined, no-any-return]
+        super().hideEvent(event)
