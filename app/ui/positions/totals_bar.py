@@ -54,6 +54,8 @@ class TotalsBar(QWidget):
         self.pnl_label = QLabel(self)  # its right edge kept under the Profit column's
         self.pnl_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.pnl_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._fit_total("")
+        self.pnl_label.setAutoFillBackground(True)  # opaque: a new total repaints it, not the bar behind
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(4, 2, 4, 2)
         self._row.addWidget(self.account_label, 1)
@@ -85,7 +87,14 @@ class TotalsBar(QWidget):
             palette.setColor(QPalette.ColorRole.WindowText, colour)
             self.pnl_label.setPalette(palette)
 
+    def _fit_total(self, currency: str) -> None:
+        # A fixed size: a new total each tick then repaints the label alone, with no relayout of the bar.
+        widest = self.pnl_label.fontMetrics().horizontalAdvance(f"-88,888,888.88 {currency}".strip())
+        self.pnl_label.setFixedSize(widest + 4, self.pnl_label.sizeHint().height())
+
     def show_account(self, account: Account | None) -> None:
+        if account is not None and (self._account is None or self._account.currency != account.currency):
+            self._fit_total(account.currency)
         self._account, self._equity = account, None
         self.account_label.setText(account_line(account))
         self.show_totals(self._totals)

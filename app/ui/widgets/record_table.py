@@ -376,6 +376,13 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
 
     # --- QAbstractTableModel -----------------------------------------------------------------------
 
+    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        # The view asks for each painted cell's index; Qt's own index() would call back into Python
+        # twice (rowCount and columnCount) to check it.
+        if 0 <= row < len(self._shown) and 0 <= column < len(self._columns) and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
         return 0 if parent.isValid() else len(self._shown)
 
@@ -411,8 +418,8 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
 
     def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan) -> None:
         # A painted cell asks 7 roles in one call (QStyledItemDelegate::initStyleOption): answering them
-        # here crosses from C++ into Python once per cell instead of once per role. Every role is
-        # answered, None included: PyQt hands back slots that may still hold another cell's answer.
+        # here crosses from C++ into Python once per cell instead of once per role. Every role this
+        # model answers is set, None included: the slots may still hold another cell's answer.
         row, column_number = index.row(), index.column()
         record = self._records[self._shown[row]]
         column = self._columns[column_number]
@@ -420,29 +427,30 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         for position in range(len(roleDataSpan)):
             item = roleDataSpan[position]
             role = item.role()
+            if role not in _ANSWERED:
+                continue  # never set by this model (decoration, background)
             answer: object = None
-            if role in _ANSWERED:
-                if special:
-                    answer = self.special_data(row, column_number, role)
-                    if answer is not NOT_SPECIAL:
-                        item.setData(answer)
-                        continue
-                    answer = None
-                if role == _DISPLAY:
-                    if column.priced is not None:
-                        answer = column.priced(record, self._digits_of(record))
-                    else:
-                        answer = column.text(record)
-                elif role == _FOREGROUND:
-                    answer = None if column.colour is None else column.colour(record)
-                elif role == _ALIGNMENT:
-                    answer = column.align
-                elif role == _TOOLTIP:
-                    answer = None if column.tip is None else column.tip(record) or None
-                elif role == SORT_ROLE:
-                    answer = column.sort_key(record)
-                elif role == KEY_ROLE:
-                    answer = self._shown[row]
+            if special:
+                answer = self.special_data(row, column_number, role)
+                if answer is not NOT_SPECIAL:
+                    item.setData(answer)
+                    continue
+                answer = None
+            if role == _DISPLAY:
+                if column.priced is not None:
+                    answer = column.priced(record, self._digits_of(record))
+                else:
+                    answer = column.text(record)
+            elif role == _FOREGROUND:
+                answer = None if column.colour is None else column.colour(record)
+            elif role == _ALIGNMENT:
+                answer = column.align
+            elif role == _TOOLTIP:
+                answer = None if column.tip is None else column.tip(record) or None
+            elif role == SORT_ROLE:
+                answer = column.sort_key(record)
+            elif role == KEY_ROLE:
+                answer = self._shown[row]
             if answer is None:
                 item.clearData()
             else:
