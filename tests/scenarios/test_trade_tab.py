@@ -6,11 +6,13 @@ EURUSD stands at 1.08717 / 1.08729 (bid / ask) until a scenario moves the simula
 
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtGui import QPalette
-from PyQt6.QtWidgets import QApplication, QComboBox
+from PyQt6.QtWidgets import QApplication, QComboBox, QLineEdit, QWidget
 
 from app.core.enums import OrderAction, Side
 from app.ui.widgets.columns import COLUMN_INDEX
@@ -26,6 +28,7 @@ from tests.scenarios.driver import (
     press,
     press_button,
     right_click,
+    type_keys,
     wait_for_window,
 )
 
@@ -255,3 +258,57 @@ def test_prices_are_greyed_with_their_age_while_the_terminal_is_away(desktop: De
     desktop.qtbot.waitUntil(lambda: not stale.isVisible(), timeout=30_000)
     assert profit.data(Qt.ItemDataRole.ForegroundRole) == live_colour
     assert positions.pnl_label.isEnabled()
+
+
+def header_point(desktop: Desktop, column: int) -> QPoint:
+    header = desktop.window.positions.table.header()
+    return QPoint(header.sectionViewportPosition(column) + 10, header.height() // 2)
+
+
+def test_the_headers_menu_shows_the_hidden_magic_column(desktop: Desktop) -> None:
+    ticket = desktop.open_in_terminal("EURUSD", "buy", 0.10, magic=240001)
+    header = desktop.window.positions.table.header()
+    magic = COLUMN_INDEX["magic"]
+    assert header.isSectionHidden(magic)
+    menu = answer_popup(pick_from_menu("Magic / model"))
+
+    right_click(header, header_point(desktop, COLUMN_INDEX["symbol"]))
+    menu.wait(desktop.qtbot)
+
+    assert not header.isSectionHidden(magic)
+    row = desktop.window.positions.model.row_of(ticket)
+    assert row is not None
+    assert desktop.window.positions.model.index(row, magic).data() == "240001"
+
+
+def test_export_csv_from_the_headers_menu_saves_the_positions_as_shown(
+    desktop: Desktop, tmp_path: Path
+) -> None:
+    tickets = open_three(desktop)
+    target = tmp_path / "exports" / "open.csv"
+    target.parent.mkdir()
+
+    def save_as(dialog: QWidget) -> None:
+        name = QApplication.focusWidget()  # the file name field has the focus
+        assert isinstance(name, QLineEdit) and dialog.isAncestorOf(name)
+        press(name, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        type_keys(name, str(target))
+        press(name, Qt.Key.Key_Return)
+
+    menu = answer_popup(pick_from_menu("Export CSV…"))
+    saving = answer_modal(save_as)
+    header = desktop.window.positions.table.header()
+    right_click(header, header_point(desktop, COLUMN_INDEX["profit"]))
+    menu.wait(desktop.qtbot)
+    saving.wait(desktop.qtbot)
+
+    assert saving.title == "Export open positions"
+    with target.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [(r["Symbol"], r["Ticket"], r["Type"], r["Volume"]) for r in rows] == [
+        ("EURUSD", str(tickets[0]), "BUY", "0.10"),
+        ("GBPUSD", str(tickets[1]), "SELL", "0.20"),
+        ("USDJPY", str(tickets[2]), "BUY", "0.30"),
+    ]
+    status = desktop.window.statusBar()
+    assert status is not None and status.currentMessage() == f"Exported 3 rows to {target}"

@@ -15,7 +15,6 @@ from typing import Generic, TypeVar
 
 from PyQt6.QtCore import QByteArray, QStandardPaths, Qt, QTimer
 from PyQt6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -32,6 +31,7 @@ from app.ui.history.history_filters import HistoryFilters
 from app.ui.history.history_period import HistoryPeriod
 from app.ui.history.symbol_digits import SymbolDigits
 from app.ui.widgets.csv_export import CsvFields, write_csv
+from app.ui.widgets.csv_save import ask_csv_path, show_csv_error
 from app.ui.widgets.record_table import RecordColumn, RecordTableModel
 from app.ui.widgets.record_view import RecordTableView
 
@@ -252,35 +252,12 @@ class RecordsTab(QWidget, Generic[R]):
         return count
 
     def _ask_export_path(self) -> Path | None:
-        name = f"{self._export_name}-{date.today():%Y-%m-%d}.csv"
-        dialog = QFileDialog(self, f"Export {self._what}", str(Path(self._export_dir) / name))
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilters(["CSV files (*.csv)", "All files (*)"])
-        dialog.setDefaultSuffix("csv")
-        try:
-            if not dialog.exec() or not dialog.selectedFiles():
-                return None
-            path = Path(dialog.selectedFiles()[0])
-        finally:
-            dialog.deleteLater()
-        self._export_dir = str(path.parent)
+        path = ask_csv_path(self, self._what, self._export_dir, self._export_name)
+        if path is not None:
+            self._export_dir = str(path.parent)
         return path
 
     def _show_export_error(self, path: Path, error: OSError) -> None:
-        # Window-modal and non-blocking: the tab keeps updating behind the message.
-        reason = error.strerror or str(error)
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Export failed",
-            f"The {self._what} could not be saved to {path}: {reason}.",
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.setInformativeText(
-            "Nothing was written and any file already there is unchanged. Choose another file name, "
-            "in a folder you can write to (for example your Documents folder), and export again."
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box = show_csv_error(self, self._what, path, error)
         box.finished.connect(lambda _: setattr(self, "error_box", None))
         self.error_box = box
-        box.open()

@@ -68,7 +68,9 @@ class PositionsTable(RecordTableView[int, PositionRow]):
     def __init__(
         self, model: PositionsTableModel, close_keys: tuple[QKeySequence, ...], parent: QWidget | None = None
     ) -> None:
-        super().__init__(model, parent, hold_under_pointer=True)
+        super().__init__(
+            model, parent, hold_under_pointer=True, csv_name="positions", csv_what="open positions"
+        )
         self.close_keys = close_keys
 
     def _is_close_key(self, event: QKeyEvent) -> bool:

@@ -188,7 +188,9 @@ class EventLogView(QWidget):
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet("QLabel { color: #cf222e; }")
         self.problem_label.hide()
-        self.table: RecordTableView[int, LogRow] = RecordTableView(self.model, self)
+        self.table: RecordTableView[int, LogRow] = RecordTableView(
+            self.model, self, csv_name="event-log", csv_what="events"
+        )
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_box, 1)

@@ -1,6 +1,6 @@
 """RecordTableView: the one table view every list builds on (Electrum's MyTreeView): header state saved and
-restored, columns shown or hidden from the header's menu, sorting by the model, CSV of what is shown, and
-rows that stay put while the pointer is over them.
+restored, columns shown or hidden from the header's menu, sorting by the model, CSV of what is shown (from
+the same menu), and rows that stay put while the pointer is over them.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from PyQt6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QPoint, Qt
+from PyQt6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QPoint, QStandardPaths, Qt
 from PyQt6.QtGui import QHideEvent
-from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QMainWindow, QMenu, QTableView, QWidget
 
+from app.ui.widgets.csv_save import ask_csv_path, show_csv_error
 from app.ui.widgets.record_table import RecordTableModel
 
 K = TypeVar("K", bound=Hashable)
@@ -34,9 +35,13 @@ class RecordTableView(QTableView, Generic[K, R]):
         parent: QWidget | None = None,
         *,
         hold_under_pointer: bool = False,
+        csv_name: str = "",
+        csv_what: str = "rows",
     ) -> None:
         super().__init__(parent)
         self.records = model
+        self._csv_name, self._csv_what = csv_name, csv_what  # no name: no "Export CSV…" in the menu
+        self._csv_folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         self._columns_sized = False
         self._hold_under_pointer = hold_under_pointer
         self.setModel(model)
@@ -89,6 +94,14 @@ class RecordTableView(QTableView, Generic[K, R]):
             action.setChecked(index in shown)
             action.setEnabled(shown != [index])
             action.toggled.connect(lambda on, i=index: self.show_column(i, on))
+        if self._csv_name:
+            menu.addSeparator()
+            export = menu.addAction("Export CSV…")
+            assert export is not None
+            export.setToolTip(
+                f"Save the {self._csv_what} shown, as shown (columns, order, text), to a CSV file"
+            )
+            export.triggered.connect(self.export_csv)
         return menu
 
     def show_column(self, index: int, shown: bool) -> None:
@@ -156,6 +169,24 @@ class RecordTableView(QTableView, Generic[K, R]):
         return True
 
     # --- CSV ---------------------------------------------------------------------------------------
+
+    def export_csv(self) -> int | None:
+        """Ask where, then write the rows shown; the window's status bar says how many went where.
+        None when cancelled or when it could not be written (a message says why and what to do)."""
+        path = ask_csv_path(self, self._csv_what, self._csv_folder, self._csv_name)
+        if path is None:
+            return None
+        self._csv_folder = str(path.parent)
+        try:
+            count = self.write_csv(path)
+        except OSError as error:
+            show_csv_error(self, self._csv_what, path, error)
+            return None
+        window = self.window()
+        bar = window.statusBar() if isinstance(window, QMainWindow) else None
+        if bar is not None:
+            bar.showMessage(f"Exported {count} row{'' if count == 1 else 's'} to {path}", 10_000)
+        return count
 
     def write_csv(self, path: Path | str) -> int:
         """Write the rows and columns shown, as shown (order, text), to `path`; returns the row count.
