@@ -440,6 +440,7 @@ class MainWindow(QMainWindow):
             ("positions_header", self.positions.restore_header_state),
             ("history_header", self.history.restore_header_state),
             ("deals_header", self.deals.restore_header_state),
+            ("event_log_header", self.event_log.table.restore_header_state),
         ):
             value = store.value(key)
             if value is not None:
@@ -456,6 +457,7 @@ class MainWindow(QMainWindow):
         store.setValue("positions_header", self.positions.header_state())
         store.setValue("history_header", self.history.header_state())
         store.setValue("deals_header", self.deals.header_state())
+        store.setValue("event_log_header", self.event_log.table.header_state())
         store.sync()
 
     @pyqtSlot()
