@@ -38,6 +38,7 @@ _PARTIAL_STEP = 0.01  # the usual volume step; the events carry no SymbolSpec to
 CLOSE_KEYS: tuple[QKeySequence, ...] = (QKeySequence(Qt.Key.Key_Delete), QKeySequence("Ctrl+W"))
 NEW_ORDER_KEYS: tuple[QKeySequence, ...] = (QKeySequence(Qt.Key.Key_F9), QKeySequence("Ctrl+N"))
 MENU_HOLD = "menu"
+DIALOG_HOLD = "dialog"  # apart from the menu's: a dialog held inside the menu must not release it
 
 
 class CloseGroup(Enum):
@@ -302,15 +303,15 @@ class PositionsView(QWidget):
     def _close_many(self, group: CloseGroup) -> None:
         taken = [position for position in self.model.positions() if group.takes(position)]
         if taken:
-            with self.model.held(MENU_HOLD):  # the confirmation lists them in the order shown
+            with self.model.held(DIALOG_HOLD):  # the confirmation lists them in the order shown
                 self.close_many_requested.emit(group, taken)
 
     def _request_close(self, ticket: int, volume: float | None) -> None:
-        with self.model.held(MENU_HOLD):  # the confirmation is modal: the row stays put meanwhile
+        with self.model.held(DIALOG_HOLD):  # the confirmation is modal: the row stays put meanwhile
             self.close_requested.emit(ticket, volume)
 
     def _request_modify(self, ticket: int) -> None:
-        with self.model.held(MENU_HOLD):
+        with self.model.held(DIALOG_HOLD):
             self.modify_requested.emit(ticket)
 
     def _close_selected(self) -> None:
@@ -327,7 +328,7 @@ class PositionsView(QWidget):
         position = self.model.position(ticket)
         if position is None:
             return  # closed while the menu was open: nothing left to close
-        with self.model.held(MENU_HOLD):
+        with self.model.held(DIALOG_HOLD):
             volume = self._ask_partial_volume(position)
             if volume is not None:
                 self.close_requested.emit(ticket, volume)

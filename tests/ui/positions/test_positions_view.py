@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from PyQt6.QtCore import QByteArray, QEvent, Qt, QTimer
 from PyQt6.QtGui import QKeyEvent
-from PyQt6.QtWidgets import QApplication, QInputDialog
+from PyQt6.QtWidgets import QApplication, QInputDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.events import PositionsUpdate
 from app.ui.positions.positions_view import PositionsView
 from app.ui.widgets.columns import COLUMN_INDEX, trade_colours
+from tests.scenarios.driver import answer_popup, dismiss, point_at, right_click
 from tests.ui.positions_events import closed, make_position, opened, pnl
 
 PROFIT = COLUMN_INDEX["profit"]
@@ -296,3 +297,28 @@ def test_unreadable_header_state_keeps_the_defaults(qtbot: QtBot) -> None:
 
     assert not widget.restore_header_state(QByteArray(b"not a header state"))
     assert widget.table.horizontalHeader().logicalIndex(0) == 0
+
+
+def test_rows_stay_put_while_the_rows_menu_is_open_and_catch_up_after(
+    qtbot: QtBot, view: PositionsView
+) -> None:
+    view.show()
+    qtbot.waitExposed(view)
+    sort_by_profit(view, Qt.SortOrder.DescendingOrder)
+    assert view.visible_tickets() == [3, 1, 4, 2]
+    seen: list[list[int]] = []
+
+    def look(menu: QWidget) -> None:
+        view.model.apply(pnl({2: (151.6, 99.0)}))  # a tick that would put #2 on top
+        view.model.flush()
+        seen.append(view.visible_tickets())
+        dismiss(menu)
+
+    menu = answer_popup(look)
+    right_click(view.table.viewport(), view.table.visualRect(view.model.index(1, 0)).center())
+    menu.wait(qtbot)
+
+    assert seen == [[3, 1, 4, 2]]
+    point_at(view.filter_edit)  # the hand leaves the table
+    view.model.flush()
+    assert view.visible_tickets() == [2, 3, 1, 4]
