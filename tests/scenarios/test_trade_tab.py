@@ -252,7 +252,7 @@ def test_prices_are_greyed_with_their_age_while_the_terminal_is_away(desktop: De
     grey = QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
     assert profit.data(Qt.ItemDataRole.ForegroundRole) == grey
     assert profit.data(Qt.ItemDataRole.ToolTipRole) == stale.text()
-    assert stale.text().endswith(("reconnecting", "disconnected", "stale"))
+    assert stale.text().endswith(("reconnecting", "disconnected", "not answering"))
     assert not positions.pnl_label.isEnabled()
     desktop.sim.restore()
     desktop.qtbot.waitUntil(lambda: not stale.isVisible(), timeout=30_000)

@@ -37,6 +37,9 @@ from app.ui.widgets.record_view import RecordTableView
 _PARTIAL_STEP = 0.01  # the usual volume step; the events carry no SymbolSpec to say otherwise
 CLOSE_KEYS: tuple[QKeySequence, ...] = (QKeySequence(Qt.Key.Key_Delete), QKeySequence("Ctrl+W"))
 NEW_ORDER_KEYS: tuple[QKeySequence, ...] = (QKeySequence(Qt.Key.Key_F9), QKeySequence("Ctrl+N"))
+_LINK_WORDS = {
+    ConnectionState.STALE: "not answering"
+}  # "is disconnected", "is reconnecting" read as they are
 MENU_HOLD = "menu"
 DIALOG_HOLD = "dialog"  # apart from the menu's: a dialog held inside the menu must not release it
 
@@ -202,7 +205,7 @@ class PositionsView(QWidget):
             why = ""
         else:
             age = int(time.monotonic() - self._prices_at)
-            why = f"Prices {age} s old: MetaTrader 5 is {self._link.value}"
+            why = f"Prices {age} s old: MetaTrader 5 is {_LINK_WORDS.get(self._link, self._link.value)}"
         if why != self.model.stale:
             self.model.set_stale(why)
             self.totals_bar.show_stale(why)

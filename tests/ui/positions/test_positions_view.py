@@ -8,7 +8,10 @@ from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import QApplication, QInputDialog, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.core.events import PositionsUpdate
+from app.core.enums import ConnectionState
+from app.core.events import PositionsUpdate, StatusUpdate
+from app.core.models import TerminalStatus
+from app.engine.hub import EventHub
 from app.ui.positions.positions_view import PositionsView
 from app.ui.widgets.columns import COLUMN_INDEX, trade_colours
 from tests.scenarios.driver import answer_popup, dismiss, point_at, right_click
@@ -322,3 +325,27 @@ def test_rows_stay_put_while_the_rows_menu_is_open_and_catch_up_after(
     point_at(view.filter_edit)  # the hand leaves the table
     view.model.flush()
     assert view.visible_tickets() == [2, 3, 1, 4]
+
+
+def status(state: ConnectionState) -> StatusUpdate:
+    return StatusUpdate(status=TerminalStatus(state=state, mt5_connected=state is ConnectionState.CONNECTED))
+
+
+def test_prices_grey_while_the_terminal_is_not_answering_and_come_back_when_it_is(
+    view: PositionsView,
+) -> None:
+    hub = EventHub()
+    view.subscribe(hub)
+    profit = view.model.index(0, PROFIT)
+    live = profit.data(Qt.ItemDataRole.ForegroundRole)
+
+    hub.publish(status(ConnectionState.STALE))
+    view.update_hook()
+
+    assert view.totals_bar.stale_label.text() == "Prices 0 s old: MetaTrader 5 is not answering"
+    assert profit.data(Qt.ItemDataRole.ToolTipRole) == view.totals_bar.stale_label.text()
+    assert profit.data(Qt.ItemDataRole.ForegroundRole) != live
+    hub.publish(status(ConnectionState.CONNECTED))
+    view.update_hook()
+    assert view.totals_bar.stale_label.isHidden()
+    assert profit.data(Qt.ItemDataRole.ForegroundRole) == live
