@@ -10,7 +10,6 @@ import argparse
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -174,8 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROGRAM}: settings: {problem}", file=sys.stderr)
     settings = loaded.settings
     # The command line wins over the file for this run only; the file is not rewritten.
-    args.terminal = Backend(args.terminal) if args.terminal is not None else settings.terminal.backend
+    args.terminal = Backend(args.terminal) if args.terminal is not None else settings.primary.terminal.backend
     args.settings_problems = list(loaded.problems)
+    args.settings_notes = list(loaded.notes)
+    for note in loaded.notes:
+        print(f"{PROGRAM}: settings: {note}", file=sys.stderr)
 
     if getattr(args, "command", None) == "train":
         from app.startup.train_command import run_train
@@ -235,22 +237,16 @@ def desk_config(args: argparse.Namespace, paths: AppPaths, settings: Settings) -
         paths,
         backend=args.terminal,
         bridge=args.bridge,
-        password=_password_provider(settings.terminal.login, settings.terminal.server),
+        password=_keyring_password,
     )
 
 
-def _password_provider(login: int | None, server: str) -> Callable[[], str | None]:
-    """Reads the MT5 password from the OS keyring when connecting; never from a file."""
+def _keyring_password(login: int, server: str) -> str | None:
+    """Reads an account's MT5 password from the OS keyring when its host connects; never from a file."""
+    from app.ui.settings.credentials import CredentialStore
 
-    def read() -> str | None:
-        if login is None:
-            return None
-        from app.ui.settings.credentials import CredentialStore
-
-        store = CredentialStore()
-        return store.get(login, server) if store.available() else None
-
-    return read
+    store = CredentialStore()
+    return store.get(login, server) if store.available() else None
 
 
 def _alert_file_channels(path: Path | None) -> tuple[Any, ...]:
@@ -281,7 +277,9 @@ def _run_headless(args: argparse.Namespace, paths: AppPaths, settings: Settings)
             token_file=args.token_file,
             alerts=AlertSetup(settings.alerts, paths.data_dir, args.alert_channels, announce=print_to_stderr),
             log_file=args.log_file,
-            settings_notices=settings_problem_notices(args.settings_problems, paths.settings_file),
+            settings_notices=settings_problem_notices(
+                args.settings_problems, paths.settings_file, args.settings_notes
+            ),
         )
     except JournalError as error:
         print(f"{PROGRAM}: {error}", file=sys.stderr)

@@ -33,6 +33,7 @@ from app.ml.store import save_model
 from app.ml.training import train_model
 from app.terminal.adapter import Terminal
 from app.terminal.simulator import SimulatedTerminal
+from tests.one_account import MAIN
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             settings = ModelSettings(
                 args.symbol, Timeframe.M1, lot_size=0.01, confidence_threshold=0.5, sl_pips=30
             )
-            desk.submit(RegisterModelCommand(models_dir / manifest.file_name, manifest, settings))
+            desk.submit(
+                RegisterModelCommand(models_dir / manifest.file_name, manifest, settings, account_id=MAIN)
+            )
             desk.submit(ModelCommand(manifest.model_id, enabled=True))
             desk.submit(AutoTradingCommand(True))
             switched_on.append(time.monotonic())

@@ -38,6 +38,7 @@ from app.ui.settings.credentials import CredentialStore, SessionPasswords
 from app.ui.settings.settings_dialog import SettingsDialog
 from app.ui.shell.main_window import MainWindow
 from app.ui.shell.theme import apply_theme
+from tests.one_account import MAIN
 
 OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
 # The session ends now, so journal history and live points share one time line (run it on a weekday:
@@ -203,7 +204,7 @@ def training_dialog() -> None:
         desk.start()
         for _ in range(100):
             wait(100)
-            if desk.state.status.state is ConnectionState.CONNECTED and desk.state.account:
+            if desk.state.of(MAIN).status.state is ConnectionState.CONNECTED and desk.state.of(MAIN).account:
                 break
         dialog = window.open_training_dialog()
         assert isinstance(dialog, TrainingDialog)
@@ -308,7 +309,10 @@ def main() -> int:
         desk.start()
         for _ in range(100):
             wait(100)
-            if desk.state.status.state is ConnectionState.CONNECTED and desk.state.positions:
+            if (
+                desk.state.of(MAIN).status.state is ConnectionState.CONNECTED
+                and desk.state.of(MAIN).positions
+            ):
                 break
         window.equity_chart.show_range("1d")
         wait(1500)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from app.core.enums import AccountTradeMode, ConnectionState, MarginMode, NoticeLevel, Side
 from app.core.events import (
+    AccountsUpdate,
     AccountUpdate,
     AutoTradeExecuted,
     ErrorMessage,
@@ -30,7 +31,7 @@ from app.core.events import (
     StatusUpdate,
     TradeError,
 )
-from app.core.models import Account, ModelSummary, Position, TerminalStatus
+from app.core.models import Account, AccountView, DeskAccount, ModelSummary, Position, TerminalStatus
 
 Floats = st.SearchStrategy[float]
 
@@ -160,6 +161,7 @@ def model_summaries(number: Floats = MONEY) -> st.SearchStrategy[ModelSummary]:
         last_confidence=st.none() | st.floats(min_value=0, max_value=1),
         last_signal_at=st.none() | utc_datetimes(),
         status=texts,
+        account_id=account_ids,
     )
 
 
@@ -174,14 +176,40 @@ def hellos() -> st.SearchStrategy[Hello]:
     )
 
 
+account_ids = st.sampled_from(["", "main", "ftmo-1", "demo-eur"])
+
+
 @cache
-def snapshots(number: Floats = MONEY) -> st.SearchStrategy[Snapshot]:
+def account_views(number: Floats = MONEY) -> st.SearchStrategy[AccountView]:
+    """One account's part of a snapshot."""
     return st.builds(
-        Snapshot,
+        AccountView,
+        account_id=account_ids,
+        name=texts,
         account=st.none() | accounts(number),
         positions=position_maps(number=number).map(lambda m: tuple(m.values())),
         status=terminal_statuses(number),
+        enabled=st.booleans(),
+    )
+
+
+@cache
+def snapshots(number: Floats = MONEY) -> st.SearchStrategy[Snapshot]:
+    """A whole desk: up to three accounts (distinct ids, tickets that may repeat across them)."""
+    return st.builds(
+        Snapshot,
+        accounts=st.lists(account_views(number), max_size=3, unique_by=lambda v: v.account_id).map(tuple),
         models=st.lists(model_summaries(number), max_size=4).map(tuple),
+        timestamp=utc_datetimes(),
+    )
+
+
+@cache
+def accounts_updates() -> st.SearchStrategy[AccountsUpdate]:
+    entries = st.builds(DeskAccount, account_id=account_ids, name=texts, enabled=st.booleans())
+    return st.builds(
+        AccountsUpdate,
+        accounts=st.lists(entries, max_size=4, unique_by=lambda a: a.account_id).map(tuple),
         timestamp=utc_datetimes(),
     )
 
@@ -200,6 +228,7 @@ def positions_updates(draw: st.DrawFn, number: Floats = MONEY) -> PositionsUpdat
         removed=tuple(removed),
         modified=tuple(p.ticket for p in records[split:]),
         timestamp=draw(utc_datetimes()),
+        account_id=draw(account_ids),
     )
 
 
@@ -211,6 +240,7 @@ def pnl_updates(number: Floats = MONEY) -> st.SearchStrategy[PnlUpdate]:
         floating_total=number,
         equity=number,
         timestamp=utc_datetimes(),
+        account_id=account_ids,
     )
 
 
@@ -254,8 +284,11 @@ def events(number: Floats = MONEY) -> st.SearchStrategy[Event]:
         snapshots(number),
         positions_updates(number),
         pnl_updates(number),
-        st.builds(AccountUpdate, account=accounts(number), timestamp=utc_datetimes()),
-        st.builds(StatusUpdate, status=terminal_statuses(number), timestamp=utc_datetimes()),
+        st.builds(AccountUpdate, account=accounts(number), timestamp=utc_datetimes(), account_id=account_ids),
+        st.builds(
+            StatusUpdate, status=terminal_statuses(number), timestamp=utc_datetimes(), account_id=account_ids
+        ),
+        accounts_updates(),
         auto_trades(number),
         trade_errors(),
         st.builds(

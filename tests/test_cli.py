@@ -132,7 +132,7 @@ def test_the_gui_gets_the_backend_from_the_settings_file(launcher: RecordingLaun
     write_settings(tmp_path / "home", '[terminal]\nbackend = "sim"\n')
     assert main([]) == 7
     [(args, paths, settings)] = launcher.calls
-    assert args.terminal is Backend.SIM and settings.terminal.backend is Backend.SIM
+    assert args.terminal is Backend.SIM and settings.primary.terminal.backend is Backend.SIM
     assert paths.config_dir == (tmp_path / "home" / "config").resolve()
 
 
@@ -143,7 +143,7 @@ def test_the_command_line_backend_wins_over_the_settings_file(
     main(["--terminal", "mt5"])
     [(args, _, settings)] = launcher.calls
     assert args.terminal is Backend.MT5
-    assert settings.terminal.backend is Backend.SIM  # the file's value is kept, not rewritten
+    assert settings.primary.terminal.backend is Backend.SIM  # the file's value is kept for the next runs
 
 
 def test_a_bridge_address_implies_the_bridge_backend(launcher: RecordingLauncher) -> None:

@@ -26,6 +26,7 @@ from app.engine.desk import Desk, DeskConfig
 from app.engine.intervals import Intervals
 from app.terminal.simulator import ClockSpec
 from tests.make_screenshots import OUT
+from tests.one_account import MAIN
 from tests.remote.test_browser_viewer import CHROMIUM, CHROMIUM_FLAGS, LIVE, TOKEN, Tab, remote_server
 
 WIDTH, HEIGHT = 1280, 800
@@ -51,7 +52,7 @@ async def shoot(desk: Desk, devtools_port: int) -> None:
     _, port = await server.start()
     desk.start()
     try:
-        while desk.state.status.state is not ConnectionState.CONNECTED:
+        while desk.state.of(MAIN).status.state is not ConnectionState.CONNECTED:
             await asyncio.sleep(0.05)
         sim = desk.simulator
         sim.open_external("EURUSD", "buy", 0.5, sl=1.08, tp=1.095)

@@ -2,6 +2,8 @@
 
 Lives in the desk's main thread and only classifies, words and queues there (microseconds per event);
 each channel sends on its own thread. A channel that fails, or has no URL, is said once in the Event log.
+Each account's link is watched on its own; an alert's account line names the account (and, on a desk of
+several accounts, which of them it is).
 """
 
 from __future__ import annotations
@@ -23,9 +25,19 @@ from app.alerts.rules import Alert, alert_for, is_wanted
 from app.alerts.run_marker import MARKER_NAME, RunMarker, RunRecord
 from app.alerts.texts import UNCLEAN_STOP_TITLE, account_line, unclean_stop_alert
 from app.alerts.transport import deliver
+from app.core.account_directory import AccountDirectory
 from app.core.backoff import Backoff
 from app.core.enums import NoticeLevel
-from app.core.events import AccountUpdate, Event, Notice, PositionsUpdate, Snapshot, StatusUpdate
+from app.core.events import (
+    AccountsUpdate,
+    AccountUpdate,
+    Event,
+    Notice,
+    PositionsUpdate,
+    Snapshot,
+    StatusUpdate,
+)
+from app.core.models import TerminalStatus
 from app.core.settings import AlertSettings
 from app.engine.hub import EventHub
 
@@ -41,6 +53,18 @@ CHANNEL_NO_URL_TITLE = "Alert channel has no URL"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class _AccountWatch:
+    """What the alerts know of one account: its open tickets, number, server, and its link's watch."""
+
+    link: LinkWatch
+    tickets: set[int] | None = None  # unknown until the first positions read
+    heard_count: int | None = None  # the heartbeat's count, while no positions read came
+    login: int | None = None
+    server: str = ""
+    simulated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,19 +106,9 @@ class AlertService(QObject):
         self._options = options or AlertOptions()
         self._marker = RunMarker(marker_file, self._options.now) if marker_file is not None else None
         self._workers: dict[str, tuple[str, ChannelWorker]] = {}  # channel id -> (url, worker)
-        self._tickets: set[int] | None = None  # unknown until the first positions read
-        self._login: int | None = None
-        self._server = ""
-        self._simulated = False
+        self._names = AccountDirectory()
+        self._watches: dict[str, _AccountWatch] = {}
         self._started = False
-        self._link = LinkWatch(
-            settings.connection_after_s,
-            self._link_alert,
-            self._account,
-            self._options.now,
-            connect_grace_s=self._options.connect_grace_s,
-            parent=self,
-        )
         self._touch = QTimer(self)
         self._touch.setInterval(MARKER_TOUCH_MS)
         self._touch.timeout.connect(self._touch_marker)
@@ -113,6 +127,7 @@ class AlertService(QObject):
         for signal in (self._hub.auto_trade_executed, self._hub.trade_error, self._hub.notice):
             signal.connect(self._on_alertable)
         for signal in (
+            self._hub.accounts_update,
             self._hub.status_update,
             self._hub.snapshot,
             self._hub.positions_update,
@@ -120,7 +135,8 @@ class AlertService(QObject):
         ):
             signal.connect(self._on_state)
         self._build_channels()
-        self._link.begin()
+        for watch in self._watches.values():
+            watch.link.begin()
         previous = self._marker.begin() if self._marker is not None else None
         if self._marker is not None:
             self._touch.start()
@@ -131,7 +147,8 @@ class AlertService(QObject):
     def apply(self, settings: AlertSettings) -> None:
         """The trader saved new alert settings: they apply from now on (unchanged channels keep going)."""
         self._settings = settings
-        self._link.set_after(settings.connection_after_s)
+        for watch in self._watches.values():
+            watch.link.set_after(settings.connection_after_s)
         if self._started:
             self._build_channels()
 
@@ -140,7 +157,8 @@ class AlertService(QObject):
         self._started = False
         self._touch.stop()
         self._report_timer.stop()
-        self._link.stop()
+        for watch in self._watches.values():
+            watch.link.stop()
         for _url, worker in self._workers.values():
             worker.request_stop()  # all at once: the waits below then overlap
         for _url, worker in self._workers.values():
@@ -240,50 +258,89 @@ class AlertService(QObject):
 
     @pyqtSlot(object)
     def _on_alertable(self, event: Event) -> None:
+        self._names.apply(event)
         alert = alert_for(event)
         if alert is not None:
-            self._send(alert)
+            self._send(alert, event.account_id)
 
-    def _send(self, alert: Alert) -> None:
+    def _send(self, alert: Alert, account_id: str | None) -> None:
         if not is_wanted(alert.kind, self._settings):
             return
         if not alert.account:
-            alert = replace(alert, account=self._account())
+            alert = replace(alert, account=self._account(account_id))
         for _url, worker in self._workers.values():
             worker.submit(alert)
 
-    def _link_alert(self, alert: Alert) -> None:
-        self._send(alert)
+    def _watch(self, account_id: str) -> _AccountWatch:
+        watch = self._watches.get(account_id)
+        if watch is None:
+            link = LinkWatch(
+                self._settings.connection_after_s,
+                lambda alert: self._send(alert, account_id),
+                lambda: self._account(account_id),
+                self._options.now,
+                connect_grace_s=self._options.connect_grace_s,
+                parent=self,
+            )
+            watch = self._watches[account_id] = _AccountWatch(link)
+            if self._started:
+                link.begin()  # not connected yet, which is worth an alert if it lasts
+        return watch
 
     @pyqtSlot(object)
     def _on_state(self, event: Event) -> None:
-        if isinstance(event, PositionsUpdate):
-            tickets = (self._tickets or set()) - set(event.removed)
-            self._tickets = tickets | set(event.added)
-            self._mark(open_positions=len(self._tickets))
+        self._names.apply(event)
+        if isinstance(event, AccountsUpdate):
+            listed = {entry.account_id for entry in event.accounts if entry.enabled}
+            for account_id in list(self._watches):
+                if account_id not in listed:  # switched off or removed: its link is no news any more
+                    self._watches.pop(account_id).link.stop()
+            for account_id in listed:
+                self._watch(account_id)
+            self._mark_desk()
+        elif isinstance(event, PositionsUpdate):
+            watch = self._watch(event.account_id)
+            watch.tickets = ((watch.tickets or set()) - set(event.removed)) | set(event.added)
+            self._mark_desk()
         elif isinstance(event, Snapshot):
-            self._tickets = {position.ticket for position in event.positions}
-            if event.account is not None:
-                self._login, self._server = event.account.login, event.account.server
-            self._follow(event.status.simulated)
-            self._link.follow(event.status)
-            self._mark(open_positions=len(self._tickets))
+            for view in event.accounts:
+                watch = self._watch(view.account_id)
+                watch.tickets = {position.ticket for position in view.positions}
+                if view.account is not None:
+                    watch.login, watch.server = view.account.login, view.account.server
+                self._follow(watch, view.status)
+            self._mark_desk()
         elif isinstance(event, StatusUpdate):
+            watch = self._watch(event.account_id)
             status = event.status
             if status.account_number is not None:
-                self._login, self._server = status.account_number, status.server or self._server
-            if self._tickets is None and status.positions_count is not None:
+                watch.login, watch.server = status.account_number, status.server or watch.server
+            if watch.tickets is None and status.positions_count is not None:
                 # No positions update comes while none are open; the heartbeat's count says so.
-                self._mark(open_positions=status.positions_count)
-            self._follow(status.simulated)
-            self._link.follow(status)
+                watch.heard_count = status.positions_count
+            self._follow(watch, status)
+            self._mark_desk()
         elif isinstance(event, AccountUpdate):
-            self._login, self._server = event.account.login, event.account.server
-            self._follow(self._simulated)
+            watch = self._watch(event.account_id)
+            watch.login, watch.server = event.account.login, event.account.server
+            self._mark_desk()
 
-    def _follow(self, simulated: bool) -> None:
-        self._simulated = simulated
-        self._mark(login=self._login, server=self._server, simulated=simulated)
+    def _follow(self, watch: _AccountWatch, status: TerminalStatus) -> None:
+        watch.simulated = status.simulated
+        watch.link.follow(status)
+
+    def _mark_desk(self) -> None:
+        """The run marker: every account's open positions, and the first account's number and server."""
+        watches = list(self._watches.values())
+        counts = [len(w.tickets) if w.tickets is not None else w.heard_count for w in watches]
+        known = [count for count in counts if count is not None]
+        first = watches[0] if watches else None
+        self._mark(
+            open_positions=sum(known) if known and len(known) == len(counts) else None,
+            login=first.login if first else None,
+            server=first.server if first else "",
+            simulated=first.simulated if first else False,
+        )
 
     def _mark(self, **changes: object) -> None:
         if self._marker is not None:
@@ -294,10 +351,17 @@ class AlertService(QObject):
         if self._marker is not None:
             self._marker.touch()
 
-    def _account(self) -> str:
-        return account_line(
-            self._login, self._server, show=self._settings.show_account, simulated=self._simulated
+    def _account(self, account_id: str | None) -> str:
+        """The alert's account line; with several accounts it starts with the account's name."""
+        watch = self._watches.get(account_id) if account_id is not None else None
+        if watch is None and account_id is None and self._watches:
+            watch = next(iter(self._watches.values()))  # a desk-wide alert (unclean stop): the first's
+        if watch is None:
+            return ""
+        line = account_line(
+            watch.login, watch.server, show=self._settings.show_account, simulated=watch.simulated
         )
+        return self._names.prefixed(account_id or "", line) if line else line
 
     def _unclean_stop(self, previous: RunRecord) -> None:
         account = account_line(
@@ -305,7 +369,7 @@ class AlertService(QObject):
         )
         alert = unclean_stop_alert(previous.last_seen, previous.open_positions, self._options.now(), account)
         self._hub.publish(Notice(level=NoticeLevel.WARNING, title=UNCLEAN_STOP_TITLE, text=alert.text))
-        self._send(alert)
+        self._send(alert, None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,13 +89,16 @@ def diff_positions(previous: Mapping[int, Position], current: Mapping[int, Posit
     )
 
 
-def positions_update_from_diff(diff: PositionDiff, current: Mapping[int, Position]) -> PositionsUpdate:
+def positions_update_from_diff(
+    diff: PositionDiff, current: Mapping[int, Position], *, account_id: str = ""
+) -> PositionsUpdate:
     """The POSITIONS_UPDATE of a diff: full records of the added and modified tickets from `current`."""
     return PositionsUpdate(
         positions=tuple(current[ticket] for ticket in (*diff.added, *diff.modified)),
         added=diff.added,
         removed=diff.removed,
         modified=diff.modified,
+        account_id=account_id,
     )
 
 

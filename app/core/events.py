@@ -1,16 +1,20 @@
 """The events of the desk: one frozen dataclass per message, the same on the EventHub and on the wire.
 
-Every event has a ClassVar `type` (its wire name) and a keyword-only `timestamp`: when it happened, an
-aware UTC datetime that defaults to now, cut to whole milliseconds (the wire's precision, so a decoded
-event equals the one that was sent). For AUTO_TRADE_EXECUTED and TRADE_ERROR it is also the seed
-system's payload `timestamp`. HELLO, PING, RESYNC and ERROR are wire-only: the remote protocol's own
-messages, never emitted on the hub.
+Every event has a ClassVar `type` (its wire name) and two keyword-only fields: `timestamp`, when it
+happened, an aware UTC datetime that defaults to now, cut to whole milliseconds (the wire's precision, so
+a decoded event equals the one that was sent); for AUTO_TRADE_EXECUTED and TRADE_ERROR it is also the
+seed system's payload `timestamp`. And `account_id`: which of the desk's accounts the event is about
+("" for the desk as a whole: the accounts list, a journal notice). HELLO, PING, RESYNC and ERROR are
+wire-only: the remote protocol's own messages, never emitted on the hub.
 
-Wire format (`encode` / `decode`): one JSON object per message, `{"type", "seq"?, "timestamp", "v",
-...payload}`. The payload is generated from the dataclass type hints (rules in `app.core.codec`); three
-events keep the seed system's shapes through small adapters: POSITIONS_UPDATE nests its ticket lists
-under `changes`, STATUS_UPDATE spreads the TerminalStatus fields flat, PNL_UPDATE keys `pnl` by the
-ticket as a string (`{"123": [price_current, profit]}`).
+Wire format (`encode` / `decode`): one JSON object per message, `{"type", "seq"?, "timestamp",
+"account_id"?, "v", ...payload}`. The account sits in the envelope beside the time, not in each payload:
+it is the same routing fact for every event type, so the hub, the journal and the remote server file and
+filter by it without knowing any payload, and the payloads keep the seed system's shapes (a client that
+ignores unknown keys reads them as before). The payload is generated from the dataclass type hints (rules
+in `app.core.codec`); three events keep the seed system's shapes through small adapters: POSITIONS_UPDATE
+nests its ticket lists under `changes`, STATUS_UPDATE spreads the TerminalStatus fields flat, PNL_UPDATE
+keys `pnl` by the ticket as a string (`{"123": [price_current, profit]}`).
 """
 
 from __future__ import annotations
@@ -23,13 +27,14 @@ from typing import Any, ClassVar
 
 from app.core.codec import FieldProblem, ProtocolError, codec_for, format_path, quoted, shown
 from app.core.enums import NoticeLevel, Side
-from app.core.models import Account, ModelSummary, Position, TerminalStatus
+from app.core.models import Account, AccountView, DeskAccount, ModelSummary, Position, TerminalStatus
 
 __all__ = [
     "EVENT_TYPES",
     "PROTOCOL_VERSION",
     "WIRE_ONLY_TYPES",
     "AccountUpdate",
+    "AccountsUpdate",
     "AutoTradeExecuted",
     "ErrorMessage",
     "Event",
@@ -61,10 +66,12 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Base of every event: `type` names it on the bus and the wire, `timestamp` says when (UTC)."""
+    """Base of every event: `type` names it on the bus and the wire, `timestamp` says when (UTC),
+    `account_id` which account it is about ("" for the desk as a whole)."""
 
     type: ClassVar[str] = ""
     timestamp: datetime = field(default_factory=utc_now, kw_only=True)
+    account_id: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +86,25 @@ class Hello(Event):
 
 @dataclass(frozen=True, slots=True)
 class Snapshot(Event):
-    """Everything a viewer needs to start from: sent on connect, reconnect and resync."""
+    """Everything a viewer needs to start from, every account in one message (the unit a resync
+    replaces): sent on connect, reconnect and resync. Its own `account_id` is "" (the whole desk)."""
 
     type: ClassVar[str] = "SNAPSHOT"
-    account: Account | None
-    positions: tuple[Position, ...]
-    status: TerminalStatus
+    accounts: tuple[AccountView, ...]
     models: tuple[ModelSummary, ...]
+
+    def view(self, account_id: str) -> AccountView | None:
+        """The part of one account, or None when the snapshot does not hold it."""
+        return next((view for view in self.accounts if view.account_id == account_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsUpdate(Event):
+    """The desk's accounts changed (added, removed, renamed, switched on or off): all of them, in the
+    trader's order, replacing the previous list."""
+
+    type: ClassVar[str] = "ACCOUNTS_UPDATE"
+    accounts: tuple[DeskAccount, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +198,8 @@ class Notice(Event):
 
 @dataclass(frozen=True, slots=True)
 class ModelsUpdate(Event):
-    """The auto-trader's models as they stand now (all of them, replacing the previous list), and whether
-    its master switch is on."""
+    """One account's models as they stand now (all of that account's, replacing its previous list), and
+    whether the master switch is on."""
 
     type: ClassVar[str] = "MODELS_UPDATE"
     models: tuple[ModelSummary, ...]
@@ -215,6 +234,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         Hello,
         Snapshot,
+        AccountsUpdate,
         PositionsUpdate,
         PnlUpdate,
         AccountUpdate,
@@ -303,7 +323,8 @@ _PLAIN = _WireShape(_same, _same, _same)
 
 
 def encode(event: Event, *, seq: int | None = None) -> str:
-    """One event as a JSON message: `type`, `seq` (when given), `timestamp`, `v`, then the payload."""
+    """One event as a JSON message: `type`, `seq` (when given), `timestamp`, `account_id` (when it is about
+    one account), `v`, then the payload."""
     cls = type(event)
     name = cls.type
     if EVENT_TYPES.get(name) is not cls:
@@ -320,6 +341,9 @@ def encode(event: Event, *, seq: int | None = None) -> str:
     if seq is not None:
         message["seq"] = seq
     message["timestamp"] = payload.pop("timestamp")
+    account_id = payload.pop("account_id")
+    if account_id:
+        message["account_id"] = account_id
     message["v"] = PROTOCOL_VERSION
     message.update(payload)
     return json.dumps(message, separators=(",", ":"), allow_nan=False)

@@ -125,6 +125,32 @@ class TerminalStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class DeskAccount:
+    """One account of the desk as every screen names it: its id (on every event about it), the trader's
+    name for it, and whether it is switched on (a switched-off account has no terminal host)."""
+
+    account_id: str
+    name: str
+    enabled: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.name or self.account_id
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """One account's part of a SNAPSHOT: who it is, its figures, open positions and link status."""
+
+    account_id: str
+    name: str
+    account: Account | None
+    positions: tuple[Position, ...]
+    status: TerminalStatus
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Latest prices of a symbol."""
 
@@ -280,6 +306,7 @@ class ModelSummary:
     last_confidence: float | None = None
     last_signal_at: datetime | None = None
     status: str = ""
+    account_id: str = ""  # the account the model trades on
 
 
 # A new model trades these until the trader changes them; training backtests the same by default.

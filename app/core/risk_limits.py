@@ -78,6 +78,15 @@ DAILY_LOSS = RiskLimit(
     1_000_000_000,
     whole=False,
 )
+DESK_DAILY_LOSS = RiskLimit(
+    "desk_daily_loss_limit",
+    "Desk-wide daily loss limit",
+    "Every account's loss today together (in risk.desk_currency, else the first account's currency) at "
+    "which automatic trading pauses on every account until 00:00 UTC (0: no desk-wide limit).",
+    0,
+    1_000_000_000,
+    whole=False,
+)
 MAX_TRADES_DAY = RiskLimit(
     "max_trades_per_day",
     "Max trades per day",
@@ -110,6 +119,7 @@ RISK_LIMITS: tuple[RiskLimit, ...] = (
     MAX_LOT,
     MAX_OPEN_TOTAL,
     DAILY_LOSS,
+    DESK_DAILY_LOSS,
     MAX_TRADES_DAY,
     COOLDOWN_LOSSES,
     COOLDOWN_MINUTES,

@@ -18,7 +18,12 @@ __all__ = ["DEFAULT_BRIDGE_HOST", "DEFAULT_BRIDGE_PORT", "TerminalTarget", "targ
 
 @dataclass(frozen=True, slots=True)
 class TerminalTarget:
-    """The backend and its settings; `sim_state_file` "" keeps the simulated account in memory."""
+    """The backend and its settings; `sim_state_file` "" keeps the simulated account in memory.
+
+    For the simulator, `login` (None: its default demo login) names the demo account, and `sim_currency`
+    and `sim_balance` are what a new demo account starts with; each account of a desk has a state file of
+    its own, so several demo accounts run side by side.
+    """
 
     backend: Backend = Backend.AUTO
     path: str = ""
@@ -28,6 +33,8 @@ class TerminalTarget:
     bridge_host: str = DEFAULT_BRIDGE_HOST
     bridge_port: int = DEFAULT_BRIDGE_PORT
     sim_state_file: str = ""
+    sim_currency: str = "USD"
+    sim_balance: float = 10_000.0
 
     @property
     def bridge_address(self) -> str:
@@ -59,4 +66,6 @@ def target_from_settings(
         bridge_host=host,
         bridge_port=port,
         sim_state_file=sim_state_file,
+        sim_currency=terminal.demo_currency,
+        sim_balance=terminal.demo_balance,
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.core.enums import ConnectionState, NoticeLevel
-from app.core.events import AutoTradeExecuted, Event, Notice, Snapshot, StatusUpdate, TradeError
+from app.core.events import AutoTradeExecuted, Event, Notice, StatusUpdate, TradeError
 from app.core.models import DISCONNECTED_ON_REQUEST, TerminalStatus
 from app.core.number_format import format_price, format_volume
 
@@ -122,7 +122,5 @@ def toast_for(event: Event, previous_state: ConnectionState | None = None) -> To
     if isinstance(event, Notice):
         return notice_toast(event)
     if isinstance(event, StatusUpdate):
-        return connection_toast(previous_state, event.status)
-    if isinstance(event, Snapshot):
         return connection_toast(previous_state, event.status)
     return None

@@ -11,6 +11,11 @@ restarts too.
 
 The master switch is OFF at every start, whatever it was before: after a restart nothing trades until
 the trader switches it on again.
+
+One AutoTrader serves one account of the desk (`account_id`): it loads that account's models, trades on
+that account's terminal and checks that account's risk limits, plus the desk-wide daily loss over every
+account (`desk_accounts`). The desk runs one per account, each in a thread of its own, so a hung terminal
+never delays another account's models.
 """
 
 from __future__ import annotations
@@ -20,13 +25,15 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from app.core.enums import NoticeLevel, OrderAction, Side, Timeframe, TradeSource
 from app.core.events import Event, ModelsUpdate, Notice
 from app.core.models import ModelSummary, OrderRequest, Position, SymbolSpec, Tick
 from app.core.number_format import format_price, format_volume
-from app.core.settings import RiskSettings
+from app.core.settings import FIRST_ACCOUNT_ID, RiskSettings
 from app.engine.commands import AutoContext, TradeCommand, auto_trade_id, new_trade_id
+from app.engine.desk_loss import AccountLoss, DeskLoss, desk_loss
 from app.engine.model_commands import ModelCommands
 from app.engine.model_runtime import (
     ModelRuntime,
@@ -52,6 +59,14 @@ log = logging.getLogger(__name__)
 SUMMARY_REFRESH_S = 5.0  # today's P&L and position counts move every tick; republished at most this often
 
 
+class DeskAccounts(Protocol):
+    """Every account of the desk as the desk-wide loss limit needs them."""
+
+    def losses(self, day_start: datetime) -> tuple[str, list[AccountLoss]]:
+        """The first account's currency (the desk's, unless set) and each account's P&L today."""
+        ...
+
+
 class AutoTrader(ModelCommands):
     """Models, master switch and kill switch; every call comes from one thread (the auto-trader's)."""
 
@@ -63,8 +78,14 @@ class AutoTrader(ModelCommands):
         *,
         models_dir: Path | None = None,
         limits: RiskSettings | None = None,
+        account_id: str = FIRST_ACCOUNT_ID,
+        announce_master: bool = True,
+        desk_accounts: DeskAccounts | None = None,
     ) -> None:
         self._journal = journal
+        self._account_id = account_id
+        self._announce_master = announce_master
+        self._desk_accounts = desk_accounts
         self._registry = ModelRegistry(journal.database)
         self._publish = publish
         self._now = now
@@ -106,7 +127,14 @@ class AutoTrader(ModelCommands):
                 self._load_models()
             except JournalError as error:
                 text = f"The model registry could not be read or updated: {error}. No model will trade."
-                self._publish(Notice(level=NoticeLevel.ERROR, title="Models not loaded", text=text))
+                self._publish(
+                    Notice(
+                        level=NoticeLevel.ERROR,
+                        title="Models not loaded",
+                        text=text,
+                        account_id=self._account_id,
+                    )
+                )
         self._publish_models(force=True)
 
     def on_tick(self, positions: Mapping[int, Position]) -> bool:
@@ -235,7 +263,13 @@ class AutoTrader(ModelCommands):
         trade_id = auto_trade_id(runtime.model_id, bar_time)
         context = AutoContext(runtime.model_id, runtime.name, confidence, bar_time)
         outcome = self._trading.execute(
-            TradeCommand(request=request, trade_id=trade_id, source=TradeSource.AUTO, auto=context)
+            TradeCommand(
+                request=request,
+                trade_id=trade_id,
+                account_id=self._account_id,
+                source=TradeSource.AUTO,
+                auto=context,
+            )
         )
         self._refresh_positions()
         if outcome.link_lost:
@@ -286,7 +320,13 @@ class AutoTrader(ModelCommands):
         )
         context = AutoContext(runtime.model_id, runtime.name, confidence, bar_time)
         outcome = self._trading.execute(
-            TradeCommand(request=request, trade_id=new_trade_id(), source=TradeSource.AUTO, auto=context)
+            TradeCommand(
+                request=request,
+                trade_id=new_trade_id(),
+                account_id=self._account_id,
+                source=TradeSource.AUTO,
+                auto=context,
+            )
         )
         self._refresh_positions()
         if outcome.link_lost:
@@ -301,23 +341,49 @@ class AutoTrader(ModelCommands):
         now = self._now()
         day = _day_start(now)
         limits = self._guard.limits
-        recent = self._registry.recent_auto_results(max(limits.cooldown_after_losses, 1))
+        recent = self._registry.recent_auto_results(max(limits.cooldown_after_losses, 1), self._account_id)
         losses = 0
         for profit, _closed_at in recent:
             if profit >= 0:
                 break
             losses += 1
+        account = self._terminal.account()
         return RiskContext(
             now=now,
-            account=self._terminal.account(),
+            account=account,
             positions=self._positions,
-            closed_today=self._journal.closed_profit(day),
+            closed_today=self._journal.closed_profit(day, self._account_id),
             trades_today={runtime.model_id: self._registry.auto_trades_since(runtime.model_id, day)},
             consecutive_losses=losses,
             last_loss_at=recent[0][1] if losses else None,
             terminal_trade_allowed=self._terminal.terminal_info().trade_allowed,
             model_magics=frozenset(r.magic for r in self._runtimes.values()),
+            desk_loss=self._desk_loss(day, account.currency),
         )
+
+    def _desk_loss(self, day: datetime, own_currency: str) -> DeskLoss | None:
+        """Every account's loss today in the desk currency, when a desk-wide limit is set."""
+        limits = self._guard.limits
+        if limits.desk_daily_loss_limit <= 0 or self._desk_accounts is None:
+            return None
+        first_currency, parts = self._desk_accounts.losses(day)
+        currency = limits.desk_currency or first_currency or own_currency
+        return desk_loss(parts, limits.desk_daily_loss_limit, currency, self._rate)
+
+    def _rate(self, base: str, quote: str) -> float | None:
+        """One `base` in `quote` at this terminal's mid price now (its BASEQUOTE, or 1/QUOTEBASE)."""
+        assert self._terminal is not None
+        for symbol, inverted in ((f"{base}{quote}", False), (f"{quote}{base}", True)):
+            try:
+                tick = self._terminal.tick(symbol)
+            except TerminalError as error:
+                if is_link_error(error):
+                    raise
+                continue
+            mid = (tick.bid + tick.ask) / 2
+            if mid > 0:
+                return 1 / mid if inverted else mid
+        return None
 
     def _refused(self, runtime: ModelRuntime, refusal: Refusal) -> None:
         runtime.status = f"blocked: {refusal.rule.lower()}" + (
@@ -331,6 +397,7 @@ class AutoTrader(ModelCommands):
                 level=NoticeLevel.WARNING,
                 title=f"Risk limit: {refusal.rule}",
                 text=f"{runtime.name}: {refusal.text}",
+                account_id=self._account_id,
             )
         )
 
@@ -341,7 +408,10 @@ class AutoTrader(ModelCommands):
         runtime.problem = text
         self._publish(
             Notice(
-                level=NoticeLevel.ERROR, title=f"Model {runtime.name}", text=f"{text[:1].upper()}{text[1:]}."
+                level=NoticeLevel.ERROR,
+                title=f"Model {runtime.name}",
+                text=f"{text[:1].upper()}{text[1:]}.",
+                account_id=self._account_id,
             )
         )
 
@@ -397,7 +467,9 @@ class AutoTrader(ModelCommands):
         self._summaries_failing = False
         if force or summaries != self._published:
             self._published = summaries
-            self._publish(ModelsUpdate(models=summaries, auto_trading=self._master))
+            self._publish(
+                ModelsUpdate(models=summaries, auto_trading=self._master, account_id=self._account_id)
+            )
 
 
 def _day_start(now: datetime) -> datetime:

@@ -1,4 +1,9 @@
-"""Commands the desk takes (orders, refresh, link, models), and the ids that make each trade idempotent."""
+"""Commands the desk takes (orders, refresh, link, models), and the ids that make each trade idempotent.
+
+Every order names the account it goes to (`account_id`): a command for an account the desk does not run is
+refused, never sent to another. Refresh, link and the kill switch take a scope: one account, or None for
+every account.
+"""
 
 from __future__ import annotations
 
@@ -43,34 +48,41 @@ class AutoContext:
 
 @dataclass(frozen=True, slots=True)
 class TradeCommand:
-    """Place, close or modify: the request plus who asked, the idempotency id, and when it was asked.
+    """Place, close or modify on one account: the request plus who asked, the idempotency id, and when
+    it was asked.
 
     `created_at` is `time.monotonic()` at creation; the order is dropped rather than sent once it has
-    waited `max_wait_s` (None: the desk's setting) behind a busy terminal.
+    waited `max_wait_s` (None: the account's setting) behind a busy terminal.
     """
 
     request: OrderRequest
     trade_id: str
+    account_id: str
     source: TradeSource = TradeSource.MANUAL
     auto: AutoContext | None = None
     created_at: float = field(default_factory=time.monotonic)
     max_wait_s: float | None = None
 
     @classmethod
-    def manual(cls, request: OrderRequest) -> TradeCommand:
-        return cls(request=request, trade_id=new_trade_id())
+    def manual(cls, request: OrderRequest, account_id: str) -> TradeCommand:
+        """A trader's order for `account_id`, with a fresh trade id."""
+        return cls(request=request, trade_id=new_trade_id(), account_id=account_id)
 
 
 @dataclass(frozen=True, slots=True)
 class RefreshCommand:
-    """Ask the terminal host to poll everything now and re-announce its status."""
+    """Ask the terminal host of one account (None: of every account) to poll everything now."""
+
+    account_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LinkCommand:
-    """The trader asks to connect (connect=True) or to disconnect and stay disconnected."""
+    """The trader asks to connect (connect=True) or to disconnect and stay disconnected: one account, or
+    every account with None."""
 
     connect: bool
+    account_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,18 +103,22 @@ class ModelCommand:
 
 @dataclass(frozen=True, slots=True)
 class KillSwitchCommand:
-    """Stop everything automatic: master off, every model disabled, optionally close their positions."""
+    """Stop the models of one account (`account_id`), or of every account with None (the master switch
+    goes off too); optionally close their positions."""
 
     close_positions: bool
+    account_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RegisterModelCommand:
-    """Add a saved model file (its sha256 is checked against the manifest) to the registry, disabled."""
+    """Add a saved model file (its sha256 is checked against the manifest) to the registry, disabled, to
+    trade on `account_id`."""
 
     model_file: Path
     manifest: ModelManifest
     settings: ModelSettings
+    account_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +130,11 @@ class RemoveModelCommand:
 
 @dataclass(frozen=True, slots=True)
 class RiskLimitsCommand:
-    """New risk limits (Settings → Risk) for every automatic order from now on; `currency` is the
-    account's, for the notice that says what changed."""
+    """New risk limits (Settings → Risk) for every automatic order of one account (`account_id`) from now
+    on; `currency` is the account's, for the notice that says what changed."""
 
     limits: RiskSettings
+    account_id: str
     currency: str = ""
 
 

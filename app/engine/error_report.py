@@ -111,9 +111,12 @@ def _where(kind: type[BaseException], trace: TracebackType | None) -> tuple[str,
     return kind.__name__, last.filename if last else "", (last.lineno or 0) if last else 0
 
 
-def settings_problem_notices(problems: Sequence[str], settings_file: Path) -> list[Notice]:
-    """One WARNING NOTICE per bad value found in the settings file (the default was used instead)."""
-    return [
+def settings_problem_notices(
+    problems: Sequence[str], settings_file: Path, notes: Sequence[str] = ()
+) -> list[Notice]:
+    """One WARNING NOTICE per bad value found in the settings file (the default was used instead), and
+    one INFO NOTICE per note (the file was brought up to date)."""
+    warnings = [
         Notice(
             level=NoticeLevel.WARNING,
             title="Settings file",
@@ -121,3 +124,4 @@ def settings_problem_notices(problems: Sequence[str], settings_file: Path) -> li
         )
         for problem in problems
     ]
+    return [*warnings, *(Notice(level=NoticeLevel.INFO, title="Settings file", text=note) for note in notes)]

@@ -7,6 +7,7 @@ import logging
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from app.core.events import (
+    AccountsUpdate,
     AccountUpdate,
     AutoTradeExecuted,
     Event,
@@ -35,6 +36,7 @@ class EventHub(QObject):
     # moveToThread). Renaming the signal touches every subscriber; until then mypy is told it is meant.
     event = pyqtSignal(object)  # type: ignore[assignment]
     snapshot = pyqtSignal(object)
+    accounts_update = pyqtSignal(object)
     positions_update = pyqtSignal(object)
     pnl_update = pyqtSignal(object)
     account_update = pyqtSignal(object)
@@ -48,6 +50,7 @@ class EventHub(QObject):
         super().__init__(parent)
         self._typed = {
             Snapshot: self.snapshot,
+            AccountsUpdate: self.accounts_update,
             PositionsUpdate: self.positions_update,
             PnlUpdate: self.pnl_update,
             AccountUpdate: self.account_update,

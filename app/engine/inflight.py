@@ -1,9 +1,11 @@
-"""One order in flight per position: a second close or modify of a ticket is refused until the first ends.
+"""One order in flight per position: a second close or modify of a position is refused until the first
+ends.
 
 A trader who clicks Close twice while MetaTrader 5 is thinking must not send two closes (a repeated
-partial close over-closes). The desk claims a ticket here before a close or modify enters the engine and
-releases it when the terminal side reports the trade finished (whatever its outcome), by trade id. New
-positions (OPEN) have no ticket yet and are not held back.
+partial close over-closes). The desk claims a position, (account, ticket) since two brokers can use the
+same ticket, before a close or modify enters the engine and releases it when the terminal side reports
+the trade finished (whatever its outcome), by trade id. New positions (OPEN) have no ticket yet and are
+not held back.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PyQt6.QtCore import QObject, pyqtSignal, pyqtSlot
 from app.core.enums import NoticeLevel, OrderAction
 from app.core.events import Event, Notice
 from app.core.number_format import format_volume
+from app.core.state import PositionKey
 from app.engine.commands import TradeCommand
 
 
@@ -24,6 +27,7 @@ class InFlight:
     """The order on its way for one position."""
 
     trade_id: str
+    account_id: str
     ticket: int
     action: OrderAction
     volume: float | None
@@ -37,46 +41,55 @@ class InFlight:
 
 
 class InFlightOrders(QObject):
-    """Tickets with a close or modify on its way; lives in the desk's thread, fed by its entry point."""
+    """Positions with a close or modify on its way; lives in the desk's thread, fed by its entry point."""
 
-    changed = pyqtSignal(int, str)  # ticket, its label while an order is in flight ("" once it is done)
+    changed = pyqtSignal(str, int, str)  # account id, ticket, label while in flight ("" once it is done)
 
     def __init__(self, publish: Callable[[Event], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._publish = publish
-        self._by_ticket: dict[int, InFlight] = {}
-        self._ticket_of: dict[str, int] = {}
+        self._by_position: dict[PositionKey, InFlight] = {}
+        self._position_of: dict[str, PositionKey] = {}
 
     def claim(self, command: TradeCommand) -> bool:
         """Take the command's position for it; False (and a NOTICE saying why) if another order holds it."""
         request = command.request
         if request.action is OrderAction.OPEN or request.ticket is None:
             return True
-        holder = self._by_ticket.get(request.ticket)
+        key = (command.account_id, request.ticket)
+        holder = self._by_position.get(key)
         if holder is not None:
             self._publish(
-                Notice(level=NoticeLevel.WARNING, title="Order not sent", text=refusal(holder, command))
+                Notice(
+                    level=NoticeLevel.WARNING,
+                    title="Order not sent",
+                    text=refusal(holder, command),
+                    account_id=command.account_id,
+                )
             )
             return False
-        pending = InFlight(command.trade_id, request.ticket, request.action, request.volume)
-        self._by_ticket[request.ticket] = pending
-        self._ticket_of[command.trade_id] = request.ticket
-        self.changed.emit(request.ticket, pending.label)
+        pending = InFlight(
+            command.trade_id, command.account_id, request.ticket, request.action, request.volume
+        )
+        self._by_position[key] = pending
+        self._position_of[command.trade_id] = key
+        self.changed.emit(command.account_id, request.ticket, pending.label)
         return True
 
     @pyqtSlot(str)
     def finished(self, trade_id: str) -> None:
-        """The trade with this id has its outcome (filled, refused, failed, unconfirmed): free its ticket."""
-        ticket = self._ticket_of.pop(trade_id, None)
-        if ticket is None:
+        """That trade has its outcome (filled, refused, failed, unconfirmed): free its position."""
+        key = self._position_of.pop(trade_id, None)
+        if key is None:
             return  # an OPEN, or an order the auto-trader sent itself
-        if self._by_ticket.get(ticket) is not None and self._by_ticket[ticket].trade_id == trade_id:
-            del self._by_ticket[ticket]
-            self.changed.emit(ticket, "")
+        holder = self._by_position.get(key)
+        if holder is not None and holder.trade_id == trade_id:
+            del self._by_position[key]
+            self.changed.emit(key[0], key[1], "")
 
-    def holder(self, ticket: int) -> InFlight | None:
+    def holder(self, key: PositionKey) -> InFlight | None:
         """The order in flight for this position, if any."""
-        return self._by_ticket.get(ticket)
+        return self._by_position.get(key)
 
 
 def refusal(holder: InFlight, refused: TradeCommand) -> str:

@@ -1,4 +1,5 @@
-"""JournalSink: what the desk writes to the journal as it learns it: events, external trades, deals, equity.
+"""JournalSink: what the desk writes to the journal as it learns it: events, external trades, deals, equity,
+each filed under the account it is about.
 
 Lives in the desk engine's thread, so the GUI thread never waits on SQLite, and it is the journal's one
 writer of these records: the terminal host sends what it reads, the sink writes it. A failing write never
@@ -42,7 +43,7 @@ class JournalSink:
         self._on_failure = on_failure
         self._on_recovered = on_recovered
         self._failing = False
-        self._last_state: str | None = None
+        self._last_state: dict[str, str] = {}  # account id -> the link state last written
         self._last_thin: datetime | None = None
 
     @property
@@ -54,9 +55,9 @@ class JournalSink:
         """Keep every trade error, auto-trade, notice and connection state change."""
         if isinstance(event, StatusUpdate):
             state = event.status.state.value
-            if state == self._last_state:
+            if state == self._last_state.get(event.account_id):
                 return  # only changes of state are worth a row
-            self._last_state = state
+            self._last_state[event.account_id] = state
         described = describe(event)
         if described is None:
             return
@@ -68,23 +69,26 @@ class JournalSink:
                 title=described.title,
                 text=described.text,
                 payload_json=encode(event),
+                account_id=event.account_id,
             )
         )
 
     def positions_changed(self, update: PositionsUpdate, now: datetime) -> None:
         """Journal positions opened outside the desk, and SL/TP/volume edits, from their full records."""
         records = {position.ticket: position for position in update.positions}
+        account_id = update.account_id
         for ticket in update.added:
-            self._write(partial(self._journal.record_external_open, records[ticket], now))
+            self._write(partial(self._journal.record_external_open, records[ticket], now, account_id))
         for ticket in update.modified:
-            self._write(partial(self._journal.update_position, records[ticket]))
+            self._write(partial(self._journal.update_position, records[ticket], account_id))
 
-    def deals(self, deals: Sequence[Deal]) -> None:
-        """Store deals (idempotent): of closed or reduced positions, or the history the host synced."""
+    def deals(self, account_id: str, deals: Sequence[Deal]) -> None:
+        """Store an account's deals (idempotent): of closed or reduced positions, or the history the host
+        synced."""
         if deals:
-            self._write(lambda: self._journal.record_deals(deals))
+            self._write(lambda: self._journal.record_deals(deals, account_id))
 
-    def equity_sample(self, account: Account, now: datetime) -> None:
+    def equity_sample(self, account_id: str, account: Account, now: datetime) -> None:
         """One equity sample per account read; older samples thinned once an hour."""
         self._write(
             lambda: self._journal.add_equity_sample(
@@ -93,6 +97,7 @@ class JournalSink:
                 equity=account.equity,
                 margin=account.margin,
                 floating=account.profit,
+                account_id=account_id,
             )
         )
         if self._last_thin is None or now - self._last_thin >= THIN_EVERY:

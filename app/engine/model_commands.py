@@ -49,6 +49,8 @@ class ModelCommands:
     _runtimes: dict[str, ModelRuntime]
     _master: bool
     _positions: Mapping[int, Position]
+    _account_id: str
+    _announce_master: bool
     _guard: RiskGuard
 
     def _publish_models(self, *, force: bool = False) -> None:
@@ -65,7 +67,7 @@ class ModelCommands:
             elif isinstance(command, ModelCommand):
                 self._change_model(command)
             elif isinstance(command, KillSwitchCommand):
-                self._kill(command.close_positions)
+                self._kill(command)
             elif isinstance(command, RegisterModelCommand):
                 self._register(command)
             elif isinstance(command, RemoveModelCommand):
@@ -80,7 +82,7 @@ class ModelCommands:
     def _load_models(self) -> None:
         """Read the registry; load each enabled model's file, disabling (and saying so) any refused one."""
         try:
-            records = self._registry.all()
+            records = self._registry.all(self._account_id)
         except JournalError as error:
             self._say(
                 NoticeLevel.ERROR, "Models not loaded", f"The model registry could not be read: {error}."
@@ -119,12 +121,9 @@ class ModelCommands:
             runtime.blocked_rule = None
             if runtime.enabled:
                 runtime.status = "waiting for next bar" if enabled else "auto-trading is off (master switch)"
-        text = (
-            "Enabled models trade from their next closed bar."
-            if enabled
-            else "No new automatic orders; open positions stay as they are."
-        )
-        self._say(NoticeLevel.INFO, f"Auto-trading {'on' if enabled else 'off'}", text)
+        if self._announce_master:
+            title, text = master_notice(enabled)
+            self._say(NoticeLevel.INFO, title, text)
 
     def _change_model(self, command: ModelCommand) -> None:
         runtime = self._runtimes.get(command.model_id)
@@ -162,6 +161,13 @@ class ModelCommands:
     def _register(self, command: RegisterModelCommand) -> None:
         path = Path(command.model_file).resolve()
         manifest = command.manifest
+        if command.account_id != self._account_id:  # the desk routes by account; a slip must not trade
+            self._say(
+                NoticeLevel.ERROR,
+                f"Model {manifest.name} not registered",
+                f"It was meant for account {command.account_id!r}, not this one.",
+            )
+            return
         problems = command.settings.problems()
         if problems:
             self._say(NoticeLevel.ERROR, f"Model {manifest.name} not registered", " ".join(problems))
@@ -175,7 +181,9 @@ class ModelCommands:
             return
         inside = path.parent == self._models_dir.resolve()
         try:
-            record = self._registry.add(manifest, path.name if inside else str(path), command.settings)
+            record = self._registry.add(
+                manifest, path.name if inside else str(path), command.settings, account_id=self._account_id
+            )
         except JournalError as error:
             self._say(NoticeLevel.ERROR, f"Model {manifest.name} not registered", f"{error}.")
             return
@@ -220,14 +228,19 @@ class ModelCommands:
                 f"{text[:1].upper()}{text[1:]}. They apply to every automatic order from now on.",
             )
 
-    def _kill(self, close_positions: bool) -> None:
-        self._master = False
-        self._registry.disable_all()
+    def _kill(self, command: KillSwitchCommand) -> None:
+        """Every model of this account disabled (and the master switch off when every account is killed)."""
+        if command.account_id is None:
+            self._master = False
+        self._registry.disable_all(self._account_id)
         for runtime in self._runtimes.values():
             runtime.record = replace(runtime.record, enabled=False)
             runtime.status = "disabled (kill switch)"
-        text = "Auto-trading is off and every model is disabled."
-        if close_positions:
+        if command.account_id is None:
+            text = "Auto-trading is off and every model is disabled."
+        else:
+            text = "Every model of this account is disabled; the other accounts' models go on."
+        if command.close_positions:
             text += " " + self._close_model_positions()
         else:
             text += " Their positions were left open."
@@ -251,7 +264,9 @@ class ModelCommands:
                 magic=owner.magic,
                 comment="kill switch",
             )
-            command = TradeCommand(request=request, trade_id=new_trade_id(), source=TradeSource.AUTO)
+            command = TradeCommand(
+                request=request, trade_id=new_trade_id(), account_id=self._account_id, source=TradeSource.AUTO
+            )
             outcome = self._trading.execute(command)
             if outcome.outcome is not Outcome.FILLED:
                 failed += 1
@@ -283,4 +298,14 @@ class ModelCommands:
                 raise
 
     def _say(self, level: NoticeLevel, title: str, text: str) -> None:
-        self._publish(Notice(level=level, title=title, text=text))
+        self._publish(Notice(level=level, title=title, text=text, account_id=self._account_id))
+
+
+def master_notice(enabled: bool) -> tuple[str, str]:
+    """The title and text that say the master switch went on or off (said once for the whole desk)."""
+    text = (
+        "Enabled models trade from their next closed bar."
+        if enabled
+        else "No new automatic orders; open positions stay as they are."
+    )
+    return f"Auto-trading {'on' if enabled else 'off'}", text

@@ -70,6 +70,7 @@ class ModelRuntime:
         floating = sum(p.profit + p.swap for p in own)
         return ModelSummary(
             model_id=self.model_id,
+            account_id=self.record.account_id,
             name=self.name,
             symbol=self.settings.symbol,
             timeframe=Timeframe(self.settings.timeframe).value,

@@ -16,6 +16,7 @@ from PyQt6.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtBoundSigna
 
 from app.core.enums import Side, Timeframe, TradeSource
 from app.core.events import AutoTradeExecuted, ProtocolError, decode
+from app.core.settings import FIRST_ACCOUNT_ID
 from app.engine.host.queries import MarginQuery, Query, RatesQuery, SpecQuery, SymbolsQuery, TickQuery
 from app.engine.supervisor import HostSupervisor, next_request_id
 from app.storage.journal import Journal
@@ -144,8 +145,14 @@ class JournalQueries(QObject):
         self._answers = _Answers(self.failed)
         self._finished.connect(self._on_finished)  # queued from the pool thread into the owner's thread
 
-    def load_equity(self, since: datetime | None = None, until: datetime | None = None) -> int:
-        return self._start(lambda: self._journal.equity_samples(since=since, until=until), self.equity_loaded)
+    def load_equity(
+        self, since: datetime | None = None, until: datetime | None = None, account_id: str | None = None
+    ) -> int:
+        """One account's equity samples (every account's with None) in [since, until)."""
+        return self._start(
+            lambda: self._journal.equity_samples(since=since, until=until, account_id=account_id),
+            self.equity_loaded,
+        )
 
     def load_closed_history(
         self,
@@ -187,8 +194,9 @@ class JournalQueries(QObject):
             lambda: self._journal.events(limit=limit, search=search, types=types), self.events_loaded
         )
 
-    def load_closed_profit(self, since: datetime) -> int:
-        return self._start(lambda: self._journal.closed_profit(since), self.closed_profit_loaded)
+    def load_closed_profit(self, since: datetime, account_id: str = FIRST_ACCOUNT_ID) -> int:
+        """One account's realised P&L since `since`, in its currency."""
+        return self._start(lambda: self._journal.closed_profit(since, account_id), self.closed_profit_loaded)
 
     def _model_trades(self, model_id: str | None) -> list[TradeRecord]:
         trades = self._journal.closed_trades(source=TradeSource.AUTO)

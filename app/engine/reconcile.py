@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from app.core.enums import DealEntry, OrderAction, TradeStatus
 from app.core.models import Deal, Position
+from app.core.settings import FIRST_ACCOUNT_ID
 from app.engine.commands import trade_id_in
 from app.engine.host.facts import reconcile_facts
 from app.engine.host.messages import ReconcileFacts, ReconcileQuery
@@ -72,16 +73,18 @@ def resolve_pending(
     journal: Journal,
     now: Callable[[], datetime],
     only: Collection[str] | None = None,
+    *,
+    account_id: str = FIRST_ACCOUNT_ID,
 ) -> ReconcileReport:
-    """Resolve the rows still pending (those in `only`, when given) from the terminal's facts."""
-    pending = [t for t in journal.pending_trades() if only is None or t.trade_id in only]
+    """Resolve the account's rows still pending (those in `only`, when given) from its terminal's facts."""
+    pending = [t for t in journal.pending_trades(account_id) if only is None or t.trade_id in only]
     positions = {position.ticket: position for position in facts.positions}
     opened: list[str] = []
     done: list[str] = []
     failed: list[str] = []
     for trade in pending:
         if trade.action is OrderAction.OPEN:
-            if _resolve_open(trade, positions, facts.deals, journal):
+            if _resolve_open(trade, positions, facts.deals, journal, account_id):
                 opened.append(trade.trade_id)
                 continue
         elif _resolve_change(
@@ -116,17 +119,27 @@ def resolved_meanwhile(journal: Journal, trade_ids: Collection[str]) -> Reconcil
     return ReconcileReport(tuple(opened), tuple(done), tuple(failed))
 
 
-def reconcile_pending(terminal: Terminal, journal: Journal, now: Callable[[], datetime]) -> ReconcileReport:
-    """Resolve every pending row against a Terminal in this thread (TerminalError if MT5 is gone)."""
-    pending = journal.pending_trades()
+def reconcile_pending(
+    terminal: Terminal,
+    journal: Journal,
+    now: Callable[[], datetime],
+    account_id: str = FIRST_ACCOUNT_ID,
+) -> ReconcileReport:
+    """Resolve an account's pending rows against its Terminal in this thread (TerminalError if MT5 is
+    gone)."""
+    pending = journal.pending_trades(account_id)
     if not pending:
         return ReconcileReport()
     facts = reconcile_facts(terminal, facts_query(0, pending, now()))
-    return resolve_pending(facts, journal, now)
+    return resolve_pending(facts, journal, now, account_id=account_id)
 
 
 def _resolve_open(
-    trade: TradeRecord, positions: dict[int, Position], deals: Sequence[Deal], journal: Journal
+    trade: TradeRecord,
+    positions: dict[int, Position],
+    deals: Sequence[Deal],
+    journal: Journal,
+    account_id: str,
 ) -> bool:
     for position in positions.values():
         if trade_id_in(position.comment) == trade.trade_id:
@@ -154,7 +167,7 @@ def _resolve_open(
                 opened_at=deal.time,
                 retcode=RETCODE_DONE,
             )
-            journal.record_deals([d for d in deals if d.position_id == deal.position_id])
+            journal.record_deals([d for d in deals if d.position_id == deal.position_id], account_id)
             return True
     return False
 

@@ -5,9 +5,11 @@ never refused here, since they only take risk away. Each refusal names its rule 
 so the trader reading the NOTICE knows what tripped and when trading resumes.
 
 Definitions: "today" is the current UTC day. The daily loss is the account's: realized P&L of today's
-deals plus the floating P&L (profit + swap) of every open position. The position limits count the
-positions carrying the model's magic number (per model) and those of every registered model (total).
-Consecutive losses are counted over automatic trades of all models, newest first.
+deals plus the floating P&L (profit + swap) of every open position. The desk-wide daily loss is the same
+summed over every account of the desk, in the desk currency (app.engine.desk_loss). The position limits
+count the account's positions carrying the model's magic number (per model) and those of every model of
+the account (total). Consecutive losses are counted over the account's automatic trades, newest first.
+Every limit but the desk-wide one is the account's own (its `[accounts.risk]`, else the desk's `[risk]`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from app.core.enums import AccountTradeMode
 from app.core.models import Account, ModelSettings, OrderRequest, Position
 from app.core.number_format import format_lots, format_money, format_volume
 from app.core.settings import RiskSettings
+from app.engine.desk_loss import DeskLoss
 
 
 class Rule:
@@ -35,6 +38,7 @@ class Rule:
     MAX_OPEN_MODEL = "Max open positions per model"
     MAX_OPEN_TOTAL = risk_limits.MAX_OPEN_TOTAL.label
     DAILY_LOSS = risk_limits.DAILY_LOSS.label
+    DESK_DAILY_LOSS = risk_limits.DESK_DAILY_LOSS.label
     MAX_TRADES_DAY = risk_limits.MAX_TRADES_DAY.label
     COOLDOWN = risk_limits.COOLDOWN_LOSSES.label
 
@@ -63,6 +67,7 @@ class RiskContext:
     last_loss_at: datetime | None
     terminal_trade_allowed: bool
     model_magics: frozenset[int] = field(default_factory=frozenset)
+    desk_loss: DeskLoss | None = None  # None: no desk-wide limit set
 
     @property
     def floating(self) -> float:
@@ -96,6 +101,7 @@ class RiskGuard:
             self._max_open_model,
             self._max_open_total,
             self._daily_loss,
+            self._desk_daily_loss,
             self._max_trades,
             self._cooldown,
         ):
@@ -200,6 +206,31 @@ class RiskGuard:
             f"{_money(-floating, currency)}) ≥ limit {_money(limit, currency)}; automatic trading is "
             "paused until 00:00 UTC.",
             f"loss {_money(loss, currency)} ≥ {_money(limit, currency)}",
+        )
+
+    def _desk_daily_loss(
+        self, model: RiskSubject, settings: ModelSettings, request: OrderRequest, context: RiskContext
+    ) -> Refusal | None:
+        desk = context.desk_loss
+        if desk is None:
+            return None
+        limit = _money(desk.limit, desk.currency)
+        if desk.loss is None:
+            return Refusal(
+                Rule.DESK_DAILY_LOSS,
+                f"The desk-wide daily loss limit ({limit}) cannot be checked: {desk.problem}. Automatic "
+                "orders wait until it can; set risk.desk_currency to a currency this terminal quotes, or "
+                "set risk.desk_daily_loss_limit to 0 to have no desk-wide limit.",
+                "desk-wide loss unknown",
+            )
+        if desk.loss < desk.limit:
+            return None
+        return Refusal(
+            Rule.DESK_DAILY_LOSS,
+            f"Today's loss of every account together {_money(desk.loss, desk.currency)} "
+            f"({desk.breakdown()}) ≥ desk-wide limit {limit}; automatic trading on every account is "
+            "paused until 00:00 UTC.",
+            f"desk loss {_money(desk.loss, desk.currency)} ≥ {limit}",
         )
 
     def _max_trades(

@@ -90,11 +90,12 @@ class HostLimits:
 
 
 class HostSupervisor(QObject):
-    """One terminal host at a time, restarted as often as it dies; the desk's only way to it."""
+    """One terminal host at a time for one account, restarted as often as it dies; the desk's only way to
+    that account's terminal. Every event it passes on, or publishes itself, names its account."""
 
     query_done = pyqtSignal(int, object, str)  # request id, result, error text ("" when it worked)
-    host_message = pyqtSignal(object)  # the host's own messages (outcomes, deals, ...), for the engine
-    host_lost = pyqtSignal(int, object)  # incarnation, frozenset of trade ids that never reached it
+    host_message = pyqtSignal(str, object)  # account id, the host's own message (outcome, deals, ...)
+    host_lost = pyqtSignal(str, int, object)  # account id, incarnation, frozenset of trade ids never sent
     _closed = pyqtSignal(int, str)  # from the reader thread: incarnation, why
     _bad_message = pyqtSignal(str)
 
@@ -111,6 +112,7 @@ class HostSupervisor(QObject):
     ) -> None:
         super().__init__(parent)
         self._spec = spec
+        self.account_id = spec.account_id
         self._hub = hub
         self._password = password
         self._positions = positions
@@ -167,6 +169,45 @@ class HostSupervisor(QObject):
         self._spawn()
         self._watch_timer.start()
 
+    def stop_later(
+        self, grace_s: float = STOP_GRACE_S, on_stopped: Callable[[], object] | None = None
+    ) -> None:
+        """Ask the host to disconnect and end without waiting here (the GUI thread's way): a host still
+        running after `grace_s` (stuck in a call, it cannot read the request) is killed. `on_stopped` is
+        called in this thread once it is gone; `start()` may then run a new host."""
+        self._stopping = True
+        self._watch_timer.stop()
+        self._restart_timer.stop()
+        link = self._link
+        if link is None:
+            if on_stopped is not None:
+                on_stopped()
+            return
+        link.send(Stop())
+        deadline = time.monotonic() + grace_s
+        poll = QTimer(self)
+        poll.setInterval(WATCH_MS // 4)
+
+        def check() -> None:
+            process, thread = self._process, self._thread
+            alive = process.is_alive() if process is not None else thread is not None and thread.is_alive()
+            if alive and time.monotonic() < deadline:
+                return
+            if alive and process is not None:
+                log.error(
+                    "the terminal host of %r did not stop within %.0f s: killed", self.account_id, grace_s
+                )
+                process.kill()
+                process.join(1.0)
+            poll.stop()
+            poll.deleteLater()
+            self._finish(self._incarnation)
+            if on_stopped is not None:
+                on_stopped()
+
+        poll.timeout.connect(check)
+        poll.start()
+
     def stop(self, timeout_s: float = 10.0) -> bool:
         """Ask the host to disconnect and end; kill it if it does not within the time. True if it ended."""
         self._stopping = True
@@ -207,7 +248,7 @@ class HostSupervisor(QObject):
             process = context.Process(
                 target=host_process_main,
                 args=(commands_in, events_out, spec, self.board, self.conditions),
-                name=f"mt5desk-host-{incarnation}",
+                name=f"mt5desk-host-{self.account_id or 'main'}-{incarnation}",
                 daemon=True,
             )
             process.start()
@@ -226,13 +267,13 @@ class HostSupervisor(QObject):
             on_message=self._on_message,
             on_closed=lambda why: self._closed.emit(incarnation, why),
             on_bad_message=self._bad_message.emit,
-            name=f"host-{incarnation}",
+            name=f"host-{self.account_id}-{incarnation}",
         )
         self._link = link
         link.start()
         start = Start(self._password(), self._positions(), self._sim_settings, connect=self._connect_wanted)
         link.send(start)
-        log.info("terminal host %d started (pid %s)", incarnation, self.pid)
+        log.info("terminal host %d of account %r started (pid %s)", incarnation, self.account_id, self.pid)
 
     # ---- sending and asking -----------------------------------------------------------------------
     def post(self, message: Message) -> int | None:
@@ -300,6 +341,9 @@ class HostSupervisor(QObject):
     # ---- the reader thread ------------------------------------------------------------------------
     def _on_message(self, message: Message) -> None:
         if isinstance(message, Event):
+            if message.account_id != self.account_id:
+                # A host speaks for its own account only, whatever it wrote.
+                message = replace(message, account_id=self.account_id)
             if isinstance(message, StatusUpdate):
                 self._host_status = message.status
             self._hub.publish(message)
@@ -313,7 +357,7 @@ class HostSupervisor(QObject):
         if isinstance(message, Linked):
             self.simulated = message.simulated
             self._linked = True
-        self.host_message.emit(message)
+        self.host_message.emit(self.account_id, message)
 
     def _deliver(self, answer: Answer) -> None:
         with self._lock:
@@ -371,7 +415,10 @@ class HostSupervisor(QObject):
                 self._stale_shown = shown
                 text = f"MetaTrader 5 is busy: {reading.call} for {shown} s"
                 self._hub.publish(
-                    StatusUpdate(status=replace(status, state=ConnectionState.STALE, message=text))
+                    StatusUpdate(
+                        status=replace(status, state=ConnectionState.STALE, message=text),
+                        account_id=self.account_id,
+                    )
                 )
         elif self._stale_shown is not None and busy < self._limits.stale_call_s:
             self._stale_shown = None
@@ -386,7 +433,7 @@ class HostSupervisor(QObject):
             return
         exitcode = self._process.exitcode if self._process is not None else None
         reason = self._kill_reason or _exit_reason(exitcode, why)
-        log.error("terminal host %d is gone: %s", incarnation, reason)
+        log.error("terminal host %d of account %r is gone: %s", incarnation, self.account_id, reason)
         if self._linked:
             self._deaths = 0
         delay = RESTART_DELAYS_S[min(self._deaths, len(RESTART_DELAYS_S) - 1)]
@@ -395,7 +442,8 @@ class HostSupervisor(QObject):
         text = f"{reason}. MT5 Desk restarts its link to MetaTrader 5"
         self._hub.publish(
             StatusUpdate(
-                status=replace(base, state=ConnectionState.RECONNECTING, mt5_connected=False, message=text)
+                status=replace(base, state=ConnectionState.RECONNECTING, mt5_connected=False, message=text),
+                account_id=self.account_id,
             )
         )
         self._hub.publish(
@@ -407,6 +455,7 @@ class HostSupervisor(QObject):
                     "Orders that were on their way are checked against MetaTrader 5's own records once it "
                     "answers again; none is sent twice."
                 ),
+                account_id=self.account_id,
             )
         )
         self._restart_timer.start(int(delay * 1000))
@@ -428,7 +477,7 @@ class HostSupervisor(QObject):
         for request_id in open_queries:
             self.query_done.emit(request_id, None, HOST_GONE)
         never_sent = frozenset(m.trade_id for m in unsent if isinstance(m, OrderCommand))
-        self.host_lost.emit(incarnation, never_sent)
+        self.host_lost.emit(self.account_id, incarnation, never_sent)
 
     @pyqtSlot(str)
     def _report_bad_message(self, problem: str) -> None:
@@ -440,6 +489,7 @@ class HostSupervisor(QObject):
                 level=NoticeLevel.ERROR,
                 title="Internal error",
                 text=f"MT5 Desk could not read a message from its terminal host ({problem}); it was skipped.",
+                account_id=self.account_id,
             )
         )
 

@@ -24,9 +24,11 @@ class PositionTracker:
     """Holds the last known positions; `None` until the terminal has answered once.
 
     A read that failed is never fed in here, so an unanswered call can never look like "no positions".
+    Its events name `account_id`, the account whose terminal it reads.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, account_id: str = "") -> None:
+        self._account_id = account_id
         self._known: dict[int, Position] | None = None
 
     @property
@@ -45,7 +47,11 @@ class PositionTracker:
         """Diff `current` against the last read and keep it as the new truth."""
         previous = self._known or {}
         diff = diff_positions(previous, current)
-        positions_event = positions_update_from_diff(diff, current) if diff.structural else None
+        positions_event = (
+            positions_update_from_diff(diff, current, account_id=self._account_id)
+            if diff.structural
+            else None
+        )
         pnl_event = None
         if diff.pnl_moved:
             floating = sum(p.profit + p.swap for p in current.values())
@@ -54,6 +60,7 @@ class PositionTracker:
                 pnl={t: (current[t].price_current, current[t].profit) for t in diff.pnl_moved},
                 floating_total=round(floating, 2),
                 equity=round(balance + floating, 2),
+                account_id=self._account_id,
             )
         closed = tuple(previous[t] for t in diff.removed)
         reduced = tuple(

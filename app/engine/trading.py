@@ -91,11 +91,14 @@ class TradingService:
             return begun
         return self.finish(command, begun, self._orders(begun))
 
-    def begin(self, command: TradeCommand, *, symbol: str = "") -> OrderCommand | TradeOutcome:
+    def begin(
+        self, command: TradeCommand, *, symbol: str = "", deadline_s: float | None = None
+    ) -> OrderCommand | TradeOutcome:
         """Journal the command as pending and sent; the OrderCommand to hand to the host, or the outcome
         of a command that must not be sent (duplicate, journal failure, id the comment cannot carry).
 
-        `symbol` names the position's symbol when the request names only its ticket.
+        `symbol` names the position's symbol when the request names only its ticket; `deadline_s` is how
+        long an order may wait for its account's terminal (None: this service's own).
         """
         if trade_id_in(tagged_comment(command.trade_id)) != command.trade_id:
             # After a crash the comment is the only link between an order and its row: refuse to send
@@ -123,7 +126,8 @@ class TradingService:
             return self._fail(
                 command, request, None, f"Order not sent: the journal could not be written ({error})."
             )
-        wait = command.max_wait_s if command.max_wait_s is not None else self._deadline_s
+        default = deadline_s if deadline_s is not None else self._deadline_s
+        wait = command.max_wait_s if command.max_wait_s is not None else default
         return OrderCommand(command.trade_id, request, command.created_at, command.created_at + wait)
 
     def finish(self, command: TradeCommand, order: OrderCommand, outcome: OrderOutcome) -> TradeOutcome:
@@ -176,6 +180,7 @@ class TradingService:
                 model_id=command.auto.model_id if command.auto else None,
                 position_ticket=request.ticket,
                 requested_at=self._now(),
+                account_id=command.account_id,
             )
         except JournalError as error:
             if self._known(command.trade_id):
@@ -183,7 +188,12 @@ class TradingService:
                 log.info(message)
                 if command.auto is None:
                     self._publish(
-                        Notice(level=NoticeLevel.WARNING, title="Duplicate order refused", text=message)
+                        Notice(
+                            level=NoticeLevel.WARNING,
+                            title="Duplicate order refused",
+                            text=message,
+                            account_id=command.account_id,
+                        )
                     )
                 return TradeOutcome(command.trade_id, Outcome.DUPLICATE, message=message)
             text = (
@@ -227,13 +237,22 @@ class TradingService:
                     level=NoticeLevel.ERROR,
                     title="Journal write failed",
                     text=f"Trade {command.trade_id} executed in MetaTrader 5 but was not saved ({error}).",
+                    account_id=command.account_id,
                 )
             )
         if command.auto is not None and request.action is OrderAction.OPEN:
             self._publish(_auto_trade_event(command, request, result, at))
         else:
             text = fill_text(request, result)
-            self._publish(Notice(level=NoticeLevel.INFO, title="Order executed", text=text, timestamp=at))
+            self._publish(
+                Notice(
+                    level=NoticeLevel.INFO,
+                    title="Order executed",
+                    text=text,
+                    timestamp=at,
+                    account_id=command.account_id,
+                )
+            )
         return TradeOutcome(command.trade_id, Outcome.FILLED, result=result)
 
     def _fail(
@@ -266,6 +285,7 @@ class TradingService:
                 error=text,
                 code=code,
                 timestamp=self._now(),
+                account_id=command.account_id,
             )
         )
 
@@ -287,6 +307,7 @@ def _auto_trade_event(
         lot_size=result.volume,
         digits=result.digits,
         timestamp=at,
+        account_id=command.account_id,
     )
 
 

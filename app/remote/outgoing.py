@@ -69,6 +69,13 @@ def mask_event(event: Event) -> Event:
     if isinstance(event, StatusUpdate):
         return replace(event, status=_mask_status(event.status))
     if isinstance(event, Snapshot):
-        account = None if event.account is None else _mask_account(event.account)
-        return replace(event, account=account, status=_mask_status(event.status))
+        views = tuple(
+            replace(
+                view,
+                account=None if view.account is None else _mask_account(view.account),
+                status=_mask_status(view.status),
+            )
+            for view in event.accounts
+        )
+        return replace(event, accounts=views)
     return event

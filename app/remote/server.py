@@ -2,8 +2,10 @@
 
 Read-only by construction: it holds the EventHub (it only listens to its `event` signal) and a function
 that returns the current SNAPSHOT; nothing it can reach places, closes or modifies an order or changes a
-setting. Viewers may send PING (answered with a PING) and RESYNC (answered with a fresh SNAPSHOT);
-anything else is answered with an ERROR and changes nothing.
+setting. Viewers see every account of the desk, or only those `remote.accounts` names: events about
+another account, and its part of every snapshot and accounts list, never leave the desk. Viewers may send
+PING (answered with a PING) and RESYNC (answered with a fresh SNAPSHOT); anything else is answered with an
+ERROR and changes nothing.
 
 Protocol, per connection: HELLO, SNAPSHOT, then every hub event as it happens, each with the next `seq`
 (1, 2, 3...; gap-free unless the viewer misses one, which it answers with RESYNC). A client of the
@@ -38,6 +40,7 @@ from websockets.http11 import Request, Response
 
 from app.core.events import (
     PROTOCOL_VERSION,
+    AccountsUpdate,
     ErrorMessage,
     Event,
     Hello,
@@ -126,8 +129,10 @@ class RemoteServer:
         ping_timeout: float | None = 20.0,
     ) -> None:
         self._hub = hub
-        self._snapshot = snapshot
+        self._desk_snapshot = snapshot
         self._settings = settings
+        visible = settings.accounts
+        self._visible: frozenset[str] | None = None if visible is None else frozenset(visible)
         try:
             self._token = check_token(token, "the viewer token")
         except TokenError as error:
@@ -143,7 +148,7 @@ class RemoteServer:
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
         self._viewers: set[_Viewer] = set()
-        self._seed_positions = SeedPositions(snapshot)
+        self._seed_positions = SeedPositions(self._snapshot)
         self._server: Server | None = None
         self._listener: _HubListener | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -373,6 +378,34 @@ class RemoteServer:
         viewer.queue.push_reply(prepare(ErrorMessage(code=code, text=text)))
         return True
 
+    # -- what viewers may see ----------------------------------------------------------------------------
+
+    def _snapshot(self) -> Snapshot:
+        """The desk's snapshot, of the accounts viewers may see only."""
+        snapshot = self._desk_snapshot()
+        if self._visible is None:
+            return snapshot
+        visible = self._visible
+        return Snapshot(
+            accounts=tuple(view for view in snapshot.accounts if view.account_id in visible),
+            models=tuple(model for model in snapshot.models if model.account_id in visible),
+            timestamp=snapshot.timestamp,
+        )
+
+    def _visible_event(self, event: Event) -> Event | None:
+        """The event as viewers may see it: None when it is about an account they may not see."""
+        visible = self._visible
+        if visible is None:
+            return event
+        if event.account_id:
+            return event if event.account_id in visible else None
+        if isinstance(event, AccountsUpdate):
+            return AccountsUpdate(
+                accounts=tuple(a for a in event.accounts if a.account_id in visible),
+                timestamp=event.timestamp,
+            )
+        return event
+
     # -- the fan-out -----------------------------------------------------------------------------------
 
     def _snapshot_message(self) -> Outgoing:
@@ -390,6 +423,10 @@ class RemoteServer:
             return
         if not self._viewers:
             return
+        shown = self._visible_event(event)
+        if shown is None:
+            return
+        event = shown
         if isinstance(event, PositionsUpdate | PnlUpdate | Snapshot):
             self._seed_positions.touch()
         if any(viewer.seed is not None for viewer in self._viewers):

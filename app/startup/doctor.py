@@ -414,7 +414,7 @@ def run_checks(
     from app.startup.doctor_privacy import check_private_files, check_token_file  # they import CheckResult
 
     settings = _settings_or_defaults(paths.settings_file)
-    target = target_from_settings(settings.terminal, backend=backend, bridge=bridge)
+    target = target_from_settings(settings.primary.terminal, backend=backend, bridge=bridge)
     yield check_python()
     yield check_keyring()
     yield check_mt5_module(target.backend)

@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.service import AlertService, AlertSetup
+from app.core.enums import Backend
 from app.core.settings import RemoteSettings, Settings, Theme
 from app.core.state import DeskState
 from app.engine.commands import LinkCommand, RiskLimitsCommand, TradeCommand
@@ -58,6 +59,7 @@ class DeskApp:
         sim_clock: ClockSpec | None = None,
         log_file: Path | None = None,
         settings_problems: Sequence[str] = (),
+        settings_notes: Sequence[str] = (),
     ) -> None:
         self.qt_app = qt_app
         self.paths = paths
@@ -71,21 +73,28 @@ class DeskApp:
         config = config_from_settings(
             settings, paths, backend=args.terminal, bridge=args.bridge, password=self._password
         )
+        trading = settings.primary.id
         # The simulator's clock: wall time for a trader; tests and demos pass one they move by hand.
         self.desk = Desk(replace(config, sim_clock=sim_clock) if sim_clock is not None else config)
         self.errors = ErrorReporter(self.desk.hub.publish, log_file)
         self._settings_problems = list(settings_problems)
+        self._settings_notes = list(settings_notes)
+        self._queries: dict[str, TerminalQueries] = {}
         self.window = MainWindow(
             self.desk.hub,
             self.desk.state,
             settings,
-            terminal_queries=TerminalQueries(self.desk.host),
+            terminal_queries=self.terminal_queries(trading),
             journal_queries=JournalQueries(self.desk.journal),
             window_state_file=paths.config_dir / "window.ini",
             models_dir=paths.models_dir,
             inflight=self.desk.inflight,
+            trading_account=trading,
+            terminal_queries_for=self.terminal_queries,
         )
-        self.window.order_requested.connect(lambda request: self.desk.submit(TradeCommand.manual(request)))
+        self.window.order_requested.connect(
+            lambda account_id, request: self.desk.submit(TradeCommand.manual(request, account_id))
+        )
         # Models, auto-trading and kill switch commands, incl. RegisterModelCommand of a trained model.
         self.window.command_requested.connect(self.desk.submit)
         self.window.link_requested.connect(lambda connect: self.desk.submit(LinkCommand(connect=connect)))
@@ -101,7 +110,10 @@ class DeskApp:
         )
         self.alerts = setup.start(self.desk.hub, self.desk)
         # In the Event log, where they stay (a set-aside file says where the old one went).
-        for notice in settings_problem_notices(self._settings_problems, self.paths.settings_file):
+        notices = settings_problem_notices(
+            self._settings_problems, self.paths.settings_file, self._settings_notes
+        )
+        for notice in notices:
             self.desk.hub.publish(notice)
         self.desk.start()
         settle_startup_heap()
@@ -128,8 +140,11 @@ class DeskApp:
             before = self.settings
             self._save(dialog.result_settings())
             if self.settings.risk != before.risk:
-                # At once, through the auto-trader's own command path: the next automatic order obeys them.
-                self.desk.submit(RiskLimitsCommand(self.settings.risk, self._currency()))
+                # At once, through each auto-trader's own command path: the next automatic order obeys them.
+                for account in self.settings.accounts:
+                    if account.id in self.desk.account_ids:
+                        limits = account.limits(self.settings.risk)
+                        self.desk.submit(RiskLimitsCommand(limits, account.id, self._currency(account.id)))
             QMessageBox.information(
                 self.window,
                 "Settings saved",
@@ -137,8 +152,10 @@ class DeskApp:
                 "remote viewing changes apply the next time MT5 Desk starts.",
             )
 
-    def _currency(self) -> str:
-        account = self.desk.state.account
+    def _currency(self, account_id: str | None = None) -> str:
+        """The account's currency (None: the first account's), "" while unknown."""
+        state = self.desk.state.first if account_id is None else self.desk.state.get(account_id)
+        account = state.account if state is not None else None
         return account.currency if account is not None else ""
 
     def _save_theme(self, theme: Theme) -> None:
@@ -160,24 +177,34 @@ class DeskApp:
         if self.alerts is not None:
             self.alerts.apply(settings.alerts)
 
-    def _password(self) -> str | None:
-        login, server = self.settings.terminal.login, self.settings.terminal.server
-        if login is None:
-            return None
+    def terminal_queries(self, account_id: str) -> TerminalQueries:
+        """The read path to one account's terminal (made once per account)."""
+        queries = self._queries.get(account_id)
+        if queries is None:
+            queries = self._queries[account_id] = TerminalQueries(self.desk.host_of(account_id))
+        return queries
+
+    def _password(self, login: int, server: str) -> str | None:
         return find_password(self.credentials, self.session, login, server)
 
     def _ask_password_if_needed(self) -> None:
-        login, server = self.settings.terminal.login, self.settings.terminal.server
-        if login is None or self._password() is not None:
-            return
-        text, ok = QInputDialog.getText(
-            None,
-            "MetaTrader 5 password",
-            f"Password for account {login} on {server or 'the terminal'} (kept in memory for this session):",
-            QLineEdit.EchoMode.Password,
-        )
-        if ok and text:
-            self.session.set(login, server, text)
+        """Ask for the password of each switched-on account with a login that has none saved."""
+        for account in self.settings.accounts:
+            terminal = account.terminal
+            login, server = terminal.login, terminal.server
+            if not account.enabled or login is None or terminal.backend is Backend.SIM:
+                continue
+            if self._password(login, server) is not None:
+                continue
+            text, ok = QInputDialog.getText(
+                None,
+                "MetaTrader 5 password",
+                f"Password of {account.label}, account {login} on {server or 'the terminal'} (kept in "
+                "memory for this session):",
+                QLineEdit.EchoMode.Password,
+            )
+            if ok and text:
+                self.session.set(login, server, text)
 
 
 def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> int:
@@ -200,7 +227,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
         # First start (no settings file): the welcome dialog picks the terminal; Cancel keeps the defaults.
         first_run = offer_first_run(paths.settings_file) if not paths.settings_file.exists() else None
         if first_run is not None:
-            settings, args.terminal = first_run.settings, first_run.settings.terminal.backend
+            settings, args.terminal = first_run.settings, first_run.settings.primary.terminal.backend
         try:
             desk_app = DeskApp(
                 qt_app,
@@ -209,6 +236,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
                 settings,
                 log_file=getattr(args, "log_file", None),
                 settings_problems=getattr(args, "settings_problems", ()),
+                settings_notes=getattr(args, "settings_notes", ()),
             )
         except JournalError as error:
             QMessageBox.critical(None, "The trade journal cannot be opened", str(error))

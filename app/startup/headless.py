@@ -49,10 +49,12 @@ def run_headless(
     except InstanceLockedError as error:
         print(error, file=sys.stderr)
         return 3
-    sim_state = config.target.sim_state_file
-    remove_leftover_temp_files(
-        (config.database_file.parent, Path(sim_state).parent if sim_state else None, config.models_dir)
-    )
+    sim_folders = {
+        Path(account.target.sim_state_file).parent
+        for account in config.account_configs()
+        if account.target.sim_state_file
+    }
+    remove_leftover_temp_files((config.database_file.parent, *sim_folders, config.models_dir))
     writer: EventLinesWriter | None = None
     errors: ErrorReporter | None = None
     try:

@@ -134,14 +134,14 @@ class ViewerLink:
             self._on_state(ConnectionState.DISCONNECTED, message=str(error))
 
     def _on_state(self, state: ConnectionState, message: str = "") -> None:
-        # While the link is down, the indicator shows the link; once up, the desk's own STATUS follows.
+        # While the link is down, every account shows the link; once up, the desk's own STATUS follows.
         if state is not ConnectionState.CONNECTED:
             text = message or (
                 "Link to the desk lost; reconnecting" if state is not ConnectionState.DISCONNECTED else ""
             )
-            self._hub.publish(
-                StatusUpdate(status=TerminalStatus(state=state, mt5_connected=False, message=text))
-            )
+            status = TerminalStatus(state=state, mt5_connected=False, message=text)
+            for account_id in self.client.state.accounts or [""]:
+                self._hub.publish(StatusUpdate(status=status, account_id=account_id))
 
 
 def print_to_stderr(text: str) -> None:

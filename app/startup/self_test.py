@@ -241,29 +241,30 @@ class _SelfTest:
             models_dir=models_dir,
         )
         # The same wiring as the desktop app: the window asks, the engine's command queue executes.
-        window.order_requested.connect(lambda request: self.submit(desk, request))
+        window.order_requested.connect(lambda account_id, request: self.submit(desk, account_id, request))
         window.show()
         self.wait_for("showing the main window", window.isVisible)
         self.ok("main window shown")
         return window
 
-    def submit(self, desk: Desk, request: OrderRequest) -> None:
+    def submit(self, desk: Desk, account_id: str, request: OrderRequest) -> None:
         from app.engine.commands import TradeCommand
 
-        command = TradeCommand.manual(request)
+        command = TradeCommand.manual(request, account_id)
         self.sent.append(command.trade_id)
         desk.submit(command)
 
     def wait_connected(self, desk: Desk) -> None:
         from app.core.enums import ConnectionState
 
+        state = desk.state.of(desk.host.account_id)
         self.wait_for(
             "connecting to the simulated terminal",
-            lambda: desk.state.status.state is ConnectionState.CONNECTED and desk.state.account is not None,
+            lambda: state.status.state is ConnectionState.CONNECTED and state.account is not None,
         )
         if desk.host.pid is None or desk.host.pid == os.getpid():
             raise SelfTestFailure("the terminal does not run in a host process of its own")
-        login = desk.state.account.login if desk.state.account else "?"
+        login = state.account.login if state.account else "?"
         self.ok(
             f"terminal host process {desk.host.pid} connected to the simulated terminal (account {login})"
         )
@@ -283,8 +284,10 @@ class _SelfTest:
             record = journal.find_trade(trade_id)
             return None if record is None else record.status
 
+        account_id = desk.host.account_id
+        positions = desk.state.of(account_id).positions
         window.order_requested.emit(
-            OrderRequest(action=OrderAction.OPEN, symbol=SYMBOL, side=Side.BUY, volume=VOLUME)
+            account_id, OrderRequest(action=OrderAction.OPEN, symbol=SYMBOL, side=Side.BUY, volume=VOLUME)
         )
         opened = self.sent[-1]
         self.wait_for("opening the demo order", lambda: status_of(opened) is TradeStatus.OPEN)
@@ -292,14 +295,16 @@ class _SelfTest:
         ticket = record.position_ticket if record else None
         if ticket is None:
             raise SelfTestFailure(f"the journal has no position ticket for the filled order {opened}")
-        self.wait_for("the new position reaching the window", lambda: ticket in desk.state.positions)
+        self.wait_for("the new position reaching the window", lambda: ticket in positions)
         self.ok(f"demo order {opened} filled: {SYMBOL} buy {VOLUME} lot, position {ticket}")
 
-        window.order_requested.emit(OrderRequest(action=OrderAction.CLOSE, symbol=SYMBOL, ticket=ticket))
+        window.order_requested.emit(
+            account_id, OrderRequest(action=OrderAction.CLOSE, symbol=SYMBOL, ticket=ticket)
+        )
         closing = self.sent[-1]
         self.wait_for("closing the demo position", lambda: status_of(closing) is TradeStatus.CLOSED)
         self.wait_for("journaling the closed trade", lambda: status_of(opened) is TradeStatus.CLOSED)
-        self.wait_for("the closed position leaving the window", lambda: ticket not in desk.state.positions)
+        self.wait_for("the closed position leaving the window", lambda: ticket not in positions)
         closed = [record for record in journal.closed_trades() if record.trade_id == opened]
         if not closed:
             raise SelfTestFailure(f"the journal lists no closed trade with id {opened}")

@@ -246,7 +246,9 @@ def _train_bars(args: argparse.Namespace, settings: Settings) -> _Bars:
 
     # No login and no account file: reading bars must neither switch the terminal's account nor touch
     # the simulated account a running desk may be using.
-    target = target_from_settings(settings.terminal, backend=args.terminal, bridge=args.bridge).probe()
+    target = target_from_settings(
+        settings.primary.terminal, backend=args.terminal, bridge=args.bridge
+    ).probe()
     selection = open_terminal(target)
     if not args.json or selection.simulated:
         print(f"{PROGRAM} train: {selection.reason}", file=sys.stderr)

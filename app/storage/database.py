@@ -28,6 +28,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.core.settings import FIRST_ACCOUNT_ID
 from app.storage.errors import JournalError
 from app.storage.journal_health import JournalHealth
 from app.storage.private_files import create_private_file, make_private_dir
@@ -153,10 +154,13 @@ class Database:
         self.close()
 
 
-def open_database(path: Path | str, *, migrations: Path = MIGRATIONS_DIR) -> Database:
+def open_database(
+    path: Path | str, *, migrations: Path = MIGRATIONS_DIR, first_account: str = FIRST_ACCOUNT_ID
+) -> Database:
     """Open (or create) the journal at `path` and bring its schema to the newest revision.
 
-    `migrations` is the Alembic script folder; only tests point it elsewhere.
+    `first_account` is the desk's first account: rows of a journal written before rows named their
+    account become its rows. `migrations` is the Alembic script folder; only tests point it elsewhere.
     """
     path = Path(path)
     try:
@@ -179,7 +183,7 @@ def open_database(path: Path | str, *, migrations: Path = MIGRATIONS_DIR) -> Dat
     engine = _create_engine(path)
     try:
         _require_wal(engine, path)
-        _upgrade_to_head(engine, path, script)
+        _upgrade_to_head(engine, path, script, first_account)
     except BaseException:
         engine.dispose()
         raise
@@ -348,7 +352,7 @@ def _script_directory(migrations: Path) -> ScriptDirectory:
     return ScriptDirectory.from_config(_alembic_config(migrations))
 
 
-def _upgrade_to_head(engine: Engine, path: Path, script: ScriptDirectory) -> None:
+def _upgrade_to_head(engine: Engine, path: Path, script: ScriptDirectory, first_account: str) -> None:
     config = _alembic_config(Path(script.dir))
     head = script.get_current_head()
     try:
@@ -368,6 +372,7 @@ def _upgrade_to_head(engine: Engine, path: Path, script: ScriptDirectory) -> Non
     try:
         with engine.execution_options(**{_WRITE_OPTION: True}).begin() as connection:
             config.attributes["connection"] = connection
+            config.attributes["first_account"] = first_account
             command.upgrade(config, "head")
     except Exception as exc:  # a revision is code: whatever it raises, the trader needs the message
         raise JournalError(

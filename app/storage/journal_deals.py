@@ -4,6 +4,7 @@ A position closed in three parts is three rows of History, each with its own pro
 a period's rows (plus the commission its opening deals paid) is exactly what trading did to the balance
 in that period. What a closing deal does not carry (when and at what price the position opened, who
 opened it, the trader's note) comes from the position's journaled trade, else from its opening deals.
+A position is its account's: two accounts' positions with the same id are never mixed up.
 """
 
 from __future__ import annotations
@@ -33,15 +34,21 @@ class DealJournal:
     _db: Database
 
     def deals(
-        self, *, since: datetime | None = None, until: datetime | None = None, symbol: str | None = None
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        symbol: str | None = None,
+        account_id: str | None = None,
     ) -> list[DealRecord]:
-        """Every deal (trading, balance, other) with `since <= time < until`, oldest first.
+        """Every deal (trading, balance, other) with `since <= time < until`, oldest first, of one account
+        or (None) every account.
 
         A symbol filter keeps that symbol's deals; balance operations, which have no symbol, then drop out.
         """
-        query = select(DealRow).where(*_window(since, until, symbol))
+        query = select(DealRow).where(*_window(since, until, symbol, account_id))
         with self._db.read() as session:
-            rows = session.scalars(query.order_by(DealRow.time, DealRow.ticket))
+            rows = session.scalars(query.order_by(DealRow.time, DealRow.account_id, DealRow.ticket))
             return [DealRecord.from_row(row) for row in rows]
 
     def closed_history(
@@ -51,19 +58,21 @@ class DealJournal:
         until: datetime | None = None,
         symbol: str | None = None,
         source: TradeSource | None = None,
+        account_id: str | None = None,
     ) -> ClosedHistory:
-        """The closing deals with `since <= time < until` (oldest first) and the period's entry charges."""
-        trading = [*_window(since, until, symbol), DealRow.type.in_(_TRADING)]
+        """The closing deals with `since <= time < until` (oldest first) and the period's entry charges,
+        of one account or (None) every account."""
+        trading = [*_window(since, until, symbol, account_id), DealRow.type.in_(_TRADING)]
         with self._db.read() as session:
             closing = list(
                 session.scalars(
                     select(DealRow)
                     .where(*trading, DealRow.entry.in_(_CLOSING))
-                    .order_by(DealRow.time, DealRow.ticket)
+                    .order_by(DealRow.time, DealRow.account_id, DealRow.ticket)
                 )
             )
             entries = list(session.scalars(select(DealRow).where(*trading, DealRow.entry == DealEntry.IN)))
-            positions = sorted({deal.position_id for deal in (*closing, *entries)})
+            positions = sorted({(deal.account_id, deal.position_id) for deal in (*closing, *entries)})
             trades = _opening_trades(session, positions)
             deals_of = _deals_by_position(session, positions)
         history = _History(trades, deals_of)
@@ -71,7 +80,7 @@ class DealJournal:
         charges = fsum(
             deal.profit + deal.commission + deal.swap + deal.fee
             for deal in entries
-            if source is None or history.source(deal.position_id) is source
+            if source is None or history.source((deal.account_id, deal.position_id)) is source
         )
         return ClosedHistory(
             closings=tuple(row for row in rows if source is None or row.source is source),
@@ -79,8 +88,12 @@ class DealJournal:
         )
 
 
-def _window(since: datetime | None, until: datetime | None, symbol: str | None) -> list[ColumnElement[bool]]:
+def _window(
+    since: datetime | None, until: datetime | None, symbol: str | None, account_id: str | None
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if account_id is not None:
+        conditions.append(DealRow.account_id == account_id)
     if since is not None:
         conditions.append(DealRow.time >= since)
     if until is not None:
@@ -90,51 +103,65 @@ def _window(since: datetime | None, until: datetime | None, symbol: str | None) 
     return conditions
 
 
-def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
+_Position = tuple[str, int]  # (account id, position id)
 
 
-def _opening_trades(session: Session, positions: Sequence[int]) -> dict[int, TradeRow]:
+def _chunks(positions: Sequence[_Position]) -> Iterable[tuple[str, list[int]]]:
+    """The positions as (account, up to _CHUNK position ids) batches."""
+    by_account: dict[str, list[int]] = defaultdict(list)
+    for account_id, position in positions:
+        by_account[account_id].append(position)
+    for account_id, ids in by_account.items():
+        for start in range(0, len(ids), _CHUNK):
+            yield account_id, ids[start : start + _CHUNK]
+
+
+def _opening_trades(session: Session, positions: Sequence[_Position]) -> dict[_Position, TradeRow]:
     """The OPEN trade that created (or adopted) each position, where the journal has one."""
-    found: dict[int, TradeRow] = {}
-    for chunk in _chunks(positions):
+    found: dict[_Position, TradeRow] = {}
+    for account_id, chunk in _chunks(positions):
         query = select(TradeRow).where(
-            TradeRow.action == OrderAction.OPEN, TradeRow.position_ticket.in_(list(chunk))
+            TradeRow.account_id == account_id,
+            TradeRow.action == OrderAction.OPEN,
+            TradeRow.position_ticket.in_(chunk),
         )
         for row in session.scalars(query):
             if row.position_ticket is not None:
-                found[row.position_ticket] = row
+                found[(account_id, row.position_ticket)] = row
     return found
 
 
-def _deals_by_position(session: Session, positions: Sequence[int]) -> dict[int, list[DealRow]]:
+def _deals_by_position(session: Session, positions: Sequence[_Position]) -> dict[_Position, list[DealRow]]:
     """Every trading deal of these positions, oldest first, whatever the period."""
-    found: dict[int, list[DealRow]] = defaultdict(list)
-    for chunk in _chunks(positions):
+    found: dict[_Position, list[DealRow]] = defaultdict(list)
+    for account_id, chunk in _chunks(positions):
         query = (
             select(DealRow)
-            .where(DealRow.position_id.in_(list(chunk)), DealRow.type.in_(_TRADING))
+            .where(
+                DealRow.account_id == account_id,
+                DealRow.position_id.in_(chunk),
+                DealRow.type.in_(_TRADING),
+            )
             .order_by(DealRow.time, DealRow.ticket)
         )
         for row in session.scalars(query):
-            found[row.position_id].append(row)
+            found[(account_id, row.position_id)].append(row)
     return found
 
 
 class _History:
     """What each position is, from its trade or else its deals."""
 
-    def __init__(self, trades: dict[int, TradeRow], deals_of: dict[int, list[DealRow]]) -> None:
+    def __init__(self, trades: dict[_Position, TradeRow], deals_of: dict[_Position, list[DealRow]]) -> None:
         self._trades = trades
         self._deals_of = deals_of
 
-    def source(self, position: int) -> TradeSource:
+    def source(self, position: _Position) -> TradeSource:
         trade = self._trades.get(position)
         return trade.source if trade is not None else TradeSource.EXTERNAL
 
     def closing(self, deal: DealRow) -> ClosingDeal:
-        position = deal.position_id
+        position = (deal.account_id, deal.position_id)
         trade = self._trades.get(position)
         deals = self._deals_of.get(position, [])
         entries = [d for d in deals if d.entry is DealEntry.IN]

@@ -1,4 +1,8 @@
-"""What the journal remembers over time: closed trades, realized profit, equity samples and events."""
+"""What the journal remembers over time: closed trades, realized profit, equity samples and events.
+
+Every query takes `account_id`: one account's rows, or (None) every account's. Money of two accounts is
+never summed here (they may be kept in different currencies): a sum is asked of one account.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, tuple_
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from app.core.enums import DealType, OrderAction, TradeSource, TradeStatus
+from app.core.settings import FIRST_ACCOUNT_ID
 from app.storage.database import Database
 from app.storage.records import EquitySample, EventRecord, TradeRecord
 from app.storage.tables import DealRow, EquitySampleRow, EventRow, TradeRow
@@ -33,11 +38,14 @@ class HistoryJournal:
         until: datetime | None = None,
         symbol: str | None = None,
         source: TradeSource | None = None,
+        account_id: str | None = None,
     ) -> list[TradeRecord]:
         """Fully closed positions with `since <= closed_at < until`, in the order they closed."""
         query = select(TradeRow).where(
             TradeRow.action == OrderAction.OPEN, TradeRow.status == TradeStatus.CLOSED
         )
+        if account_id is not None:
+            query = query.where(TradeRow.account_id == account_id)
         if since is not None:
             query = query.where(TradeRow.closed_at >= since)
         if until is not None:
@@ -50,26 +58,38 @@ class HistoryJournal:
             rows = session.scalars(query.order_by(TradeRow.closed_at, TradeRow.id))
             return [TradeRecord.from_row(row) for row in rows]
 
-    def closed_profit(self, since: datetime) -> float:
-        """Realized profit (profit + commission + swap + fee) of every trading deal at or after `since`.
+    def closed_profit(self, since: datetime, account_id: str = FIRST_ACCOUNT_ID) -> float:
+        """One account's realized profit (profit + commission + swap + fee) of every trading deal at or
+        after `since`, in its currency.
 
         Counted from deals, not trades, so partial closes and positions opened outside the app count too;
         deposits and withdrawals (balance deals) do not.
         """
         net = DealRow.profit + DealRow.commission + DealRow.swap + DealRow.fee
         query = select(func.coalesce(func.sum(net), 0.0)).where(
-            DealRow.time >= since, DealRow.type.in_((DealType.BUY, DealType.SELL))
+            DealRow.account_id == account_id,
+            DealRow.time >= since,
+            DealRow.type.in_((DealType.BUY, DealType.SELL)),
         )
         with self._db.read() as session:
             return round(float(session.scalar(query) or 0.0), 8)
 
     def add_equity_sample(
-        self, *, time: datetime, balance: float, equity: float, margin: float, floating: float
+        self,
+        *,
+        time: datetime,
+        balance: float,
+        equity: float,
+        margin: float,
+        floating: float,
+        account_id: str = FIRST_ACCOUNT_ID,
     ) -> None:
-        """Store one sample; a second sample at the same instant replaces the first."""
+        """Store one sample of an account; a second sample at the same instant replaces the first."""
         values = {"balance": balance, "equity": equity, "margin": margin, "floating": floating}
-        statement = insert(EquitySampleRow).values(time=time, **values)
-        statement = statement.on_conflict_do_update(index_elements=[EquitySampleRow.time], set_=values)
+        statement = insert(EquitySampleRow).values(account_id=account_id, time=time, **values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[EquitySampleRow.account_id, EquitySampleRow.time], set_=values
+        )
         with self._db.write() as session:
             session.execute(statement)
 
@@ -84,12 +104,16 @@ class HistoryJournal:
         return deleted
 
     def equity_samples(
-        self, since: datetime | None = None, until: datetime | None = None
+        self, since: datetime | None = None, until: datetime | None = None, account_id: str | None = None
     ) -> list[EquitySample]:
-        """Samples with `since <= time < until`, oldest first."""
+        """Samples with `since <= time < until` (of one account, or every account with None), oldest first."""
         table = EquitySampleRow
         # Plain column rows, not ORM objects: a chart may ask for tens of thousands of samples.
-        query = select(table.time, table.balance, table.equity, table.margin, table.floating)
+        query = select(
+            table.time, table.balance, table.equity, table.margin, table.floating, table.account_id
+        )
+        if account_id is not None:
+            query = query.where(table.account_id == account_id)
         if since is not None:
             query = query.where(table.time >= since)
         if until is not None:
@@ -98,18 +122,42 @@ class HistoryJournal:
             return [EquitySample(*row) for row in session.execute(query.order_by(table.time))]
 
     def add_event(
-        self, *, time: datetime, type: str, level: str, title: str, text: str, payload_json: str
+        self,
+        *,
+        time: datetime,
+        type: str,
+        level: str,
+        title: str,
+        text: str,
+        payload_json: str,
+        account_id: str = "",
     ) -> None:
-        """Log one event."""
-        row = EventRow(time=time, type=type, level=level, title=title, text=text, payload_json=payload_json)
+        """Log one event, about one account or ("") the desk as a whole."""
+        row = EventRow(
+            account_id=account_id,
+            time=time,
+            type=type,
+            level=level,
+            title=title,
+            text=text,
+            payload_json=payload_json,
+        )
         with self._db.write() as session:
             session.add(row)
 
     def events(
-        self, *, limit: int = 500, search: str | None = None, types: Sequence[str] | None = None
+        self,
+        *,
+        limit: int = 500,
+        search: str | None = None,
+        types: Sequence[str] | None = None,
+        account_id: str | None = None,
     ) -> list[EventRecord]:
-        """The newest events first; `search` matches title, text or payload, ignoring case."""
+        """The newest events first; `search` matches title, text or payload, ignoring case; `account_id`
+        keeps one account's events and the desk's own ("")."""
         query = select(EventRow)
+        if account_id is not None:
+            query = query.where(EventRow.account_id.in_((account_id, "")))
         if types is not None:
             query = query.where(EventRow.type.in_(list(types)))
         if search:
@@ -130,12 +178,14 @@ def _keep_last_per_bucket(session: Session, bucket: str, *, start: datetime | No
     in_range: list[ColumnElement[bool]] = [EquitySampleRow.time < end]
     if start is not None:
         in_range.append(EquitySampleRow.time >= start)
+    # Each account keeps the last sample of each bucket: (account, time) pairs survive together.
     survivors = (
-        select(func.max(EquitySampleRow.time))
+        select(EquitySampleRow.account_id, func.max(EquitySampleRow.time))
         .where(*in_range)
-        .group_by(func.strftime(bucket, EquitySampleRow.time))
+        .group_by(EquitySampleRow.account_id, func.strftime(bucket, EquitySampleRow.time))
     )
-    statement = delete(EquitySampleRow).where(*in_range, EquitySampleRow.time.not_in(survivors))
+    pair = tuple_(EquitySampleRow.account_id, EquitySampleRow.time)
+    statement = delete(EquitySampleRow).where(*in_range, pair.not_in(survivors))
     # Session.execute is typed as returning Result; a DELETE's result is a CursorResult, which has rowcount.
     result = cast(CursorResult[Any], session.execute(statement.execution_options(synchronize_session=False)))
     return int(result.rowcount or 0)

@@ -3,6 +3,9 @@
 Positions are closed by the terminal's deals, never by guesswork: a trade's closed volume, close price
 and profit are recomputed from every recorded deal of its position, so deals may arrive in any order,
 before or after the trade learns its position ticket, and any number of times.
+
+Tickets (of positions and deals) are unique within one account only: every lookup by ticket names the
+account (`account_id`, the desk's first account when a caller names none).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from app.core.comments import trader_text
 from app.core.enums import DealEntry, DealType, OrderAction, Side, TradeSource, TradeStatus
 from app.core.models import Deal, Position
 from app.core.number_format import format_lots
+from app.core.settings import FIRST_ACCOUNT_ID
 from app.storage.database import Database
 from app.storage.errors import JournalError
 from app.storage.records import TradeRecord
@@ -54,6 +58,7 @@ class TradeJournal:
         position_ticket: int | None,
         requested_at: datetime,
         note: str = "",
+        account_id: str = FIRST_ACCOUNT_ID,
     ) -> None:
         """Write a request before it is sent; a trade id already in the journal is refused.
 
@@ -69,6 +74,7 @@ class TradeJournal:
                 )
             session.add(
                 TradeRow(
+                    account_id=account_id,
                     trade_id=trade_id,
                     source=source,
                     status=TradeStatus.PENDING,
@@ -186,7 +192,11 @@ class TradeJournal:
             row.retcode = retcode
             row.resolved_at = at
             row.updated_at = _now()
-            target = _trade_of_position(session, row.position_ticket) if row.position_ticket else None
+            target = (
+                _trade_of_position(session, row.account_id, row.position_ticket)
+                if row.position_ticket
+                else None
+            )
             if row.action is OrderAction.MODIFY and target is not None:
                 target.current_sl, target.current_tp = row.sl, row.tp
                 target.updated_at = row.updated_at
@@ -197,19 +207,26 @@ class TradeJournal:
             row = _find(session, trade_id)
             return None if row is None else TradeRecord.from_row(row)
 
-    def pending_trades(self) -> list[TradeRecord]:
-        """Requests whose outcome is not recorded (after a crash: to reconcile before sending anything)."""
+    def pending_trades(self, account_id: str | None = None) -> list[TradeRecord]:
+        """Requests whose outcome is not recorded (after a crash: to reconcile before sending anything), of
+        one account or (None) of every account."""
         query = select(TradeRow).where(TradeRow.status == TradeStatus.PENDING)
+        if account_id is not None:
+            query = query.where(TradeRow.account_id == account_id)
         return self._trades(query.order_by(TradeRow.requested_at, TradeRow.id))
 
-    def open_trades(self) -> list[TradeRecord]:
-        """Positions the journal believes open, oldest first."""
+    def open_trades(self, account_id: str | None = None) -> list[TradeRecord]:
+        """Positions the journal believes open (of one account, or every account with None), oldest first."""
         query = select(TradeRow).where(
             TradeRow.action == OrderAction.OPEN, TradeRow.status == TradeStatus.OPEN
         )
+        if account_id is not None:
+            query = query.where(TradeRow.account_id == account_id)
         return self._trades(query.order_by(TradeRow.opened_at, TradeRow.id))
 
-    def record_external_open(self, position: Position, seen_at: datetime) -> bool:
+    def record_external_open(
+        self, position: Position, seen_at: datetime, account_id: str = FIRST_ACCOUNT_ID
+    ) -> bool:
         """Journal a position the app did not open; False if its ticket is already known.
 
         A pending (or failed) OPEN request of the same symbol whose trade id is in the position's comment
@@ -217,13 +234,14 @@ class TradeJournal:
         duplicated, and the result is False as well.
         """
         with self._db.write() as session:
-            if _trade_of_position(session, position.ticket) is not None:
+            if _trade_of_position(session, account_id, position.ticket) is not None:
                 return False
-            row = _unresolved_request_for(session, position)
+            row = _unresolved_request_for(session, position, account_id)
             created = row is None
             if row is None:
                 row = TradeRow(
-                    trade_id=f"{EXTERNAL_TRADE_ID_PREFIX}{position.ticket}",
+                    account_id=account_id,
+                    trade_id=_external_trade_id(session, account_id, position.ticket),
                     source=TradeSource.EXTERNAL,
                     action=OrderAction.OPEN,
                     symbol=position.symbol,
@@ -256,10 +274,10 @@ class TradeJournal:
             _apply_deals(session, row)
             return created
 
-    def update_position(self, position: Position) -> None:
+    def update_position(self, position: Position, account_id: str = FIRST_ACCOUNT_ID) -> None:
         """Copy a known open position's stops, and any volume added to it, into its trade."""
         with self._db.write() as session:
-            row = _trade_of_position(session, position.ticket)
+            row = _trade_of_position(session, account_id, position.ticket)
             if row is None:
                 raise JournalError(
                     f"Position {position.ticket} ({position.symbol}) is not in the journal; "
@@ -276,20 +294,27 @@ class TradeJournal:
                 row.volume = round(row.closed_volume + position.volume, 8)
             row.updated_at = _now()
 
-    def record_deals(self, deals: Sequence[Deal]) -> int:
-        """Store deals not seen before and update the trades of their positions; returns how many were new."""
+    def record_deals(self, deals: Sequence[Deal], account_id: str = FIRST_ACCOUNT_ID) -> int:
+        """Store one account's deals not seen before and update the trades of their positions; returns how
+        many were new."""
         unique = {deal.ticket: deal for deal in deals}
         with self._db.write() as session:
             known: set[int] = set()
             tickets = list(unique)
             for start in range(0, len(tickets), _QUERY_CHUNK):
                 chunk = tickets[start : start + _QUERY_CHUNK]
-                known.update(session.scalars(select(DealRow.ticket).where(DealRow.ticket.in_(chunk))))
+                known.update(
+                    session.scalars(
+                        select(DealRow.ticket).where(
+                            DealRow.account_id == account_id, DealRow.ticket.in_(chunk)
+                        )
+                    )
+                )
             new = [deal for ticket, deal in unique.items() if ticket not in known]
-            session.add_all(_deal_row(deal) for deal in new)
+            session.add_all(_deal_row(account_id, deal) for deal in new)
             session.flush()
             for position_id in sorted({deal.position_id for deal in new if deal.position_id}):
-                row = _trade_of_position(session, position_id)
+                row = _trade_of_position(session, account_id, position_id)
                 if row is not None:
                     _apply_deals(session, row)
             return len(new)
@@ -304,7 +329,7 @@ def _fillable(session: Session, trade_id: str, position_ticket: int) -> tuple[Tr
     row = _get(session, trade_id)
     _require_action(row, OrderAction.OPEN, "recorded as filled")
     _require_status(row, (TradeStatus.PENDING, TradeStatus.FAILED), "recorded as filled")
-    holder = _trade_of_position(session, position_ticket)
+    holder = _trade_of_position(session, row.account_id, position_ticket)
     return row, holder if holder is not None and holder.id != row.id else None
 
 
@@ -361,18 +386,32 @@ def _get(session: Session, trade_id: str) -> TradeRow:
     return row
 
 
-def _trade_of_position(session: Session, ticket: int) -> TradeRow | None:
-    """The OPEN trade that created (or adopted) this position."""
-    query = select(TradeRow).where(TradeRow.action == OrderAction.OPEN, TradeRow.position_ticket == ticket)
+def _trade_of_position(session: Session, account_id: str, ticket: int) -> TradeRow | None:
+    """The OPEN trade that created (or adopted) this position of this account."""
+    query = select(TradeRow).where(
+        TradeRow.account_id == account_id,
+        TradeRow.action == OrderAction.OPEN,
+        TradeRow.position_ticket == ticket,
+    )
     return session.scalars(query).one_or_none()
 
 
-def _unresolved_request_for(session: Session, position: Position) -> TradeRow | None:
+def _external_trade_id(session: Session, account_id: str, ticket: int) -> str:
+    """'ext-<ticket>' for a position opened outside the desk; another account's position with the same
+    ticket gets its account in the id too (trade ids are unique across the journal)."""
+    plain = f"{EXTERNAL_TRADE_ID_PREFIX}{ticket}"
+    if _find(session, plain) is None:
+        return plain
+    return f"{EXTERNAL_TRADE_ID_PREFIX}{ticket}-{account_id}"[:MAX_TRADE_ID_LENGTH]
+
+
+def _unresolved_request_for(session: Session, position: Position, account_id: str) -> TradeRow | None:
     if not position.comment:
         return None
     query = (
         select(TradeRow)
         .where(
+            TradeRow.account_id == account_id,
             TradeRow.action == OrderAction.OPEN,
             TradeRow.status.in_((TradeStatus.PENDING, TradeStatus.FAILED)),
             TradeRow.symbol == position.symbol,
@@ -395,8 +434,9 @@ def _require_action(row: TradeRow, action: OrderAction, what: str) -> None:
         raise JournalError(f"Trade {row.trade_id} is a {row.action.value} request and cannot be {what}.")
 
 
-def _deal_row(deal: Deal) -> DealRow:
+def _deal_row(account_id: str, deal: Deal) -> DealRow:
     return DealRow(
+        account_id=account_id,
         ticket=deal.ticket,
         order=deal.order,
         position_id=deal.position_id,
@@ -419,7 +459,9 @@ def _deal_row(deal: Deal) -> DealRow:
 def _apply_deals(session: Session, row: TradeRow) -> None:
     """Recompute a trade's closing figures from all recorded deals of its position."""
     query = select(DealRow).where(
-        DealRow.position_id == row.position_ticket, DealRow.type.in_(_TRADING_DEALS)
+        DealRow.account_id == row.account_id,
+        DealRow.position_id == row.position_ticket,
+        DealRow.type.in_(_TRADING_DEALS),
     )
     deals = list(session.scalars(query))
     if not deals:

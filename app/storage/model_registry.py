@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.core.enums import OrderAction, Side, Timeframe, TradeSource, TradeStatus
 from app.core.models import ModelSettings
+from app.core.settings import FIRST_ACCOUNT_ID
 from app.storage.database import Database
 from app.storage.errors import JournalError
 from app.storage.tables import ModelRow, PredictionRow, TradeRow
@@ -81,6 +82,7 @@ class RegisteredModel:
     enabled: bool
     created_at: datetime
     manifest: Mapping[str, Any]
+    account_id: str = FIRST_ACCOUNT_ID  # the desk account the model trades on
 
     def manifest_dict(self) -> dict[str, Any]:
         """The manifest as `ModelManifest.to_dict` wrote it, with `file_name` where the registry keeps it."""
@@ -151,9 +153,16 @@ class ModelRegistry:
         self._db = database
 
     def add(
-        self, manifest: ManifestLike, file_name: str, settings: ModelSettings, magic: int | None = None
+        self,
+        manifest: ManifestLike,
+        file_name: str,
+        settings: ModelSettings,
+        magic: int | None = None,
+        *,
+        account_id: str = FIRST_ACCOUNT_ID,
     ) -> RegisteredModel:
-        """Register a model, disabled; JournalError when its id is registered or `magic` is taken."""
+        """Register a model on an account, disabled; JournalError when its id is registered or `magic` is
+        taken (magic numbers are unique across the desk, so a position's owner is never in doubt)."""
         data = manifest.to_dict()
         extra = {key: value for key, value in data.items() if key not in _COLUMN_KEYS}
         with self._db.write() as session:
@@ -166,6 +175,7 @@ class ModelRegistry:
                 raise JournalError(f"magic number {magic} is already used by another model")
             row = ModelRow(
                 model_id=manifest.model_id,
+                account_id=account_id,
                 name=manifest.name,
                 symbol=manifest.symbol,
                 timeframe=Timeframe(manifest.timeframe).value,
@@ -190,10 +200,13 @@ class ModelRegistry:
             row = session.get(ModelRow, model_id)
             return _model(row) if row is not None else None
 
-    def all(self) -> list[RegisteredModel]:
-        """Every registered model, oldest first."""
+    def all(self, account_id: str | None = None) -> list[RegisteredModel]:
+        """Every registered model (of one account, or every account with None), oldest first."""
+        query = select(ModelRow)
+        if account_id is not None:
+            query = query.where(ModelRow.account_id == account_id)
         with self._db.read() as session:
-            rows = session.scalars(select(ModelRow).order_by(ModelRow.created_at, ModelRow.model_id))
+            rows = session.scalars(query.order_by(ModelRow.created_at, ModelRow.model_id))
             return [_model(row) for row in rows]
 
     def set_enabled(self, model_id: str, enabled: bool) -> RegisteredModel:
@@ -202,10 +215,14 @@ class ModelRegistry:
             row.enabled = enabled
             return _model(row)
 
-    def disable_all(self) -> int:
-        """Disable every model; returns how many were enabled."""
+    def disable_all(self, account_id: str | None = None) -> int:
+        """Disable every model (of one account, or every account with None); returns how many were
+        enabled."""
+        query = select(ModelRow).where(ModelRow.enabled.is_(True))
+        if account_id is not None:
+            query = query.where(ModelRow.account_id == account_id)
         with self._db.write() as session:
-            rows = list(session.scalars(select(ModelRow).where(ModelRow.enabled.is_(True))))
+            rows = list(session.scalars(query))
             for row in rows:
                 row.enabled = False
             return len(rows)
@@ -294,11 +311,14 @@ class ModelRegistry:
         with self._db.read() as session:
             return {str(model): round(float(total or 0.0), 8) for model, total in session.execute(query)}
 
-    def recent_auto_results(self, limit: int) -> list[tuple[float, datetime]]:
-        """(net profit, closed_at) of the latest closed automatic trades, newest first."""
+    def recent_auto_results(self, limit: int, account_id: str | None = None) -> list[tuple[float, datetime]]:
+        """(net profit, closed_at) of the latest closed automatic trades (of one account, or every account
+        with None), newest first."""
+        on_account = [] if account_id is None else [TradeRow.account_id == account_id]
         query = (
             select(TradeRow.profit, TradeRow.closed_at)
             .where(
+                *on_account,
                 TradeRow.source == TradeSource.AUTO,
                 TradeRow.action == OrderAction.OPEN,
                 TradeRow.status == TradeStatus.CLOSED,
@@ -362,6 +382,7 @@ def _model(row: ModelRow) -> RegisteredModel:
         enabled=row.enabled,
         created_at=row.created_at,
         manifest=manifest,
+        account_id=row.account_id,
     )
 
 

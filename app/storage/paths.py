@@ -9,6 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
+from app.core.settings import FIRST_ACCOUNT_ID
+
 APP_NAME = "MT5Desk"
 APP_AUTHOR = "MT5Desk"
 HOME_VARIABLE = "MT5DESK_HOME"
@@ -26,6 +28,13 @@ class AppPaths:
     sim_state_file: Path
     models_dir: Path
     lock_file: Path
+
+    def sim_state_file_for(self, account_id: str) -> Path:
+        """The simulated demo account of one desk account: the first account ('main') keeps the file an
+        older single-account desk wrote, so its demo account carries on."""
+        if account_id == FIRST_ACCOUNT_ID:
+            return self.sim_state_file
+        return self.data_dir / f"sim_account-{account_id}.json"
 
     @classmethod
     def under(cls, config_dir: Path, data_dir: Path, log_dir: Path) -> AppPaths:

@@ -23,6 +23,7 @@ class TradeRecord:
     """
 
     id: int
+    account_id: str
     trade_id: str
     source: TradeSource
     status: TradeStatus
@@ -70,18 +71,20 @@ class TradeRecord:
 
 @dataclass(frozen=True, slots=True)
 class EquitySample:
-    """Account balance and equity at one moment."""
+    """Account balance and equity at one moment; `account_id` names the account."""
 
     time: datetime
     balance: float
     equity: float
     margin: float
     floating: float
+    account_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class EventRecord:
-    """A logged event: its type (TRADE_ERROR, NOTICE...), level, human text and the JSON payload."""
+    """A logged event: its type (TRADE_ERROR, NOTICE...), level, human text, the JSON payload, and the
+    account it is about ("" for the desk as a whole)."""
 
     id: int
     time: datetime
@@ -90,16 +93,21 @@ class EventRecord:
     title: str
     text: str
     payload_json: str
+    account_id: str = ""
 
     @classmethod
     def from_row(cls, row: EventRow) -> EventRecord:
-        return cls(row.id, row.time, row.type, row.level, row.title, row.text, row.payload_json)
+        return cls(
+            row.id, row.time, row.type, row.level, row.title, row.text, row.payload_json, row.account_id
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class DealRecord:
-    """A deal of the terminal's history as the journal keeps it (trading, balance or other)."""
+    """A deal of the terminal's history as the journal keeps it (trading, balance or other), with the
+    account it was made on."""
 
+    account_id: str
     ticket: int
     order: int
     position_id: int

@@ -1,9 +1,12 @@
-"""settings.toml on disk: a load that never crashes (a corrupt file is kept aside) and an atomic save."""
+"""settings.toml on disk: a load that never crashes (a corrupt file is kept aside), an atomic save, and the
+one-time move of an older file's `[terminal]` section into the first of `[[accounts]]` (the file as it was
+is kept beside it)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +15,7 @@ from pathlib import Path
 
 import tomli_w
 
+from app.core.accounts import migrated_terminal_section
 from app.core.settings import Settings, settings_from_dict, settings_to_dict
 from app.storage.private_files import make_private_dir
 from app.storage.toml_file import TomlProblem, read_toml
@@ -19,11 +23,13 @@ from app.storage.toml_file import TomlProblem, read_toml
 
 @dataclass(frozen=True, slots=True)
 class LoadedSettings:
-    """The settings in effect, the problems found on the way, and where a corrupt file was moved to."""
+    """The settings in effect, the problems found on the way, where a corrupt file was moved to, and notes
+    for the trader that are no problem (the file was brought up to date, and where the old one is)."""
 
     settings: Settings
     problems: list[str] = field(default_factory=list)
     backup_path: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def load_settings(path: Path, *, now: Callable[[], datetime] = datetime.now) -> LoadedSettings:
@@ -40,8 +46,31 @@ def load_settings(path: Path, *, now: Callable[[], datetime] = datetime.now) -> 
             Settings(),
             [f"{path} {problem}; using default settings for this run. Fix or remove that file."],
         )
+    notes: list[str] = []
+    migrated = migrated_terminal_section(data)
+    if migrated is not None:
+        notes.append(_rewrite_with_accounts(path, migrated))
+        data = migrated
     settings, problems = settings_from_dict(data)
-    return LoadedSettings(settings, problems)
+    return LoadedSettings(settings, problems, notes=notes)
+
+
+def _rewrite_with_accounts(path: Path, migrated: dict[str, object]) -> str:
+    """Keep the older file beside it and write the moved one in its place; the note that says so."""
+    # A copy first, then the atomic replace: whenever this stops, a complete settings file is in place.
+    backup = _free_name(path, f"{path.name}.before-accounts")
+    try:
+        shutil.copy2(path, backup)
+        _write_atomically(path, tomli_w.dumps(migrated))
+    except (OSError, ValueError) as error:
+        return (
+            f"{path}: its [terminal] section is read as the first account ('main') of [[accounts]]; the file "
+            f"could not be brought up to date ({error}), so this happens at every start"
+        )
+    return (
+        f"{path}: the [terminal] section became the first account ('main') of [[accounts]], where more "
+        f"accounts can now be added; the file as it was is kept as {backup}"
+    )
 
 
 def _set_aside_corrupt(path: Path, error: TomlProblem, moment: datetime) -> LoadedSettings:
@@ -65,7 +94,10 @@ def _set_aside_corrupt(path: Path, error: TomlProblem, moment: datetime) -> Load
 
 
 def _free_backup_name(path: Path, moment: datetime) -> Path:
-    base = f"{path.name}.corrupt-{moment:%Y%m%d-%H%M%S}"
+    return _free_name(path, f"{path.name}.corrupt-{moment:%Y%m%d-%H%M%S}")
+
+
+def _free_name(path: Path, base: str) -> Path:
     candidate = path.with_name(base)
     counter = 1
     while candidate.exists():
@@ -77,7 +109,10 @@ def _free_backup_name(path: Path, moment: datetime) -> Path:
 def save_settings(path: Path, settings: Settings) -> None:
     """Write `settings` as TOML to `path` atomically: readers see the old file or the new one, never half."""
     make_private_dir(path.parent)
-    text = tomli_w.dumps(settings_to_dict(settings))
+    _write_atomically(path, tomli_w.dumps(settings_to_dict(settings)))
+
+
+def _write_atomically(path: Path, text: str) -> None:
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

@@ -1,4 +1,5 @@
-"""ORM tables of the journal: trades, terminal deals, equity samples, events, models and their predictions.
+"""ORM tables of the journal: trades, terminal deals, equity samples, events, models and their predictions,
+each row naming the desk account it belongs to (a prediction through its model).
 
 The schema itself is created and changed only by the Alembic revisions in `migrations/`; these classes
 must describe exactly what the latest revision builds (a test compares them).
@@ -80,12 +81,14 @@ class TradeRow(Base):
     """One trade request the app made (or a position found in the terminal) and what became of it.
 
     For OPEN rows `position_ticket` is the position the trade created; for CLOSE and MODIFY rows it is the
-    position the request was aimed at, so it is unique only among OPEN rows.
+    position the request was aimed at, so it is unique only among OPEN rows of one account (two brokers
+    can use the same ticket numbers).
     """
 
     __tablename__ = "trades"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32), index=True)
     trade_id: Mapped[str] = mapped_column(String(32), unique=True)
     source: Mapped[TradeSource] = mapped_column(EnumText(TradeSource))
     status: Mapped[TradeStatus] = mapped_column(EnumText(TradeStatus), index=True)
@@ -125,6 +128,7 @@ class TradeRow(Base):
     __table_args__ = (
         Index(
             "uq_trades_open_position_ticket",
+            "account_id",
             "position_ticket",
             unique=True,
             sqlite_where=text("action = 'open' AND position_ticket IS NOT NULL"),
@@ -133,10 +137,11 @@ class TradeRow(Base):
 
 
 class DealRow(Base):
-    """A deal from the terminal's history (`history_deals_get`), keyed by its ticket."""
+    """A deal from the terminal's history (`history_deals_get`), keyed by its account and ticket."""
 
     __tablename__ = "deals"
 
+    account_id: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
     ticket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     order: Mapped[int] = mapped_column(Integer)
     position_id: Mapped[int] = mapped_column(Integer, index=True)
@@ -156,10 +161,11 @@ class DealRow(Base):
 
 
 class EquitySampleRow(Base):
-    """Balance and equity at one moment; thinned as it ages."""
+    """One account's balance and equity at one moment; thinned as it ages."""
 
     __tablename__ = "equity_samples"
 
+    account_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     time: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
     balance: Mapped[float] = mapped_column(Float)
     equity: Mapped[float] = mapped_column(Float)
@@ -168,11 +174,15 @@ class EquitySampleRow(Base):
 
 
 class EventRow(Base):
-    """An event a person may want to look up later: trade errors, auto trades, notices, connection changes."""
+    """An event a person may want to look up later: trade errors, auto trades, notices, connection changes.
+
+    `account_id` is "" for an event about the desk as a whole (the journal, the models list).
+    """
 
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32), index=True)
     time: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     type: Mapped[str] = mapped_column(String(32), index=True)
     level: Mapped[str] = mapped_column(String(16))
@@ -187,6 +197,7 @@ class ModelRow(Base):
     __tablename__ = "models"
 
     model_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(128))
     symbol: Mapped[str] = mapped_column(String(32))
     timeframe: Mapped[str] = mapped_column(String(8))

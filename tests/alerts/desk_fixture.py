@@ -26,6 +26,7 @@ from app.engine.sim_controls import SimulatorClock, SimulatorControls
 from app.terminal.simulator import ClockSpec
 from tests.alerts.inbox import Inbox
 from tests.engine.fixtures_models import constant_model
+from tests.one_account import MAIN
 from tests.ui.settings.test_settings_dialog import MemoryKeyring
 
 START = datetime(2026, 11, 18, 10, 0, 30, tzinfo=UTC)  # a Wednesday, half a minute into a bar
@@ -55,7 +56,7 @@ class AlertDesk:
     def enable_model(self, qtbot: QtBot, p_up: float = 0.8, name: str = "Trend M1") -> None:
         manifest, path = constant_model(self.folder / "models", p_up, name=name)
         settings = ModelSettings("EURUSD", Timeframe.M1, confidence_threshold=0.6)
-        self.desk.submit(RegisterModelCommand(path, manifest, settings))
+        self.desk.submit(RegisterModelCommand(path, manifest, settings, account_id=MAIN))
         self.desk.submit(ModelCommand(manifest.model_id, enabled=True))
         self.desk.submit(AutoTradingCommand(True))
         qtbot.waitUntil(

@@ -16,6 +16,7 @@ from app.core.toast_text import auto_trade_toast, trade_error_toast
 from app.engine.commands import KillSwitchCommand, LinkCommand, TradeCommand
 from tests.alerts.desk_fixture import MakeAlertDesk
 from tests.alerts.inbox import Inbox, Received
+from tests.one_account import MAIN
 
 
 def titled(inbox: Inbox, prefix: str, qtbot: QtBot, timeout_ms: int = 10_000) -> Received:
@@ -51,7 +52,9 @@ def test_a_trade_error_arrives_with_the_terminals_reason(
 ) -> None:
     desk = make_alert_desk()
     desk.sim.force_next_retcode(10019)
-    desk.desk.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.1)))
+    desk.desk.submit(
+        TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.1), MAIN)
+    )
     message = titled(inbox, "Trade Execution Error", qtbot)
     [error] = [e for e in desk.events if isinstance(e, TradeError)]
     assert message.message == f"{trade_error_toast(error).text}\n{desk.account()}"
@@ -137,7 +140,9 @@ def test_a_link_back_before_the_chosen_time_sends_nothing(
 def test_a_kind_switched_off_is_not_sent(qtbot: QtBot, make_alert_desk: MakeAlertDesk, inbox: Inbox) -> None:
     desk = make_alert_desk(AlertSettings(trade_error=False))
     desk.sim.force_next_retcode(10019)
-    desk.desk.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.1)))
+    desk.desk.submit(
+        TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.1), MAIN)
+    )
     qtbot.waitUntil(lambda: any(isinstance(e, TradeError) for e in desk.events), timeout=5000)
     desk.desk.submit(KillSwitchCommand(close_positions=False))
     titled(inbox, "Kill switch", qtbot)  # a later alert arrived, so the error would have too

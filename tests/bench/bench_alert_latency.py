@@ -39,6 +39,7 @@ from app.engine.intervals import Intervals
 from app.engine.sim_controls import SimulatorControls
 from app.terminal.simulator import ClockSpec
 from tests.alerts.inbox import Inbox, refused_url
+from tests.one_account import MAIN
 from tests.ui.settings.test_settings_dialog import MemoryKeyring
 
 SCENARIOS = ("no alerts", "channel down (refused)", "channel hanging", "channel working")
@@ -121,7 +122,7 @@ def _desk(folder: Path, url: str | None) -> Iterator[tuple[SimulatorControls, De
         service.start()
     desk.start()
     try:
-        _wait(lambda: desk.state.status.state.value == "connected", 30.0)
+        _wait(lambda: desk.state.of(MAIN).status.state.value == "connected", 30.0)
         sim = desk.simulator
         assert sim is not None
         yield sim, desk, arrivals
@@ -149,7 +150,9 @@ def _orders(sim: SimulatorControls, desk: Desk, arrivals: _Arrivals, count: int)
         arrivals.loop = loop
         QTimer.singleShot(10_000, loop.quit)
         started = time.perf_counter()
-        desk.submit(TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.01)))
+        desk.submit(
+            TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.01), MAIN)
+        )
         if arrivals.count < expected:
             loop.exec()
         if arrivals.count < expected:

@@ -21,6 +21,7 @@ from app.core.changes import diff_positions
 from app.core.enums import ConnectionState, Side
 from app.core.events import Snapshot, decode, encode
 from app.core.models import Account, Position, TerminalStatus
+from tests.one_account import single_snapshot
 
 POSITIONS = 10_000
 CHANGED = 100  # 1 %: half price moves, half trader-visible modifications
@@ -103,7 +104,7 @@ def snapshot_of(positions: Mapping[int, Position]) -> Snapshot:
     status = TerminalStatus(
         ConnectionState.CONNECTED, True, 5_001_234, 100_000.0, len(positions), 3.2, True, _T0
     )
-    return Snapshot(account=account, positions=tuple(positions.values()), status=status, models=())
+    return single_snapshot(account=account, positions=tuple(positions.values()), status=status, models=())
 
 
 def best_seconds(*calls: Callable[[], object], number: int, repeat: int = 7) -> list[float]:

@@ -31,13 +31,14 @@ from PyQt6.QtCore import QMessageLogContext, QObject, QTimer, QtMsgType, pyqtSlo
 from PyQt6.QtWidgets import QApplication
 
 from app.core.enums import ConnectionState
-from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot
+from app.core.events import AccountUpdate, Event, PnlUpdate
 from app.core.models import Account, Position, TerminalStatus
 from app.core.settings import Settings
 from app.core.state import DeskState
 from app.engine.hub import EventHub
 from app.ui.shell.main_window import MainWindow
 from tests.bench.bench_positions_model import make_positions
+from tests.one_account import single_snapshot
 
 TARGET_PERCENT = 5.0
 POSITIONS = 1_000
@@ -239,7 +240,7 @@ def measure(run: GuiRun = FULL, *, profile_report: list[str] | None = None) -> G
         window.resize(1_400, 900)
         window.show()
         hub.publish(
-            Snapshot(
+            single_snapshot(
                 account=demo_account(balance + floating, floating),
                 positions=tuple(positions),
                 status=status,

@@ -25,6 +25,7 @@ from app.core.events import Event
 from app.engine.hub import EventHub
 from app.engine.supervisor import HostMode
 from tests.bench.host_bench import cpu_seconds, prepare_account, run_loop, running_desk, wait_until
+from tests.one_account import MAIN
 
 TARGET_RATIO = 1.5
 POSITIONS = 1_000
@@ -84,7 +85,9 @@ class EventCounter(QObject):
 
 def measure_mode(folder: Path, account: Path, mode: HostMode, run: CpuRun) -> ModeFigures:
     with running_desk(folder, mode, account=account) as desk:
-        wait_until(lambda: len(desk.state.positions) == run.positions, 120, f"the first sync ({mode})")
+        wait_until(
+            lambda: len(desk.state.of(MAIN).positions) == run.positions, 120, f"the first sync ({mode})"
+        )
         counter = EventCounter(desk.hub)
         run_loop(run.warmup_s)
         counter.counts.clear()

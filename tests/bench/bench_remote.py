@@ -134,7 +134,7 @@ async def measure(
             readers.append(asyncio.create_task(_read(connection, record)))
         while any(len(record) < 2 for record in arrivals):  # everyone holds HELLO and the SNAPSHOT
             await asyncio.sleep(0.05)
-        maker = ChangeMaker({p.ticket: p for p in start.positions})
+        maker = ChangeMaker({p.ticket: p for view in start.accounts for p in view.positions})
         updates = max(1, round(rate * seconds))
         published: list[float] = []
         began = time.perf_counter()

@@ -28,6 +28,7 @@ from app.core.settings import Settings
 from app.engine.supervisor import HostMode
 from app.ui.shell.main_window import MainWindow
 from tests.bench.host_bench import run_loop, running_desk, wait_until
+from tests.one_account import MAIN
 
 TARGET_P95_S = 1.0
 
@@ -83,7 +84,7 @@ def measure_mode(folder: Path, mode: HostMode, run: LatencyRun, rng: random.Rand
 
 
 def _shown(window: MainWindow, ticket: int) -> bool:
-    return window.positions.model.row_of(ticket) is not None
+    return window.positions.model.row_of((MAIN, ticket)) is not None
 
 
 def measure(run: LatencyRun = FULL) -> LatencyFigures:

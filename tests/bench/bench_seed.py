@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.core.enums import ConnectionState, Side
-from app.core.events import PnlUpdate, PositionsUpdate
+from app.core.events import PnlUpdate, PositionsUpdate, StatusUpdate
 from app.core.models import Position, TerminalStatus
 from app.core.state import DeskState
 from app.remote.outgoing import prepare
@@ -56,7 +56,8 @@ def _position(ticket: int) -> Position:
 
 
 def measure(positions: int = POSITIONS, viewers: int = VIEWERS, seconds: int = SECONDS) -> SeedFigures:
-    state = DeskState(status=TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True))
+    state = DeskState()
+    state.apply(StatusUpdate(status=TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True)))
     opened = tuple(_position(ticket) for ticket in range(1, positions + 1))
     state.apply(
         PositionsUpdate(positions=opened, added=tuple(p.ticket for p in opened), removed=(), modified=())

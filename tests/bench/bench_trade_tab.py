@@ -27,11 +27,12 @@ from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem, QWidget
 
 from app.core.enums import ConnectionState
-from app.core.events import PnlUpdate, Snapshot
+from app.core.events import PnlUpdate
 from app.core.models import Position, TerminalStatus
 from app.ui.positions.positions_view import PositionsView
 from app.ui.widgets.columns import COLUMN_INDEX, POSITION_COLUMNS, PositionRow
 from tests.bench.bench_positions_model import make_positions
+from tests.one_account import single_snapshot
 
 SORTED_ROWS = 10_000
 LOAD_ROWS = 5_000
@@ -86,7 +87,7 @@ def loaded_desk(app: QApplication, count: int, *, sort_by_profit: bool) -> Desk:
     positions = make_positions(count)
     view = PositionsView()
     _show(view, app)
-    view.model.apply(Snapshot(account=None, positions=tuple(positions), status=_STATUS, models=()))
+    view.model.apply(single_snapshot(None, tuple(positions), _STATUS))
     view.update_hook()
     if sort_by_profit:
         view.table.sortByColumn(COLUMN_INDEX["profit"], Qt.SortOrder.DescendingOrder)
@@ -280,7 +281,7 @@ def first_load(app: QApplication, count: int) -> float:
         view = PositionsView()
         _show(view, app)
         started = time.thread_time()
-        view.model.apply(Snapshot(account=None, positions=positions, status=_STATUS, models=()))
+        view.model.apply(single_snapshot(None, positions, _STATUS))
         view.update_hook()
         app.processEvents()
         samples.append(time.thread_time() - started)

@@ -21,6 +21,7 @@ from app.engine.supervisor import HostMode
 from app.startup.heap import settle_startup_heap
 from app.terminal.simulator import SYMBOLS, ClockSpec, SimulatedTerminal
 from tests.bench.bench_headless_idle import process_cpu_seconds
+from tests.one_account import MAIN
 
 # Margin for 1,000 positions across gold and bitcoin exceeds the default 10,000 USD demo balance.
 BALANCE = 10_000_000.0
@@ -72,7 +73,9 @@ def running_desk(
     )
     desk.start()
     try:
-        wait_until(lambda: desk.state.status.state is ConnectionState.CONNECTED, 120, f"connecting ({mode})")
+        wait_until(
+            lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, 120, f"connecting ({mode})"
+        )
         settle_startup_heap()  # as the desktop app and headless mode do once started
         yield desk
     finally:

@@ -28,6 +28,7 @@ from app.engine.intervals import Intervals
 from app.terminal.backend import open_terminal
 from app.terminal.errors import TerminalError
 from tests.bridge.servers import REPO, Mt5linuxServer, free_port
+from tests.one_account import MAIN
 
 pytestmark = pytest.mark.slow
 
@@ -61,22 +62,22 @@ def desk(qtbot: Any, server: Mt5linuxServer, tmp_path: Path) -> Iterator[Desk]:
     desk.hub.event.connect(seen.append)
     desk.seen = seen  # type: ignore[attr-defined]
     desk.start()
-    qtbot.waitUntil(lambda: connected(desk) and desk.state.account is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: connected(desk) and desk.state.of(MAIN).account is not None, timeout=15_000)
     yield desk
     assert desk.stop(10)
     desk.journal.database.close()
 
 
 def connected(desk: Desk) -> bool:
-    return desk.state.status.state is ConnectionState.CONNECTED
+    return desk.state.of(MAIN).status.state is ConnectionState.CONNECTED
 
 
 def mt5_connected(desk: Desk) -> bool:
-    return desk.state.status.mt5_connected
+    return desk.state.of(MAIN).status.mt5_connected
 
 
 def trade(qtbot: Any, desk: Desk, request: OrderRequest, status: TradeStatus) -> str:
-    command = TradeCommand.manual(request)
+    command = TradeCommand.manual(request, MAIN)
     assert desk.submit(command), "the desk refused the order (another is in flight for the position)"
 
     def reached() -> bool:
@@ -87,19 +88,19 @@ def trade(qtbot: Any, desk: Desk, request: OrderRequest, status: TradeStatus) ->
     # One order per position at a time: the next may go once the worker has finished with this one.
     ticket = request.ticket
     if ticket is not None:
-        qtbot.waitUntil(lambda: desk.inflight.holder(ticket) is None, timeout=10_000)
+        qtbot.waitUntil(lambda: desk.inflight.holder((MAIN, ticket)) is None, timeout=10_000)
     return command.trade_id
 
 
 def test_the_desk_sees_the_account_positions_and_pnl_through_the_bridge(
     qtbot: Any, desk: Desk, server: Mt5linuxServer
 ) -> None:
-    assert desk.state.account is not None and desk.state.account.server == "MT5Desk-Demo"
-    assert desk.state.status.mt5_connected and not desk.state.status.simulated
+    assert desk.state.of(MAIN).account is not None and desk.state.of(MAIN).account.server == "MT5Desk-Demo"
+    assert desk.state.of(MAIN).status.mt5_connected and not desk.state.of(MAIN).status.simulated
     with server.controls() as sim:
         ticket = sim.open_external("EURUSD", "buy", 0.4, comment="at the terminal")
-    qtbot.waitUntil(lambda: ticket in desk.state.positions, timeout=10_000)
-    position = desk.state.positions[ticket]
+    qtbot.waitUntil(lambda: ticket in desk.state.of(MAIN).positions, timeout=10_000)
+    position = desk.state.of(MAIN).positions[ticket]
     assert (position.symbol, position.volume, position.comment) == ("EURUSD", 0.4, "at the terminal")
     seen: list[Event] = desk.seen  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: any(isinstance(e, PnlUpdate) and ticket in e.pnl for e in seen), timeout=10_000)
@@ -114,14 +115,14 @@ def test_the_desk_opens_modifies_and_closes_through_the_bridge(
     record = desk.journal.find_trade(opened)
     assert record is not None and record.position_ticket is not None
     ticket = record.position_ticket
-    qtbot.waitUntil(lambda: ticket in desk.state.positions, timeout=10_000)
-    stop = round(desk.state.positions[ticket].price_open - 0.0100, 5)
+    qtbot.waitUntil(lambda: ticket in desk.state.of(MAIN).positions, timeout=10_000)
+    stop = round(desk.state.of(MAIN).positions[ticket].price_open - 0.0100, 5)
     trade(qtbot, desk, OrderRequest(OrderAction.MODIFY, "EURUSD", sl=stop, ticket=ticket), TradeStatus.CLOSED)
     with server.controls() as sim:
         (at_terminal,) = sim.positions_get(ticket=ticket)
         assert at_terminal.sl == stop
     trade(qtbot, desk, OrderRequest(OrderAction.CLOSE, "EURUSD", ticket=ticket), TradeStatus.CLOSED)
-    qtbot.waitUntil(lambda: ticket not in desk.state.positions, timeout=10_000)
+    qtbot.waitUntil(lambda: ticket not in desk.state.of(MAIN).positions, timeout=10_000)
     # The closed trade's profit comes from the terminal's deal history, read through the bridge.
     qtbot.waitUntil(
         lambda: any(
@@ -138,9 +139,11 @@ def test_a_killed_bridge_server_is_reconnected_by_itself(
     desk.hub.event.connect(lambda e: statuses.append(e) if isinstance(e, StatusUpdate) else None)
     server.kill()
     try:
-        qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.RECONNECTING, timeout=10_000)
+        qtbot.waitUntil(
+            lambda: desk.state.of(MAIN).status.state is ConnectionState.RECONNECTING, timeout=10_000
+        )
         assert not mt5_connected(desk)
-        assert "bridge" in desk.state.status.message
+        assert "bridge" in desk.state.of(MAIN).status.message
     finally:
         server.start()
     qtbot.waitUntil(lambda: connected(desk), timeout=20_000)

@@ -19,6 +19,7 @@ from app.core.events import (
     EVENT_TYPES,
     PROTOCOL_VERSION,
     WIRE_ONLY_TYPES,
+    AccountsUpdate,
     AccountUpdate,
     AutoTradeExecuted,
     ErrorMessage,
@@ -38,8 +39,9 @@ from app.core.events import (
     decode_envelope,
     encode,
 )
-from app.core.models import Account, ModelSummary, Position, TerminalStatus
+from app.core.models import Account, AccountView, DeskAccount, ModelSummary, Position, TerminalStatus
 from tests import strategies as s
+from tests.one_account import single_snapshot
 
 # Timing varies with machine load, correctness does not: no per-example deadline.
 relaxed = settings(deadline=None)
@@ -77,7 +79,7 @@ STATUS = TerminalStatus(
 )
 EXAMPLES: list[Event] = [
     Hello(protocol_version=PROTOCOL_VERSION, server_version="0.1.0", timestamp=T0),
-    Snapshot(
+    single_snapshot(
         account=ACCOUNT,
         positions=(POSITION,),
         status=STATUS,
@@ -115,6 +117,10 @@ EXAMPLES: list[Event] = [
     Ping(timestamp=T0),
     Resync(timestamp=T0),
     ErrorMessage(code="bad_message", text="SNAPSHOT.positions: missing", timestamp=T0),
+    AccountsUpdate(
+        accounts=(DeskAccount("ftmo-1", "FTMO 1"), DeskAccount("demo-eur", "Demo EUR", enabled=False)),
+        timestamp=T0,
+    ),
 ]
 PING = {"type": "PING", "v": PROTOCOL_VERSION, "timestamp": "2026-11-23T10:00:00.123Z"}
 
@@ -131,6 +137,39 @@ def status_message(**overrides: Any) -> str:
 
 def test_examples_cover_every_event_type() -> None:
     assert sorted(type(event).type for event in EXAMPLES) == sorted(EVENT_TYPES)
+
+
+def test_the_account_an_event_is_about_travels_in_the_envelope_beside_the_time() -> None:
+    event = PnlUpdate(
+        pnl={501: (1.1, 2.0)}, floating_total=2.0, equity=1.0, timestamp=T0, account_id="ftmo-1"
+    )
+    message = wire(event, seq=4)
+    assert list(message)[:5] == ["type", "seq", "timestamp", "account_id", "v"]
+    assert message["account_id"] == "ftmo-1"
+    assert decode(encode(event)) == event
+
+
+def test_an_event_about_the_whole_desk_has_no_account_on_the_wire_and_reads_back_as_such() -> None:
+    assert "account_id" not in wire(Notice(NoticeLevel.INFO, "Journal", "ok", timestamp=T0))
+    assert decode(json.dumps(PING)).account_id == ""
+
+
+def test_every_account_of_the_desk_is_in_one_snapshot_with_its_own_positions() -> None:
+    ours = replace(POSITION, ticket=10_000_001)
+    theirs = replace(POSITION, ticket=10_000_001, symbol="GBPUSD")  # another broker, the same ticket
+    snapshot = Snapshot(
+        accounts=(
+            AccountView("ftmo-1", "FTMO 1", ACCOUNT, (ours,), STATUS),
+            AccountView("demo-eur", "Demo EUR", None, (theirs,), STATUS, enabled=False),
+        ),
+        models=(ModelSummary("m1", "Trend", "EURUSD", "H1", True, account_id="ftmo-1"),),
+        timestamp=T0,
+    )
+    decoded = decode(encode(snapshot))
+    assert decoded == snapshot
+    assert isinstance(decoded, Snapshot)
+    view = decoded.view("demo-eur")
+    assert view is not None and view.positions[0].symbol == "GBPUSD"
 
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: type(e).type)
@@ -251,8 +290,10 @@ def test_naive_datetime_is_refused_when_encoding() -> None:
 
 
 def test_wrongly_typed_field_is_refused_when_encoding() -> None:
-    with pytest.raises(ProtocolError, match=r"SNAPSHOT\.positions\[0\]\.volume: expected a number"):
-        encode(Snapshot(None, (replace(POSITION, volume="0.1"),), STATUS, ()))  # type: ignore[arg-type]
+    with pytest.raises(
+        ProtocolError, match=r"SNAPSHOT\.accounts\[0\]\.positions\[0\]\.volume: expected a number"
+    ):
+        encode(single_snapshot(None, (replace(POSITION, volume="0.1"),), STATUS, ()))  # type: ignore[arg-type]
 
 
 def test_object_that_is_not_a_registered_event_is_refused() -> None:
@@ -375,11 +416,18 @@ NESTED_REJECTED = [
     (
         "position field",
         EXAMPLES[1],
-        ["positions", 0, "side"],
+        ["accounts", 0, "positions", 0, "side"],
         "LONG",
-        r"SNAPSHOT\.positions\[0\]\.side: expected",
+        r"SNAPSHOT\.accounts\[0\]\.positions\[0\]\.side: expected",
     ),
-    ("positions not array", EXAMPLES[1], ["positions"], {}, r"SNAPSHOT\.positions: expected an array"),
+    (
+        "positions not array",
+        EXAMPLES[1],
+        ["accounts", 0, "positions"],
+        {},
+        r"SNAPSHOT\.accounts\[0\]\.positions: expected an array",
+    ),
+    ("account id not text", EXAMPLES[3], ["account_id"], 7, r"PNL_UPDATE\.account_id: expected a string"),
     ("account not object", EXAMPLES[4], ["account"], [1], r"ACCOUNT_UPDATE\.account: expected an object"),
     ("changes not object", EXAMPLES[2], ["changes"], [501], r"POSITIONS_UPDATE\.changes: expected an object"),
     ("bool ticket", EXAMPLES[2], ["changes", "removed", 0], True, r"POSITIONS_UPDATE\.changes\.removed\[0\]"),
@@ -429,8 +477,8 @@ def test_malformed_nested_field_is_named_by_its_wire_path(
 
 def test_protocol_error_carries_the_message_type_and_field() -> None:
     with pytest.raises(ProtocolError) as caught:
-        decode(mutated(EXAMPLES[1], ["positions", 0, "volume"], "lots"))
-    assert (caught.value.message_type, caught.value.field) == ("SNAPSHOT", "positions[0].volume")
+        decode(mutated(EXAMPLES[1], ["accounts", 0, "positions", 0, "volume"], "lots"))
+    assert (caught.value.message_type, caught.value.field) == ("SNAPSHOT", "accounts[0].positions[0].volume")
 
 
 def test_a_huge_string_is_not_echoed_back_in_the_error() -> None:
@@ -460,6 +508,6 @@ def test_any_corrupted_field_is_either_accepted_or_a_protocol_error(
 
 def test_aware_non_utc_nested_times_compare_equal_after_the_trip() -> None:
     moment = datetime(2026, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=3)))
-    event = Snapshot(None, (replace(POSITION, time=moment),), STATUS, (), timestamp=T0)
+    event = single_snapshot(None, (replace(POSITION, time=moment),), STATUS, (), timestamp=T0)
     decoded = decode(encode(event))
-    assert isinstance(decoded, Snapshot) and decoded.positions[0].time == moment
+    assert isinstance(decoded, Snapshot) and decoded.accounts[0].positions[0].time == moment

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from app.core.enums import Side, Timeframe
-from app.core.events import ModelsUpdate, Snapshot, decode, encode
+from app.core.events import ModelsUpdate, decode, encode
 from app.core.models import ModelSettings, ModelSummary
 from app.core.state import DeskState
+from tests.one_account import single_snapshot
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 FULL = ModelSummary(
@@ -48,14 +49,14 @@ def test_summary_fields_added_for_auto_trading_may_be_absent_on_the_wire() -> No
 
 def test_desk_state_replaces_its_models_with_the_update() -> None:
     state = DeskState()
-    state.apply(Snapshot(None, (), state.status, (ModelSummary("old", "Old", "X", "M1", True),)))
+    state.apply(single_snapshot(models=(ModelSummary("old", "Old", "X", "M1", True),)))
     assert state.apply(ModelsUpdate(models=(FULL,)))
     assert state.models == (FULL,)
     assert state.snapshot().models == (FULL,)
 
 
 def test_an_empty_update_clears_the_list() -> None:
-    state = DeskState(models=(FULL,))
+    state = DeskState(models_by_account={"": (FULL,)})
     state.apply(ModelsUpdate(models=()))
     assert state.models == ()
 

@@ -11,9 +11,10 @@ from app.core.risk_limits import DAILY_LOSS, MAX_LOT, RISK_LIMITS, RiskLimit, ch
 from app.core.settings import RiskSettings, settings_from_dict
 
 
-def test_every_risk_setting_but_the_real_account_switch_is_a_declared_limit() -> None:
+def test_every_risk_setting_but_the_real_account_switch_and_the_desk_currency_is_a_declared_limit() -> None:
     keys = [limit.key for limit in RISK_LIMITS]
-    assert sorted(keys) == sorted(f.name for f in fields(RiskSettings) if f.name != "allow_real_account")
+    not_limits = ("allow_real_account", "desk_currency")
+    assert sorted(keys) == sorted(f.name for f in fields(RiskSettings) if f.name not in not_limits)
     assert all(limit.explanation.endswith(".") and limit.label for limit in RISK_LIMITS)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from app.core.enums import Backend
 from app.core.settings import (
+    AccountSettings,
     IntervalSettings,
     NotificationSettings,
     RemoteSettings,
@@ -35,7 +36,7 @@ def test_defaults_keep_remote_viewing_off_on_loopback_and_real_accounts_blocked(
     assert defaults.remote.enabled is False
     assert defaults.remote.host == "127.0.0.1"
     assert defaults.risk.allow_real_account is False
-    assert defaults.terminal.backend is Backend.AUTO
+    assert defaults.primary.terminal.backend is Backend.AUTO
 
 
 def test_default_risk_limits_are_the_documented_ones() -> None:
@@ -62,8 +63,12 @@ def test_default_intervals_match_the_sync_loops_of_the_architecture() -> None:
     )
 
 
-def test_no_section_has_a_password_field() -> None:
-    names = [item.name for section in fields(Settings) for item in fields(getattr(Settings(), section.name))]
+def test_no_section_and_no_account_has_a_password_field() -> None:
+    sections = [
+        getattr(Settings(), section.name) for section in fields(Settings) if section.name != "accounts"
+    ]
+    tables = [*sections, AccountSettings("main"), TerminalSettings(), RiskSettings()]
+    names = [item.name for table in tables for item in fields(table)]
     assert not [name for name in names if "password" in name or "secret" in name]
 
 
@@ -73,14 +78,27 @@ def test_an_empty_dict_gives_defaults_and_no_problems() -> None:
 
 def test_every_non_default_value_survives_a_round_trip_through_a_dict() -> None:
     custom = Settings(
-        terminal=TerminalSettings(
-            backend=Backend.BRIDGE,
-            path="C:/MT5/terminal64.exe",
-            login=5012345,
-            server="Broker-Demo",
-            timeout_ms=30_000,
-            order_deadline_s=3.0,
-            host_silent_limit_s=45.0,
+        accounts=(
+            AccountSettings(
+                "ftmo-1",
+                "FTMO 1",
+                terminal=TerminalSettings(
+                    backend=Backend.BRIDGE,
+                    path="C:/MT5/terminal64.exe",
+                    login=5012345,
+                    server="Broker-Demo",
+                    timeout_ms=30_000,
+                    order_deadline_s=3.0,
+                    host_silent_limit_s=45.0,
+                ),
+                risk=RiskSettings(daily_loss_limit=120.0, max_lot_per_trade=0.2),
+            ),
+            AccountSettings(
+                "demo-eur",
+                "Demo EUR",
+                enabled=False,
+                terminal=TerminalSettings(backend=Backend.SIM, demo_currency="EUR", demo_balance=5_000.0),
+            ),
         ),
         intervals=IntervalSettings(pnl_s=0.5, positions_s=2.0, account_s=10.0, heartbeat_s=60.0),
         notifications=NotificationSettings(auto_trade=False, trade_error=False, connection=False),
@@ -103,13 +121,18 @@ def test_every_non_default_value_survives_a_round_trip_through_a_dict() -> None:
             max_trades_per_day=12,
             cooldown_after_losses=0,
             cooldown_minutes=15,
+            desk_daily_loss_limit=900.0,
+            desk_currency="EUR",
         ),
     )
+    # An account's own limits are kept beside the desk's: the desk-wide ones always the desk's.
+    own = custom.accounts[0].limits(custom.risk)
+    custom = replace(custom, accounts=(replace(custom.accounts[0], risk=own), custom.accounts[1]))
     assert settings_from_dict(settings_to_dict(custom)) == (custom, [])
 
 
 def test_to_dict_leaves_an_unset_login_out_because_toml_has_no_null() -> None:
-    assert "login" not in settings_to_dict(Settings())["terminal"]
+    assert "login" not in settings_to_dict(Settings())["accounts"][0]
 
 
 def test_to_dict_writes_enums_as_their_text_and_tuples_as_lists() -> None:
@@ -129,7 +152,7 @@ def test_whole_numbers_are_accepted_for_intervals_and_stored_as_floats() -> None
 def test_enum_values_are_read_regardless_of_case_and_surrounding_spaces() -> None:
     loaded, problems = settings_from_dict({"terminal": {"backend": " SIM "}, "ui": {"theme": "Dark"}})
     assert problems == []
-    assert (loaded.terminal.backend, loaded.ui.theme) == (Backend.SIM, Theme.DARK)
+    assert (loaded.primary.terminal.backend, loaded.ui.theme) == (Backend.SIM, Theme.DARK)
 
 
 @pytest.mark.parametrize("value", [0.2, 60])
@@ -197,12 +220,17 @@ BAD_VALUES: list[tuple[str, str, Any, str]] = [
 def test_a_bad_value_is_replaced_by_its_default_with_a_problem_naming_the_key(
     section: str, key: str, bad: Any, expected: str
 ) -> None:
-    loaded, problems = settings_from_dict({section: {key: bad}})
+    if section == "terminal":  # an account's terminal, in [[accounts]], named by the account's id
+        loaded, problems = settings_from_dict({"accounts": [{"id": "demo", key: bad}]})
+        where, used, default = "accounts.demo", loaded.accounts[0].terminal, TerminalSettings()
+    else:
+        loaded, problems = settings_from_dict({section: {key: bad}})
+        where, used, default = section, getattr(loaded, section), getattr(Settings(), section)
     problem = only_problem(problems)
-    assert problem.startswith(f"{section}.{key}: must be ")
+    assert problem.startswith(f"{where}.{key}: must be ")
     assert expected in problem
     assert " got " in problem and "; using " in problem
-    assert getattr(getattr(loaded, section), key) == getattr(getattr(Settings(), section), key)
+    assert getattr(used, key) == getattr(default, key)
 
 
 def test_a_problem_shows_the_bad_value_and_the_default_in_toml_spelling() -> None:
@@ -233,9 +261,9 @@ def test_an_unknown_key_in_a_section_is_ignored_with_a_problem_naming_it() -> No
 
 def test_a_password_in_the_file_is_ignored_and_the_trader_is_told_to_remove_it() -> None:
     loaded, problems = settings_from_dict({"terminal": {"password": "hunter2", "login": 7}})
-    assert loaded.terminal.login == 7
+    assert loaded.primary.terminal.login == 7
     problem = only_problem(problems)
-    assert problem.startswith("terminal.password: secrets are never read from the settings file")
+    assert problem.startswith("accounts.main.password: secrets are never read from the settings file")
     assert "keyring" in problem and "remove this line" in problem
     assert "hunter2" not in problem
 

@@ -59,7 +59,10 @@ def test_the_target_crosses_a_process_by_pickle_and_by_the_wire_codec() -> None:
 def test_the_bridge_address_is_a_setting_with_its_default() -> None:
     settings, problems = settings_from_dict({"terminal": {"bridge_host": "10.0.0.7", "bridge_port": 18900}})
     assert problems == []
-    assert (settings.terminal.bridge_host, settings.terminal.bridge_port) == ("10.0.0.7", 18900)
+    assert (settings.primary.terminal.bridge_host, settings.primary.terminal.bridge_port) == (
+        "10.0.0.7",
+        18900,
+    )
     assert (TerminalSettings().bridge_host, TerminalSettings().bridge_port) == ("127.0.0.1", 18812)
 
 
@@ -69,17 +72,21 @@ HOST_RULE = "must be a host name or IP address such as 127.0.0.1"
 @pytest.mark.parametrize(
     ("key", "value", "problem"),
     [
-        ("bridge_host", "my host", f"terminal.bridge_host: {HOST_RULE}, got 'my host'; using '127.0.0.1'"),
-        ("bridge_host", "", f"terminal.bridge_host: {HOST_RULE}, got ''; using '127.0.0.1'"),
+        (
+            "bridge_host",
+            "my host",
+            f"accounts.wine.bridge_host: {HOST_RULE}, got 'my host'; using '127.0.0.1'",
+        ),
+        ("bridge_host", "", f"accounts.wine.bridge_host: {HOST_RULE}, got ''; using '127.0.0.1'"),
         (
             "bridge_port",
             0,
-            "terminal.bridge_port: must be a whole number between 1 and 65535, got 0; using 18812",
+            "accounts.wine.bridge_port: must be a whole number between 1 and 65535, got 0; using 18812",
         ),
     ],
 )
 def test_a_bad_bridge_address_falls_back_to_the_default_and_says_so(
     key: str, value: object, problem: str
 ) -> None:
-    _settings, problems = settings_from_dict({"terminal": {key: value}})
+    _settings, problems = settings_from_dict({"accounts": [{"id": "wine", "backend": "bridge", key: value}]})
     assert problems == [problem]

@@ -34,6 +34,7 @@ from app.terminal.adapter import Terminal
 from app.terminal.simulator import ManualClock, SimulatedTerminal
 from app.terminal.simulator.records import AccountInfo, make
 from tests.engine.fixtures_models import constant_model
+from tests.one_account import MAIN
 
 DAY = datetime(2026, 11, 18, tzinfo=UTC)  # a Wednesday
 FAR_FUTURE = datetime(2030, 1, 1, tzinfo=UTC)
@@ -86,7 +87,9 @@ class Desk:
         manifest, path = constant_model(self.models_dir, p_up, name=name)
         values: dict[str, Any] = {"confidence_threshold": 0.6, **settings}
         self.trader.handle(
-            RegisterModelCommand(path, manifest, ModelSettings("EURUSD", Timeframe.M1, **values))
+            RegisterModelCommand(
+                path, manifest, ModelSettings("EURUSD", Timeframe.M1, **values), account_id=MAIN
+            )
         )
         if enable:
             self.trader.handle(ModelCommand(manifest.model_id, enabled=True))

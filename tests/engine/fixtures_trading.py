@@ -27,6 +27,7 @@ from app.storage.journal import Journal, TradeRecord
 from app.terminal.adapter import Terminal
 from app.terminal.simulator import ManualClock, SimulatedTerminal
 from app.terminal.simulator.errors import IPC_RECV_FAILED
+from tests.one_account import MAIN
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 SATURDAY = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -94,7 +95,7 @@ class Rig:
     ) -> tuple[TradeCommand, TradeOutcome]:
         """Execute a manual market open; returns (command, outcome)."""
         command = TradeCommand.manual(
-            OrderRequest(action=OrderAction.OPEN, symbol=symbol, side=side, volume=volume, **fields)
+            OrderRequest(action=OrderAction.OPEN, symbol=symbol, side=side, volume=volume, **fields), MAIN
         )
         return command, self.service.execute(command)
 
@@ -102,7 +103,7 @@ class Rig:
         self, ticket: int, volume: float | None = None, symbol: str = ""
     ) -> tuple[TradeCommand, TradeOutcome]:
         command = TradeCommand.manual(
-            OrderRequest(action=OrderAction.CLOSE, symbol=symbol, ticket=ticket, volume=volume)
+            OrderRequest(action=OrderAction.CLOSE, symbol=symbol, ticket=ticket, volume=volume), MAIN
         )
         return command, self.service.execute(command)
 
@@ -110,7 +111,7 @@ class Rig:
         self, ticket: int, sl: float | None, tp: float | None, symbol: str = ""
     ) -> tuple[TradeCommand, TradeOutcome]:
         command = TradeCommand.manual(
-            OrderRequest(action=OrderAction.MODIFY, symbol=symbol, ticket=ticket, sl=sl, tp=tp)
+            OrderRequest(action=OrderAction.MODIFY, symbol=symbol, ticket=ticket, sl=sl, tp=tp), MAIN
         )
         return command, self.service.execute(command)
 

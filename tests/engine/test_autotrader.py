@@ -30,6 +30,7 @@ from tests.engine.fixtures_autotrader import (  # noqa: F401 (fixtures come by n
     open_for,
 )
 from tests.engine.fixtures_models import constant_model, tampered, trained_model
+from tests.one_account import MAIN
 
 # ---- the happy path ---------------------------------------------------------------------------------
 
@@ -40,7 +41,7 @@ def test_a_trained_model_trades_the_next_closed_bar_with_its_magic_and_bar_id(de
     settings = ModelSettings(
         "EURUSD", Timeframe.H1, lot_size=0.03, confidence_threshold=0.5, sl_pips=20, tp_pips=40
     )
-    desk.trader.handle(RegisterModelCommand(path, manifest, settings))
+    desk.trader.handle(RegisterModelCommand(path, manifest, settings, account_id=MAIN))
     desk.trader.handle(ModelCommand(manifest.model_id, enabled=True))
     desk.master()
     assert desk.tick() is False  # the 09:00 bar closed 20 minutes ago: too late to trade
@@ -232,7 +233,9 @@ def test_a_registered_model_is_disabled_until_enabled(desk: Desk) -> None:
 
 def test_a_model_file_that_does_not_match_its_hash_is_not_registered(desk: Desk) -> None:
     manifest, path = constant_model(desk.models_dir, 0.7)
-    desk.trader.handle(RegisterModelCommand(path, tampered(manifest), ModelSettings("EURUSD", Timeframe.M1)))
+    desk.trader.handle(
+        RegisterModelCommand(path, tampered(manifest), ModelSettings("EURUSD", Timeframe.M1), account_id=MAIN)
+    )
     [notice] = desk.notices("Model Constant not registered")
     assert notice.level is NoticeLevel.ERROR and "changed since it was saved" in notice.text
     assert desk.trader.registry.all() == []

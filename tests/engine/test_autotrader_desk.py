@@ -25,6 +25,7 @@ from app.engine.commands import (
 from app.engine.desk import Desk
 from app.ml.manifest import ModelManifest
 from tests.engine.fixtures_models import constant_model
+from tests.one_account import MAIN
 
 from .conftest import EventRecorder, connected, simulator_of
 
@@ -66,7 +67,9 @@ def enabled_model(
 ) -> ModelManifest:
     manifest, path = constant_model(tmp_path / "models", p_up, name="Desk model")
     desk.submit(
-        RegisterModelCommand(path, manifest, ModelSettings("EURUSD", Timeframe.M1, confidence_threshold=0.6))
+        RegisterModelCommand(
+            path, manifest, ModelSettings("EURUSD", Timeframe.M1, confidence_threshold=0.6), account_id=MAIN
+        )
     )
     desk.submit(ModelCommand(manifest.model_id, enabled=True))
     desk.submit(AutoTradingCommand(True))

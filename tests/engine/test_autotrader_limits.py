@@ -22,6 +22,7 @@ from tests.engine.fixtures_autotrader import (  # noqa: F401 (fixtures come by n
     make_desk_fixture,
     open_for,
 )
+from tests.one_account import MAIN
 
 # ---- risk limits ---------------------------------------------------------------------------------------
 
@@ -45,7 +46,9 @@ def test_a_lot_above_the_per_trade_limit_is_blocked(make_desk: MakeDesk) -> None
 
 def test_limits_changed_in_the_settings_apply_to_the_next_automatic_order(desk: Desk) -> None:
     manifest = desk.add(0.9, lot_size=0.5)  # the default limit, 1 lot, lets it trade
-    desk.trader.handle(RiskLimitsCommand(RiskSettings(max_lot_per_trade=0.1, max_trades_per_day=20), "USD"))
+    desk.trader.handle(
+        RiskLimitsCommand(RiskSettings(max_lot_per_trade=0.1, max_trades_per_day=20), MAIN, "USD")
+    )
     desk.master()
     desk.go(at(10, 1))
 
@@ -67,7 +70,7 @@ def test_a_model_blocked_by_a_limit_trades_at_its_next_bar_once_the_limit_is_rai
     desk.go(at(10, 1))
     assert desk.executed() == []
 
-    desk.trader.handle(RiskLimitsCommand(RiskSettings(max_lot_per_trade=0.5)))
+    desk.trader.handle(RiskLimitsCommand(RiskSettings(max_lot_per_trade=0.5), MAIN))
     desk.go(at(10, 2))
 
     [executed] = desk.executed()
@@ -75,7 +78,7 @@ def test_a_model_blocked_by_a_limit_trades_at_its_next_bar_once_the_limit_is_rai
 
 
 def test_the_same_limits_saved_again_say_nothing(desk: Desk) -> None:
-    desk.trader.handle(RiskLimitsCommand(RiskSettings()))
+    desk.trader.handle(RiskLimitsCommand(RiskSettings(), MAIN))
     assert desk.notices("Risk limits changed") == []
 
 

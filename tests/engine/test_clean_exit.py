@@ -15,6 +15,7 @@ from app.core.enums import ConnectionState, OrderAction, Side, TradeStatus
 from app.core.models import OrderRequest
 from app.engine.commands import TradeCommand
 from app.engine.desk import Desk
+from tests.one_account import MAIN
 
 from .conftest import simulator_of
 
@@ -24,9 +25,11 @@ def test_after_a_clean_stop_the_journal_file_alone_holds_every_trade_and_event(
 ) -> None:
     desk = make_desk()
     desk.start()
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=15_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=15_000)
     commands = [
-        TradeCommand.manual(OrderRequest(action=OrderAction.OPEN, symbol="EURUSD", side=Side.BUY, volume=0.1))
+        TradeCommand.manual(
+            OrderRequest(action=OrderAction.OPEN, symbol="EURUSD", side=Side.BUY, volume=0.1), MAIN
+        )
         for _ in range(3)
     ]
     for command in commands:

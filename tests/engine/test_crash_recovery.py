@@ -29,6 +29,7 @@ from app.engine.commands import trade_id_in
 from app.engine.desk import Desk, DeskConfig
 from app.engine.reconcile import NOT_EXECUTED
 from tests.engine.books import assert_the_books_agree, integrity
+from tests.one_account import MAIN
 
 pytestmark = pytest.mark.slow
 
@@ -173,7 +174,7 @@ def restart_and_stop(data: Path, qtbot: QtBot) -> None:
     )
     desk.start()
     try:
-        qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
+        qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=10_000)
         qtbot.waitUntil(lambda: desk.journal.pending_trades() == [], timeout=10_000)
     finally:
         stopped = desk.stop(10)

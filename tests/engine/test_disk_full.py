@@ -22,6 +22,7 @@ from app.storage.journal_health import JournalHealth
 from app.terminal.adapter import Terminal
 from app.terminal.simulator import ManualClock
 from tests.full_disk import PageLimitedDisk, TmpfsDisk
+from tests.one_account import MAIN
 
 from .fixtures_trading import WEDNESDAY, Rig, WatchedTerminal
 
@@ -105,7 +106,7 @@ def test_the_sink_tells_once_that_writing_failed_and_once_that_it_works_again(
     moment = WEDNESDAY
     for _ in range(300):  # a burst of writes that fail, as every loop would on a full disk
         moment += timedelta(seconds=1)
-        sink.equity_sample(account, moment)
+        sink.equity_sample(MAIN, account, moment)
     assert len(failures) == 1 and "cannot be written" in failures[0] and recoveries == []
     small_disk.free(rig.database)
     import time
@@ -113,7 +114,7 @@ def test_the_sink_tells_once_that_writing_failed_and_once_that_it_works_again(
     time.sleep(SETTLE_S + 0.1)
     for _ in range(3):
         moment += timedelta(seconds=1)
-        sink.equity_sample(account, moment)
+        sink.equity_sample(MAIN, account, moment)
     assert recoveries == ["The trade journal can be written again; orders are accepted."]
     assert len(failures) == 1
 

@@ -22,6 +22,7 @@ from app.engine.commands import TradeCommand, trade_id_in
 from app.engine.desk import Desk
 from app.terminal.simulator import ClockSpec
 from tests.engine.books import assert_the_books_agree, integrity
+from tests.one_account import MAIN
 
 from .conftest import simulator_of
 
@@ -51,13 +52,13 @@ class Trader(QObject):
 
     @pyqtSlot()
     def step(self) -> None:
-        if self.desk.state.status.state is not ConnectionState.CONNECTED:
+        if self.desk.state.of(MAIN).status.state is not ConnectionState.CONNECTED:
             return
         if len(self.submitted) - len(self.finished) >= MAX_WAITING:
             return
         mine = sorted(
             ticket
-            for ticket, position in self.desk.state.positions.items()
+            for ticket, position in self.desk.state.of(MAIN).positions.items()
             if trade_id_in(position.comment) and ticket not in self.closing
         )
         if len(mine) >= MAX_OPEN:
@@ -65,7 +66,7 @@ class Trader(QObject):
             request = OrderRequest(action=OrderAction.CLOSE, symbol=SYMBOL, ticket=mine[0])
         else:
             request = OrderRequest(action=OrderAction.OPEN, symbol=SYMBOL, side=Side.BUY, volume=0.01)
-        command = TradeCommand.manual(request)
+        command = TradeCommand.manual(request, MAIN)
         self.submitted.append(command.trade_id)
         self.desk.submit(command)
 
@@ -85,11 +86,11 @@ def test_twenty_kills_of_the_host_while_trading_lose_nothing_and_send_nothing_tw
     desk.hub.trade_error.connect(errors.append)
     trader = Trader(desk)
     desk.start()
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=15_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=15_000)
     trader.timer.start(30)
     rng = random.Random(11)
     for cycle in range(1, CYCLES + 1):
-        qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=20_000)
+        qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=20_000)
         qtbot.waitUntil(partial(trader.submitted_at_least, len(trader.submitted) + 2), timeout=10_000)
         qtbot.wait(rng.randint(0, 150))
         pid = desk.host.pid
@@ -97,11 +98,11 @@ def test_twenty_kills_of_the_host_while_trading_lose_nothing_and_send_nothing_tw
         os.kill(pid, signal.SIGKILL)
         qtbot.waitUntil(partial(restarted, desk, cycle + 1), timeout=10_000)
     trader.timer.stop()
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=20_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=20_000)
     qtbot.waitUntil(lambda: set(trader.submitted) <= trader.finished, timeout=20_000)
     qtbot.waitUntil(lambda: desk.journal.pending_trades() == [], timeout=20_000)
-    qtbot.waitUntil(lambda: set(desk.state.positions) == set(sim.positions()), timeout=10_000)
-    assert desk.state.positions.keys() == sim.positions().keys()
+    qtbot.waitUntil(lambda: set(desk.state.of(MAIN).positions) == set(sim.positions()), timeout=10_000)
+    assert desk.state.of(MAIN).positions.keys() == sim.positions().keys()
     sim.set_reply_latency(0.0)
     assert desk.stop(15)
 

@@ -26,6 +26,7 @@ from app.engine.desk import Desk
 from app.engine.desk_engine import NOT_HANDED_OVER
 from app.engine.reconcile import NOT_EXECUTED
 from app.engine.sim_controls import SimulatorControls
+from tests.one_account import MAIN
 
 from .conftest import FAST, EventRecorder, simulator_of
 
@@ -34,7 +35,7 @@ EURUSD_BUY = OrderRequest(action=OrderAction.OPEN, symbol="EURUSD", side=Side.BU
 
 
 def status_of(desk: Desk) -> ConnectionState:
-    return desk.state.status.state
+    return desk.state.of(MAIN).status.state
 
 
 def first(recorder: EventRecorder, match: Callable[[Event], bool]) -> Event | None:
@@ -68,7 +69,7 @@ def test_a_hung_call_makes_the_link_stale_within_two_seconds_of_the_threshold_sa
         wait_state(qtbot, desk, ConnectionState.STALE, timeout_s=THRESHOLD_S + 5)
         late = time.monotonic() - hung_at - THRESHOLD_S
         assert late <= 2.0, f"STALE came {late:.1f} s after the threshold"
-        assert re.fullmatch(r"MetaTrader 5 is busy: \w+ for \d+ s", desk.state.status.message)
+        assert re.fullmatch(r"MetaTrader 5 is busy: \w+ for \d+ s", desk.state.of(MAIN).status.message)
     finally:
         sim.release()
     wait_state(qtbot, desk, ConnectionState.CONNECTED)
@@ -83,7 +84,7 @@ def test_an_order_while_the_link_is_stale_is_refused_at_once_and_never_sent(
     sim.hang()
     try:
         wait_state(qtbot, desk, ConnectionState.STALE, timeout_s=THRESHOLD_S + 5)
-        command = TradeCommand.manual(EURUSD_BUY)
+        command = TradeCommand.manual(EURUSD_BUY, MAIN)
         desk.submit(command)
         qtbot.waitUntil(
             lambda: first(recorder, lambda e: isinstance(e, TradeError)) is not None, timeout=2000
@@ -130,15 +131,15 @@ def test_a_host_killed_with_sigkill_is_restarted_and_the_desk_shows_the_terminal
     sim = simulator_of(desk)
     kept = sim.open_external("EURUSD", "buy", 0.1)
     gone = sim.open_external("GBPUSD", "sell", 0.2)
-    qtbot.waitUntil(lambda: {kept, gone} <= set(desk.state.positions), timeout=5000)
+    qtbot.waitUntil(lambda: {kept, gone} <= set(desk.state.of(MAIN).positions), timeout=5000)
     pid = desk.host.pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: desk.host.incarnation == 2, timeout=10_000)
     sim.close_external(gone)  # while the first host is dead
     wait_state(qtbot, desk, ConnectionState.CONNECTED)
-    qtbot.waitUntil(lambda: set(desk.state.positions) == set(sim.positions()), timeout=5000)
-    assert set(desk.state.positions) == {kept}
+    qtbot.waitUntil(lambda: set(desk.state.of(MAIN).positions) == set(sim.positions()), timeout=5000)
+    assert set(desk.state.of(MAIN).positions) == {kept}
     lost = first(recorder, lambda e: isinstance(e, StatusUpdate) and "signal 9" in e.status.message)
     assert lost is not None
 
@@ -149,7 +150,7 @@ def test_an_order_a_killed_host_had_sent_is_found_executed_after_the_restart_and
     desk, recorder = make_running()
     sim = simulator_of(desk)
     sim.set_reply_latency(5.0)  # the order fills, then its answer takes 5 s to come back
-    command = TradeCommand.manual(EURUSD_BUY)
+    command = TradeCommand.manual(EURUSD_BUY, MAIN)
     desk.submit(command)
     # Filled and saved by the simulated server, while the answer is still on its way.
     qtbot.waitUntil(lambda: command.trade_id in _saved_deal_ids(tmp_path / "sim.json"), timeout=10_000)
@@ -179,7 +180,7 @@ def test_an_order_a_killed_host_never_sent_is_marked_failed_after_the_restart_an
     desk, _ = make_running(host_silent_limit_s=60.0)
     sim = simulator_of(desk)
     sim.hang()
-    command = TradeCommand.manual(EURUSD_BUY)
+    command = TradeCommand.manual(EURUSD_BUY, MAIN)
     desk.submit(command)  # before the link is STALE: it reaches the hung host's pipe
     qtbot.waitUntil(lambda: _status(desk, command.trade_id) is TradeStatus.PENDING, timeout=2000)
     pid = desk.host.pid
@@ -202,7 +203,7 @@ def test_more_orders_than_may_wait_for_the_terminal_are_refused_with_a_message(
     sim = simulator_of(desk)
     sim.hang()
     try:
-        commands = [TradeCommand.manual(EURUSD_BUY) for _ in range(3)]
+        commands = [TradeCommand.manual(EURUSD_BUY, MAIN) for _ in range(3)]
         for command in commands:
             desk.submit(command)
         qtbot.waitUntil(
@@ -228,7 +229,7 @@ def test_the_simulators_switches_and_clock_outlive_a_restarted_host(
     os.kill(pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: desk.host.incarnation == 2, timeout=10_000)
     wait_state(qtbot, desk, ConnectionState.CONNECTED)
-    qtbot.waitUntil(lambda: not desk.state.status.trade_allowed, timeout=5000)
+    qtbot.waitUntil(lambda: not desk.state.of(MAIN).status.trade_allowed, timeout=5000)
     assert sim.tick("EURUSD").time.timestamp() <= moved_to
     assert sim.clock.now() == moved_to
 
@@ -262,7 +263,7 @@ def test_a_host_restarted_after_the_trader_disconnected_stays_disconnected(
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: desk.host.incarnation == 2, timeout=10_000)
-    qtbot.waitUntil(lambda: desk.state.status.message == "Disconnected on request", timeout=10_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.message == "Disconnected on request", timeout=10_000)
     qtbot.wait(500)
     assert status_of(desk) is ConnectionState.DISCONNECTED
     desk.submit(LinkCommand(connect=True))

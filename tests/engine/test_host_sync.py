@@ -11,7 +11,15 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, NoticeLevel, TradeSource, TradeStatus
-from app.core.events import AccountUpdate, Event, Notice, PnlUpdate, PositionsUpdate, StatusUpdate
+from app.core.events import (
+    AccountsUpdate,
+    AccountUpdate,
+    Event,
+    Notice,
+    PnlUpdate,
+    PositionsUpdate,
+    StatusUpdate,
+)
 from app.engine.commands import LinkCommand
 from app.engine.desk import Desk
 from app.engine.intervals import Intervals
@@ -72,7 +80,7 @@ def test_connect_publishes_account_then_positions_then_connected_status(
     ticket = seed_terminal().open_external("EURUSD", "buy", 0.1)
     desk.start()
     wait_for(qtbot, recorder, connected, timeout_s=15)
-    kinds = [type(e) for e in recorder.events if not isinstance(e, Notice)]
+    kinds = [type(e) for e in recorder.events if not isinstance(e, Notice | AccountsUpdate)]
     assert kinds[:3] == [AccountUpdate, PositionsUpdate, StatusUpdate]
     assert recorder.of(PositionsUpdate)[0].added == (ticket,)
     status = recorder.of(StatusUpdate)[-1].status

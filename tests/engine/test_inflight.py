@@ -19,6 +19,7 @@ from app.engine.inflight import InFlightOrders
 from app.engine.intervals import Intervals
 from app.terminal.simulator import ClockSpec
 from tests.engine.conftest import WEDNESDAY
+from tests.one_account import MAIN
 
 
 @pytest.fixture
@@ -32,13 +33,13 @@ def desk(qapp: object, qtbot: QtBot, tmp_path: Path) -> Iterator[Desk]:
         )
     )
     desk.start()
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=10_000)
     yield desk
     assert desk.stop(10)
 
 
 def close(ticket: int, volume: float | None = None) -> TradeCommand:
-    return TradeCommand.manual(OrderRequest(OrderAction.CLOSE, "EURUSD", ticket=ticket, volume=volume))
+    return TradeCommand.manual(OrderRequest(OrderAction.CLOSE, "EURUSD", ticket=ticket, volume=volume), MAIN)
 
 
 def closing_volumes(desk: Desk, ticket: int) -> list[float]:
@@ -56,7 +57,7 @@ def test_a_second_partial_close_while_the_first_is_on_its_way_is_never_sent(qtbo
     assert desk.submit(first) is True
     assert desk.submit(second) is False
 
-    qtbot.waitUntil(lambda: desk.inflight.holder(ticket) is None, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.inflight.holder((MAIN, ticket)) is None, timeout=10_000)
     desk.simulator.set_latency(0.0)
     assert closing_volumes(desk, ticket) == [0.06]
     assert desk.journal.find_trade(second.trade_id) is None  # not even journaled: it never left the desk
@@ -81,7 +82,7 @@ def test_a_refused_order_frees_its_position_too(qtbot: QtBot, desk: Desk) -> Non
     ticket = desk.simulator.open_external("EURUSD", "buy", 0.10)
     desk.simulator.force_next_retcode(10006)  # the broker rejects the first close
     assert desk.submit(close(ticket))
-    qtbot.waitUntil(lambda: desk.inflight.holder(ticket) is None, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.inflight.holder((MAIN, ticket)) is None, timeout=10_000)
     assert desk.submit(close(ticket))
     qtbot.waitUntil(lambda: closing_volumes(desk, ticket) == [0.1], timeout=10_000)
 
@@ -90,12 +91,13 @@ def test_orders_for_different_positions_and_new_orders_are_not_held_back(qtbot: 
     one = desk.simulator.open_external("EURUSD", "buy", 0.10)
     two = desk.simulator.open_external("EURUSD", "sell", 0.10)
     desk.simulator.set_latency(0.1)
-    buy = TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.01))
-    assert [desk.submit(c) for c in (close(one), close(two), buy, TradeCommand.manual(buy.request))] == [
-        True
-    ] * 4
+    buy = TradeCommand.manual(OrderRequest(OrderAction.OPEN, "EURUSD", Side.BUY, volume=0.01), MAIN)
+    assert [
+        desk.submit(c) for c in (close(one), close(two), buy, TradeCommand.manual(buy.request, MAIN))
+    ] == [True] * 4
     qtbot.waitUntil(
-        lambda: desk.inflight.holder(one) is None and desk.inflight.holder(two) is None, timeout=10_000
+        lambda: desk.inflight.holder((MAIN, one)) is None and desk.inflight.holder((MAIN, two)) is None,
+        timeout=10_000,
     )
     desk.simulator.set_latency(0.0)
 
@@ -103,16 +105,21 @@ def test_orders_for_different_positions_and_new_orders_are_not_held_back(qtbot: 
 def test_the_registry_labels_what_is_in_flight_and_forgets_unknown_trades() -> None:
     published: list[Event] = []
     registry = InFlightOrders(published.append)
-    changes: list[tuple[int, str]] = []
-    registry.changed.connect(lambda ticket, label: changes.append((ticket, label)))
+    changes: list[tuple[str, int, str]] = []
+    registry.changed.connect(lambda account, ticket, label: changes.append((account, ticket, label)))
     partial, modify = (
         close(7, 0.05),
-        TradeCommand.manual(OrderRequest(OrderAction.MODIFY, "EURUSD", ticket=8)),
+        TradeCommand.manual(OrderRequest(OrderAction.MODIFY, "EURUSD", ticket=8), MAIN),
     )
 
     assert registry.claim(partial) and registry.claim(modify) and registry.claim(close(9))
     registry.finished("not-a-trade-of-ours")
     registry.finished(partial.trade_id)
 
-    assert changes == [(7, "closing 0.05…"), (8, "modifying…"), (9, "closing…"), (7, "")]
-    assert registry.holder(7) is None and registry.holder(8) is not None and published == []
+    assert changes == [
+        (MAIN, 7, "closing 0.05…"),
+        (MAIN, 8, "modifying…"),
+        (MAIN, 9, "closing…"),
+        (MAIN, 7, ""),
+    ]
+    assert registry.holder((MAIN, 7)) is None and registry.holder((MAIN, 8)) is not None and published == []

@@ -17,6 +17,7 @@ from app.core.models import OrderRequest
 from app.engine.commands import TradeCommand, trade_id_in
 from app.engine.desk import Desk
 from app.engine.intervals import Intervals
+from tests.one_account import MAIN
 
 from .conftest import simulator_of
 
@@ -37,10 +38,10 @@ def test_twenty_orders_placed_during_a_40_s_hang_are_never_sent_late(
     errors: list[TradeError] = []
     desk.hub.trade_error.connect(errors.append)
     desk.start()
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=15_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=15_000)
     sim = simulator_of(desk)
     request = OrderRequest(action=OrderAction.OPEN, symbol="EURUSD", side=Side.BUY, volume=0.1)
-    commands = [TradeCommand.manual(request) for _ in range(ORDERS)]
+    commands = [TradeCommand.manual(request, MAIN) for _ in range(ORDERS)]
     placed: dict[str, float] = {}
     sim.hang()
     started = time.monotonic()

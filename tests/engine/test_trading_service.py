@@ -18,6 +18,7 @@ from app.core.number_format import format_volume
 from app.engine.commands import COMMENT_TAG, TradeCommand, trade_id_in
 from app.engine.trading import Outcome
 from app.terminal.simulator import ManualClock, constants
+from tests.one_account import MAIN
 
 from .fixtures_trading import (
     SATURDAY,
@@ -183,7 +184,7 @@ def test_an_unknown_symbol_fails_with_a_message_naming_it(rig: Rig) -> None:
 
 
 def test_a_refused_command_is_journaled_failed_with_the_reason_and_never_sent(rig: Rig) -> None:
-    command = TradeCommand.manual(EURUSD_BUY)
+    command = TradeCommand.manual(EURUSD_BUY, MAIN)
     outcome = rig.service.refuse(command, "MetaTrader 5 is not connected, so the order was not sent.")
     error = assert_failed_once(rig, command.trade_id, None)
     assert outcome.outcome is Outcome.FAILED
@@ -196,7 +197,7 @@ def test_a_command_whose_trade_id_cannot_be_read_back_from_the_mt5_comment_is_no
     rig: Rig, trade_id: str
 ) -> None:
     # After a crash the comment is the only link between the order and its row: it must carry the id.
-    rig.service.execute(TradeCommand(request=EURUSD_BUY, trade_id=trade_id))
+    rig.service.execute(TradeCommand(request=EURUSD_BUY, trade_id=trade_id, account_id=MAIN))
     carried = [trade_id_in(str(s.request["comment"])) for s in rig.sim.sent]
     assert carried in ([], [trade_id]), "sent with a comment that names another trade id, or none"
 

@@ -23,6 +23,7 @@ from app.core.models import OrderRequest
 from app.core.target import TerminalTarget
 from app.engine.commands import TradeCommand, trade_id_in
 from app.engine.desk import Desk, DeskConfig
+from tests.one_account import MAIN
 
 SYMBOL = "BTCUSD"
 VOLUME = 0.01
@@ -56,7 +57,7 @@ class Trader(QObject):
             self._finished += 1
 
     def step(self) -> None:
-        if self._desk.state.status.state is not ConnectionState.CONNECTED:
+        if self._desk.state.of(MAIN).status.state is not ConnectionState.CONNECTED:
             return
         if not self._announced:
             self._announced = True
@@ -65,7 +66,7 @@ class Trader(QObject):
             return
         mine = sorted(
             ticket
-            for ticket, position in self._desk.state.positions.items()
+            for ticket, position in self._desk.state.of(MAIN).positions.items()
             if trade_id_in(position.comment) and ticket not in self._closing
         )
         if len(mine) >= MAX_OPEN:
@@ -73,7 +74,7 @@ class Trader(QObject):
             request = OrderRequest(action=OrderAction.CLOSE, symbol=SYMBOL, ticket=mine[0])
         else:
             request = OrderRequest(action=OrderAction.OPEN, symbol=SYMBOL, side=Side.BUY, volume=VOLUME)
-        command = TradeCommand.manual(request)
+        command = TradeCommand.manual(request, MAIN)
         self._desk.submit(command)
         self._submitted += 1
         say(f"SUBMIT {command.trade_id} {request.action.value}")

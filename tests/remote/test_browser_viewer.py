@@ -53,6 +53,7 @@ from app.engine.sim_controls import SimulatorControls
 from app.remote.server import RemoteServer
 from app.remote.static_page import StaticPage
 from app.terminal.simulator import ClockSpec
+from tests.one_account import MAIN, single_snapshot
 from tests.remote.conftest import account, opened, position, run, status
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -208,7 +209,7 @@ def run_served(
         _, port = await server.start()
         desk.start()
         try:
-            while desk.state.status.state is not ConnectionState.CONNECTED:
+            while desk.state.of(MAIN).status.state is not ConnectionState.CONNECTED:
                 await asyncio.sleep(0.02)
             await scenario(Served(desk, server, port))
         finally:
@@ -260,9 +261,11 @@ def test_profit_cells_and_total_follow_the_desks_pnl_updates(
             before = await tab.wait_for(f"{ROW.format(ticket=ticket)} && {profit_cell}")
             served.sim.clock.advance(600)  # the simulated market moves; only PNL_UPDATE reports it
             after = await tab.wait_for(f"{profit_cell} !== {json.dumps(before)} && {profit_cell}")
-            assert number(after) == pytest.approx(served.desk.state.positions[ticket].profit, abs=0.005)
+            assert number(after) == pytest.approx(
+                served.desk.state.of(MAIN).positions[ticket].profit, abs=0.005
+            )
             total = await tab.evaluate("document.getElementById('total-profit').textContent")
-            assert number(total) == pytest.approx(served.desk.state.floating_total, abs=0.005)
+            assert number(total) == pytest.approx(served.desk.state.of(MAIN).floating_total, abs=0.005)
 
     run_served(qapp, tmp_path, scenario)
 
@@ -373,7 +376,7 @@ async def scripted_page(devtools_port: int) -> AsyncIterator[tuple[Tab, ServerCo
 
 
 def snapshot_of(*positions: Position) -> Snapshot:
-    return Snapshot(account=account(), positions=positions, status=status(), models=())
+    return single_snapshot(account=account(), positions=positions, status=status(), models=())
 
 
 def scripted_events(rng: random.Random, count: int) -> list[Event]:
@@ -427,9 +430,10 @@ def test_page_folds_the_events_exactly_as_desk_state_does(devtools_port: int) ->
             # The feed and the table are painted in the same frame: once "end" shows, so do the rows.
             await tab.wait_for("document.getElementById('feed').textContent.includes('end')")
             rows = await tab.evaluate(ROWS)
-            assert [int(row[0]) for row in rows] == sorted(state.positions)
+            held_positions = state.of("").positions
+            assert [int(row[0]) for row in rows] == sorted(held_positions)
             for row in rows:
-                held = state.positions[int(row[0])]
+                held = held_positions[int(row[0])]
                 assert number(row[3]) == pytest.approx(held.volume)
                 assert number(row[5]) == pytest.approx(held.price_current, abs=5e-6)
                 assert number(row[6]) == (None if held.sl is None else pytest.approx(held.sl))
@@ -438,9 +442,10 @@ def test_page_folds_the_events_exactly_as_desk_state_does(devtools_port: int) ->
                 "['total-profit', 'acc-floating', 'acc-equity', 'acc-balance']"
                 ".map(id => document.getElementById(id).textContent)"
             )
-            held_account = state.account
+            held_account = state.of("").account
             assert held_account is not None
-            expected = (state.floating_total, held_account.profit, held_account.equity, held_account.balance)
+            floating = state.of("").floating_total
+            expected = (floating, held_account.profit, held_account.equity, held_account.balance)
             assert [number(text) for text in figures] == pytest.approx(expected, abs=0.005)
 
     run(scenario())

@@ -30,6 +30,7 @@ from app.core.settings import RemoteSettings
 from app.remote.client import ViewerClient, ViewerRefused
 from app.remote.server import RemoteServer
 from app.remote.wire_log import VIEWER_WIRE_LOGGER_NAME
+from tests.one_account import single_snapshot
 from tests.remote.conftest import TOKEN, Desk, opened, position, run, serving, status
 
 
@@ -76,7 +77,7 @@ def test_the_client_mirrors_the_desk_and_hands_every_event_on(desk: Desk) -> Non
             return client
 
     client = run(scenario())
-    assert client.state.positions == desk.state.positions
+    assert client.state.of("").positions == desk.state.of("").positions
     assert isinstance(recorder.events[0], Snapshot) and recorder.events[1:] == later
     assert client.hello is not None and client.hello.read_only
     assert recorder.states == [
@@ -105,14 +106,14 @@ def test_a_seq_gap_makes_the_client_ignore_deltas_until_the_fresh_snapshot_it_as
     async def script(ws: ServerConnection) -> None:
         await ws.send(stamped(hello, 1))
         await ws.send(
-            stamped(Snapshot(account=None, positions=(position(1),), status=status(), models=()), 2)
+            stamped(single_snapshot(account=None, positions=(position(1),), status=status(), models=()), 2)
         )
         await ws.send(stamped(opened(position(2)), 3))
         await ws.send(stamped(opened(position(4)), 5))  # seq 4 never came
         await ws.send(stamped(opened(position(5)), 6))
         asked.append(decode(await ws.recv()))
         fresh = tuple(position(t) for t in (1, 2, 3, 4, 5))
-        await ws.send(stamped(Snapshot(account=None, positions=fresh, status=status(), models=()), 7))
+        await ws.send(stamped(single_snapshot(account=None, positions=fresh, status=status(), models=()), 7))
         await ws.wait_closed()
 
     async def scenario() -> ViewerClient:
@@ -120,7 +121,7 @@ def test_a_seq_gap_makes_the_client_ignore_deltas_until_the_fresh_snapshot_it_as
         async with server:
             client = recorder.client(url)
             task = asyncio.create_task(client.run())
-            await eventually(lambda: len(client.state.positions) == 5)
+            await eventually(lambda: len(client.state.of("").positions) == 5)
             await client.stop()
             await task
             return client
@@ -173,7 +174,7 @@ def test_the_client_reconnects_after_the_server_restarts_and_picks_up_the_new_st
             second = RemoteServer(desk.hub, desk.folded.snapshot, settings, TOKEN, server_version="test")
             await second.start()
             try:
-                await eventually(lambda: sorted(client.state.positions) == [1, 2])
+                await eventually(lambda: sorted(client.state.of("").positions) == [1, 2])
             finally:
                 await client.stop()
                 await task
@@ -181,7 +182,7 @@ def test_the_client_reconnects_after_the_server_restarts_and_picks_up_the_new_st
             return client
 
     client = run(scenario())
-    assert client.state.positions == desk.state.positions
+    assert client.state.of("").positions == desk.state.of("").positions
     assert recorder.states.count(ConnectionState.CONNECTED) == 2
 
 

@@ -6,6 +6,7 @@ from hypothesis import given
 
 from app.core.events import AccountUpdate, Event, Snapshot, StatusUpdate, decode_envelope, encode
 from app.remote.outgoing import mask_account_number, mask_event, prepare
+from tests.one_account import only_view, single_snapshot
 from tests.remote.conftest import account, status
 from tests.strategies import events
 
@@ -27,10 +28,12 @@ def test_masking_keeps_the_last_four_digits() -> None:
 
 
 def test_masking_covers_the_account_the_status_and_the_snapshot() -> None:
-    snapshot = Snapshot(account=account(12_345_678), positions=(), status=status(12_345_678), models=())
+    snapshot = single_snapshot(
+        account=account(12_345_678), positions=(), status=status(12_345_678), models=()
+    )
     masked = mask_event(snapshot)
     assert isinstance(masked, Snapshot)
-    assert (masked.account.login, masked.status.account_number) == (5678, 5678)
+    assert (only_view(masked).account.login, only_view(masked).status.account_number) == (5678, 5678)
     account_update = mask_event(AccountUpdate(account=account(12_345_678)))
     assert isinstance(account_update, AccountUpdate) and account_update.account.login == 5678
     status_update = mask_event(StatusUpdate(status=status(12_345_678)))

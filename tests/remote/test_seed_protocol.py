@@ -33,6 +33,7 @@ from app.engine.intervals import Intervals
 from app.remote import seed_feed
 from app.remote.server import RemoteServer
 from app.terminal.simulator import ClockSpec
+from tests.one_account import MAIN
 
 TOKEN = "seed-viewer-token-Qw8Er5Ty2Ui9"
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -143,7 +144,9 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 8.0) 
 
 
 async def connected(desk: Desk) -> None:
-    await until(lambda: desk.state.status.state is ConnectionState.CONNECTED, "the desk is connected")
+    await until(
+        lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, "the desk is connected"
+    )
 
 
 def test_a_seed_clients_map_equals_the_terminal_after_every_step(qapp: Any, desk: Desk) -> None:
@@ -207,7 +210,7 @@ def test_the_heartbeat_carries_the_seed_fields_at_join_and_every_interval(
         desk.start()
         await connected(desk)
         desk.simulator.open_external("EURUSD", "buy", 0.1)
-        await until(lambda: len(desk.state.positions) == 1, "the desk knows the position")
+        await until(lambda: len(desk.state.of(MAIN).positions) == 1, "the desk knows the position")
         async with serving(desk) as port, seed_client(port) as client:
             await until(lambda: len(client.heartbeats) >= 3, "three heartbeats")
             return client.heartbeats
@@ -217,7 +220,7 @@ def test_the_heartbeat_carries_the_seed_fields_at_join_and_every_interval(
     assert first["mt5_connected"] is True and first["positions_count"] == 1
     assert first["account_balance"] == first["account_info"]["balance"] > 0
     assert first["account_info"]["login"] < 10_000  # masked to its last four digits, as on the wire
-    assert first["connection_id"] == seed_feed.CONNECTION_ID and first["timestamp"].endswith("Z")
+    assert first["connection_id"] == MAIN and first["timestamp"].endswith("Z")
 
 
 def test_a_refused_order_reaches_the_seed_client_as_trade_error(qapp: Any, desk: Desk) -> None:
@@ -228,7 +231,7 @@ def test_a_refused_order_reaches_the_seed_client_as_trade_error(qapp: Any, desk:
             await until(lambda: "STATUS_HEARTBEAT" in client.types, "the client is greeted")
             desk.simulator.force_next_retcode(RETCODE_NO_MONEY)
             request = OrderRequest(action=OrderAction.OPEN, symbol="EURUSD", side=Side.BUY, volume=0.1)
-            desk.submit(TradeCommand.manual(request))
+            desk.submit(TradeCommand.manual(request, MAIN))
             await until(lambda: bool(client.trade_errors), "a TRADE_ERROR arrives")
             return client.trade_errors[0]
 

@@ -96,7 +96,7 @@ def test_a_viewer_that_falls_behind_then_catches_up_gets_the_latest_state_in_one
             overflows = server.overflows
             mirror = DeskState()
             received: list[str] = []
-            while mirror.positions != desk.state.positions:
+            while mirror.of("").positions != desk.state.of("").positions:
                 event, _ = await receive(slow)
                 received.append(event.type)
                 mirror.apply(event)

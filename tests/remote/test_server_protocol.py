@@ -26,6 +26,7 @@ from app.core.events import (
 )
 from app.remote.server import CLOSE_POLICY_VIOLATION, MAX_BAD_MESSAGES
 from app.remote.wire_log import REDACTED, WIRE_LOGGER_NAME
+from tests.one_account import MAIN, only_view, single_snapshot
 from tests.remote.conftest import (
     LOGIN,
     TOKEN,
@@ -53,7 +54,7 @@ def test_a_viewer_first_gets_hello_then_the_snapshot_of_the_desk(desk: Desk) -> 
     assert hello == Hello(protocol_version=PROTOCOL_VERSION, server_version="test", timestamp=hello.timestamp)
     assert hello.read_only is True
     assert isinstance(snapshot, Snapshot)
-    assert [p.ticket for p in snapshot.positions] == [7, 9]
+    assert [p.ticket for p in only_view(snapshot).positions] == [7, 9]
     assert (hello_seq, snapshot_seq) == (1, 2)
 
 
@@ -84,7 +85,7 @@ def test_resync_is_answered_with_a_fresh_snapshot(desk: Desk) -> None:
 
     snapshot = run(scenario())
     assert isinstance(snapshot, Snapshot)
-    assert [p.ticket for p in snapshot.positions] == [42]
+    assert [p.ticket for p in only_view(snapshot).positions] == [42]
 
 
 def test_a_snapshot_published_on_the_hub_reaches_viewers_as_a_fresh_snapshot(desk: Desk) -> None:
@@ -92,14 +93,14 @@ def test_a_snapshot_published_on_the_hub_reaches_viewers_as_a_fresh_snapshot(des
         async with serving(desk) as (_, port), viewer(port) as ws:
             await skip_greeting(ws)
             desk.hub.publish(
-                Snapshot(account=account(), positions=(position(5),), status=status(), models=())
+                single_snapshot(account=account(), positions=(position(5),), status=status(), models=())
             )
             return (await receive(ws))[0]
 
     snapshot = run(scenario())
     assert isinstance(snapshot, Snapshot)
-    assert [p.ticket for p in snapshot.positions] == [5]
-    assert snapshot.account.login == LOGIN % 10_000, "masked like every other account number"
+    assert [p.ticket for p in only_view(snapshot).positions] == [5]
+    assert only_view(snapshot).account.login == LOGIN % 10_000, "masked like every other account number"
 
 
 def test_ping_is_answered_with_a_ping(desk: Desk) -> None:
@@ -117,7 +118,10 @@ REFUSED: dict[str, tuple[str | bytes, str]] = {
     "an order": (json.dumps({"type": "ORDER", "v": 1, "symbol": "EURUSD", "volume": 1.0}), "unknown_type"),
     "a close": (json.dumps({"type": "CLOSE_POSITION", "ticket": 7}), "unknown_type"),
     "a server-only event": (encode(opened(position(99))), "read_only"),
-    "a snapshot": (encode(Snapshot(account=None, positions=(), status=status(), models=())), "read_only"),
+    "a snapshot": (
+        encode(single_snapshot(account=None, positions=(), status=status(), models=())),
+        "read_only",
+    ),
     "malformed JSON": ("{not json", "malformed"),
     "a JSON array": ("[1, 2, 3]", "malformed"),
     "a ping of another protocol version": (
@@ -132,7 +136,7 @@ REFUSED: dict[str, tuple[str | bytes, str]] = {
 def test_every_message_but_ping_and_resync_gets_an_error_and_changes_nothing(desk: Desk, name: str) -> None:
     message, code = REFUSED[name]
     desk.hub.publish(opened(position(7)))
-    before = (desk.hub.published, desk.state.snapshot().positions)
+    before = (desk.hub.published, desk.state.snapshot().accounts)
 
     async def scenario() -> tuple[Event, int | None]:
         async with serving(desk) as (_, port), viewer(port) as ws:
@@ -143,7 +147,7 @@ def test_every_message_but_ping_and_resync_gets_an_error_and_changes_nothing(des
     reply, _ = run(scenario())
     assert isinstance(reply, ErrorMessage)
     assert reply.code == code
-    assert (desk.hub.published, desk.state.snapshot().positions) == before
+    assert (desk.hub.published, desk.state.snapshot().accounts) == before
 
 
 def test_the_error_says_the_server_is_read_only(desk: Desk) -> None:
@@ -188,22 +192,22 @@ def test_a_frame_over_4_kib_closes_the_connection_with_1009(desk: Desk) -> None:
 
 
 def test_account_numbers_are_masked_to_their_last_four_digits(desk: Desk) -> None:
-    desk.hub.publish(AccountUpdate(account=account()))
-    desk.hub.publish(StatusUpdate(status=status()))
+    desk.hub.publish(AccountUpdate(account=account(), account_id=MAIN))
+    desk.hub.publish(StatusUpdate(status=status(), account_id=MAIN))
 
     async def scenario() -> list[Any]:  # a snapshot, then an account and a status update
         async with serving(desk, mask_account=True) as (_, port), viewer(port) as ws:
             snapshot = await skip_greeting(ws)
-            desk.hub.publish(AccountUpdate(account=account()))
-            desk.hub.publish(StatusUpdate(status=status()))
+            desk.hub.publish(AccountUpdate(account=account(), account_id=MAIN))
+            desk.hub.publish(StatusUpdate(status=status(), account_id=MAIN))
             return [snapshot, (await receive(ws))[0], (await receive(ws))[0]]
 
     snapshot, account_update, status_update = run(scenario())
     masked = LOGIN % 10_000
-    assert (snapshot.account.login, snapshot.status.account_number) == (masked, masked)
+    assert (only_view(snapshot).account.login, only_view(snapshot).status.account_number) == (masked, masked)
     assert account_update.account.login == masked
     assert status_update.status.account_number == masked
-    assert desk.state.account.login == LOGIN, "masking must not touch the desk's own state"
+    assert desk.state.of(MAIN).account.login == LOGIN, "masking must not touch the desk's own state"
 
 
 def test_account_numbers_travel_whole_when_masking_is_off(desk: Desk) -> None:
@@ -213,7 +217,7 @@ def test_account_numbers_travel_whole_when_masking_is_off(desk: Desk) -> None:
         async with serving(desk, mask_account=False) as (_, port), viewer(port) as ws:
             return await skip_greeting(ws)
 
-    assert run(scenario()).account.login == LOGIN
+    assert only_view(run(scenario())).account.login == LOGIN
 
 
 def test_the_token_appears_in_no_frame_and_no_log_line(desk: Desk, caplog: pytest.LogCaptureFixture) -> None:

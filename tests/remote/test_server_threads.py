@@ -42,4 +42,4 @@ def test_events_published_from_a_worker_thread_reach_viewers_in_order_through_qa
         loop.close()
         asyncio.set_event_loop(None)
     assert received == notices
-    assert len(desk.state.snapshot().positions) == 0 and desk.hub.published == len(notices)
+    assert desk.state.position_count == 0 and desk.hub.published == len(notices)

@@ -132,8 +132,8 @@ def test_a_viewer_joining_at_any_step_holds_exactly_the_desks_positions_and_acco
                 await eventually(
                     lambda: (
                         client.connection_state is ConnectionState.CONNECTED
-                        and client.state.positions == state.positions
-                        and client.state.account == state.account
+                        and client.state.of("").positions == state.of("").positions
+                        and client.state.of("").account == state.of("").account
                     )
                 )
                 await client.stop()
@@ -141,5 +141,5 @@ def test_a_viewer_joining_at_any_step_holds_exactly_the_desks_positions_and_acco
                 return client
 
         client = run(scenario())
-        assert client.state.positions == traded.positions, "the desk's fold matches the terminal, too"
+        assert client.state.of("").positions == traded.positions, "the desk's fold matches the terminal, too"
         assert client.resyncs == 0, "a healthy link never needs a resync"

@@ -32,6 +32,7 @@ from app.storage.records import TradeRecord
 from app.storage.tables import TradeRow
 from app.terminal.simulator import ClockSpec
 from app.ui.shell.main_window import MainWindow
+from tests.one_account import MAIN
 from tests.scenarios.driver import row_as_dict, row_point
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -80,7 +81,9 @@ class Desktop:
         return ticket
 
     def wait_for_row(self, ticket: int) -> int:
-        self.qtbot.waitUntil(lambda: self.window.positions.model.row_of(ticket) is not None, timeout=10_000)
+        self.qtbot.waitUntil(
+            lambda: self.window.positions.model.row_of((MAIN, ticket)) is not None, timeout=10_000
+        )
         return self.visible_row(ticket)
 
     def visible_row(self, ticket: int) -> int:
@@ -163,8 +166,8 @@ def desktop(
     )
     qtbot.addWidget(app.window)
     app.start()
-    qtbot.waitUntil(lambda: app.desk.state.status.state is ConnectionState.CONNECTED, timeout=15_000)
-    qtbot.waitUntil(lambda: app.desk.state.account is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: app.desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=15_000)
+    qtbot.waitUntil(lambda: app.desk.state.of(MAIN).account is not None, timeout=15_000)
     app.window.activateWindow()
     yield Desktop(app, qtbot, paths, log_file)
     app.shutdown()

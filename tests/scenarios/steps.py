@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from tests.one_account import MAIN
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
     Answer,
@@ -90,7 +91,7 @@ def close_partially(desktop: Desktop, ticket: int, lots: str) -> None:
     menu.wait(desktop.qtbot)
     volume.wait(desktop.qtbot)
     confirms[0].wait(desktop.qtbot)
-    desktop.qtbot.waitUntil(lambda: desktop.window.positions.model.busy(ticket) == "", timeout=10_000)
+    desktop.qtbot.waitUntil(lambda: desktop.window.positions.model.busy((MAIN, ticket)) == "", timeout=10_000)
 
 
 def close_whole(desktop: Desktop, ticket: int) -> None:
@@ -100,7 +101,9 @@ def close_whole(desktop: Desktop, ticket: int) -> None:
     confirm = answer_modal(press_button("Close at market"))
     press(table, Qt.Key.Key_Delete)
     confirm.wait(desktop.qtbot)
-    desktop.qtbot.waitUntil(lambda: desktop.window.positions.model.row_of(ticket) is None, timeout=10_000)
+    desktop.qtbot.waitUntil(
+        lambda: desktop.window.positions.model.row_of((MAIN, ticket)) is None, timeout=10_000
+    )
 
 
 def show_tab(tabs: QTabWidget, title: str) -> QWidget:

@@ -10,6 +10,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QDoubleSpinBox, QMenu, QWidget
 
 from app.core.enums import DealEntry, OrderAction, TradeStatus
+from tests.one_account import MAIN
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
     Answer,
@@ -49,7 +50,9 @@ def test_close_position_from_the_rows_menu_closes_it_at_market(desktop: Desktop)
     assert confirm.text == f"Close BUY 0.10 EURUSD #{ticket} at market?"
     desktop.qtbot.waitUntil(lambda: ticket not in desktop.terminal_positions(), timeout=10_000)
     assert closing_deals(desktop, ticket) == [0.10]
-    desktop.qtbot.waitUntil(lambda: desktop.window.positions.model.row_of(ticket) is None, timeout=10_000)
+    desktop.qtbot.waitUntil(
+        lambda: desktop.window.positions.model.row_of((MAIN, ticket)) is None, timeout=10_000
+    )
     footer = desktop.window.positions.summary_label
     desktop.qtbot.waitUntil(lambda: footer.text() == "No open positions", timeout=5000)
     executed = desktop.wait_for_log("Order executed")
@@ -175,7 +178,9 @@ def test_while_a_close_is_on_its_way_the_row_says_closing_and_its_actions_wait(d
     assert not surprise.answered
     assert desktop.window.statusBar().currentMessage().startswith(f"#{ticket} is closing… wait for")
 
-    desktop.qtbot.waitUntil(lambda: desktop.window.positions.model.row_of(ticket) is None, timeout=15_000)
+    desktop.qtbot.waitUntil(
+        lambda: desktop.window.positions.model.row_of((MAIN, ticket)) is None, timeout=15_000
+    )
     desktop.sim.set_latency(0.0)
     assert closing_deals(desktop, ticket) == [0.10]
     assert len(desktop.journal_trades(OrderAction.CLOSE)) == 1

@@ -6,6 +6,7 @@ from PyQt6.QtCore import QPoint, QRect
 
 from app.core.toast_text import Toast
 from app.ui.shell.notifier import InWindowToasts
+from tests.one_account import MAIN
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import click, toolbar_button
 
@@ -22,7 +23,7 @@ def test_disconnect_stops_following_the_terminal_and_connect_catches_up(desktop:
     assert "Connection to MetaTrader 5 lost" not in shown  # asked for: no alarm, no "reconnects by itself"
     opened_meanwhile = int(desktop.sim.open_external("GBPUSD", "sell", 0.3))
     desktop.qtbot.wait(1000)  # two position loops' worth: a connected desk would have shown it
-    assert window.positions.model.row_of(opened_meanwhile) is None
+    assert window.positions.model.row_of((MAIN, opened_meanwhile)) is None
 
     click(toolbar_button(window, "Connect"))
 

@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import QApplication, QComboBox, QLineEdit, QWidget
 
 from app.core.enums import OrderAction, Side
 from app.ui.widgets.columns import COLUMN_INDEX
+from tests.one_account import MAIN
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
     answer_modal,
@@ -45,7 +46,7 @@ def open_three(desktop: Desktop) -> list[int]:
 
 
 def shown_profit(desktop: Desktop, ticket: int) -> float:
-    position = desktop.window.positions.model.position(ticket)
+    position = desktop.window.positions.model.position((MAIN, ticket))
     assert position is not None
     return position.profit
 
@@ -276,7 +277,7 @@ def test_the_headers_menu_shows_the_hidden_magic_column(desktop: Desktop) -> Non
     menu.wait(desktop.qtbot)
 
     assert not header.isSectionHidden(magic)
-    row = desktop.window.positions.model.row_of(ticket)
+    row = desktop.window.positions.model.row_of((MAIN, ticket))
     assert row is not None
     assert desktop.window.positions.model.index(row, magic).data() == "240001"
 

@@ -14,12 +14,13 @@ from PyQt6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QPushBu
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState
-from app.core.settings import RemoteSettings, Settings, TerminalSettings
+from app.core.settings import RemoteSettings, TerminalSettings
 from app.startup.gui import run_gui
 from app.storage.paths import AppPaths
 from app.storage.settings_store import load_settings, save_settings
 from app.ui.settings.first_run import FirstRunDialog
 from app.ui.shell.main_window import MainWindow
+from tests.one_account import MAIN, one_account_settings
 
 
 def arguments(token_file: Path) -> argparse.Namespace:
@@ -39,7 +40,7 @@ def test_a_token_file_others_can_read_is_a_dialog_and_the_desk_keeps_running(
     qapp: Any, tmp_path: Path
 ) -> None:
     paths = AppPaths.under(tmp_path / "config", tmp_path / "data", tmp_path / "logs").ensure()
-    settings = Settings(terminal=TerminalSettings(backend=Backend.SIM))
+    settings = one_account_settings(TerminalSettings(backend=Backend.SIM))
     save_settings(paths.settings_file, settings)  # not a first start: no welcome dialog
     token_file = tmp_path / "viewer.token"
     token_file.write_text("a-good-viewer-token-0123456789")
@@ -80,7 +81,7 @@ def test_a_token_file_others_can_read_is_a_dialog_and_the_desk_keeps_running(
 
 
 def _connected(window: MainWindow) -> bool:
-    return window._state.status.state is ConnectionState.CONNECTED  # what its status indicator shows
+    return window._state.of(MAIN).status.state is ConnectionState.CONNECTED  # what its status indicator shows
 
 
 def test_a_settings_file_nested_too_deep_is_explained_in_the_event_log(qapp: Any, tmp_path: Path) -> None:

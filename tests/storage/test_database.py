@@ -86,7 +86,7 @@ def test_a_new_journal_passes_the_integrity_check(tmp_path: Path) -> None:
 
 def test_a_new_file_gets_the_head_revision(tmp_path: Path) -> None:
     with open_database(tmp_path / "data" / "journal.sqlite3") as database:
-        assert database.schema_revision() == head_revision() == "0003"
+        assert database.schema_revision() == head_revision() == "0004"
 
 
 def test_migrations_build_exactly_the_schema_the_tables_declare(tmp_path: Path) -> None:
@@ -136,8 +136,8 @@ def test_opening_the_same_damaged_file_again_makes_no_second_copy(tmp_path: Path
 def fill_events(path: Path, count: int) -> None:
     with sqlite3.connect(path) as connection:
         connection.executemany(
-            "INSERT INTO events (time, type, level, title, text, payload_json) "
-            "VALUES ('2025-03-03 10:00:00.000000', 'NOTICE', 'info', ?, '', '{}')",
+            "INSERT INTO events (account_id, time, type, level, title, text, payload_json) "
+            "VALUES ('main', '2025-03-03 10:00:00.000000', 'NOTICE', 'info', ?, '', '{}')",
             [(f"event {i} " + "x" * 200,) for i in range(count)],
         )
     connection.close()

@@ -236,15 +236,12 @@ def test_a_0001_journal_with_rows_migrates_to_0002_and_keeps_them(tmp_path: Path
     path = tmp_path / "journal.sqlite3"
     with open_database(path, migrations=migrations_up_to_0001(tmp_path)) as old:
         assert old.schema_revision() == "0001"
-        journal = Journal(old)
-        journal.add_event(
-            time=T0,
-            type="NOTICE",
-            level="info",
-            title="kept through the migration",
-            text="",
-            payload_json="{}",
+    with sqlite3.connect(path) as connection:  # as 0001's code wrote it
+        connection.execute(
+            "INSERT INTO events (time, type, level, title, text, payload_json) "
+            "VALUES ('2026-11-18 10:00:00.000000', 'NOTICE', 'info', 'kept through the migration', '', '{}')"
         )
+    connection.close()
     insert_old_trade(path, "k000000001", "MD-k000000001", source="auto", at=T0)  # as 0001's code wrote it
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT name FROM sqlite_master WHERE name = 'models'").fetchall() == []

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.core.enums import Backend
-from app.core.settings import IntervalSettings, Settings, TerminalSettings
+from app.core.settings import AccountSettings, IntervalSettings, Settings, TerminalSettings
 from app.storage.paths import AppPaths
 from app.storage.settings_store import load_settings, save_settings
 
@@ -26,6 +28,20 @@ def settings_file(tmp_path: Path) -> Path:
     return tmp_path / "config" / "settings.toml"
 
 
+TERMINAL_DEFAULTS = {
+    "backend": "auto",
+    **{k: v for k, v in asdict(TerminalSettings()).items() if k != "backend"},
+}
+del TERMINAL_DEFAULTS["login"]  # unset: TOML has no null
+
+
+def one_terminal(**terminal: Any) -> Settings:
+    """Settings of one account on this terminal."""
+    return Settings(
+        accounts=(AccountSettings("main", "MetaTrader 5", terminal=TerminalSettings(**terminal)),)
+    )
+
+
 def test_a_missing_file_gives_defaults_without_problems(settings_file: Path) -> None:
     loaded = load_settings(settings_file)
     assert (loaded.settings, loaded.problems, loaded.backup_path) == (Settings(), [], None)
@@ -33,7 +49,12 @@ def test_a_missing_file_gives_defaults_without_problems(settings_file: Path) -> 
 
 def test_saved_settings_load_back_equal(settings_file: Path) -> None:
     custom = Settings(
-        terminal=TerminalSettings(backend=Backend.SIM, login=5012345, server="MT5Desk-Demo"),
+        accounts=(
+            AccountSettings("main", "Demo", terminal=TerminalSettings(Backend.SIM, login=5012345)),
+            AccountSettings(
+                "ftmo", "FTMO", terminal=TerminalSettings(Backend.MT5, login=77, server="FTMO-Demo")
+            ),
+        ),
         intervals=IntervalSettings(pnl_s=0.5),
     )
     save_settings(settings_file, custom)
@@ -44,8 +65,8 @@ def test_saved_settings_load_back_equal(settings_file: Path) -> None:
 def test_a_saved_file_is_plain_toml_with_one_table_per_section(settings_file: Path) -> None:
     save_settings(settings_file, Settings())
     data = tomllib.loads(settings_file.read_text(encoding="utf-8"))
-    assert set(data) == {"terminal", "intervals", "notifications", "ui", "remote", "risk", "alerts"}
-    assert data["terminal"]["backend"] == "auto"
+    assert set(data) == {"accounts", "intervals", "notifications", "ui", "remote", "risk", "alerts"}
+    assert data["accounts"] == [{"id": "main", "name": "MetaTrader 5", "enabled": True, **TERMINAL_DEFAULTS}]
 
 
 def test_save_creates_the_missing_config_folder(tmp_path: Path) -> None:
@@ -56,15 +77,15 @@ def test_save_creates_the_missing_config_folder(tmp_path: Path) -> None:
 
 def test_save_replaces_the_old_file_and_leaves_no_temporary_files(settings_file: Path) -> None:
     save_settings(settings_file, Settings())
-    save_settings(settings_file, Settings(terminal=TerminalSettings(server="Second")))
+    save_settings(settings_file, one_terminal(server="Second"))
     assert [p.name for p in settings_file.parent.iterdir()] == ["settings.toml"]
-    assert load_settings(settings_file).settings.terminal.server == "Second"
+    assert load_settings(settings_file).settings.primary.terminal.server == "Second"
 
 
 def test_a_failed_save_keeps_the_old_file_and_leaves_no_temporary_files(settings_file: Path) -> None:
-    save_settings(settings_file, Settings(terminal=TerminalSettings(server="Old")))
+    save_settings(settings_file, one_terminal(server="Old"))
     before = settings_file.read_bytes()
-    unwritable = Settings(terminal=TerminalSettings(server="bad\udcff"))  # a lone surrogate cannot be UTF-8
+    unwritable = one_terminal(server="bad\udcff")  # a lone surrogate cannot be UTF-8
     with pytest.raises(UnicodeEncodeError):
         save_settings(settings_file, unwritable)
     assert settings_file.read_bytes() == before
@@ -220,7 +241,7 @@ def test_brackets_inside_strings_and_comments_do_not_count_as_nesting(settings_f
     )
     loaded = load_settings(settings_file)
     assert loaded.backup_path is None and not any("nested" in problem for problem in loaded.problems)
-    assert loaded.settings.terminal.server == many
+    assert loaded.settings.primary.terminal.server == many
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
@@ -242,6 +263,6 @@ def test_dotted_keys_and_table_headers_within_the_limit_are_read(settings_file: 
     )
     loaded = load_settings(settings_file)
     assert loaded.problems == []
-    assert loaded.settings.terminal.server == "a.b.c"
+    assert loaded.settings.primary.terminal.server == "a.b.c"
     assert loaded.settings.remote.allowed_origins == ("https://a.example.com",)
     assert loaded.settings.intervals.pnl_s == 1.5

@@ -9,7 +9,7 @@ from app.core.enums import OrderAction, Side, TradeSource
 from app.core.models import Position
 from app.storage.database import open_database
 from app.storage.journal import Journal
-from tests.storage.old_schema import insert_old_trade, migrations_up_to
+from tests.storage.old_schema import head_revision, insert_old_trade, migrations_up_to
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
@@ -24,7 +24,7 @@ def test_rows_from_before_the_note_get_the_words_after_the_desks_tag(tmp_path: P
     insert_old_trade(path, "ext-78", "MD-XYZ not ours", source="external")
 
     with open_database(path) as database:
-        assert database.schema_revision() == "0003"
+        assert database.schema_revision() == head_revision()
         journal = Journal(database)
         notes = {t: journal.find_trade(t).note for t in ("0123456789", "abcdef0123", "ext-77", "ext-78")}
 

@@ -8,6 +8,7 @@ from typing import Any
 from app.core.enums import ConnectionState, Side
 from app.core.events import PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Position, TerminalStatus
+from tests.one_account import single_snapshot
 
 OPENED = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 # Each symbol's SymbolSpec.digits, as the adapter adds it to the positions it reads.
@@ -55,4 +56,4 @@ def pnl(ticks: dict[int, tuple[float, float]]) -> PnlUpdate:
 
 def snapshot(*positions: Position) -> Snapshot:
     status = TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True)
-    return Snapshot(account=None, positions=positions, status=status, models=())
+    return single_snapshot(account=None, positions=positions, status=status, models=())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -77,8 +78,10 @@ class HostLoop:
         clock: Callable[[], float] = time.monotonic,
         backoff: Backoff | None = None,
         desk_alive: Callable[[], bool] = lambda: True,
+        account_id: str = "",
     ) -> None:
         self._channel = channel
+        self._account_id = account_id
         self._opener = opener
         self._reconnect = reconnect
         self._intervals = intervals or Intervals()
@@ -92,7 +95,7 @@ class HostLoop:
         self._terminal: Terminal | None = None
         self._reported_backend = False
         self._state = ConnectionState.DISCONNECTED
-        self._tracker = PositionTracker()
+        self._tracker = PositionTracker(account_id)
         self._account: Account | None = None
         self._info: TerminalInfoView | None = None
         self._last_ok = clock()
@@ -197,6 +200,8 @@ class HostLoop:
             self._running = False
 
     def _publish(self, event: Event) -> None:
+        if event.account_id != self._account_id:
+            event = replace(event, account_id=self._account_id)  # the hot path comes stamped (tracker)
         self._send(event)
 
     # ---- requests from the desk -------------------------------------------------------------------

@@ -16,7 +16,6 @@ import os
 import sys
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 from app.core.backoff import Backoff
 from app.core.enums import Backend
@@ -26,6 +25,7 @@ from app.engine.host.loop import HostLoop
 from app.engine.host.messages import HostLog
 from app.engine.intervals import Intervals
 from app.terminal.backend import BackendSelection, open_terminal, reconnect_terminal
+from app.terminal.backends.sim import simulator_for
 from app.terminal.board import CallBoard, watch_calls
 from app.terminal.simulator.clock import ClockSpec
 from app.terminal.simulator.conditions import Conditions
@@ -38,12 +38,14 @@ _PR_SET_PDEATHSIG = 1
 @dataclass(frozen=True, slots=True)
 class HostSpec:
     """Everything a host needs to open its terminal and run its loops: what to open, loop periods, and
-    the simulator's clock (a description, rebuilt in the host). No password, no live objects."""
+    the simulator's clock (a description, rebuilt in the host). No password, no live objects.
+    `account_id` is the desk account the host serves: every event it publishes names it."""
 
     target: TerminalTarget
     intervals: Intervals = field(default_factory=Intervals)
     sim_clock: ClockSpec = field(default_factory=ClockSpec)
     reconnect_backoff_s: tuple[float, float] = (1.0, 60.0)  # first and longest wait between attempts
+    account_id: str = ""
 
 
 def serve(channel: Channel, spec: HostSpec, board: CallBoard, conditions: Conditions) -> None:
@@ -55,12 +57,9 @@ def serve(channel: Channel, spec: HostSpec, board: CallBoard, conditions: Condit
     watch_calls(board)
     simulator = None
     if target.backend in (Backend.SIM, Backend.AUTO):
-        from app.terminal.simulator import SimulatedTerminal  # the simulator loads only when it is used
-
         # Built before connecting, so its controls (and the desk's latency and hang, in shared memory)
         # work while the simulated terminal is away; `auto` connects it only if it falls back to it.
-        state = Path(target.sim_state_file) if target.sim_state_file else None
-        simulator = SimulatedTerminal(state_path=state, clock=clock, conditions=conditions)
+        simulator = simulator_for(target, clock, conditions)
 
     def opener(password: str | None) -> BackendSelection:
         return open_terminal(target, password=password, sim_clock=clock, simulator=simulator)
@@ -74,6 +73,7 @@ def serve(channel: Channel, spec: HostSpec, board: CallBoard, conditions: Condit
         board=board,
         backoff=Backoff(initial=spec.reconnect_backoff_s[0], maximum=spec.reconnect_backoff_s[1]),
         desk_alive=_desk_alive,
+        account_id=spec.account_id,
     )
     try:
         loop.run()

@@ -13,14 +13,30 @@ from app.terminal.backends import BackendSpec
 if TYPE_CHECKING:
     from app.terminal.simulator import SimulatedTerminal
     from app.terminal.simulator.clock import Clock
+    from app.terminal.simulator.conditions import Conditions
+
+
+def simulator_for(
+    target: TerminalTarget, clock: Clock | None, conditions: Conditions | None = None
+) -> SimulatedTerminal:
+    """The demo account the target names: its login (None: the default demo login), its state file ("" keeps
+    it in memory), and the currency and balance a new one starts with."""
+    from app.terminal.simulator import SimulatedTerminal  # loaded only when it is used
+    from app.terminal.simulator.api import DEFAULT_LOGIN
+
+    return SimulatedTerminal(
+        clock=clock,
+        state_path=Path(target.sim_state_file) if target.sim_state_file else None,
+        login=target.login if target.login is not None else DEFAULT_LOGIN,
+        currency=target.sim_currency,
+        balance=target.sim_balance,
+        conditions=conditions,
+    )
 
 
 def open_sim(target: TerminalTarget, password: str | None, clock: Clock | None) -> Terminal:
-    """A connected simulator; `target.sim_state_file` "" keeps its account in memory."""
-    from app.terminal.simulator import SimulatedTerminal  # loaded only when it is used
-
-    state = Path(target.sim_state_file) if target.sim_state_file else None
-    terminal = Terminal(SimulatedTerminal(state_path=state, clock=clock), Backend.SIM)
+    """A connected simulator on the target's demo account."""
+    terminal = Terminal(simulator_for(target, clock), Backend.SIM)
     terminal.connect(timeout_ms=target.timeout_ms)
     return terminal
 

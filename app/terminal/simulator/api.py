@@ -25,6 +25,7 @@ from app.terminal.simulator.persistence import StateFile
 log = logging.getLogger(__name__)
 
 INITIAL_DEPOSIT_COMMENT = "Initial deposit"
+DEFAULT_LOGIN = 5_012_345
 SENT_ORDERS_KEPT = 10_000
 
 
@@ -32,7 +33,9 @@ class SimulatedTerminal(SessionApi, MarketApi, TradeApi, Controls):
     """Every function, record, constant and error of the MetaTrader5 module, over a simulated demo account.
 
     The account persists in `state_path` (JSON) across restarts; without a path it lives in memory.
-    `conditions` (latency, hang) may be shared with another process that drives them.
+    `currency` and `balance` are a new account's: a saved account keeps the currency it was opened in, as
+    a broker's account does. `conditions` (latency, hang) may be shared with another process that drives
+    them.
     """
 
     if TYPE_CHECKING:
@@ -44,7 +47,7 @@ class SimulatedTerminal(SessionApi, MarketApi, TradeApi, Controls):
         clock: Clock | None = None,
         seed: int = 5,
         state_path: Path | None = None,
-        login: int = 5_012_345,
+        login: int = DEFAULT_LOGIN,
         password: str = "demo",
         server: str = "MT5Desk-Demo",
         balance: float = 10_000.0,
@@ -55,10 +58,11 @@ class SimulatedTerminal(SessionApi, MarketApi, TradeApi, Controls):
     ) -> None:
         self.clock = clock if clock is not None else WallClock()
         self.market = Market(self.clock, seed)
-        self._accounting = Accounting(self.market, currency, leverage)
-        self._accounting.check_convertible()
         self._state_path = Path(state_path) if state_path is not None else None
         self._state = StateFile(self._state_path)
+        ledger = self._load_ledger(login)
+        self._accounting = Accounting(self.market, ledger.currency if ledger else currency, leverage)
+        self._accounting.check_convertible()
         self._lock = threading.RLock()
         self._last_error = LastError()
         self._login, self._password, self._server = login, password, server
@@ -72,10 +76,11 @@ class SimulatedTerminal(SessionApi, MarketApi, TradeApi, Controls):
         self._selected = {name for name, sym in self.market.symbols.items() if sym.selected_by_default}
         self._books = set()
         self._request_id = 0
-        ledger = self._load_ledger(login)
         fresh = ledger is None
         if ledger is None:
-            ledger = Ledger(login=login, balance=0.0, processed_until=self.clock.now())
+            ledger = Ledger(
+                login=login, balance=0.0, processed_until=self.clock.now(), currency=self._accounting.currency
+            )
         self._broker = Broker(self.market, self._accounting, ledger, self._state, margin_mode=margin_mode)
         if fresh:
             self._broker.deposit(balance, self.clock.now(), INITIAL_DEPOSIT_COMMENT)

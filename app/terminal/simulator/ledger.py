@@ -92,6 +92,7 @@ class Ledger:
     balance: float
     processed_until: float
     next_ticket: int = FIRST_TICKET
+    currency: str = "USD"
     positions: dict[int, OpenPosition] = field(default_factory=dict)
     deals: list[DealRow] = field(default_factory=list)
     orders: list[OrderRow] = field(default_factory=list)
@@ -106,6 +107,7 @@ class Ledger:
         return {
             "version": STATE_VERSION,
             "login": self.login,
+            "currency": self.currency,
             "balance": self.balance,
             "processed_until": self.processed_until,
             "next_ticket": self.next_ticket,
@@ -124,6 +126,8 @@ class Ledger:
             balance=_typed(data["balance"], float),
             processed_until=_typed(data["processed_until"], float),
             next_ticket=_typed(data["next_ticket"], int),
+            # Files written before demo accounts had a currency of their own were all USD.
+            currency=_typed(data.get("currency", "USD"), str),
         )
         for raw in data["positions"]:
             position = OpenPosition(**raw)

@@ -15,6 +15,7 @@ from PyQt6.QtCore import QEvent, Qt, QTimer
 from PyQt6.QtGui import QColor, QFont, QPalette
 from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.core.account_directory import AccountFocus
 from app.core.enums import AccountTradeMode
 from app.core.events import AccountUpdate, Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Account
@@ -64,10 +65,13 @@ class AccountPanel(QWidget):
         queries: JournalQueries | None = None,
         *,
         mask_login: bool = False,
+        account_id: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._queries = queries
+        # The account shown: the one given, else the first the desk lists (the account strip shows all).
+        self.focus = AccountFocus(account_id)
         self._mask_login = mask_login
         self._account: Account | None = None
         self._today: float | None = None
@@ -155,6 +159,7 @@ class AccountPanel(QWidget):
 
     def subscribe(self, hub: EventHub) -> None:
         """Follow the hub's snapshots, account reads, P&L ticks and position closes."""
+        hub.accounts_update.connect(self.focus.shows)
         hub.snapshot.connect(self.apply)
         hub.account_update.connect(self.apply)
         hub.pnl_update.connect(self.apply)
@@ -162,12 +167,15 @@ class AccountPanel(QWidget):
 
     def apply(self, event: Event) -> None:
         """Fold one event in; the labels follow at the next flush."""
-        if isinstance(event, AccountUpdate):
-            self._account = event.account
-        elif isinstance(event, Snapshot):
+        if isinstance(event, Snapshot):
             # No account in a snapshot means the terminal did not answer, not that the account is gone.
-            if event.account is not None:
-                self._account = event.account
+            view = self.focus.view(event)
+            if view is not None and view.account is not None:
+                self._account = view.account
+        elif not self.focus.shows(event):
+            return
+        elif isinstance(event, AccountUpdate):
+            self._account = event.account
         elif isinstance(event, PnlUpdate):
             self._apply_pnl(event)
         elif isinstance(event, PositionsUpdate):
@@ -194,7 +202,9 @@ class AccountPanel(QWidget):
     def refresh_today_closed(self) -> None:
         """Ask the journal (off the GUI thread) for the P&L realised since 00:00 UTC today."""
         if self._queries is not None:
-            self._today_request = self._queries.load_closed_profit(start_of_today_utc())
+            account_id = self.focus.account_id
+            if account_id is not None:
+                self._today_request = self._queries.load_closed_profit(start_of_today_utc(), account_id)
 
     def _on_today_loaded(self, request_id: int, profit: float) -> None:
         if request_id != self._today_request:

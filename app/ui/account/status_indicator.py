@@ -13,6 +13,7 @@ from PyQt6.QtCore import QRectF, QSize, Qt, QTimer
 from PyQt6.QtGui import QColor, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from app.core.account_directory import AccountFocus
 from app.core.enums import AccountTradeMode, ConnectionState
 from app.core.events import AccountUpdate, Event, Snapshot, StatusUpdate
 from app.core.models import Account, TerminalStatus
@@ -163,6 +164,7 @@ class ConnectionIndicator(QWidget):
         self._viewer_host = viewer_host
         self._status = TerminalStatus(state=ConnectionState.DISCONNECTED, mt5_connected=False)
         self._account: Account | None = None
+        self.focus = AccountFocus()  # the account shown (one indicator per account comes with the strip)
 
         self._light = StatusLight(self)
         self._text = QLabel(self)
@@ -204,18 +206,23 @@ class ConnectionIndicator(QWidget):
 
     def subscribe(self, hub: EventHub) -> None:
         """Follow the hub's status, account and snapshot events."""
+        hub.accounts_update.connect(self.focus.shows)
         hub.status_update.connect(self.apply)
         hub.account_update.connect(self.apply)
         hub.snapshot.connect(self.apply)
 
     def apply(self, event: Event) -> None:
         """Take in one event; anything other than status, account or snapshot is ignored."""
-        if isinstance(event, StatusUpdate):
+        if isinstance(event, Snapshot):
+            view = self.focus.view(event)
+            if view is None:
+                return
+            self._status, self._account = view.status, view.account
+        elif not self.focus.shows(event):
+            return
+        elif isinstance(event, StatusUpdate):
             self._status = event.status
         elif isinstance(event, AccountUpdate):
-            self._account = event.account
-        elif isinstance(event, Snapshot):
-            self._status = event.status
             self._account = event.account
         else:
             return

@@ -17,6 +17,7 @@ from PyQt6.QtCore import QEvent, QPointF, Qt
 from PyQt6.QtGui import QPalette
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
+from app.core.account_directory import AccountFocus
 from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
@@ -67,6 +68,7 @@ class EquityChart(QWidget):
         self._history = history
         self._history_request: int | None = None
         self._account_seen = False  # PNL_UPDATE equity means nothing before the balance is known
+        self.focus = AccountFocus()  # one account's equity: two currencies' money is never added
         self._currency = ""
         self._following = True
         self._span: float | None = DAY
@@ -205,14 +207,21 @@ class EquityChart(QWidget):
     # --- feeding -----------------------------------------------------------------------------------
 
     def subscribe(self, hub: EventHub) -> None:
-        """Follow the hub's snapshots, account reads and P&L ticks."""
+        """Follow the hub's snapshots, account reads and P&L ticks (of the followed account)."""
+        hub.accounts_update.connect(self.focus.shows)
         hub.snapshot.connect(self.apply)
         hub.account_update.connect(self.apply)
         hub.pnl_update.connect(self.apply)
 
     def apply(self, event: Event) -> None:
         """Take the event's equity and floating P&L as the sample of its second."""
-        account = event.account if isinstance(event, AccountUpdate | Snapshot) else None
+        if isinstance(event, Snapshot):
+            view = self.focus.view(event)
+            account = view.account if view is not None else None
+        elif not self.focus.shows(event):
+            return
+        else:
+            account = event.account if isinstance(event, AccountUpdate) else None
         if account is not None:
             self._account_seen = True
             if account.currency != self._currency:
@@ -231,7 +240,7 @@ class EquityChart(QWidget):
         """Ask the journal (off the GUI thread) for the equity samples of the last week."""
         if self._queries is not None and self._history_request is None:  # one read at a time
             since = datetime.now(UTC) - self._history
-            self._history_request = self._queries.load_equity(since=since)
+            self._history_request = self._queries.load_equity(since=since, account_id=self.focus.account_id)
 
     def _on_history(self, request_id: int, samples: list[EquitySample]) -> None:
         if request_id != self._history_request:

@@ -33,6 +33,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.core.account_directory import AccountFocus, ModelsByAccount
 from app.core.events import AccountUpdate, AutoTradeExecuted, ModelsUpdate, PositionsUpdate, Snapshot
 from app.core.models import ModelSummary
 from app.core.number_format import format_pips
@@ -92,6 +93,8 @@ class PerformanceDashboard(QWidget):
         self._balance_request: tuple[int, tuple[str | None, float]] | None = None
         self._balances: dict[tuple[str | None, float], float] = {}
         self._current_balance: float | None = None
+        self._focus = AccountFocus()  # the balance a backtest is compared at: the first account's
+        self._models = ModelsByAccount()
         self._currency = ""
         self._summaries: dict[str, ModelSummary] = {}
         self._registered: dict[str, RegisteredModel] = {}
@@ -209,6 +212,7 @@ class PerformanceDashboard(QWidget):
 
     # ---- events -----------------------------------------------------------------------------------
     def subscribe(self, hub: EventHub) -> None:
+        hub.accounts_update.connect(self._focus.shows)
         hub.snapshot.connect(self._on_event)
         hub.models_update.connect(self._on_event)
         hub.account_update.connect(self._on_event)
@@ -218,16 +222,25 @@ class PerformanceDashboard(QWidget):
 
     @pyqtSlot(object)
     def _on_event(self, event: object) -> None:
-        if isinstance(event, Snapshot | AccountUpdate) and event.account is not None:
+        account = None
+        if isinstance(event, Snapshot):
+            view = self._focus.view(event)
+            account = view.account if view is not None else None
+            self._models.replace(event)
+        elif isinstance(event, AccountUpdate) and self._focus.shows(event):
+            account = event.account
+        if account is not None:
             first_balance = self._current_balance is None
-            self._current_balance = event.account.balance
-            if event.account.currency != self._currency:
-                self._currency = event.account.currency
+            self._current_balance = account.balance
+            if account.currency != self._currency:
+                self._currency = account.currency
                 self._apply_theme()  # the curve's title names the currency
             if first_balance and self._queries is not None:
                 self._recompute()
+        if isinstance(event, ModelsUpdate):
+            self._models.update(event)
         if isinstance(event, Snapshot | ModelsUpdate):
-            self.set_models(event.models)
+            self.set_models(self._models.all())
         closed = isinstance(event, AutoTradeExecuted) or (
             isinstance(event, PositionsUpdate) and event.removed
         )

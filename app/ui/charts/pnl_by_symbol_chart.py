@@ -13,6 +13,7 @@ from PyQt6.QtCore import QEvent, Qt
 from PyQt6.QtGui import QColor, QFontMetrics, QPalette
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app.core.account_directory import AccountFocus
 from app.core.events import Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
@@ -38,10 +39,12 @@ def plain_plot(plot: pg.PlotItem) -> None:
 
 
 class PnlBySymbolChart(QWidget):
-    """Horizontal bars of floating P&L (profit + swap) per symbol: green for a gain, red for a loss."""
+    """Horizontal bars of floating P&L (profit + swap) per symbol: green for a gain, red for a loss, of one
+    account (`focus`: money of two currencies is never added up)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.focus = AccountFocus()
         self.positions = SymbolPnl()
         self._shown: dict[str, float] = {}
         self._dirty = False
@@ -92,6 +95,7 @@ class PnlBySymbolChart(QWidget):
 
     def subscribe(self, hub: EventHub) -> None:
         """Follow the hub's snapshots, position changes and P&L ticks."""
+        hub.accounts_update.connect(self.focus.shows)
         hub.snapshot.connect(self.apply)
         hub.positions_update.connect(self.apply)
         hub.pnl_update.connect(self.apply)
@@ -99,7 +103,10 @@ class PnlBySymbolChart(QWidget):
     def apply(self, event: Event) -> None:
         """Fold the event into the per-position map; the bars follow at the next flush."""
         if isinstance(event, Snapshot):
-            self.positions.reset(event.positions)
+            view = self.focus.view(event)
+            self.positions.reset(view.positions if view is not None else ())
+        elif not self.focus.shows(event):
+            return
         elif isinstance(event, PositionsUpdate):
             self.positions.remove(event.removed)
             self.positions.upsert(event.positions)

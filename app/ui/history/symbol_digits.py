@@ -42,8 +42,10 @@ class SymbolDigits(QObject):
         hub.positions_update.connect(self.apply)
 
     def apply(self, event: Event) -> None:
-        if isinstance(event, Snapshot | PositionsUpdate):
+        if isinstance(event, PositionsUpdate):
             self._learn(event.positions)
+        elif isinstance(event, Snapshot):
+            self._learn(p for view in event.accounts for p in view.positions)
 
     def want(self, symbols: Iterable[str]) -> None:
         """Ask the terminal for the digits of these symbols, each at most once at a time."""

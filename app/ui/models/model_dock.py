@@ -8,6 +8,7 @@ else: the controls are absent, not disabled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.core.account_directory import ModelsByAccount
 from app.core.enums import Timeframe
 from app.core.events import ModelsUpdate, Snapshot
 from app.core.models import ModelSummary
@@ -77,6 +79,9 @@ class ModelDock(QDockWidget):
         self.settings_dialog: ModelSettingsDialog | None = None
         self.kill_dialog: KillSwitchDialog | None = None
         self.message_box: QMessageBox | None = None
+        self._models = ModelsByAccount()
+        # The account an imported model trades on (the window's trading account); None: none to offer.
+        self.account_for_new_models: Callable[[], str | None] = lambda: None
 
         self.model = ModelsTableModel(self, checkable=not read_only)
         self.model.enabled_toggled.connect(self._on_enabled_toggled)
@@ -171,8 +176,13 @@ class ModelDock(QDockWidget):
 
     @pyqtSlot(object)
     def _on_event(self, event: object) -> None:
-        if isinstance(event, ModelsUpdate | Snapshot):
-            self.set_models(event.models)
+        if isinstance(event, Snapshot):
+            self._models.replace(event)
+        elif isinstance(event, ModelsUpdate):
+            self._models.update(event)
+        else:
+            return
+        self.set_models(self._models.all())
 
     def set_models(self, models: tuple[ModelSummary, ...] | list[ModelSummary]) -> None:
         """Show the engine's list; the selected model stays selected if it is still there."""
@@ -309,7 +319,15 @@ class ModelDock(QDockWidget):
             manifest.symbol, Timeframe(manifest.timeframe), manifest.backtest_money
         )
         model_file = self._models_dir / manifest.file_name
-        self.command.emit(RegisterModelCommand(model_file=model_file, manifest=manifest, settings=settings))
+        account_id = self.account_for_new_models()
+        if account_id is None:
+            self._warn("Model not registered", "The desk has no account for the model to trade on.")
+            return None
+        self.command.emit(
+            RegisterModelCommand(
+                model_file=model_file, manifest=manifest, settings=settings, account_id=account_id
+            )
+        )
         return manifest
 
     def _stored_copy(self, path: Path) -> ModelManifest | None:

@@ -1,4 +1,7 @@
-"""PositionsTableModel: open positions keyed by ticket, fed by events, on the generic record table.
+"""PositionsTableModel: open positions keyed by (account, ticket), fed by events, on the generic record table.
+
+Two brokers can use the same ticket numbers, so a row is named by its account and ticket (PositionKey)
+wherever it is looked up.
 
 Rows are inserted and removed at once (with begin/end calls, so views and selections follow); value
 changes are only recorded, and `flush()` (called by the window's repaint timer) reports exactly the
@@ -16,6 +19,7 @@ from PyQt6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from app.core.events import Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Position
+from app.core.state import PositionKey
 from app.engine.hub import EventHub
 from app.ui.widgets.columns import POSITION_COLUMNS, PositionRow
 from app.ui.widgets.record_table import (
@@ -27,10 +31,7 @@ from app.ui.widgets.record_table import (
     merge_cell_ranges,
 )
 
-__all__ = ["SORT_ROLE", "TICKET_ROLE", "PositionsTableModel", "Totals", "merge_cell_ranges"]
-
-TICKET_ROLE = KEY_ROLE
-"""Role answering the row's position ticket, in any column."""
+__all__ = ["KEY_ROLE", "SORT_ROLE", "PositionsTableModel", "Totals", "merge_cell_ranges"]
 
 _DISPLAY, _FOREGROUND, _TOOLTIP, _FONT = (
     int(role)
@@ -58,15 +59,16 @@ class Totals(NamedTuple):
         return self.profit + self.swap
 
 
-class PositionsTableModel(RecordTableModel[int, PositionRow]):
-    """Open positions as rows, one per ticket, in arrival order until sorted; closed positions disappear."""
+class PositionsTableModel(RecordTableModel[PositionKey, PositionRow]):
+    """Open positions as rows, one per (account, ticket), in arrival order until sorted; closed positions
+    disappear."""
 
     totals_changed = pyqtSignal(object)  # Totals, emitted by flush() when they moved
 
     def __init__(
         self, columns: Sequence[RecordColumn[PositionRow]] = POSITION_COLUMNS, parent: QObject | None = None
     ) -> None:
-        super().__init__(columns, lambda row: row.position.ticket, parent)
+        super().__init__(columns, _key_of, parent)
         keys = [column.key for column in self.columns]
         # The cells a tick moves; one shared set marks every ticked row (flush groups rows by it).
         self._ticked = frozenset(i for i, key in enumerate(keys) if key in ("price_current", "profit"))
@@ -80,10 +82,10 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
         self._last_emitted_totals: Totals | None = None
         # Tickets with an order in flight -> what the row says meanwhile ("closing…"): shown in italics
         # beside the ticket, so the trader sees why its actions are disabled.
-        self._busy: dict[int, str] = {}
+        self._busy: dict[PositionKey, str] = {}
         self._busy_font = QFont()
         self._busy_font.setItalic(True)
-        self._stale = ""  # why prices are greyed ("prices 12 s old: …"), "" while they are live
+        self._stale: dict[str, str] = {}  # account -> why its prices are greyed ("Prices 12 s old: …")
 
     # --- feeding -----------------------------------------------------------------------------------
 
@@ -96,15 +98,17 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
     def apply(self, event: Event) -> None:
         """Fold one event in: rows are added/removed now, value changes wait for the next flush."""
         if isinstance(event, PnlUpdate):
-            self._apply_pnl(event.pnl)
+            self._apply_pnl(event.account_id, event.pnl)
         elif isinstance(event, PositionsUpdate):
-            self.remove(event.removed)
-            self._upsert(event.positions)
+            account_id = event.account_id
+            self.remove([(account_id, ticket) for ticket in event.removed])
+            self._upsert(account_id, event.positions)
         elif isinstance(event, Snapshot):
             # The snapshot is the truth; applied as a difference so selection and scroll survive a resync.
-            keep = {position.ticket for position in event.positions}
-            self.remove([ticket for ticket in self._records if ticket not in keep])
-            self._upsert(event.positions)
+            keep = {(view.account_id, p.ticket) for view in event.accounts for p in view.positions}
+            self.remove([key for key in self._records if key not in keep])
+            for view in event.accounts:
+                self._upsert(view.account_id, view.positions)
 
     def flush(self) -> None:
         """Report the accumulated changes (cells or a re-sort), then the totals if they moved."""
@@ -121,26 +125,30 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
         """True while changes wait for a flush."""
         return super().dirty or self._totals_pending
 
-    def set_busy(self, ticket: int, label: str) -> None:
+    def set_busy(self, account_id: str, ticket: int, label: str) -> None:
         """Mark a position's row as waiting for an order ('closing…'); an empty label clears it."""
+        key = (account_id, ticket)
         if label:
-            self._busy[ticket] = label
+            self._busy[key] = label
         else:
-            self._busy.pop(ticket, None)
+            self._busy.pop(key, None)
         self._special_cells = bool(self._busy or self._stale)
-        row = self.row_of(ticket)
+        row = self.row_of(key)
         if row is not None:
             last = self.columnCount() - 1
             self.dataChanged.emit(self.createIndex(row, 0), self.createIndex(row, last), _BUSY_ROLES)
 
-    def busy(self, ticket: int) -> str:
+    def busy(self, key: PositionKey) -> str:
         """What is in flight for this position ('closing…'), or '' when nothing is."""
-        return self._busy.get(ticket, "")
+        return self._busy.get(key, "")
 
-    def set_stale(self, why: str) -> None:
-        """Grey the live cells (price, profit) and say `why` in their tooltip; '' shows them live again."""
-        was = bool(self._stale)
-        self._stale = why
+    def set_stale(self, account_id: str, why: str) -> None:
+        """Grey an account's live cells (price, profit), `why` in their tooltip; '' shows them live again."""
+        was = bool(self._stale.get(account_id))
+        if why:
+            self._stale[account_id] = why
+        else:
+            self._stale.pop(account_id, None)
         self._special_cells = bool(self._busy or self._stale)
         if was != bool(why) and self._shown:
             bottom = len(self._shown) - 1
@@ -149,9 +157,9 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
                     self.createIndex(0, column), self.createIndex(bottom, column), _STALE_ROLES
                 )
 
-    @property
-    def stale(self) -> str:
-        return self._stale
+    def stale(self, account_id: str) -> str:
+        """Why an account's prices are greyed, '' while they are live."""
+        return self._stale.get(account_id, "")
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -159,10 +167,18 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
         """The position shown in `row`, at its latest price."""
         return self.record_at(row).current()
 
-    def position(self, ticket: int) -> Position | None:
-        """The open position with this ticket, if the table holds it."""
-        row = self._records.get(ticket)
+    def position(self, key: PositionKey) -> Position | None:
+        """The open position with this (account, ticket), if the table holds it."""
+        row = self._records.get(key)
         return None if row is None else row.current()
+
+    def keyed_positions(self) -> list[tuple[PositionKey, Position]]:
+        """(account, ticket) and position of each row, top to bottom."""
+        return [(row.key, row.current()) for row in self.records()]
+
+    def position_keys(self) -> list[PositionKey]:
+        """(account, ticket) of every row, top to bottom."""
+        return self.keys()
 
     def positions(self) -> list[Position]:
         """The positions shown, top to bottom."""
@@ -170,7 +186,7 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
 
     def tickets(self) -> list[int]:
         """Tickets in row order."""
-        return self.keys()
+        return [ticket for _account, ticket in self._shown]
 
     def totals(self) -> Totals:
         """Count, total volume, total profit and total swap of the open positions."""
@@ -179,8 +195,8 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
 
     def special_data(self, row: int, column: int, role: int) -> object:
         if self._busy:
-            ticket = self._shown[row]
-            label = self._busy.get(ticket)
+            ticket = self._shown[row][1]
+            label = self._busy.get(self._shown[row])
             if label is not None:
                 if role == _DISPLAY and column == self._ticket_column:
                     return f"{ticket} {label}"
@@ -192,31 +208,33 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
                         "its close and modify actions come back once that order has finished."
                     )
         if self._stale and column in self._live:
-            if role == _FOREGROUND:
+            why = self._stale.get(self._shown[row][0])
+            if why and role == _FOREGROUND:
                 return _grey()
-            if role == _TOOLTIP:
-                return self._stale
+            if why and role == _TOOLTIP:
+                return why
         return NOT_SPECIAL
 
     # --- changes -----------------------------------------------------------------------------------
 
-    def _apply_pnl(self, pnl: Mapping[int, tuple[float, float]]) -> None:
+    def _apply_pnl(self, account_id: str, pnl: Mapping[int, tuple[float, float]]) -> None:
         # The hot path: 10,000 ticks a second must cost well under a frame. One loop of locals for the
         # rows that moved; the bookkeeping for all of them is done after it by dict methods (in C).
         records = self._records
-        moved: list[int] = []
+        moved: list[PositionKey] = []
         keys: list[float] = []
         sorted_by = self._tick_sorted_by()  # 0: price, 1: profit, -1: the sort is not by a ticked column
         gained = 0.0
         for ticket, (price, profit) in pnl.items():
-            row = records.get(ticket)
+            key = (account_id, ticket)
+            row = records.get(key)
             if row is None:
                 continue  # a tick for a position this table has not seen (yet) or already closed
             if row.profit != profit or row.price_current != price:
                 gained += profit - row.profit
                 row.price_current = price
                 row.profit = profit
-                moved.append(ticket)
+                moved.append(key)
                 if sorted_by >= 0:
                     keys.append(profit if sorted_by else price)
         if not moved:
@@ -230,9 +248,9 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
         if not dirty:
             dirty.update(dict.fromkeys(moved, ticked))
             return
-        for ticket in moved:
-            known = dirty.get(ticket)
-            dirty[ticket] = ticked if known is None or known == ticked else {*known, *ticked}
+        for key in moved:
+            known = dirty.get(key)
+            dirty[key] = ticked if known is None or known == ticked else {*known, *ticked}
 
     def _tick_sorted_by(self) -> int:
         column = self.sort_column
@@ -240,12 +258,12 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
             return -1
         return 1 if self.columns[column].key == "profit" else 0
 
-    def _upsert(self, positions: Iterable[Position]) -> None:
-        self.upsert(PositionRow(position) for position in positions)
+    def _upsert(self, account_id: str, positions: Iterable[Position]) -> None:
+        self.upsert(PositionRow(position, account_id) for position in positions)
         self._recount()
 
-    def remove(self, keys: Iterable[int]) -> None:
-        gone = [ticket for ticket in keys if ticket in self._records]
+    def remove(self, keys: Iterable[PositionKey]) -> None:
+        gone = [key for key in keys if key in self._records]
         if gone:
             super().remove(gone)
             self._recount()
@@ -262,3 +280,7 @@ class PositionsTableModel(RecordTableModel[int, PositionRow]):
 
 def _grey() -> QColor:
     return QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+
+
+def _key_of(row: PositionRow) -> PositionKey:
+    return row.key

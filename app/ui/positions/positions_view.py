@@ -24,10 +24,12 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.core.account_directory import AccountDirectory
 from app.core.enums import ConnectionState
 from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot, StatusUpdate
-from app.core.models import Position
+from app.core.models import Account, Position
 from app.core.number_format import format_volume
+from app.core.state import PositionKey
 from app.engine.hub import EventHub
 from app.ui.positions.positions_model import PositionsTableModel, Totals
 from app.ui.positions.totals_bar import TotalsBar
@@ -60,7 +62,7 @@ class CloseGroup(Enum):
         return True
 
 
-class PositionsTable(RecordTableView[int, PositionRow]):
+class PositionsTable(RecordTableView[PositionKey, PositionRow]):
     """The table: close keys become `close_key_pressed`, and a closing row never hands its selection on.
 
     Qt's single-selection views select the next row when the selected one is removed; here that row
@@ -111,10 +113,10 @@ class PositionsTable(RecordTableView[int, PositionRow]):
 class PositionsView(QWidget):
     """Open positions with filter, sortable columns, the bottom line and (unless read-only) trade actions."""
 
-    close_requested = pyqtSignal(int, object)  # ticket, volume to close (None = the whole position)
-    modify_requested = pyqtSignal(int)  # ticket whose SL/TP the trader wants to change
+    close_requested = pyqtSignal(object, object)  # (account, ticket), volume (None = the whole position)
+    modify_requested = pyqtSignal(object)  # (account, ticket) whose SL/TP the trader wants to change
     new_order_requested = pyqtSignal()
-    close_many_requested = pyqtSignal(object, object)  # CloseGroup, the positions it takes (list[Position])
+    close_many_requested = pyqtSignal(object, object)  # CloseGroup, [((account, ticket), Position)]
 
     def __init__(
         self,
@@ -126,9 +128,10 @@ class PositionsView(QWidget):
         super().__init__(parent)
         self.model = model if model is not None else PositionsTableModel(parent=self)
         self.read_only = read_only
-        self._connected = True
-        self._link: ConnectionState | None = None
-        self._prices_at = time.monotonic()
+        self._accounts = AccountDirectory()  # to name an account when the desk has several
+        self._links: dict[str, ConnectionState] = {}  # account -> its link's state
+        self._prices_at: dict[str, float] = {}  # account -> when its prices last moved (monotonic)
+        self._figures: dict[str, Account] = {}  # account -> its latest figures
 
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText("Filter by symbol…")
@@ -166,68 +169,115 @@ class PositionsView(QWidget):
     # --- feeding -----------------------------------------------------------------------------------
 
     def subscribe(self, hub: EventHub) -> None:
-        """Follow positions, prices, the account and the connection."""
+        """Follow positions, prices, the accounts and their connections."""
         self.model.subscribe(hub)
-        hub.snapshot.connect(self._on_event)
-        hub.pnl_update.connect(self._on_event)
-        hub.account_update.connect(self._on_event)
-        hub.status_update.connect(self._on_event)
+        for signal in (
+            hub.snapshot,
+            hub.pnl_update,
+            hub.account_update,
+            hub.status_update,
+            hub.accounts_update,
+        ):
+            signal.connect(self._on_event)
 
     def _on_event(self, event: Event) -> None:
+        self._accounts.apply(event)
+        account_id = event.account_id
         if isinstance(event, PnlUpdate):
-            self._prices_at = time.monotonic()
-            self.totals_bar.show_equity(event.equity)
+            self._prices_at[account_id] = time.monotonic()
+            if account_id == self._shown_account():
+                self.totals_bar.show_equity(event.equity)
         elif isinstance(event, AccountUpdate):
-            self.totals_bar.show_account(event.account)
+            self._figures[account_id] = event.account
+            self._show_figures()
         elif isinstance(event, StatusUpdate):
-            self._set_link(event.status.state)
+            self._set_link(account_id, event.status.state)
         elif isinstance(event, Snapshot):
-            self._prices_at = time.monotonic()
-            self.totals_bar.show_account(event.account)
-            self._set_link(event.status.state)
+            for view in event.accounts:
+                self._prices_at[view.account_id] = time.monotonic()
+                if view.account is not None:
+                    self._figures[view.account_id] = view.account
+                self._set_link(view.account_id, view.status.state)
+            self._show_figures()
 
-    def _set_link(self, state: ConnectionState) -> None:
-        if state is ConnectionState.CONNECTED and not self._connected:
-            self._prices_at = time.monotonic()  # the next tick is on its way; the old ones are not stale yet
-        self._link = state
-        self._connected = state is ConnectionState.CONNECTED
+    def _shown_account(self) -> str | None:
+        """The account whose figures the bottom line gives: the first the desk lists."""
+        ids = self._accounts.ids or tuple(self._figures)
+        return ids[0] if ids else None
+
+    def _show_figures(self) -> None:
+        account_id = self._shown_account()
+        self.totals_bar.show_account(None if account_id is None else self._figures.get(account_id))
+        self.totals_bar.name_account(self._accounts.prefixed(account_id or "", ""))
+
+    def _set_link(self, account_id: str, state: ConnectionState) -> None:
+        if (
+            state is ConnectionState.CONNECTED
+            and self._links.get(account_id) is not ConnectionState.CONNECTED
+        ):
+            self._prices_at[account_id] = time.monotonic()  # the next tick is on its way: not stale yet
+        self._links[account_id] = state
         self.show_age()
 
     def update_hook(self) -> None:
         """The window's repaint timer: report what changed, and how old the prices are when disconnected."""
         self.model.flush()
-        if not self._connected:
+        if any(state is not ConnectionState.CONNECTED for state in self._links.values()):
             self.show_age()
 
     def show_age(self) -> None:
-        """Grey the prices and say their age while the terminal is not connected; clear it once it is."""
-        if self._connected or self._link is None:
+        """Grey an account's prices and say their age while its terminal is not connected; clear it once
+        it is. The bottom line says it for every such account."""
+        said: list[str] = []
+        now = time.monotonic()
+        for account_id, state in self._links.items():
             why = ""
-        else:
-            age = int(time.monotonic() - self._prices_at)
-            why = f"Prices {age} s old: MetaTrader 5 is {_LINK_WORDS.get(self._link, self._link.value)}"
-        if why != self.model.stale:
-            self.model.set_stale(why)
-            self.totals_bar.show_stale(why)
+            if state is not ConnectionState.CONNECTED:
+                age = int(now - self._prices_at.get(account_id, now))
+                words = _LINK_WORDS.get(state, state.value)
+                why = self._accounts.prefixed(account_id, f"Prices {age} s old: MetaTrader 5 is {words}")
+                said.append(why)
+            if why != self.model.stale(account_id):
+                self.model.set_stale(account_id, why)
+        self.totals_bar.show_stale("; ".join(said))
 
     # --- selection ---------------------------------------------------------------------------------
 
-    def ticket_at(self, index: QModelIndex) -> int | None:
-        """Ticket of the row an index of the table is in."""
+    def key_at(self, index: QModelIndex) -> PositionKey | None:
+        """(account, ticket) of the row an index of the table is in."""
         return self.model.key_at(index.row()) if index.isValid() else None
 
-    def selected_ticket(self) -> int | None:
-        """Ticket of the selected row, or None."""
+    def ticket_at(self, index: QModelIndex) -> int | None:
+        """Ticket of the row an index of the table is in."""
+        key = self.key_at(index)
+        return None if key is None else key[1]
+
+    def selected_key(self) -> PositionKey | None:
+        """(account, ticket) of the selected row, or None."""
         keys = self.table.selected_keys()
         return keys[0] if keys else None
 
+    def selected_ticket(self) -> int | None:
+        """Ticket of the selected row, or None."""
+        key = self.selected_key()
+        return None if key is None else key[1]
+
+    def select_key(self, key: PositionKey) -> bool:
+        """Select (and scroll to) a position's row; False when it is not open or filtered out."""
+        return self.table.select_key(key)
+
     def select_ticket(self, ticket: int) -> bool:
-        """Select (and scroll to) the row of a ticket; False when it is not open or filtered out."""
-        return self.table.select_key(ticket)
+        """Select the first row with this ticket (on a one-account desk: the position); see `select_key`."""
+        key = next((key for key in self.model.position_keys() if key[1] == ticket), None)
+        return key is not None and self.select_key(key)
 
     def visible_tickets(self) -> list[int]:
         """Tickets in the order the table shows them (after filter and sort)."""
-        return self.model.keys()
+        return self.model.tickets()
+
+    def visible_keys(self) -> list[PositionKey]:
+        """(account, ticket) of the rows in the order the table shows them."""
+        return self.model.position_keys()
 
     def set_symbol_filter(self, text: str) -> None:
         """Show only positions whose symbol contains `text` (case-insensitive); empty shows all."""
@@ -246,7 +296,7 @@ class PositionsView(QWidget):
 
     # --- actions -----------------------------------------------------------------------------------
 
-    def context_menu(self, ticket: int | None) -> QMenu | None:
+    def context_menu(self, key: PositionKey | None) -> QMenu | None:
         """The table's menu (None in read-only mode): a new order, the row's actions when on a row
         (close, close partially, modify), and the bulk closes of the positions shown."""
         if self.read_only:
@@ -257,8 +307,8 @@ class PositionsView(QWidget):
         new_order.setShortcuts(list(NEW_ORDER_KEYS))  # a hint; the window's action owns the keys
         new_order.triggered.connect(self.new_order_requested)
         menu.addSeparator()
-        if ticket is not None:
-            self._add_row_actions(menu, ticket)
+        if key is not None:
+            self._add_row_actions(menu, key)
             menu.addSeparator()
         shown = self.model.positions()
         for group, text in (
@@ -273,8 +323,9 @@ class PositionsView(QWidget):
             action.triggered.connect(lambda _checked, g=group: self._close_many(g))
         return menu
 
-    def _add_row_actions(self, menu: QMenu, ticket: int) -> None:
-        busy = self.model.busy(ticket)
+    def _add_row_actions(self, menu: QMenu, key: PositionKey) -> None:
+        ticket = key[1]
+        busy = self.model.busy(key)
         if busy:
             # Said first, so the disabled actions below explain themselves.
             waiting = menu.addAction(f"#{ticket} {busy} waiting for MetaTrader 5")
@@ -284,19 +335,19 @@ class PositionsView(QWidget):
         partial = menu.addAction("Close partially…")
         modify = menu.addAction("Modify SL/TP…")
         assert close is not None and partial is not None and modify is not None  # addAction(text) makes one
-        close.triggered.connect(lambda: self._request_close(ticket, None))
-        partial.triggered.connect(lambda: self._close_partially(ticket))
-        modify.triggered.connect(lambda: self._request_modify(ticket))
+        close.triggered.connect(lambda: self._request_close(key, None))
+        partial.triggered.connect(lambda: self._close_partially(key))
+        modify.triggered.connect(lambda: self._request_modify(key))
         close.setShortcuts(list(CLOSE_KEYS))  # a hint in the menu; the table handles the keys
         for action in (close, partial, modify):
             action.setEnabled(not busy)  # one order in flight per position
 
     def _show_context_menu(self, pos: QPoint) -> None:
-        ticket = self.ticket_at(self.table.indexAt(pos))
-        if ticket is not None:
-            self.select_ticket(ticket)
+        key = self.key_at(self.table.indexAt(pos))
+        if key is not None:
+            self.select_key(key)
         with self.model.held(MENU_HOLD):
-            menu = self.context_menu(ticket)
+            menu = self.context_menu(key)
             if menu is not None:
                 viewport = self.table.viewport()
                 assert viewport is not None
@@ -304,37 +355,37 @@ class PositionsView(QWidget):
                 menu.deleteLater()
 
     def _close_many(self, group: CloseGroup) -> None:
-        taken = [position for position in self.model.positions() if group.takes(position)]
+        taken = [(key, position) for key, position in self.model.keyed_positions() if group.takes(position)]
         if taken:
             with self.model.held(DIALOG_HOLD):  # the confirmation lists them in the order shown
                 self.close_many_requested.emit(group, taken)
 
-    def _request_close(self, ticket: int, volume: float | None) -> None:
+    def _request_close(self, key: PositionKey, volume: float | None) -> None:
         with self.model.held(DIALOG_HOLD):  # the confirmation is modal: the row stays put meanwhile
-            self.close_requested.emit(ticket, volume)
+            self.close_requested.emit(key, volume)
 
-    def _request_modify(self, ticket: int) -> None:
+    def _request_modify(self, key: PositionKey) -> None:
         with self.model.held(DIALOG_HOLD):
-            self.modify_requested.emit(ticket)
+            self.modify_requested.emit(key)
 
     def _close_selected(self) -> None:
-        ticket = self.selected_ticket()
-        if ticket is not None:
-            self._request_close(ticket, None)
+        key = self.selected_key()
+        if key is not None:
+            self._request_close(key, None)
 
     def _modify_at(self, index: QModelIndex) -> None:
-        ticket = self.ticket_at(index)
-        if ticket is not None:
-            self._request_modify(ticket)
+        key = self.key_at(index)
+        if key is not None:
+            self._request_modify(key)
 
-    def _close_partially(self, ticket: int) -> None:
-        position = self.model.position(ticket)
+    def _close_partially(self, key: PositionKey) -> None:
+        position = self.model.position(key)
         if position is None:
             return  # closed while the menu was open: nothing left to close
         with self.model.held(DIALOG_HOLD):
             volume = self._ask_partial_volume(position)
             if volume is not None:
-                self.close_requested.emit(ticket, volume)
+                self.close_requested.emit(key, volume)
 
     def _ask_partial_volume(self, position: Position) -> float | None:
         """Ask how many lots to close, bounded by the position's volume; None when cancelled."""

@@ -42,6 +42,7 @@ class TotalsBar(QWidget):
         self._profit_column = profit_column
         self._account: Account | None = None
         self._equity: float | None = None
+        self._prefix = ""  # the account's name when the desk has several
         self._totals = Totals(0, 0.0, 0.0, 0.0)
         self.summary_label = QLabel(self)
         self.account_label = QLabel(self)
@@ -96,14 +97,19 @@ class TotalsBar(QWidget):
         if account is not None and (self._account is None or self._account.currency != account.currency):
             self._fit_total(account.currency)
         self._account, self._equity = account, None
-        self.account_label.setText(account_line(account))
+        self.account_label.setText(self._prefix + account_line(account))
         self.show_totals(self._totals)
+
+    def name_account(self, prefix: str) -> None:
+        """Say whose figures these are ('FTMO 1: ') when the desk has several accounts ('' when one)."""
+        self._prefix = prefix
+        self.account_label.setText(prefix + account_line(self._account, self._equity))
 
     def show_equity(self, equity: float) -> None:
         """The equity of the latest P&L tick (the account update comes every 5 s)."""
         if equity != self._equity:
             self._equity = equity
-            self.account_label.setText(account_line(self._account, equity))
+            self.account_label.setText(self._prefix + account_line(self._account, equity))
 
     def show_stale(self, why: str) -> None:
         """Say how old the prices are ('' hides it)."""

@@ -32,7 +32,7 @@ from PyQt6.QtWidgets import (
 
 from app.core.enums import Backend
 from app.core.number_format import format_money
-from app.core.settings import Settings, settings_from_dict
+from app.core.settings import FIRST_ACCOUNT_ID, Settings, settings_from_dict
 from app.core.target import DEFAULT_BRIDGE_HOST, DEFAULT_BRIDGE_PORT, TerminalTarget
 from app.storage.settings_store import save_settings
 from app.ui.settings.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
@@ -276,7 +276,9 @@ class FirstRunDialog(QDialog):
                 terminal["login"] = target.login
         elif target.backend is Backend.BRIDGE:
             terminal.update(bridge_host=target.bridge_host, bridge_port=target.bridge_port)
-        settings, problems = settings_from_dict({"terminal": terminal})
+        # The desk's first account; more are added later in Settings.
+        account = {"id": FIRST_ACCOUNT_ID, "name": _ACCOUNT_NAMES[target.backend], **terminal}
+        settings, problems = settings_from_dict({"accounts": [account]})
         return "; ".join(problems) if problems else settings
 
     # -- actions ----------------------------------------------------------------------------------------
@@ -325,8 +327,9 @@ class FirstRunDialog(QDialog):
 
     def _keep_password(self, settings: Settings) -> bool:
         """Keyring first; this session's memory when there is none. False keeps the dialog open."""
-        login, server, password = settings.terminal.login, settings.terminal.server, self.password.text()
-        if settings.terminal.backend is not Backend.MT5 or login is None or not password:
+        terminal = settings.primary.terminal
+        login, server, password = terminal.login, terminal.server, self.password.text()
+        if terminal.backend is not Backend.MT5 or login is None or not password:
             return True
         if not self.credentials.available():
             self.session.set(login, server, password)
@@ -354,6 +357,14 @@ class FirstRunDialog(QDialog):
         chosen, _filter = QFileDialog.getOpenFileName(self, "MetaTrader 5 terminal", "", _TERMINAL_FILES)
         if chosen:
             self.path.setText(chosen)
+
+
+_ACCOUNT_NAMES = {
+    Backend.SIM: "Demo",
+    Backend.MT5: "MetaTrader 5",
+    Backend.BRIDGE: "MetaTrader 5 (Wine)",
+    Backend.AUTO: "MetaTrader 5",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from PyQt6.QtWidgets import (
 
 from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.tester import ChannelTester
+from app.core.accounts import accounts_to_list
 from app.core.enums import Backend
 from app.core.settings import Settings, Theme, settings_from_dict
 from app.terminal.backend import settings_of
@@ -127,7 +128,11 @@ class SettingsDialog(QDialog):
     # -- tabs ----------------------------------------------------------------------------------------
 
     def _terminal_tab(self, settings: Settings) -> QWidget:
-        t = settings.terminal
+        # The first switched-on account's terminal; the other accounts are kept as they are (the account
+        # editor of issue 15 replaces this page).
+        self._settings = settings
+        self._primary = settings.primary
+        t = self._primary.terminal
         form = QFormLayout()
         self.backend = _combo(_BACKENDS, t.backend, self._revalidate)
         self._row(form, "Terminal", "terminal.backend", self.backend)
@@ -259,7 +264,7 @@ class SettingsDialog(QDialog):
 
     # -- form to settings ----------------------------------------------------------------------------
 
-    def form_dict(self) -> dict[str, dict[str, Any]]:
+    def form_dict(self) -> dict[str, Any]:
         """The form as the TOML-shaped dict `settings_from_dict` checks (unset values left out)."""
         login_text = self.login.text().strip()
         terminal: dict[str, Any] = {
@@ -272,9 +277,14 @@ class SettingsDialog(QDialog):
         }
         if login_text:
             terminal["login"] = int(login_text) if login_text.isdigit() else login_text
+        accounts = accounts_to_list(self._settings.with_primary(self._primary).accounts, self._settings.risk)
+        for table in accounts:
+            if table["id"] == self._primary.id:
+                table.pop("login", None)
+                table.update(terminal)
         origins = [part for part in self.origins.text().replace(",", " ").split() if part]
         return {
-            "terminal": terminal,
+            "accounts": accounts,
             "intervals": {key: box.value() for key, box in self.intervals.items()},
             "notifications": {key: box.isChecked() for key, box in self.notifications.items()},
             "ui": {"theme": self.theme.currentData(), "close_to_tray": self.close_to_tray.isChecked()},
@@ -300,8 +310,11 @@ class SettingsDialog(QDialog):
         """Refused values by setting key ('remote.port'), each with its reason."""
         _settings, lines = settings_from_dict(self.form_dict())
         found: dict[str, list[str]] = {}
+        primary = f"accounts.{self._primary.id}."
         for line in lines:
             key, _, rest = line.partition(":")
+            if key.startswith(primary):  # the Terminal page edits the primary account
+                key = "terminal." + key.removeprefix(primary)
             # "got X; using Y" is the file loader's fallback; here the value is refused instead.
             found.setdefault(key.split("[")[0], []).append(rest.strip().split("; ")[0])
         for key, texts in self.alerts_page.problems().items():

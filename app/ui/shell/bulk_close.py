@@ -59,9 +59,6 @@ def confirm_close_many(
     return box.clickedButton() is close
 
 
-def close_requests(positions: Sequence[Position]) -> list[OrderRequest]:
-    """One whole-position close per position, in the order listed."""
-    return [
-        OrderRequest(action=OrderAction.CLOSE, symbol=p.symbol, ticket=p.ticket, volume=None)
-        for p in positions
-    ]
+def close_request(position: Position) -> OrderRequest:
+    """A close of the whole position at market."""
+    return OrderRequest(action=OrderAction.CLOSE, symbol=position.symbol, ticket=position.ticket, volume=None)

@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.core.account_directory import AccountDirectory
 from app.core.enums import ConnectionState
 from app.core.event_text import describe
 from app.core.events import AutoTradeExecuted, Event, Notice, StatusUpdate, TradeError
@@ -43,17 +44,18 @@ TYPE_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class LogEntry:
-    """One row of the log."""
+    """One row of the log; `account_id` is the account it is about ("" for the whole desk)."""
 
     time: datetime
     type: str
     level: str
     title: str
     text: str
+    account_id: str = ""
 
     @classmethod
     def from_record(cls, record: EventRecord) -> LogEntry:
-        return cls(record.time, record.type, record.level, record.title, record.text)
+        return cls(record.time, record.type, record.level, record.title, record.text, record.account_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,9 @@ def entry_for_event(event: Event) -> LogEntry | None:
     described = describe(event)
     if described is None:
         return None
-    return LogEntry(event.timestamp, event.type, described.level, described.title, described.text)
+    return LogEntry(
+        event.timestamp, event.type, described.level, described.title, described.text, event.account_id
+    )
 
 
 def _level_colour(row: LogRow) -> QColor | None:
@@ -84,6 +88,19 @@ def _level_colour(row: LogRow) -> QColor | None:
 
 def _time_text(time: datetime) -> str:
     return time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def log_columns(accounts: AccountDirectory) -> tuple[RecordColumn[LogRow], ...]:
+    """The log's columns; a title names its account when the desk has several ("FTMO 1: Connection lost")."""
+
+    def title(row: LogRow) -> str:
+        return accounts.prefixed(row.entry.account_id, row.entry.title)
+
+    return (
+        *LOG_COLUMNS[:3],
+        RecordColumn("title", "Title", title, title, LEFT, _level_colour),
+        LOG_COLUMNS[4],
+    )
 
 
 LOG_COLUMNS: tuple[RecordColumn[LogRow], ...] = (
@@ -125,7 +142,8 @@ class EventLogModel(RecordTableModel[int, LogRow]):
     """Log rows, newest first, never more than `max_rows` (the oldest fall off)."""
 
     def __init__(self, max_rows: int = MAX_ROWS, parent: QObject | None = None) -> None:
-        super().__init__(LOG_COLUMNS, lambda row: row.number, parent, newest_first=True)
+        self.accounts = AccountDirectory()
+        super().__init__(log_columns(self.accounts), lambda row: row.number, parent, newest_first=True)
         self._max_rows = max_rows
         self._numbers = count()
 
@@ -160,10 +178,12 @@ class EventLogModel(RecordTableModel[int, LogRow]):
             self.remove(list(islice(self._records, excess)))  # the oldest arrived first
 
 
-def _matches(row: LogRow, needle: str, event_type: str | None) -> bool:
+def _matches(
+    row: LogRow, needle: str, event_type: str | None, columns: tuple[RecordColumn[LogRow], ...]
+) -> bool:
     if event_type is not None and row.entry.type != event_type:
         return False
-    return not needle or any(needle in column.text(row).lower() for column in LOG_COLUMNS)
+    return not needle or any(needle in column.text(row).lower() for column in columns)
 
 
 class EventLogView(QWidget):
@@ -172,7 +192,7 @@ class EventLogView(QWidget):
     def __init__(self, parent: QWidget | None = None, *, max_rows: int = MAX_ROWS) -> None:
         super().__init__(parent)
         self.model = EventLogModel(max_rows, self)
-        self._link: ConnectionState | None = None
+        self._link: dict[str, ConnectionState] = {}  # account id -> the state last logged
         self._history_request: int | None = None
 
         self.search_box = QLineEdit(self)
@@ -202,16 +222,27 @@ class EventLogView(QWidget):
         layout.addWidget(self.table, 1)
 
     def subscribe(self, hub: EventHub) -> None:
-        """Add rows live from the hub."""
+        """Add rows live from the hub (and learn the desk's accounts, to name them)."""
         for signal in (hub.notice, hub.trade_error, hub.auto_trade_executed, hub.status_update):
             signal.connect(self.apply)
+        hub.accounts_update.connect(self._follow_accounts)
+        hub.snapshot.connect(self._follow_accounts)
+
+    def _follow_accounts(self, event: Event) -> None:
+        several = self.model.accounts.several
+        self.model.accounts.apply(event)
+        if several != self.model.accounts.several and self.model.rowCount():
+            title = self.model.column_of("title")
+            top, bottom = self.model.index(0, title), self.model.index(self.model.rowCount() - 1, title)
+            self.model.dataChanged.emit(top, bottom)
 
     def apply(self, event: Event) -> None:
-        """Log one event; a STATUS_UPDATE only when the connection state changed."""
+        """Log one event; a STATUS_UPDATE only when the account's connection state changed."""
+        self.model.accounts.apply(event)
         if isinstance(event, StatusUpdate):
-            if event.status.state is self._link:
+            if event.status.state is self._link.get(event.account_id):
                 return
-            self._link = event.status.state
+            self._link[event.account_id] = event.status.state
         entry = entry_for_event(event)
         if entry is not None:
             self.model.add(entry)
@@ -235,7 +266,8 @@ class EventLogView(QWidget):
         if not needle and wanted is None:
             self.model.set_filter(None)
         else:
-            self.model.set_filter(lambda row: _matches(row, needle, wanted))
+            columns = self.model.columns
+            self.model.set_filter(lambda row: _matches(row, needle, wanted, columns))
 
     def _on_history(self, request_id: int, records: list[EventRecord]) -> None:
         if request_id == self._history_request:

@@ -3,6 +3,7 @@ the trading desk and the read-only remote viewer (trading actions are absent the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,11 +22,12 @@ from PyQt6.QtWidgets import (
     QToolBar,
 )
 
+from app.core.account_directory import AccountFocus
 from app.core.enums import ConnectionState, OrderAction, Timeframe
 from app.core.events import Event, StatusUpdate
 from app.core.models import OrderRequest, Position
 from app.core.settings import Settings, Theme
-from app.core.state import DeskState
+from app.core.state import DeskState, PositionKey
 from app.engine.commands import RegisterModelCommand
 from app.engine.hub import EventHub
 from app.engine.inflight import InFlightOrders
@@ -41,7 +43,7 @@ from app.ui.history.symbol_digits import SymbolDigits
 from app.ui.models.kill_switch_dialog import KILL_STYLE, MASTER_STYLE, master_text
 from app.ui.models.model_dock import ModelDock
 from app.ui.positions.positions_view import NEW_ORDER_KEYS, CloseGroup, PositionsView
-from app.ui.shell.bulk_close import close_requests, confirm_close_many
+from app.ui.shell.bulk_close import close_request, confirm_close_many
 from app.ui.shell.event_log import EventLogView
 from app.ui.shell.icons import app_icon
 from app.ui.shell.notifier import Notifier
@@ -60,9 +62,14 @@ if TYPE_CHECKING:
 
 class MainWindow(QMainWindow):
     """Positions, history and event log on the left; account, charts and model performance on the right;
-    the models dock below; status at the bottom."""
+    the models dock below; status at the bottom.
 
-    order_requested = pyqtSignal(object)  # OrderRequest, for the engine
+    The panels made for one account (account, charts, connection, order ticket, training) follow
+    `trading_account` (None: the first account the desk lists); positions of every account are listed,
+    and a close or modify goes to the position's own account.
+    """
+
+    order_requested = pyqtSignal(str, object)  # account id, OrderRequest, for the engine
     command_requested = pyqtSignal(object)  # any other engine command (models, auto-trading, kill switch)
     link_requested = pyqtSignal(bool)  # True: connect, False: disconnect
     settings_requested = pyqtSignal()
@@ -82,10 +89,15 @@ class MainWindow(QMainWindow):
         viewer_host: str | None = None,
         models_dir: Path | None = None,
         inflight: InFlightOrders | None = None,
+        trading_account: str | None = None,
+        terminal_queries_for: Callable[[str], TerminalQueries] | None = None,
     ) -> None:
         super().__init__()
         self.read_only = read_only
         self._state = state
+        self._focus = AccountFocus(trading_account)
+        # A position's own terminal answers its dialogs (quotes, symbol specs); the trading account's else.
+        self._queries_for = terminal_queries_for
         self._settings = settings
         self._terminal_queries = terminal_queries
         self._models_dir = None if read_only else models_dir
@@ -133,6 +145,8 @@ class MainWindow(QMainWindow):
             self.pnl_chart.flush,
         ):
             self.repaint_timer.add(hook)
+        hub.accounts_update.connect(self._focus.shows)
+        hub.snapshot.connect(self._focus.shows)
         if inflight is not None:
             inflight.changed.connect(self.positions.model.set_busy)
         if journal_queries is not None:
@@ -281,8 +295,9 @@ class MainWindow(QMainWindow):
             TrainingDialog,  # scikit-learn loads on first use, not at start
         )
 
-        currency = self._state.account.currency if self._state.account else ""
-        dialog = TrainingDialog(self._terminal_queries, self._models_dir, self, account_currency=currency)
+        dialog = TrainingDialog(
+            self._terminal_queries, self._models_dir, self, account_currency=self._trading_currency()
+        )
         dialog.model_saved.connect(self._register_trained)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -294,8 +309,13 @@ class MainWindow(QMainWindow):
         settings = settings_from_backtest(
             manifest.symbol, Timeframe(manifest.timeframe), manifest.backtest_money
         )
+        account_id = self._trading_account()
+        if account_id is None:
+            return
         self.command_requested.emit(
-            RegisterModelCommand(model_file=model_file, manifest=manifest, settings=settings)
+            RegisterModelCommand(
+                model_file=model_file, manifest=manifest, settings=settings, account_id=account_id
+            )
         )
 
     @pyqtSlot()
@@ -304,24 +324,41 @@ class MainWindow(QMainWindow):
         with the last volume and SL/TP unit; its order goes to the engine through `order_requested`."""
         if self.read_only or self._terminal_queries is None:
             return None
-        currency = self._state.account.currency if self._state.account else ""
-        memory = self._ticket_memory
-        selected = self.positions.selected_ticket()
+        selected = self.positions.selected_key()
         position = self._shown_position(selected) if selected is not None else None
+        # The selected position's own account, else the account the desk trades on by default.
+        account_id = selected[0] if selected is not None else self._trading_account()
+        if account_id is None:
+            return None
+        queries = self._queries_for(account_id) if self._queries_for is not None else self._terminal_queries
+        memory = self._ticket_memory
         ticket = OrderTicket(
-            self._terminal_queries,
+            queries,
             position.symbol if position is not None else memory.symbol,
-            account_currency=currency,
+            account_currency=self._currency_of(account_id),
             parent=self,
             volume=memory.volume,
             stop_unit=memory.unit,
         )
-        ticket.order_requested.connect(self.order_requested)
+        ticket.order_requested.connect(lambda request: self.order_requested.emit(account_id, request))
         ticket.order_requested.connect(lambda request: self._remember_ticket(request, ticket.stops.unit))
         ticket.stops.unit_changed.connect(lambda unit: self._remember_ticket(None, unit))
         ticket.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         ticket.show()
         return ticket
+
+    def _trading_account(self) -> str | None:
+        """The account the order ticket and the training dialog work on."""
+        if self._focus.account_id is None and self._state.first is not None:
+            return self._state.first.account_id
+        return self._focus.account_id
+
+    def _currency_of(self, account_id: str | None) -> str:
+        state = self._state.get(account_id) if account_id is not None else None
+        return state.account.currency if state is not None and state.account is not None else ""
+
+    def _trading_currency(self) -> str:
+        return self._currency_of(self._trading_account())
 
     def _remember_ticket(self, placed: OrderRequest | None, unit: StopUnit) -> None:
         memory = replace(self._ticket_memory, unit=unit)
@@ -330,58 +367,62 @@ class MainWindow(QMainWindow):
         self._ticket_memory = memory
         save_ticket_memory(self._window_state, memory)
 
-    def _shown_position(self, ticket: int) -> Position | None:
+    def _shown_position(self, key: PositionKey) -> Position | None:
         """The position as its row shows it: the row the trader acts on is fed by the hub's typed signal,
         which arrives a moment before the desk's folded state hears of the same event."""
-        return self.positions.model.position(ticket) or self._state.positions.get(ticket)
+        return self.positions.model.position(key) or self._state.position(key)
 
-    def _still_busy(self, ticket: int) -> bool:
+    def _still_busy(self, key: PositionKey) -> bool:
         """True (and the status bar says why) while an order for this position is in flight."""
-        busy = self.positions.model.busy(ticket)
+        busy = self.positions.model.busy(key)
         status_bar = self.statusBar()
         if busy and status_bar is not None:
             status_bar.showMessage(
-                f"#{ticket} is {busy} wait for MetaTrader 5's answer before sending another order for it.",
+                f"#{key[1]} is {busy} wait for MetaTrader 5's answer before sending another order for it.",
                 10_000,
             )
         return bool(busy)
 
-    @pyqtSlot(int, object)
-    def _close_position(self, ticket: int, volume: float | None) -> None:
-        position = self._shown_position(ticket)
+    @pyqtSlot(object, object)
+    def _close_position(self, key: PositionKey, volume: float | None) -> None:
+        account_id, ticket = key
+        position = self._shown_position(key)
         if position is None:
             QMessageBox.information(self, "Close position", f"Position #{ticket} is already closed.")
             return
-        if self._still_busy(ticket):
+        if self._still_busy(key):
             return
         # None closes the whole position (the menu's Close position, Delete, Ctrl+W): confirm its volume.
-        currency = self._state.account.currency if self._state.account else ""
+        currency = self._currency_of(account_id)
         if confirm_close(self, position, position.volume if volume is None else volume, currency):
             request = OrderRequest(
                 action=OrderAction.CLOSE, symbol=position.symbol, ticket=ticket, volume=volume
             )
-            self.order_requested.emit(request)
+            self.order_requested.emit(account_id, request)
 
-    @pyqtSlot(int)
-    def _modify_position(self, ticket: int) -> None:
-        position = self._shown_position(ticket)
-        if position is None or self._terminal_queries is None or self._still_busy(ticket):
+    @pyqtSlot(object)
+    def _modify_position(self, key: PositionKey) -> None:
+        position = self._shown_position(key)
+        if position is None or self._terminal_queries is None or self._still_busy(key):
             return
-        currency = self._state.account.currency if self._state.account else ""
-        dialog = ModifyDialog(self._terminal_queries, position, self, currency=currency)
-        dialog.order_requested.connect(self.order_requested)
+        account_id = key[0]
+        queries = self._queries_for(account_id) if self._queries_for is not None else self._terminal_queries
+        dialog = ModifyDialog(queries, position, self, currency=self._currency_of(account_id))
+        dialog.order_requested.connect(lambda request: self.order_requested.emit(account_id, request))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        hold = f"modify-{ticket}"  # the row stays put while the trader works on it
+        hold = f"modify-{account_id}-{key[1]}"  # the row stays put while the trader works on it
         self.positions.model.hold(hold)
         dialog.finished.connect(lambda _result: self.positions.model.hold(hold, False))
         dialog.show()
 
     @pyqtSlot(object, object)
-    def _close_many(self, group: CloseGroup, positions: list[Position]) -> None:
-        currency = self._state.account.currency if self._state.account else ""
-        if confirm_close_many(self, group, positions, currency):
-            for request in close_requests(positions):
-                self.order_requested.emit(request)
+    def _close_many(self, group: CloseGroup, positions: list[tuple[PositionKey, Position]]) -> None:
+        """One question listing them all, then one close each, to each position's own account."""
+        currencies = {self._currency_of(key[0]) for key, _position in positions}
+        currency = currencies.pop() if len(currencies) == 1 else ""
+        if confirm_close_many(self, group, [position for _key, position in positions], currency):
+            for (account_id, _ticket), position in positions:
+                self.order_requested.emit(account_id, close_request(position))
 
     @pyqtSlot()
     def _toggle_link(self) -> None:
@@ -392,7 +433,7 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot(object)
     def _on_status(self, event: Event) -> None:
-        if self.read_only or not isinstance(event, StatusUpdate):
+        if self.read_only or not isinstance(event, StatusUpdate) or not self._focus.shows(event):
             return
         disconnected = event.status.state is ConnectionState.DISCONNECTED
         self.connect_action.setText("Connect" if disconnected else "Disconnect")

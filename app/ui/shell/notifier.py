@@ -8,16 +8,26 @@ alerts), so the texts are tested exactly; where it appears is a `ToastSink`. Mut
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from PyQt6.QtCore import QEvent, QObject, QRect, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import QFrame, QLabel, QMainWindow, QSystemTrayIcon, QVBoxLayout, QWidget
 
+from app.core.account_directory import AccountDirectory
 from app.core.enums import ConnectionState
 from app.core.events import Event, Snapshot, StatusUpdate
+from app.core.models import TerminalStatus
 from app.core.settings import NotificationSettings
-from app.core.toast_text import CONNECTION_LOST_TITLE, Toast, ToastIcon, ToastKind, toast_for
+from app.core.toast_text import (
+    CONNECTION_LOST_TITLE,
+    Toast,
+    ToastIcon,
+    ToastKind,
+    connection_toast,
+    toast_for,
+)
 from app.engine.hub import EventHub
 
 
@@ -208,8 +218,9 @@ def choose_sink(
 class Notifier(QObject):
     """Listens to the hub, builds toasts, drops muted ones, shows the rest and emits `notified`.
 
-    Connection toasts start only after the first connect, and a connection toast repeating the previous
-    one (the host's "lost" notice right after the lost status) is shown once.
+    Connection toasts start only after an account's first connect, and a connection toast repeating the
+    previous one of the same account (the host's "lost" notice right after the lost status) is shown once.
+    Each account's link is followed on its own; with several accounts a toast's title names its account.
     """
 
     notified = pyqtSignal(object)  # Toast
@@ -223,9 +234,10 @@ class Notifier(QObject):
         super().__init__(parent)
         self._sink = sink
         self._settings = settings or NotificationSettings()
-        self._link: ConnectionState | None = None  # None until the first connect
-        self._last_connection_title = ""
-        self._disconnect_asked = False
+        self._accounts = AccountDirectory()
+        self._link: dict[str, ConnectionState] = {}  # an account appears at its first connect
+        self._last_connection_title: dict[str, str] = {}
+        self._disconnect_asked: set[str] = set()
 
     @classmethod
     def for_window(
@@ -250,39 +262,58 @@ class Notifier(QObject):
         """Apply the trader's notification choices from now on."""
         self._settings = settings
 
-    def expect_disconnect(self) -> None:
-        """The trader asked to disconnect: the link going down next is no loss to warn about."""
-        self._disconnect_asked = True
+    def expect_disconnect(self, account_id: str | None = None) -> None:
+        """The trader asked to disconnect (one account, or every account with None): the link going down
+        next is no loss to warn about."""
+        self._disconnect_asked |= set(self._link) if account_id is None else {account_id}
 
     def subscribe(self, hub: EventHub) -> None:
-        """Follow the hub's events that can raise a toast."""
+        """Follow the hub's events that can raise a toast (and the accounts list, to name them)."""
         for signal in (hub.auto_trade_executed, hub.trade_error, hub.notice, hub.status_update, hub.snapshot):
             signal.connect(self.apply)
+        hub.accounts_update.connect(self._accounts.apply)
 
     def apply(self, event: Event) -> Toast | None:
         """Handle one event; returns the toast shown, or None (no toast, or muted)."""
-        toast = toast_for(event, self._link)
-        if isinstance(event, StatusUpdate | Snapshot):
-            state = event.status.state
-            if self._disconnect_asked and state is ConnectionState.DISCONNECTED and toast is not None:
-                # As asked: "lost, reconnecting by itself" would be wrong on both counts.
-                self._disconnect_asked, toast = False, None
-                self._last_connection_title = CONNECTION_LOST_TITLE
-            elif state is ConnectionState.CONNECTED:
-                self._disconnect_asked = False
-            self._follow_link(state)
+        self._accounts.apply(event)
+        if isinstance(event, Snapshot):
+            shown = None
+            for view in event.accounts:
+                shown = self._status(view.account_id, view.status) or shown
+            return shown
+        if isinstance(event, StatusUpdate):
+            return self._status(event.account_id, event.status)
+        return self._show(event.account_id, toast_for(event))
+
+    def _status(self, account_id: str, status: TerminalStatus) -> Toast | None:
+        previous = self._link.get(account_id)
+        toast = connection_toast(previous, status)
+        state = status.state
+        if (
+            account_id in self._disconnect_asked
+            and state is ConnectionState.DISCONNECTED
+            and toast is not None
+        ):
+            # As asked: "lost, reconnecting by itself" would be wrong on both counts.
+            self._disconnect_asked.discard(account_id)
+            toast = None
+            self._last_connection_title[account_id] = CONNECTION_LOST_TITLE
+        elif state is ConnectionState.CONNECTED:
+            self._disconnect_asked.discard(account_id)
+        if previous is not None or state is ConnectionState.CONNECTED:
+            self._link[account_id] = state
+        return self._show(account_id, toast)
+
+    def _show(self, account_id: str, toast: Toast | None) -> Toast | None:
         if toast is None:
             return None
         if toast.kind is ToastKind.CONNECTION:
-            if toast.title == self._last_connection_title:
+            if toast.title == self._last_connection_title.get(account_id):
                 return None
-            self._last_connection_title = toast.title
+            self._last_connection_title[account_id] = toast.title
         if is_muted(toast, self._settings):
             return None
+        toast = replace(toast, title=self._accounts.prefixed(account_id, toast.title))
         self._sink.show_toast(toast)
         self.notified.emit(toast)
         return toast
-
-    def _follow_link(self, state: ConnectionState) -> None:
-        if self._link is not None or state is ConnectionState.CONNECTED:
-            self._link = state

@@ -53,18 +53,21 @@ def money_colour(amount: float) -> QColor | None:
 
 
 class PositionRow:
-    """A shown position: the record as last reported, and its price and profit as the last tick moved them."""
+    """A shown position of an account: the record as last reported, and its price and profit as the last
+    tick moved them."""
 
-    __slots__ = ("position", "price_current", "profit")
+    __slots__ = ("account_id", "position", "price_current", "profit")
 
-    def __init__(self, position: Position) -> None:
+    def __init__(self, position: Position, account_id: str = "") -> None:
+        self.account_id = account_id
         self.position = position
         self.price_current = position.price_current
         self.profit = position.profit
 
     @property
-    def ticket(self) -> int:
-        return self.position.ticket
+    def key(self) -> tuple[str, int]:
+        """(account, ticket): two brokers may use the same ticket numbers."""
+        return (self.account_id, self.position.ticket)
 
     def current(self) -> Position:
         """The position at its latest price and profit."""

@@ -258,6 +258,11 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         """True while something holds the rows in place."""
         return bool(self._holds)
 
+    @property
+    def held_by(self) -> frozenset[str]:
+        """What holds the rows in place now ('pointer', 'menu', …)."""
+        return frozenset(self._holds)
+
     def set_filter(self, accepts: Callable[[R], bool] | None) -> None:
         """Show only the records `accepts` lets through (None: all); it must read fields that never change."""
         self.beginResetModel()

@@ -20,7 +20,7 @@ from app.core.enums import (
     Side,
     TradeSource,
 )
-from app.core.events import AccountUpdate, PnlUpdate, PositionsUpdate, Snapshot
+from app.core.events import AccountUpdate, PnlUpdate, PositionsUpdate
 from app.core.models import Account, Deal, TerminalStatus
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
@@ -30,6 +30,7 @@ from app.ui.account import account_panel
 from app.ui.account.account_panel import AccountPanel, start_of_today_utc
 from app.ui.widgets.columns import trade_colours
 from app.ui.widgets.window_timer import WindowTimer
+from tests.one_account import MAIN, single_snapshot
 
 ACCOUNT = Account(
     login=51_234_567,
@@ -151,7 +152,7 @@ def test_an_account_update_fills_in_the_figures(panel: AccountPanel) -> None:
 def test_a_snapshot_carries_the_account_too(panel: AccountPanel) -> None:
     status = TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True)
 
-    shown(panel, Snapshot(account=ACCOUNT, positions=(), status=status, models=()))
+    shown(panel, single_snapshot(account=ACCOUNT, positions=(), status=status, models=()))
 
     assert panel.value_text("balance") == "10,000.00"
 
@@ -160,7 +161,9 @@ def test_a_snapshot_without_an_account_keeps_the_last_known_figures(panel: Accou
     status = TerminalStatus(state=ConnectionState.RECONNECTING, mt5_connected=False)
 
     shown(
-        panel, AccountUpdate(account=ACCOUNT), Snapshot(account=None, positions=(), status=status, models=())
+        panel,
+        AccountUpdate(account=ACCOUNT),
+        single_snapshot(account=None, positions=(), status=status, models=()),
     )
 
     assert panel.value_text("balance") == "10,000.00"
@@ -269,7 +272,7 @@ def test_todays_closed_pnl_sums_the_deals_journaled_since_midnight_utc(
     close_trade(journal, 200, profit=25.0, commission=-0.7, at=TODAY + timedelta(seconds=2))
     close_trade(journal, 300, profit=-11.8, commission=-0.7, at=TODAY + timedelta(seconds=3))
 
-    panel = driven(qtbot, AccountPanel(queries))
+    panel = driven(qtbot, AccountPanel(queries, account_id=MAIN))
 
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "+11.80", timeout=3000)
     assert panel.value_colour("today_closed") == trade_colours().gain
@@ -279,11 +282,11 @@ def test_a_closed_position_refreshes_todays_closed_pnl(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, journal: Journal, queries: JournalQueries
 ) -> None:
     monkeypatch.setattr(account_panel, "TODAY_AFTER_CLOSE_MS", 10)
-    panel = driven(qtbot, AccountPanel(queries))
+    panel = driven(qtbot, AccountPanel(queries, account_id=MAIN))
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "0.00", timeout=3000)
 
     close_trade(journal, 400, profit=-30.0, commission=-1.0, at=TODAY + timedelta(seconds=5))
-    panel.apply(PositionsUpdate(positions=(), added=(), removed=(400,), modified=()))
+    panel.apply(PositionsUpdate(positions=(), added=(), removed=(400,), modified=(), account_id=MAIN))
 
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "-31.00", timeout=3000)
     assert panel.value_colour("today_closed") == trade_colours().loss
@@ -295,7 +298,7 @@ def test_a_journal_that_cannot_be_read_says_so_instead_of_showing_zero(
     with journal.database.write() as session:
         session.execute(text("DROP TABLE deals"))
 
-    panel = driven(qtbot, AccountPanel(queries))
+    panel = driven(qtbot, AccountPanel(queries, account_id=MAIN))
 
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "unavailable", timeout=3000)
     assert "Could not read" in panel.values["today_closed"].toolTip()
@@ -304,7 +307,7 @@ def test_a_journal_that_cannot_be_read_says_so_instead_of_showing_zero(
 def test_answers_to_other_widgets_questions_are_ignored(
     qtbot: QtBot, journal: Journal, queries: JournalQueries
 ) -> None:
-    panel = driven(qtbot, AccountPanel(queries))
+    panel = driven(qtbot, AccountPanel(queries, account_id=MAIN))
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "0.00", timeout=3000)
 
     with qtbot.waitSignal(queries.closed_profit_loaded, timeout=3000):

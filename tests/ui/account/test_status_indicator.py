@@ -11,7 +11,7 @@ from PyQt6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import AccountTradeMode, ConnectionState
-from app.core.events import AccountUpdate, Snapshot, StatusUpdate
+from app.core.events import AccountUpdate, StatusUpdate
 from app.core.models import Account, TerminalStatus
 from app.engine.hub import EventHub
 from app.ui.account.status_indicator import (
@@ -22,6 +22,7 @@ from app.ui.account.status_indicator import (
     heartbeat_age_text,
     status_text,
 )
+from tests.one_account import single_snapshot
 
 NOW = datetime(2026, 11, 18, 10, 0, 30, tzinfo=UTC)
 
@@ -245,7 +246,7 @@ def test_status_text_without_a_heartbeat_leaves_the_age_out() -> None:
 
 
 def test_snapshot_sets_status_and_account(indicator: ConnectionIndicator) -> None:
-    snapshot = Snapshot(
+    snapshot = single_snapshot(
         account=make_account(AccountTradeMode.REAL),
         positions=(),
         status=make_status(simulated=True),

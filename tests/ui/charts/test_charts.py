@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from app.core.enums import ConnectionState, Side
-from app.core.events import AccountUpdate, PnlUpdate, PositionsUpdate, Snapshot
+from app.core.events import AccountUpdate, PnlUpdate, PositionsUpdate
 from app.core.models import Account, Position, TerminalStatus
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
@@ -26,6 +26,7 @@ from app.ui.charts.chart_series import EquitySeries
 from app.ui.charts.charts import RIGHT_PAD, EquityChart, PnlBySymbolChart, local_time_text
 from app.ui.widgets.columns import trade_colours
 from app.ui.widgets.window_timer import WindowTimer
+from tests.one_account import single_snapshot
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ACCOUNT = Account(
@@ -243,7 +244,7 @@ def test_the_hub_feeds_the_chart(qtbot: QtBot, chart: EquityChart) -> None:
     chart.subscribe(hub)
     status = TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True)
 
-    hub.publish(Snapshot(account=ACCOUNT, positions=(), status=status, models=(), timestamp=NOW))
+    hub.publish(single_snapshot(account=ACCOUNT, positions=(), status=status, models=(), timestamp=NOW))
     hub.publish(tick(NOW + timedelta(seconds=1), 10_052.0))
 
     assert chart.series.equity.tolist() == [10_050.0, 10_052.0]
@@ -415,7 +416,9 @@ def test_a_snapshot_replaces_every_bar(bars: PnlBySymbolChart) -> None:
     bars.apply(opened(position(1, "EURUSD", 12.5)))
     status = TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True)
 
-    bars.apply(Snapshot(account=ACCOUNT, positions=(position(9, "GBPUSD", -3.0),), status=status, models=()))
+    bars.apply(
+        single_snapshot(account=ACCOUNT, positions=(position(9, "GBPUSD", -3.0),), status=status, models=())
+    )
     bars.flush()
 
     assert bars.shown() == {"GBPUSD": -3.0}

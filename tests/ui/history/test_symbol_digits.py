@@ -17,6 +17,7 @@ from app.engine.intervals import Intervals
 from app.engine.queries import TerminalQueries
 from app.terminal.simulator import ClockSpec
 from app.ui.history.symbol_digits import SymbolDigits
+from tests.one_account import MAIN
 from tests.ui.positions_events import make_position, opened
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -47,7 +48,7 @@ def test_digits_come_with_the_positions_the_desk_shows(qtbot: QtBot) -> None:
 
 
 def test_a_symbol_no_position_told_of_is_asked_of_the_terminal_once(qtbot: QtBot, desk: Desk) -> None:
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=10_000)
     queries = TerminalQueries(desk.host)
     asked: list[str] = []
     queries.spec_ready.connect(lambda _id, spec: asked.append(spec.name))
@@ -67,7 +68,7 @@ def test_a_symbol_no_position_told_of_is_asked_of_the_terminal_once(qtbot: QtBot
 def test_a_symbol_the_terminal_does_not_know_stays_unknown_and_is_asked_again_later(
     qtbot: QtBot, desk: Desk
 ) -> None:
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=10_000)
     queries = TerminalQueries(desk.host)
     failures: list[str] = []
     queries.failed.connect(lambda _id, error: failures.append(error))

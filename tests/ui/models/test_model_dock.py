@@ -13,7 +13,7 @@ from PyQt6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState, Side, Timeframe
-from app.core.events import ModelsUpdate, Snapshot
+from app.core.events import ModelsUpdate
 from app.core.models import ModelSettings, TerminalStatus
 from app.engine.commands import (
     AutoTradingCommand,
@@ -32,6 +32,7 @@ from app.storage.journal import Journal
 from app.ui.models.model_dock import ModelDock
 from app.ui.models.models_table import MODEL_COLUMN_INDEX
 from tests.ml.frames import synthetic_frame
+from tests.one_account import MAIN, single_snapshot
 from tests.ui.model_fixtures import make_manifest, register, summary
 
 ALPHA, BETA = "a1a1a1a1a1a1", "b2b2b2b2b2b2"
@@ -61,6 +62,7 @@ def hub() -> EventHub:
 @pytest.fixture
 def dock(qtbot: QtBot, hub: EventHub, queries: JournalQueries, tmp_path: Path) -> ModelDock:
     dock = ModelDock(journal_queries=queries, models_dir=tmp_path / "models")
+    dock.account_for_new_models = lambda: MAIN  # as the main window tells it: the account it trades on
     qtbot.addWidget(dock)
     dock.subscribe(hub)
     dock.show()
@@ -109,7 +111,7 @@ def test_models_update_lists_each_model_with_its_state(dock: ModelDock, hub: Eve
 
 def test_a_snapshot_fills_the_table_too(dock: ModelDock, hub: EventHub) -> None:
     status = TerminalStatus(state=ConnectionState.CONNECTED, mt5_connected=True)
-    hub.publish(Snapshot(account=None, positions=(), status=status, models=(summary(BETA, "Beta"),)))
+    hub.publish(single_snapshot(account=None, positions=(), status=status, models=(summary(BETA, "Beta"),)))
     assert dock.model.models()[0].name == "Beta"
 
 
@@ -251,13 +253,17 @@ def test_import_checks_the_file_and_registers_it_switched_off(
     assert imported is not None and imported.model_id == manifest.model_id
     model_file = tmp_path / "models" / manifest.file_name
     settings = ModelSettings(symbol="EURUSD", timeframe=Timeframe.M1)
-    assert commands == [RegisterModelCommand(model_file=model_file, manifest=imported, settings=settings)]
+    assert commands == [
+        RegisterModelCommand(model_file=model_file, manifest=imported, settings=settings, account_id=MAIN)
+    ]
     assert model_file.is_file()
     exported = dock.export_to(manifest.model_id, tmp_path / "out")
     assert exported is not None and exported.is_file() and exported.with_suffix(".json").is_file()
     # Removed from the desk later, its file kept in the store: importing it again registers that copy.
     assert dock.import_file(exported) == imported
-    assert commands[-1] == RegisterModelCommand(model_file=model_file, manifest=imported, settings=settings)
+    assert commands[-1] == RegisterModelCommand(
+        model_file=model_file, manifest=imported, settings=settings, account_id=MAIN
+    )
 
 
 def test_a_file_that_is_not_a_model_is_refused_with_a_message(

@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
 from app.ui.positions.positions_model import (
+    KEY_ROLE,
     SORT_ROLE,
-    TICKET_ROLE,
     PositionsTableModel,
     Totals,
     merge_cell_ranges,
@@ -66,7 +66,7 @@ def test_positions_update_appends_rows_in_arrival_order(model: PositionsTableMod
 
     assert model.tickets() == [7, 3, 5]
     assert inserted == [(0, 1), (2, 2)]
-    assert [model.row_of(t) for t in (7, 3, 5)] == [0, 1, 2]
+    assert [model.row_of(("", t)) for t in (7, 3, 5)] == [0, 1, 2]
 
 
 def test_pnl_update_reports_only_the_price_and_profit_cells_of_that_row(three: PositionsTableModel) -> None:
@@ -77,7 +77,7 @@ def test_pnl_update_reports_only_the_price_and_profit_cells_of_that_row(three: P
 
     assert log.ranges == [(1, PRICE, 1, PRICE), (1, PROFIT, 1, PROFIT)]
     assert all(SORT_ROLE in roles and Qt.ItemDataRole.DisplayRole in roles for roles in log.roles)
-    assert three.position(12) == make_position(
+    assert three.position(("", 12)) == make_position(
         12, "USDJPY", price_open=151.2, price_current=151.35, profit=9.91
     )
 
@@ -139,7 +139,7 @@ def test_a_burst_of_ticks_is_repainted_once_by_the_windows_timer(
     qtbot.waitUntil(lambda: not three.dirty, timeout=10 * REPAINT_INTERVAL_MS)
 
     assert log.ranges == [(0, PRICE, 0, PRICE), (0, PROFIT, 0, PROFIT)]
-    assert three.position(11).profit == 49.0
+    assert three.position(("", 11)).profit == 49.0
 
 
 def test_an_unchanged_tick_reports_nothing(three: PositionsTableModel) -> None:
@@ -166,8 +166,8 @@ def test_closed_positions_disappear(three: PositionsTableModel) -> None:
 
     assert three.tickets() == [11, 13]
     assert removed == [(1, 1)]
-    assert three.row_of(12) is None
-    assert three.row_of(13) == 1
+    assert three.row_of(("", 12)) is None
+    assert three.row_of(("", 13)) == 1
 
 
 def test_pending_change_lands_on_the_row_that_moved_up_after_a_removal(model: PositionsTableModel) -> None:
@@ -191,7 +191,7 @@ def test_snapshot_replaces_everything_without_a_reset(three: PositionsTableModel
     three.apply(snapshot(moved, make_position(20, "GBPUSD")))
 
     assert three.tickets() == [13, 20]
-    assert three.position(13) == moved
+    assert three.position(("", 13)) == moved
     assert resets == []
 
 
@@ -235,10 +235,10 @@ def test_subscribed_model_follows_the_hub(model: PositionsTableModel) -> None:
     hub.publish(closed(2))
 
     assert model.tickets() == [1]
-    assert model.position(1).profit == 2.5
+    assert model.position(("", 1)).profit == 2.5
 
 
-def test_cells_show_formatted_text_and_answer_ticket_and_sort_roles(three: PositionsTableModel) -> None:
+def test_cells_show_formatted_text_and_answer_key_and_sort_roles(three: PositionsTableModel) -> None:
     three.apply(pnl({11: (1.08612, 11.2), 12: (150.95, -16.55)}))
 
     def cell(row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -247,7 +247,7 @@ def test_cells_show_formatted_text_and_answer_ticket_and_sort_roles(three: Posit
     assert [cell(row, PRICE) for row in range(3)] == ["1.08612", "150.950", "2650.50"]
     assert [cell(row, PROFIT) for row in range(3)] == ["+11.20", "-16.55", "0.00"]
     assert cell(1, PROFIT, SORT_ROLE) == -16.55
-    assert cell(1, 0, TICKET_ROLE) == 12
+    assert cell(1, 0, KEY_ROLE) == ("", 12)  # (account, ticket)
     assert cell(0, SL) == "—"
     assert cell(0, COLUMN_INDEX["type"]) == "BUY"
     alignment = cell(0, PRICE, Qt.ItemDataRole.TextAlignmentRole)

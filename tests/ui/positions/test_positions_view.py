@@ -12,9 +12,10 @@ from app.core.enums import ConnectionState
 from app.core.events import PositionsUpdate, StatusUpdate
 from app.core.models import TerminalStatus
 from app.engine.hub import EventHub
-from app.ui.positions.positions_view import PositionsView
+from app.ui.positions.positions_view import MENU_HOLD, PositionsView
 from app.ui.widgets.columns import COLUMN_INDEX, trade_colours
-from tests.scenarios.driver import answer_popup, dismiss, point_at, right_click
+from app.ui.widgets.record_view import POINTER_HOLD
+from tests.scenarios.driver import answer_popup, dismiss, right_click
 from tests.ui.positions_events import closed, make_position, opened, pnl
 
 PROFIT = COLUMN_INDEX["profit"]
@@ -166,29 +167,29 @@ def test_footer_says_when_nothing_is_open(qtbot: QtBot) -> None:
 
 
 def test_context_menu_close_carries_the_ticket(qtbot: QtBot, view: PositionsView) -> None:
-    menu = view.context_menu(3)
+    menu = view.context_menu(("", 3))
     assert menu is not None
     close = next(a for a in menu.actions() if a.text() == "Close position")
 
     with qtbot.waitSignal(view.close_requested) as signal:
         close.trigger()
 
-    assert signal.args == [3, None]
+    assert signal.args == [("", 3), None]
 
 
 def test_context_menu_modify_carries_the_ticket(qtbot: QtBot, view: PositionsView) -> None:
-    menu = view.context_menu(2)
+    menu = view.context_menu(("", 2))
     assert menu is not None
     modify = next(a for a in menu.actions() if a.text() == "Modify SL/TP…")
 
     with qtbot.waitSignal(view.modify_requested) as signal:
         modify.trigger()
 
-    assert signal.args == [2]
+    assert signal.args == [("", 2)]
 
 
 def test_partial_close_asks_for_a_volume_bounded_by_the_position(qtbot: QtBot, view: PositionsView) -> None:
-    menu = view.context_menu(2)
+    menu = view.context_menu(("", 2))
     assert menu is not None
     partial = next(a for a in menu.actions() if a.text() == "Close partially…")
     bounds: list[tuple[float, float]] = []
@@ -205,11 +206,11 @@ def test_partial_close_asks_for_a_volume_bounded_by_the_position(qtbot: QtBot, v
         partial.trigger()
 
     assert bounds == [(0.01, 0.5)]
-    assert signal.args == [2, 0.5]
+    assert signal.args == [("", 2), 0.5]
 
 
 def test_cancelled_partial_close_requests_nothing(qtbot: QtBot, view: PositionsView) -> None:
-    menu = view.context_menu(1)
+    menu = view.context_menu(("", 1))
     assert menu is not None
     partial = next(a for a in menu.actions() if a.text() == "Close partially…")
     requests: list[object] = []
@@ -232,7 +233,7 @@ def test_close_key_on_a_selected_row_requests_a_full_close(
     with qtbot.waitSignal(view.close_requested, timeout=1000) as signal:
         qtbot.keyClick(view.table, qt_key, modifier)
 
-    assert signal.args == [4, None]
+    assert signal.args == [("", 4), None]
 
 
 def test_close_keys_are_claimed_before_window_shortcuts(view: PositionsView) -> None:
@@ -253,7 +254,7 @@ def test_double_click_requests_modify(qtbot: QtBot, view: PositionsView) -> None
         qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
         qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
 
-    assert signal.args == [2]
+    assert signal.args == [("", 2)]
 
 
 def test_read_only_view_has_no_trade_actions(qtbot: QtBot, read_only_view: PositionsView) -> None:
@@ -270,7 +271,7 @@ def test_read_only_view_has_no_trade_actions(qtbot: QtBot, read_only_view: Posit
     qtbot.mouseClick(read_only_view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
     qtbot.mouseDClick(read_only_view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
 
-    assert read_only_view.context_menu(1) is None
+    assert read_only_view.context_menu(("", 1)) is None
     assert read_only_view.table.close_keys == ()
     assert read_only_view.table.contextMenuPolicy() == Qt.ContextMenuPolicy.NoContextMenu
     assert requests == []
@@ -302,7 +303,7 @@ def test_unreadable_header_state_keeps_the_defaults(qtbot: QtBot) -> None:
     assert widget.table.horizontalHeader().logicalIndex(0) == 0
 
 
-def test_rows_stay_put_while_the_rows_menu_is_open_and_catch_up_after(
+def test_rows_stay_put_while_the_rows_menu_is_open_and_the_menu_lets_go_after(
     qtbot: QtBot, view: PositionsView
 ) -> None:
     view.show()
@@ -322,7 +323,8 @@ def test_rows_stay_put_while_the_rows_menu_is_open_and_catch_up_after(
     menu.wait(qtbot)
 
     assert seen == [[3, 1, 4, 2]]
-    point_at(view.filter_edit)  # the hand leaves the table
+    assert MENU_HOLD not in view.model.held_by  # the menu let go (the pointer may still hold the rows)
+    view.model.hold(POINTER_HOLD, False)  # as the pointer leaving the table does
     view.model.flush()
     assert view.visible_tickets() == [2, 3, 1, 4]
 

@@ -26,6 +26,7 @@ from app.core.settings import Settings, TerminalSettings
 from app.storage.settings_store import load_settings
 from app.ui.settings.first_run import FirstRunDialog, parse_bridge
 from tests.bridge.servers import free_port, in_process_bridge
+from tests.one_account import one_account_settings
 
 PASSWORD = "s3cret-Pa55word!"
 
@@ -111,7 +112,7 @@ def test_on_linux_clicking_the_bridge_shows_its_address_and_saves_it(
     save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
     assert save is not None
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
-    assert saved(settings_file).terminal.backend is Backend.BRIDGE
+    assert saved(settings_file).primary.terminal.backend is Backend.BRIDGE
 
 
 def saved(settings_file: Path) -> Settings:
@@ -125,7 +126,7 @@ def test_demo_is_the_preselected_choice_and_saves_the_simulator(qtbot: QtBot, se
     assert dialog.backend() is Backend.SIM
     dialog.accept()
     assert dialog.result() == FirstRunDialog.DialogCode.Accepted
-    assert saved(settings_file) == Settings(terminal=TerminalSettings(backend=Backend.SIM))
+    assert saved(settings_file) == one_account_settings(TerminalSettings(backend=Backend.SIM), "Demo")
     assert dialog.saved == saved(settings_file)
 
 
@@ -145,7 +146,7 @@ def test_metatrader5_on_this_pc_saves_path_login_and_server(
         login=51234567,
         server="Broker-Demo",
     )
-    assert saved(settings_file).terminal == expected
+    assert saved(settings_file).primary.terminal == expected
 
 
 def test_the_password_goes_to_the_keyring_and_never_into_the_settings_file(
@@ -190,7 +191,7 @@ def test_a_keyring_that_refuses_keeps_the_dialog_open_and_saves_nothing_yet(
     assert not settings_file.exists()
     assert dialog.session.get(51234567, "") == PASSWORD
     dialog.accept()  # a second Save goes on with the session's copy
-    assert saved(settings_file).terminal.login == 51234567
+    assert saved(settings_file).primary.terminal.login == 51234567
 
 
 def test_an_account_number_that_is_not_a_number_is_refused(qtbot: QtBot, settings_file: Path) -> None:
@@ -219,7 +220,7 @@ def test_the_bridge_saves_its_backend_and_address_in_the_settings(qtbot, setting
     choose_by_click(qtbot, dialog, Backend.BRIDGE)
     type_into(qtbot, dialog.bridge, "192.168.1.20:18813")
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
-    terminal = saved(settings_file).terminal
+    terminal = saved(settings_file).primary.terminal
     assert (terminal.backend, terminal.bridge_host, terminal.bridge_port) == (
         Backend.BRIDGE,
         "192.168.1.20",

@@ -40,10 +40,11 @@ from app.ui.settings.credentials import (
     find_password,
 )
 from app.ui.settings.settings_dialog import SettingsDialog
+from tests.one_account import one_account_settings
 
 PASSWORD = "s3cret-Pa55word!"
 ACCOUNT = "mt5:51234567@Broker-Demo"
-WITH_ACCOUNT = Settings(terminal=TerminalSettings(login=51234567, server="Broker-Demo"))
+WITH_ACCOUNT = one_account_settings(TerminalSettings(login=51234567, server="Broker-Demo"))
 
 
 class MemoryKeyring(KeyringBackend):
@@ -115,8 +116,8 @@ def open_dialog(
 
 # -- round trip and refusals ----------------------------------------------------------------------------
 
-CHANGED = Settings(
-    terminal=TerminalSettings(
+CHANGED = one_account_settings(
+    TerminalSettings(
         backend=Backend.BRIDGE,
         path="C:/MT5/terminal64.exe",
         login=777,
@@ -337,7 +338,7 @@ def test_a_bridge_address_typed_in_the_terminal_page_is_saved(qtbot, memory) -> 
     dialog.bridge_port.selectAll()
     qtbot.keyClicks(dialog.bridge_port, "18900")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    terminal = dialog.result_settings().terminal
+    terminal = dialog.result_settings().primary.terminal
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert (terminal.backend, terminal.bridge_host, terminal.bridge_port) == (
         Backend.BRIDGE,

@@ -24,6 +24,7 @@ from app.engine.intervals import Intervals
 from app.engine.queries import JournalQueries, TerminalQueries
 from app.terminal.simulator import ClockSpec
 from app.ui.shell.main_window import MainWindow
+from tests.one_account import MAIN
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
@@ -52,11 +53,13 @@ def window(qtbot: QtBot, desk: Desk, tmp_path: Path) -> MainWindow:
         window_state_file=tmp_path / "window.ini",
     )
     qtbot.addWidget(window)
-    window.order_requested.connect(lambda request: desk.submit(TradeCommand.manual(request)))
+    window.order_requested.connect(
+        lambda account_id, request: desk.submit(TradeCommand.manual(request, account_id))
+    )
     window.show()
     qtbot.waitExposed(window)
     desk.start()
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=10_000)
     return window
 
 
@@ -83,11 +86,11 @@ def answer_the_confirmation_with(button_text: str, seen: list[str]) -> None:
 def select_row_of(window: MainWindow, qtbot: QtBot, ticket: int, desk: Desk) -> None:
     """Click the position's row in the table."""
     positions = window.positions
-    qtbot.waitUntil(lambda: positions.model.row_of(ticket) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: positions.model.row_of((MAIN, ticket)) is not None, timeout=5000)
     # The table and the desk's state fold the same event through two signals of the hub, delivered one
     # after the other: the window's actions read the state, so wait until it has the position too.
-    qtbot.waitUntil(lambda: ticket in desk.state.positions, timeout=5000)
-    source_row = positions.model.row_of(ticket)
+    qtbot.waitUntil(lambda: ticket in desk.state.of(MAIN).positions, timeout=5000)
+    source_row = positions.model.row_of((MAIN, ticket))
     assert source_row is not None
     index = positions.model.index(source_row, 0)
     viewport = positions.table.viewport()
@@ -109,7 +112,7 @@ def test_delete_on_a_position_asks_for_its_whole_volume_and_closes_it(
     qtbot.waitUntil(lambda: not desk.simulator.positions(), timeout=5000)
     assert len(asked) == 1
     assert "0.30 EURUSD" in asked[0] and "Partial close" not in asked[0]
-    qtbot.waitUntil(lambda: window.positions.model.row_of(ticket) is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.positions.model.row_of((MAIN, ticket)) is None, timeout=5000)
 
 
 def test_cancel_on_the_whole_close_question_leaves_the_position_open(

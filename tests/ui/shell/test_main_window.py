@@ -26,6 +26,7 @@ from app.engine.queries import JournalQueries, TerminalQueries
 from app.engine.sim_controls import SimulatorControls
 from app.terminal.simulator import ClockSpec
 from app.ui.shell.main_window import MainWindow
+from tests.one_account import MAIN
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
@@ -56,7 +57,7 @@ def make_window(desk: Desk, tmp_path: Path, *, read_only: bool = False) -> MainW
 
 
 def connected(desk: Desk) -> bool:
-    return desk.state.status.state is ConnectionState.CONNECTED
+    return desk.state.of(MAIN).status.state is ConnectionState.CONNECTED
 
 
 def simulator(desk: Desk) -> SimulatorControls:
@@ -71,18 +72,20 @@ def test_positions_opened_in_the_terminal_appear_as_rows(qtbot: QtBot, desk: Des
     desk.start()
     qtbot.waitUntil(lambda: connected(desk), timeout=10_000)
     ticket = simulator(desk).open_external("EURUSD", "buy", 0.4)
-    qtbot.waitUntil(lambda: window.positions.model.row_of(ticket) is not None, timeout=5000)
-    assert window.positions.model.position(ticket).volume == pytest.approx(0.4)
+    qtbot.waitUntil(lambda: window.positions.model.row_of((MAIN, ticket)) is not None, timeout=5000)
+    assert window.positions.model.position((MAIN, ticket)).volume == pytest.approx(0.4)
 
 
 def test_an_order_from_the_window_reaches_the_terminal(qtbot: QtBot, desk: Desk, tmp_path: Path) -> None:
     window = make_window(desk, tmp_path)
     qtbot.addWidget(window)
-    window.order_requested.connect(lambda request: desk.submit(TradeCommand.manual(request)))
+    window.order_requested.connect(
+        lambda account_id, request: desk.submit(TradeCommand.manual(request, account_id))
+    )
     desk.start()
     qtbot.waitUntil(lambda: connected(desk), timeout=10_000)
     window.order_requested.emit(
-        OrderRequest(action=OrderAction.OPEN, symbol="GBPUSD", side=Side.SELL, volume=0.2)
+        MAIN, OrderRequest(action=OrderAction.OPEN, symbol="GBPUSD", side=Side.SELL, volume=0.2)
     )
     qtbot.waitUntil(lambda: window.positions.model.totals().count == 1, timeout=5000)
     (position,) = simulator(desk).positions().values()

@@ -25,6 +25,7 @@ from app.ui.charts.dashboard import VIEWER_NOTICE, PerformanceDashboard
 from app.ui.models.training_job import training_pool
 from app.ui.shell.main_window import MainWindow
 from tests.ml.frames import synthetic_frame
+from tests.one_account import MAIN
 from tests.ui.models.test_training_dialog import write_csv
 
 
@@ -110,7 +111,7 @@ def test_a_model_trained_and_saved_in_the_window_is_registered_switched_off(
     qtbot.addWidget(window)
     window.command_requested.connect(desk.submit)
     desk.start()
-    qtbot.waitUntil(lambda: desk.state.status.state is ConnectionState.CONNECTED, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.state.of(MAIN).status.state is ConnectionState.CONNECTED, timeout=10_000)
     dialog = window.open_training_dialog()
     dialog.inputs.set_csv_file(write_csv(tmp_path / "EURUSD_M1.csv", synthetic_frame(3_000, seed=2)))
     lots = dialog.inputs.lots_spin.lineEdit()

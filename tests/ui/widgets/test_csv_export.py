@@ -22,6 +22,7 @@ from app.ui.widgets.csv_export import (
     utc_text,
     write_csv,
 )
+from tests.one_account import MAIN
 
 OPENED = datetime(2025, 3, 3, 9, 15, 30, tzinfo=UTC)
 CLOSED = datetime(2025, 3, 3, 11, 0, 5, tzinfo=UTC)
@@ -31,7 +32,7 @@ CSV_HEADER = header(HISTORY_CSV_FIELDS)
 def closed_trade(**changes: Any) -> ClosingDeal:
     """A deal that closed 1.5 of a 2.0-lot BUY a model opened (0.5 stayed open), with the trader's note."""
     deal = DealRecord(
-        ticket=987, order=986, position_id=123456789, time=CLOSED, type=DealType.SELL,
+        account_id=MAIN, ticket=987, order=986, position_id=123456789, time=CLOSED, type=DealType.SELL,
         entry=DealEntry.OUT, symbol="EURUSD", volume=1.5, price=1.09, profit=1242.25,
         commission=-7.5, swap=-0.25, fee=0.0, magic=4242, reason=3, comment="MD-0123456789 t1",
     )  # fmt: skip
@@ -178,7 +179,8 @@ def test_a_close_of_a_position_the_desk_never_saw_open_writes_blanks(tmp_path: P
 def test_deals_are_written_as_the_terminal_lists_them_without_the_desks_tag(tmp_path: Path) -> None:
     target = tmp_path / "deals.csv"
     deposit = DealRecord(
-        ticket=1, order=0, position_id=0, time=OPENED, type=DealType.BALANCE, entry=DealEntry.IN,
+        account_id=MAIN, ticket=1, order=0, position_id=0, time=OPENED, type=DealType.BALANCE,
+        entry=DealEntry.IN,
         symbol="", volume=0.0, price=0.0, profit=10_000.0, commission=0.0, swap=0.0, fee=0.0, magic=0,
         reason=0, comment="Initial deposit",
     )  # fmt: skip
