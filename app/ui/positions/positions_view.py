@@ -1,10 +1,12 @@
 """PositionsView: MetaTrader 5's Trade tab: live positions, a symbol filter, the bottom line, trade actions.
 
 The view never trades: its menu and keys only emit requests (`close_requested`, `modify_requested`,
-`close_many_requested`, `new_order_requested`); whoever receives them confirms and routes the orders.
+`close_many_requested`, `new_order_requested`) naming each position by (account, ticket); whoever
+receives them confirms and routes the orders to the position's own account.
 In read-only mode (remote viewer) those actions do not exist at all. Rows stay where they are while the
 pointer is over the table or a menu or dialog about a row is open, and catch up with the sort after.
-While the terminal is not connected the prices and profits are greyed and the bottom line says how old.
+While an account's terminal is not connected its prices and profits are greyed and the bottom line says
+how old they are.
 """
 
 from __future__ import annotations
@@ -39,9 +41,8 @@ from app.ui.widgets.record_view import RecordTableView
 _PARTIAL_STEP = 0.01  # the usual volume step; the events carry no SymbolSpec to say otherwise
 CLOSE_KEYS: tuple[QKeySequence, ...] = (QKeySequence(Qt.Key.Key_Delete), QKeySequence("Ctrl+W"))
 NEW_ORDER_KEYS: tuple[QKeySequence, ...] = (QKeySequence(Qt.Key.Key_F9), QKeySequence("Ctrl+N"))
-_LINK_WORDS = {
-    ConnectionState.STALE: "not answering"
-}  # "is disconnected", "is reconnecting" read as they are
+# "MetaTrader 5 is …": "disconnected" and "reconnecting" read as they are.
+_LINK_WORDS = {ConnectionState.STALE: "not answering"}
 MENU_HOLD = "menu"
 DIALOG_HOLD = "dialog"  # apart from the menu's: a dialog held inside the menu must not release it
 
