@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             if len(filled) >= args.trades:
                 QTimer.singleShot(500, app.quit)
 
-    desk.hub.event.connect(on_event)
+    desk.hub.stream.connect(on_event)
     QTimer.singleShot(int(args.minutes * 60_000), app.quit)
     desk.start()
     app.exec()

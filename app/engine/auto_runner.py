@@ -83,7 +83,7 @@ class AutoTraderRunner(QObject):
         self._thread.started.connect(self._on_started)
         self._command.connect(self._on_command)
         self._stop.connect(self._on_stop)
-        hub.event.connect(self._on_event)
+        hub.stream.connect(self._on_event)
 
     @property
     def account_id(self) -> str:

@@ -201,7 +201,7 @@ class Desk(QObject):
         self.journal = Journal(open_database(config.database_file, first_account=first))
         self.hub = EventHub(self)
         self.state = DeskState()
-        self.hub.event.connect(self._fold)
+        self.hub.stream.connect(self._fold)
         self.engine = DeskEngine(
             self.journal,
             self.hub,

@@ -123,7 +123,7 @@ class DeskEngine(QObject):
         self._attach.connect(self._on_attach)
         self._detach.connect(self._on_detach)
         self._stop.connect(self._on_stop)
-        hub.event.connect(self._on_event)
+        hub.stream.connect(self._on_event)
 
     # ---- any thread --------------------------------------------------------------------------------
     def start(self) -> None:

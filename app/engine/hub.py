@@ -24,17 +24,16 @@ log = logging.getLogger(__name__)
 
 
 class EventHub(QObject):
-    """Fan-out of immutable events to typed signals and to one ordered stream (`event`).
+    """Fan-out of immutable events to typed signals and to one ordered stream (`stream`).
 
     `publish` may be called from any thread: Qt delivers each signal in the receiver's thread
     (queued across threads), so subscribers never share mutable state with the publisher. Events
     published from one thread reach every subscriber in the order they were published.
     """
 
-    # Shadows QObject.event(QEvent): sip would call this signal for any QEvent sent to the hub and abort
-    # ("native Qt signal is not callable"), so the hub must never receive one (no children, deleteLater or
-    # moveToThread). Renaming the signal touches every subscriber; until then mypy is told it is meant.
-    event = pyqtSignal(object)  # type: ignore[assignment]
+    # Not `event`: that name would shadow QObject.event(), and any QEvent sent to the hub (deleteLater,
+    # moveToThread, a queued call) would then abort the process with "native Qt signal is not callable".
+    stream = pyqtSignal(object)
     snapshot = pyqtSignal(object)
     accounts_update = pyqtSignal(object)
     positions_update = pyqtSignal(object)
@@ -62,11 +61,11 @@ class EventHub(QObject):
         }
 
     def publish(self, event: Event) -> None:
-        """Emit `event` on its typed signal and on the ordered `event` stream."""
+        """Emit `event` on its typed signal and on the ordered `stream`."""
         signal = self._typed.get(type(event))
         if signal is None:
             # Wire-only messages (HELLO, PING...) have no place on the in-process bus.
             log.error("event type %s cannot be published on the hub", type(event).__name__)
             return
         signal.emit(event)
-        self.event.emit(event)
+        self.stream.emit(event)

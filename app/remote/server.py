@@ -192,7 +192,7 @@ class RemoteServer:
             ) from error
         self._redact = redact
         self._listener = _HubListener(self._on_hub_event)
-        self._hub.event.connect(self._listener.on_event)
+        self._hub.stream.connect(self._listener.on_event)
         host, port = self._server.sockets[0].getsockname()[:2]
         log.info(
             "remote viewing server listening on %s:%s (%s)", host, port, "TLS" if ssl_context else "plain"
@@ -204,7 +204,7 @@ class RemoteServer:
         if self._server is None:
             return
         if self._listener is not None:
-            self._hub.event.disconnect(self._listener.on_event)
+            self._hub.stream.disconnect(self._listener.on_event)
             self._listener = None
         self._server.close()
         await self._server.wait_closed()

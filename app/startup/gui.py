@@ -297,7 +297,7 @@ def run_viewer(qt_app: QApplication, args: argparse.Namespace, settings: Setting
         return 2
     hub = EventHub()
     state = DeskState()
-    hub.event.connect(lambda event: state.apply(event))  # DeskState has slots: no weakref for PyQt
+    hub.stream.connect(lambda event: state.apply(event))  # DeskState has slots: no weakref for PyQt
     host = urlsplit(args.viewer).netloc or args.viewer
     window = MainWindow(hub, state, settings, read_only=True, viewer_host=host)
     loop = qasync.QEventLoop(qt_app)

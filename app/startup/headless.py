@@ -68,7 +68,7 @@ def run_headless(
                 print(f"Cannot write events to {events_jsonl}: {error.strerror or error}", file=sys.stderr)
                 desk.stop()
                 return 2
-            desk.hub.event.connect(writer.write)
+            desk.hub.stream.connect(writer.write)
         for notice in settings_notices:
             desk.hub.publish(notice)
         service = alerts.start(desk.hub, desk) if alerts is not None else None

@@ -275,7 +275,7 @@ class _SelfTest:
         from app.core.models import OrderRequest
 
         errors: list[TradeError] = []
-        desk.hub.event.connect(lambda event: errors.append(event) if isinstance(event, TradeError) else None)
+        desk.hub.stream.connect(lambda event: errors.append(event) if isinstance(event, TradeError) else None)
         journal = desk.journal
 
         def status_of(trade_id: str) -> TradeStatus | None:

@@ -95,7 +95,7 @@ def make_alert_desk(
             )
         )
         events: list[Event] = []
-        desk.hub.event.connect(events.append)
+        desk.hub.stream.connect(events.append)
         secrets = ChannelSecrets()
         secrets.put(PHONE.id, inbox.json_url())
         chosen = replace(settings or AlertSettings(), channels=(PHONE,))

@@ -64,7 +64,7 @@ def test_a_desk_that_did_not_stop_cleanly_says_so_at_the_next_start_with_the_pos
     # The process dies here: nothing stops. The next start finds the marker.
     hub = EventHub()
     events: list[Event] = []
-    hub.event.connect(events.append)
+    hub.stream.connect(events.append)
     service_for(hub, inbox.json_url("next-start"), tmp_path)
     qtbot.waitUntil(lambda: any(m.path == "/next-start" for m in inbox.received), timeout=10_000)
     [message] = [m for m in inbox.received if m.path == "/next-start"]
@@ -97,7 +97,7 @@ def test_a_failing_channel_is_said_once_in_the_event_log_not_per_alert(
 ) -> None:
     hub = EventHub()
     events: list[Event] = []
-    hub.event.connect(events.append)
+    hub.stream.connect(events.append)
     inbox.mode = "fail"
     service = service_for(hub, inbox.json_url(), tmp_path)
     for _ in range(10):
@@ -119,7 +119,7 @@ def test_a_channel_whose_url_is_not_in_the_keyring_is_said_once(
 ) -> None:
     hub = EventHub()
     events: list[Event] = []
-    hub.event.connect(events.append)
+    hub.stream.connect(events.append)
     service = service_for(hub, None, tmp_path)
     [notice] = notices(events, CHANNEL_NO_URL_TITLE)
     assert notice.text == (

@@ -92,7 +92,7 @@ class _Arrivals(QObject):
         self.count = 0
         self.arrived_at = 0.0
         self.loop: QEventLoop | None = None
-        hub.event.connect(self.on_event)
+        hub.stream.connect(self.on_event)
 
     @pyqtSlot(object)
     def on_event(self, event: Event) -> None:

@@ -117,7 +117,7 @@ class StateFolder(QObject):
     def __init__(self, hub: EventHub, state: DeskState, parent: QObject) -> None:
         super().__init__(parent)
         self._state = state
-        hub.event.connect(self._fold)
+        hub.stream.connect(self._fold)
 
     @pyqtSlot(object)
     def _fold(self, event: Event) -> None:

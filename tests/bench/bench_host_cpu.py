@@ -76,7 +76,7 @@ class EventCounter(QObject):
     def __init__(self, hub: EventHub) -> None:
         super().__init__()
         self.counts: Counter[str] = Counter()
-        hub.event.connect(self.count)
+        hub.stream.connect(self.count)
 
     @pyqtSlot(object)
     def count(self, event: Event) -> None:

@@ -59,7 +59,7 @@ def desk(qtbot: Any, server: Mt5linuxServer, tmp_path: Path) -> Iterator[Desk]:
     config = DeskConfig(target=server.target(), database_file=tmp_path / "journal.sqlite3", intervals=FAST)
     desk = Desk(config)
     seen: list[Event] = []
-    desk.hub.event.connect(seen.append)
+    desk.hub.stream.connect(seen.append)
     desk.seen = seen  # type: ignore[attr-defined]
     desk.start()
     qtbot.waitUntil(lambda: connected(desk) and desk.state.of(MAIN).account is not None, timeout=15_000)
@@ -136,7 +136,7 @@ def test_a_killed_bridge_server_is_reconnected_by_itself(
     qtbot: Any, desk: Desk, server: Mt5linuxServer
 ) -> None:
     statuses: list[StatusUpdate] = []
-    desk.hub.event.connect(lambda e: statuses.append(e) if isinstance(e, StatusUpdate) else None)
+    desk.hub.stream.connect(lambda e: statuses.append(e) if isinstance(e, StatusUpdate) else None)
     server.kill()
     try:
         qtbot.waitUntil(

@@ -38,7 +38,7 @@ class EventRecorder(QObject):
     def __init__(self, hub: EventHub) -> None:
         super().__init__()
         self.events: list[Event] = []
-        hub.event.connect(self.record)
+        hub.stream.connect(self.record)
 
     @pyqtSlot(object)
     def record(self, event: Event) -> None:

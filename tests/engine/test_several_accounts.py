@@ -37,7 +37,7 @@ class PnlCounter(QObject):
     def __init__(self, desk: Desk) -> None:
         super().__init__()
         self.counts: dict[str, int] = {}
-        desk.hub.event.connect(self.record)
+        desk.hub.stream.connect(self.record)
 
     @pyqtSlot(object)
     def record(self, event: Event) -> None:

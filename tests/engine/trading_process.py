@@ -46,7 +46,7 @@ class Trader(QObject):
         self._announced = False
         self._submitted = 0
         self._finished = 0
-        desk.hub.event.connect(self.seen)
+        desk.hub.stream.connect(self.seen)
 
     @pyqtSlot(object)
     def seen(self, event: Event) -> None:

@@ -62,7 +62,7 @@ class FoldedState(QObject):
     def __init__(self, hub: EventHub) -> None:
         super().__init__()
         self.state = DeskState()
-        hub.event.connect(self.fold)
+        hub.stream.connect(self.fold)
 
     @pyqtSlot(object)
     def fold(self, event: Event) -> None:
