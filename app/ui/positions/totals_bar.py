@@ -56,7 +56,6 @@ class TotalsBar(QWidget):
         self.pnl_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.pnl_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._fit_total("")
-        self.pnl_label.setAutoFillBackground(True)  # opaque: a new total repaints it, not the bar behind
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(4, 2, 4, 2)
         self._row.addWidget(self.account_label, 1)
