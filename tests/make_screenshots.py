@@ -2,9 +2,11 @@
 
 Builds a realistic demo desk: eight simulated hours of trading on the simulator (journal and equity
 samples filled as the engine would), then the real main window, order ticket and a toast, grabbed into
-resources/screenshots/. `alerts` makes only the Settings > Alerts picture; `training` only the training
-dialog's, on a 1366×768 screen (the offscreen platform is given one); `accounts` only the account strip and
-the positions table of a desk of three demo accounts (USD, EUR, USD).
+resources/screenshots/. The Trade tab is shot maximised (trade_tab.png, trade_tab_menu.png with a row's
+menu open): run it under Xvfb with openbox at 1366×768 for those. `alerts` makes only the Settings >
+Alerts picture; `training` only the training dialog's, on a 1366×768 screen (the offscreen platform is
+given one); `accounts` only the account strip and the positions table of a desk of three demo accounts
+(USD, EUR, USD).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from PyQt6 import sip
 from PyQt6.QtCore import QEventLoop, QTimer
 from PyQt6.QtWidgets import QApplication
 
@@ -270,6 +273,31 @@ def several_accounts() -> None:
         assert desktop.desk.stop(20)
 
 
+def trade_tab(window: MainWindow) -> None:
+    """The Trade tab maximised (1366 px wide under Xvfb), then with a row's context menu open."""
+    window.showMaximized()
+    window.left_tabs.setCurrentWidget(window.positions)
+    wait(1500)
+    window.grab().save(str(OUT / "trade_tab.png"))
+    table = window.positions.table
+    at = table.visualRect(table.model().index(1, 0)).center()
+    screen = window.screen()
+
+    def grab_and_close() -> None:
+        geometry = window.frameGeometry()  # the screen there: the menu is a window of its own
+        shot = screen.grabWindow(
+            sip.voidptr(0), geometry.x(), geometry.y(), geometry.width(), geometry.height()
+        )
+        shot.save(str(OUT / "trade_tab_menu.png"))
+        menu = QApplication.activePopupWidget()
+        if menu is not None:
+            menu.close()
+
+    QTimer.singleShot(1200, grab_and_close)
+    window.positions._show_context_menu(at)  # a screenshot, not a test: open the menu as a right-click does
+    window.showNormal()
+
+
 def main() -> int:
     if sys.argv[1:] == ["training"] and os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
         config = Path(tempfile.mkdtemp()) / "screen.json"
@@ -381,6 +409,7 @@ def main() -> int:
         )
         wait(600)
         window.grab().save(str(OUT / "toast.png"))
+        trade_tab(window)
         alerts_settings()
         risk_settings()
         first_hour_chart()

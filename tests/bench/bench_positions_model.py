@@ -27,7 +27,7 @@ from app.core.events import PositionsUpdate
 from app.core.models import Position
 from app.ui.positions.positions_model import PositionsTableModel
 from app.ui.positions.positions_view import PositionsView
-from app.ui.widgets.columns import COLUMN_INDEX
+from app.ui.widgets.columns import COLUMN_INDEX, PositionRow
 
 ROWS = 1_000
 CHANGED = 10
@@ -67,17 +67,8 @@ class ResetPositionsModel(PositionsTableModel):
     """The naive way (and VeighNa's cost model): throw every row away and reload on each update."""
 
     def reset(self, positions: Sequence[Position]) -> None:
-        self.beginResetModel()
-        # Private fields on purpose: this subclass exists only to price the reset the real model avoids.
-        self._rows = list(positions)
-        self._keys = [("", position.ticket) for position in self._rows]
-        self._row_of = {key: row for row, key in enumerate(self._keys)}
-        self._sums = [
-            sum(p.volume for p in positions),
-            sum(p.profit for p in positions),
-            sum(p.swap for p in positions),
-        ]
-        self.endResetModel()
+        self.set_records(PositionRow(position) for position in positions)
+        self._recount()
 
 
 @dataclass
@@ -161,7 +152,7 @@ def reset_scenario(app: QApplication, view: str = "table") -> Scenario:
 
 VIEWS = {
     "table": "QTableView on the model",
-    "desk": "PositionsView (proxy + footer), arrival order",
+    "desk": "PositionsView (bottom line), arrival order",
     "desk-sorted": "PositionsView sorted by profit (every update re-sorts)",
 }
 

@@ -13,7 +13,7 @@ from app.core.enums import Side
 from app.core.event_text import describe
 from app.core.events import AutoTradeExecuted, encode
 from app.core.number_format import format_money, format_pips, format_price, format_volume, trimmed
-from app.ui.widgets.columns import COLUMN_INDEX, POSITION_COLUMNS
+from app.ui.widgets.columns import COLUMN_INDEX, POSITION_COLUMNS, PositionRow
 from tests.remote.conftest import position, run
 from tests.remote.test_browser_viewer import (
     LIVE,
@@ -152,7 +152,9 @@ def test_a_positions_cells_and_an_auto_trade_read_the_same_in_the_browser_as_on_
 
     cells, labels, feed = run(scenario(), timeout=30)
     for label, key in CELLS.items():
-        assert cells[labels.index(label)] == POSITION_COLUMNS[COLUMN_INDEX[key]].text(held), label
+        assert cells[labels.index(label)] == POSITION_COLUMNS[COLUMN_INDEX[key]].text(PositionRow(held)), (
+            label
+        )
     assert cells[labels.index("Volume")] == "1.30" and cells[labels.index("T/P")] == "—"
     described = describe(auto)
     assert described is not None

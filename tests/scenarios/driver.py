@@ -57,6 +57,8 @@ class _Input(Protocol):
         self, window: QWindow, button: Qt.MouseButton, modifier: Qt.KeyboardModifier, pos: QPoint
     ) -> None: ...
 
+    def mouseMove(self, window: QWindow, pos: QPoint, delay: int = ...) -> None: ...
+
     def keyClick(
         self, target: QWindow | QWidget, key: Qt.Key | str, modifier: Qt.KeyboardModifier = ...
     ) -> None: ...
@@ -120,6 +122,15 @@ def click(
         _input.mouseRelease(handle, button_, none, where)
     else:
         _input.mouseClick(handle, button_, none, where)
+
+
+def point_at(widget: QWidget | None, at: QPoint | None = None) -> None:
+    """Move the mouse pointer over a widget (or a point of it), as a hand resting on the mouse does."""
+    assert widget is not None and widget.isVisible(), f"{widget!r} is not shown, so it cannot be pointed at"
+    top = widget.window()
+    handle = top.windowHandle()
+    assert handle is not None, f"{top!r} has no native window"
+    _input.mouseMove(handle, widget.mapTo(top, at or widget.rect().center()))
 
 
 def right_click(widget: QWidget | None, at: QPoint | None = None) -> None:

@@ -2,9 +2,9 @@
 
 On a desk of several accounts the account strip (one line per account, totals per currency) sits above the
 figures, which then show the account chosen in the strip; a one-account desk shows no strip.
-Events only fold into the panel's state and mark it dirty; one single-shot QTimer repaints the labels at
-most every 100 ms. Today's closed P&L comes from the journal through `JournalQueries` (a thread pool, never
-the GUI thread): at start, shortly after positions close, and every minute.
+Events only fold into the panel's state and mark it dirty; the window's repaint timer (`WindowTimer`)
+calls `flush` at most every 100 ms. Today's closed P&L comes from the journal through `JournalQueries`
+(a thread pool, never the GUI thread): at start, shortly after positions close, and every minute.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from app.ui.widgets.columns import money_colour, trade_colours
 
 log = logging.getLogger(__name__)
 
-FLUSH_INTERVAL_MS = 100  # at most 10 repaints a second
 TODAY_REFRESH_MS = 60_000
 AGE_REFRESH_MS = 1_000
 # The desk journals a closed position's deals just after publishing the POSITIONS_UPDATE that removes
@@ -86,10 +85,6 @@ class AccountPanel(QWidget):
         self.strip = AccountStrip(self, mask_login=mask_login)
         self.strip.account_chosen.connect(self.follow)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(FLUSH_INTERVAL_MS)
-        self._timer.timeout.connect(self.flush)
         self._build()
 
         self._today_timer = QTimer(self)
@@ -274,8 +269,6 @@ class AccountPanel(QWidget):
 
     def _mark_dirty(self) -> None:
         self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
 
     # --- painting ----------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Charts (pyqtgraph): equity and floating P&L over time; floating P&L by symbol (re-exported).
 
-Both follow the desk's repaint rule: events fold into data and mark the chart dirty; one single-shot
-QTimer redraws at most every 100 ms, and only when something changed. The equity curve keeps a week of
+Both follow the desk's repaint rule: events fold into data and mark the chart dirty; the window's
+repaint timer calls `flush`, which redraws only when something changed. The equity curve keeps a week of
 1 s samples smooth: the curves get only the visible stretch, peak-reduced to a few points per pixel
 column (`EquitySeries.window`, re-fed on every pan and zoom), and pyqtgraph clips what it is handed to
 the view, so a redraw costs about the same for a week of samples as for an hour.
@@ -16,7 +16,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pyqtgraph as pg
-from PyQt6.QtCore import QEvent, QPointF, Qt, QTimer
+from PyQt6.QtCore import QEvent, QPointF, Qt
 from PyQt6.QtGui import QPalette
 from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
@@ -30,7 +30,7 @@ from app.storage.records import EquitySample
 from app.ui.charts.chart_accounts import AccountSum, ChartChoice, chart_choices, summed_history
 from app.ui.charts.chart_axes import MoneyAxis, TimeAxis
 from app.ui.charts.chart_series import EquitySeries, SeriesPoint
-from app.ui.charts.pnl_by_symbol_chart import FLUSH_INTERVAL_MS, PnlBySymbolChart, plain_plot, theme_colours
+from app.ui.charts.pnl_by_symbol_chart import PnlBySymbolChart, plain_plot, theme_colours
 from app.ui.widgets.columns import trade_colours
 
 __all__ = ["RANGES", "EquityChart", "PnlBySymbolChart", "local_time_text"]
@@ -85,10 +85,6 @@ class EquityChart(QWidget):
         self._crosshair_x: float | None = None
         self._fed: tuple[int, float, float, int] | None = None
         self._dirty = False
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(FLUSH_INTERVAL_MS)
-        self._timer.timeout.connect(self.flush)
         self._build()
         self._sync_buttons()
         self._show_readout(None)
@@ -357,8 +353,6 @@ class EquityChart(QWidget):
 
     def _mark_dirty(self) -> None:
         self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
 
     # --- drawing -----------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """PnlBySymbolChart: floating P&L of the open positions summed by symbol, as green and red bars.
 
-Position events fold into `SymbolPnl`; one single-shot QTimer redraws at most every 100 ms, and only
-when a bar's figure changed. Also holds the small pyqtgraph plumbing the equity chart shares
+Position events fold into `SymbolPnl`; the window's repaint timer calls `flush`, which redraws
+only when a bar's figure changed. Also holds the small pyqtgraph plumbing the equity chart shares
 (`theme_colours`, `plain_plot`); `app.ui.charts.charts` re-exports the widget.
 
 Every account's positions are folded; on a desk of several accounts a selector shows one account's bars, or
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QEvent, Qt, QTimer
+from PyQt6.QtCore import QEvent, Qt
 from PyQt6.QtGui import QColor, QFontMetrics, QPalette
 from PyQt6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
@@ -25,8 +25,6 @@ from app.ui.charts.chart_accounts import ChartChoice, chart_choices
 from app.ui.charts.chart_axes import MoneyAxis
 from app.ui.charts.chart_series import SymbolPnl
 from app.ui.widgets.columns import money_colour
-
-FLUSH_INTERVAL_MS = 100  # at most 10 redraws a second
 
 
 def theme_colours(widget: QWidget) -> tuple[QColor, QColor, QColor]:
@@ -58,10 +56,6 @@ class PnlBySymbolChart(QWidget):
         self._members: tuple[str, ...] | None = None  # chosen in the selector; None: the focused account
         self._shown: dict[str, float] = {}
         self._dirty = False
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(FLUSH_INTERVAL_MS)
-        self._timer.timeout.connect(self.flush)
 
         self.plot_widget = pg.PlotWidget(self, axisItems={"bottom": MoneyAxis("bottom")})
         self.plot = self.plot_widget.getPlotItem()
@@ -188,8 +182,6 @@ class PnlBySymbolChart(QWidget):
 
     def _mark_dirty(self) -> None:
         self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
 
     @property
     def dirty(self) -> bool:

@@ -14,7 +14,7 @@ from app.core.number_format import format_money, format_price, format_volume
 from app.storage.records import DealRecord
 from app.ui.history.history_model import local_time_text
 from app.ui.widgets.columns import money_colour, trade_colours
-from app.ui.widgets.record_table import CENTRE, LEFT, RecordColumn, price_column
+from app.ui.widgets.record_table import CENTRE, LEFT, RecordColumn, column_index, price_column
 
 _DIRECTIONS = {
     DealEntry.IN: "in",
@@ -112,10 +112,11 @@ DEAL_COLUMNS: tuple[RecordColumn[DealRecord], ...] = (
         lambda d: trader_text(d.comment),
         align=LEFT,
         tip=lambda d: trader_text(d.comment),
+        stretch=True,
     ),
 )
 
-DEAL_COLUMN_INDEX: dict[str, int] = {column.key: index for index, column in enumerate(DEAL_COLUMNS)}
+DEAL_COLUMN_INDEX: dict[str, int] = column_index(DEAL_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ class DealsView(RecordsTab[DealRecord]):
             DEAL_CSV_FIELDS,
             lambda deal: deal.symbol,
             parent,
+            key_of=lambda deal: deal.ticket,
             refresh_delay_ms=refresh_delay_ms,
             digits=digits,
             with_source=False,

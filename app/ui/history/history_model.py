@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import fsum
 
-from PyQt6.QtCore import QObject
 from PyQt6.QtGui import QColor
 
 from app.core.enums import Side
@@ -20,21 +19,12 @@ from app.core.number_format import format_money, format_price, format_volume
 from app.storage.records import ClosedHistory, ClosingDeal
 from app.ui.history.history_period import HistoryPeriod, period_bounds, preset_first_day
 from app.ui.widgets.columns import money_colour, trade_colours
-from app.ui.widgets.record_table import (
-    CENTRE,
-    LEFT,
-    RecordColumn,
-    RecordProxy,
-    RecordTableModel,
-    price_column,
-)
+from app.ui.widgets.record_table import CENTRE, LEFT, RecordColumn, column_index, price_column
 
 __all__ = [
     "HISTORY_COLUMNS",
     "HISTORY_COLUMN_INDEX",
     "HistoryPeriod",
-    "HistoryProxy",
-    "HistoryTableModel",
     "HistoryTotals",
     "history_totals",
     "period_bounds",
@@ -195,6 +185,7 @@ HISTORY_COLUMNS: tuple[RecordColumn[ClosingDeal], ...] = (
         align=LEFT,
         tooltip="Your comment on the position",
         tip=lambda c: c.note,
+        stretch=True,
     ),
     RecordColumn(
         "duration",
@@ -205,7 +196,7 @@ HISTORY_COLUMNS: tuple[RecordColumn[ClosingDeal], ...] = (
     ),
 )
 
-HISTORY_COLUMN_INDEX: dict[str, int] = {column.key: index for index, column in enumerate(HISTORY_COLUMNS)}
+HISTORY_COLUMN_INDEX: dict[str, int] = column_index(HISTORY_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,14 +251,3 @@ def totals_texts(totals: HistoryTotals) -> tuple[str, str, str]:
     if totals.entry_charges:
         gross += f" · Opening charges {format_money(totals.entry_charges, signed=True)}"
     return summary, gross, net
-
-
-class HistoryTableModel(RecordTableModel[ClosingDeal]):
-    """Closing deals, in the journal's order (oldest first)."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(HISTORY_COLUMNS, parent)
-
-
-class HistoryProxy(RecordProxy[ClosingDeal]):
-    """Sorted History rows."""

@@ -44,6 +44,7 @@ class HistoryView(RecordsTab[ClosingDeal]):
             HISTORY_CSV_FIELDS,
             lambda closing: closing.symbol,
             parent,
+            key_of=lambda closing: closing.deal.ticket,
             refresh_delay_ms=refresh_delay_ms,
             digits=digits,
             with_source=True,

@@ -8,21 +8,17 @@ journal: the tab then says so and shows nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from PyQt6.QtCore import QByteArray, QStandardPaths, Qt, QTimer
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +31,9 @@ from app.ui.history.history_filters import HistoryFilters
 from app.ui.history.history_period import HistoryPeriod
 from app.ui.history.symbol_digits import SymbolDigits
 from app.ui.widgets.csv_export import CsvFields, write_csv
-from app.ui.widgets.record_table import RecordColumn, RecordProxy, RecordTableModel
+from app.ui.widgets.csv_save import ask_csv_path, show_csv_error
+from app.ui.widgets.record_table import RecordColumn, RecordTableModel
+from app.ui.widgets.record_view import RecordTableView
 
 R = TypeVar("R")
 
@@ -59,6 +57,7 @@ class RecordsTab(QWidget, Generic[R]):
         symbol_of: Callable[[R], str],
         parent: QWidget | None = None,
         *,
+        key_of: Callable[[R], Hashable],
         refresh_delay_ms: int = REFRESH_DELAY_MS,
         with_source: bool,
         what: str,
@@ -76,11 +75,9 @@ class RecordsTab(QWidget, Generic[R]):
         self._export_name = export_name
         self._request: int | None = None
         self._request_symbol: str | None = None
-        self._columns_sized = False  # fitted to the first rows shown, then left to the trader
         self._export_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         self.error_box: QMessageBox | None = None
-        self.model: RecordTableModel[R] = RecordTableModel(columns, self)
-        self.proxy: RecordProxy[R] = RecordProxy(self.model, self)
+        self.model: RecordTableModel[Hashable, R] = RecordTableModel(columns, key_of, self)
         if digits is not None:
             self.model.set_digits(lambda record: digits.digits(symbol_of(record)))
             digits.learned.connect(self.model.refresh_prices)
@@ -133,24 +130,9 @@ class RecordsTab(QWidget, Generic[R]):
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.export_csv)
 
-    def _build_table(self, columns: Sequence[RecordColumn[R]], sort_by: str) -> QTableView:
-        table = QTableView(self)
-        table.setModel(self.proxy)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        vertical = table.verticalHeader()
-        assert vertical is not None
-        vertical.setVisible(False)
-        header = table.horizontalHeader()
-        assert header is not None
-        header.setSectionsMovable(True)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    def _build_table(self, columns: Sequence[RecordColumn[R]], sort_by: str) -> RecordTableView[Hashable, R]:
+        table: RecordTableView[Hashable, R] = RecordTableView(self.model, self)
         keys = [column.key for column in columns]
-        header.setSectionResizeMode(keys.index("comment"), QHeaderView.ResizeMode.Stretch)
-        table.setSortingEnabled(True)
         table.sortByColumn(keys.index(sort_by), Qt.SortOrder.DescendingOrder)  # newest first
         return table
 
@@ -184,23 +166,15 @@ class RecordsTab(QWidget, Generic[R]):
 
     def visible_records(self) -> list[R]:
         """The rows the table shows, top to bottom."""
-        return self.proxy.visible_records()
+        return self.model.records()
 
     def header_state(self) -> QByteArray:
         """Column widths, order and sort, for the main window to save."""
-        header = self.table.horizontalHeader()
-        assert header is not None
-        return header.saveState()
+        return self.table.header_state()
 
     def restore_header_state(self, state: QByteArray) -> bool:
         """Restore a saved header state; False (and the defaults kept) when it cannot be read."""
-        header = self.table.horizontalHeader()
-        assert header is not None
-        if state.isEmpty() or not header.restoreState(state):
-            return False
-        self._columns_sized = True
-        self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
-        return True
+        return self.table.restore_header_state(state)
 
     # --- loading -----------------------------------------------------------------------------------
 
@@ -246,9 +220,6 @@ class RecordsTab(QWidget, Generic[R]):
         self.model.set_records(records)
         if self._digits is not None:
             self._digits.want(map(self._symbol_of, records))
-        if records and not self._columns_sized:
-            self._columns_sized = True
-            self.table.resizeColumnsToContents()
         self.export_button.setEnabled(bool(records))
         self._show_footer(result)
 
@@ -281,35 +252,12 @@ class RecordsTab(QWidget, Generic[R]):
         return count
 
     def _ask_export_path(self) -> Path | None:
-        name = f"{self._export_name}-{date.today():%Y-%m-%d}.csv"
-        dialog = QFileDialog(self, f"Export {self._what}", str(Path(self._export_dir) / name))
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilters(["CSV files (*.csv)", "All files (*)"])
-        dialog.setDefaultSuffix("csv")
-        try:
-            if not dialog.exec() or not dialog.selectedFiles():
-                return None
-            path = Path(dialog.selectedFiles()[0])
-        finally:
-            dialog.deleteLater()
-        self._export_dir = str(path.parent)
+        path = ask_csv_path(self, self._what, self._export_dir, self._export_name)
+        if path is not None:
+            self._export_dir = str(path.parent)
         return path
 
     def _show_export_error(self, path: Path, error: OSError) -> None:
-        # Window-modal and non-blocking: the tab keeps updating behind the message.
-        reason = error.strerror or str(error)
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Export failed",
-            f"The {self._what} could not be saved to {path}: {reason}.",
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.setInformativeText(
-            "Nothing was written and any file already there is unchanged. Choose another file name, "
-            "in a folder you can write to (for example your Documents folder), and export again."
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box = show_csv_error(self, self._what, path, error)
         box.finished.connect(lambda _: setattr(self, "error_box", None))
         self.error_box = box
-        box.open()

@@ -13,20 +13,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, pyqtSignal
+from PyQt6.QtCore import QModelIndex, QObject, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QFont
 
 from app.core.enums import Side
 from app.core.models import ModelSummary
 from app.core.number_format import format_money, format_volume
 from app.ui.widgets.columns import money_colour, trade_colours
+from app.ui.widgets.record_table import (
+    CENTRE,
+    KEY_ROLE,
+    LEFT,
+    NOT_SPECIAL,
+    RecordColumn,
+    RecordTableModel,
+    column_index,
+)
 
-MODEL_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+MODEL_ID_ROLE = KEY_ROLE  # the row's model id, in any column
 REFUSAL_PREFIXES = ("blocked", "refused", "risk limit")
-
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-_CENTRE = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
 
 
 def is_refusal(status: str) -> bool:
@@ -68,97 +73,147 @@ def _status_colour(entry: ModelEntry) -> QColor | None:
     return trade_colours().loss if is_refusal(entry.summary.status) else None
 
 
-@dataclass(frozen=True, slots=True)
-class ModelColumn:
-    """One column: its header, the text of a row, alignment, optional colour and header tooltip."""
+def _tip(key: str) -> Callable[[ModelEntry], str]:
+    def tip(entry: ModelEntry) -> str:
+        summary = entry.summary
+        if key == "name":
+            return f"{summary.name} · {summary.algorithm or 'model'} · id {summary.model_id}"
+        return summary.status if key == "status" else entry.last_refusal
 
-    key: str
-    header: str
-    text: Callable[[ModelEntry], str]
-    align: Qt.AlignmentFlag = _LEFT
-    colour: Callable[[ModelEntry], QColor | None] | None = None
-    tooltip: str = ""
+    return tip
 
 
-MODEL_COLUMNS: tuple[ModelColumn, ...] = (
-    ModelColumn("name", "Model", lambda e: e.summary.name),
-    ModelColumn(
+MODEL_COLUMNS: tuple[RecordColumn[ModelEntry], ...] = (
+    RecordColumn("name", "Model", lambda e: e.summary.name, lambda e: e.summary.name, LEFT, tip=_tip("name")),
+    RecordColumn(
         "market",
         "Symbol / TF",
         lambda e: f"{e.summary.symbol} {e.summary.timeframe}",
+        lambda e: (e.summary.symbol, e.summary.timeframe),
+        LEFT,
         tooltip="What it trades",
     ),
-    ModelColumn("enabled", "On", lambda e: "", _CENTRE, tooltip="Trades on each new bar when ticked"),
-    ModelColumn(
-        "lot", "Lot", lambda e: format_volume(e.summary.lot_size) if e.summary.lot_size else "", _RIGHT
+    RecordColumn(
+        "enabled",
+        "On",
+        lambda e: "",
+        lambda e: e.summary.enabled,
+        CENTRE,
+        tooltip="Trades on each new bar when ticked",
     ),
-    ModelColumn(
+    RecordColumn(
+        "lot",
+        "Lot",
+        lambda e: format_volume(e.summary.lot_size) if e.summary.lot_size else "",
+        lambda e: e.summary.lot_size,
+    ),
+    RecordColumn(
         "signal",
         "Signal",
         lambda e: e.summary.last_signal.value if e.summary.last_signal else "",
-        _CENTRE,
+        lambda e: e.summary.last_signal.value if e.summary.last_signal else None,
+        CENTRE,
         _signal_colour,
         "Direction of the last prediction",
     ),
-    ModelColumn("confidence", "Conf.", _confidence, _RIGHT, tooltip="Confidence of the last prediction"),
-    ModelColumn(
+    RecordColumn(
+        "confidence",
+        "Conf.",
+        _confidence,
+        lambda e: e.summary.last_confidence,
+        tooltip="Confidence of the last prediction",
+    ),
+    RecordColumn(
         "signal_at",
         "Signal time",
         lambda e: local_time(e.summary.last_signal_at),
-        _RIGHT,
+        lambda e: e.summary.last_signal_at,
         tooltip="When the last prediction was made (your computer's clock)",
     ),
-    ModelColumn("open", "Open", lambda e: str(e.summary.open_positions), _RIGHT, tooltip="Open positions"),
-    ModelColumn(
+    RecordColumn(
+        "open",
+        "Open",
+        lambda e: str(e.summary.open_positions),
+        lambda e: e.summary.open_positions,
+        tooltip="Open positions",
+    ),
+    RecordColumn(
         "today",
         "Today P&L",
         lambda e: format_money(e.summary.today_profit, signed=True),
-        _RIGHT,
-        lambda e: money_colour(e.summary.today_profit),
-        "Profit of the model's trades today (UTC day), closed and floating",
+        lambda e: e.summary.today_profit,
+        colour=lambda e: money_colour(e.summary.today_profit),
+        tooltip="Profit of the model's trades today (UTC day), closed and floating",
     ),
-    ModelColumn("status", "Status", lambda e: e.summary.status, colour=_status_colour),
-    ModelColumn(
+    RecordColumn(
+        "status",
+        "Status",
+        lambda e: e.summary.status,
+        lambda e: e.summary.status,
+        LEFT,
+        _status_colour,
+        tip=_tip("status"),
+        stretch=True,
+    ),
+    RecordColumn(
         "refusal",
         "Last refusal",
         lambda e: e.last_refusal,
+        lambda e: e.last_refusal,
+        LEFT,
         colour=lambda e: trade_colours().loss if e.last_refusal else None,
         tooltip="The last risk rule that stopped a trade of this model, and when it was first seen",
+        tip=_tip("refusal"),
     ),
 )
 
-MODEL_COLUMN_INDEX: dict[str, int] = {column.key: index for index, column in enumerate(MODEL_COLUMNS)}
+MODEL_COLUMN_INDEX: dict[str, int] = column_index(MODEL_COLUMNS)
 _ENABLED = MODEL_COLUMN_INDEX["enabled"]
+_CHECK, _DISPLAY, _ALIGN, _FONT, _TOOLTIP = (
+    int(role)
+    for role in (
+        Qt.ItemDataRole.CheckStateRole,
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.ToolTipRole,
+    )
+)
 
 
-class ModelsTableModel(QAbstractTableModel):
-    """Rows in the engine's order; `checkable=False` (viewer) shows the Enabled state as text only."""
+class ModelsTableModel(RecordTableModel[str, ModelEntry]):
+    """Rows in the engine's order, keyed by model id; `checkable=False` (viewer) shows Enabled as text."""
 
     enabled_toggled = pyqtSignal(str, bool)  # model id, wanted state
 
     def __init__(self, parent: QObject | None = None, *, checkable: bool = True) -> None:
-        super().__init__(parent)
+        super().__init__(MODEL_COLUMNS, lambda entry: entry.summary.model_id, parent)
         self._checkable = checkable
-        self._entries: list[ModelEntry] = []
         self._refusals: dict[str, tuple[str, str]] = {}  # model id -> (status text, shown line)
         self._wanted: dict[str, bool] = {}  # enabled states asked for, until the engine answers
+        self._special_cells = True  # the Enabled column answers for itself
+        self._waiting_font = QFont()
+        self._waiting_font.setItalic(True)
 
     # ---- data in ----------------------------------------------------------------------------------
     def set_models(self, models: Sequence[ModelSummary], *, now: datetime | None = None) -> None:
-        """Replace every row with the engine's list (MODELS_UPDATE and SNAPSHOT carry all models)."""
+        """Take the engine's list (MODELS_UPDATE and SNAPSHOT carry all models): the same models in the
+        same order update their changed cells only; any other list is shown afresh."""
         seen_at = now or datetime.now().astimezone()
         entries = [self._entry(summary, seen_at) for summary in models]
         self._wanted.clear()
-        same_rows = [e.summary.model_id for e in entries] == [e.summary.model_id for e in self._entries]
-        if same_rows:
-            self._entries = entries
-            if entries:
-                last = self.index(len(entries) - 1, len(MODEL_COLUMNS) - 1)
-                self.dataChanged.emit(self.index(0, 0), last)
+        if [e.summary.model_id for e in entries] == self.keys():
+            self.upsert(entries)
+            self.changed_enabled()
+            self.flush()
             return
-        self.beginResetModel()
-        self._entries = entries
-        self.endResetModel()
+        self.set_records(entries)
+
+    def changed_enabled(self) -> None:
+        """Repaint every Enabled box (a wish answered or dropped)."""
+        if self.rowCount():
+            top, bottom = self.index(0, _ENABLED), self.index(self.rowCount() - 1, _ENABLED)
+            self.dataChanged.emit(top, bottom)
 
     def _entry(self, summary: ModelSummary, seen_at: datetime) -> ModelEntry:
         status = summary.status.strip()
@@ -170,39 +225,15 @@ class ModelsTableModel(QAbstractTableModel):
 
     # ---- data out ---------------------------------------------------------------------------------
     def models(self) -> list[ModelSummary]:
-        return [entry.summary for entry in self._entries]
+        return [entry.summary for entry in self.records()]
 
     def entry(self, row: int) -> ModelEntry:
-        return self._entries[row]
-
-    def row_of(self, model_id: str) -> int | None:
-        for row, entry in enumerate(self._entries):
-            if entry.summary.model_id == model_id:
-                return row
-        return None
+        return self.record_at(row)
 
     def is_enabled_shown(self, row: int) -> bool:
         """The Enabled state the row shows: the one asked for while waiting, else the engine's."""
-        summary = self._entries[row].summary
+        summary = self.record_at(row).summary
         return self._wanted.get(summary.model_id, summary.enabled)
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(MODEL_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> str | None:
-        if orientation is not Qt.Orientation.Horizontal or not 0 <= section < len(MODEL_COLUMNS):
-            return None
-        column = MODEL_COLUMNS[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.header
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip or None
-        return None
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -210,49 +241,22 @@ class ModelsTableModel(QAbstractTableModel):
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
-            return None
-        entry = self._entries[index.row()]
-        column = MODEL_COLUMNS[index.column()]
-        if role == MODEL_ID_ROLE:
-            return entry.summary.model_id
-        if index.column() == _ENABLED:
-            return self._enabled_data(index.row(), role)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(entry)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return column.align
-        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
-            return column.colour(entry)
-        if role == Qt.ItemDataRole.ToolTipRole and column.key in ("status", "refusal", "name"):
-            return self._tooltip(entry, column.key)
-        return None
-
-    def _enabled_data(self, row: int, role: int) -> object:
+    def special_data(self, row: int, column: int, role: int) -> object:
+        if column != _ENABLED:
+            return NOT_SPECIAL
         shown = self.is_enabled_shown(row)
-        waiting = self._entries[row].summary.model_id in self._wanted
-        if role == Qt.ItemDataRole.CheckStateRole and self._checkable:
+        waiting = self.key_at(row) in self._wanted
+        if role == _CHECK and self._checkable:
             return Qt.CheckState.Checked if shown else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.DisplayRole and not self._checkable:
+        if role == _DISPLAY and not self._checkable:
             return "on" if shown else "off"
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _CENTRE
-        if role == Qt.ItemDataRole.FontRole and waiting:
-            font = QFont()
-            font.setItalic(True)
-            return font
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _ALIGN:
+            return CENTRE
+        if role == _FONT and waiting:
+            return self._waiting_font
+        if role == _TOOLTIP:
             return "Waiting for the desk to confirm…" if waiting else MODEL_COLUMNS[_ENABLED].tooltip
         return None
-
-    @staticmethod
-    def _tooltip(entry: ModelEntry, key: str) -> str | None:
-        summary = entry.summary
-        if key == "name":
-            return f"{summary.name} · {summary.algorithm or 'model'} · id {summary.model_id}"
-        text = summary.status if key == "status" else entry.last_refusal
-        return text or None
 
     def setData(self, index: QModelIndex, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not (self._checkable and index.isValid() and index.column() == _ENABLED):
@@ -260,7 +264,7 @@ class ModelsTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.CheckStateRole:
             return False
         wanted = Qt.CheckState(value) == Qt.CheckState.Checked
-        model_id = self._entries[index.row()].summary.model_id
+        model_id = self.key_at(index.row())
         self._wanted[model_id] = wanted
         self.dataChanged.emit(index, index)
         self.enabled_toggled.emit(model_id, wanted)

@@ -1,12 +1,12 @@
-"""PositionsTableModel: open positions keyed by (account, ticket), fed by events, repainted cell by cell.
+"""PositionsTableModel: open positions keyed by (account, ticket), fed by events, on the generic record table.
 
 Two brokers can use the same ticket numbers, so a row is named by its account and ticket (PositionKey)
 wherever it is looked up.
 
-Rows are inserted and removed at once (with begin/end calls, so views and selections follow), while
-value changes are only recorded: `flush()` reports them as a few `dataChanged` rectangles covering
-exactly the changed cells. A single-shot QTimer calls `flush()` at most every 100 ms (Electrum's
-dirty-flag repaint), so a burst of P&L ticks costs one repaint however fast it arrives.
+Rows are inserted and removed at once (with begin/end calls, so views and selections follow); value
+changes are only recorded, and `flush()` (called by the window's repaint timer) reports exactly the
+changed cells, or re-sorts when the sorted column moved. A P&L tick updates the row's price and profit
+in place: no new record, no per-row work for positions whose price did not move.
 """
 
 from __future__ import annotations
@@ -14,35 +14,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QFont
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from app.core.events import Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Position
 from app.core.state import PositionKey
 from app.engine.hub import EventHub
-from app.ui.widgets.columns import POSITION_COLUMNS, Column
+from app.ui.widgets.columns import POSITION_COLUMNS, PositionRow
+from app.ui.widgets.record_table import (
+    KEY_ROLE,
+    NOT_SPECIAL,
+    SORT_ROLE,
+    RecordColumn,
+    RecordTableModel,
+    merge_cell_ranges,
+)
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-"""Role answering the column's sort key (a Python object, compared in Python by the proxy)."""
-TICKET_ROLE = Qt.ItemDataRole.UserRole + 2
-"""Role answering the row's position ticket, in any column."""
+__all__ = ["KEY_ROLE", "SORT_ROLE", "PositionsTableModel", "Totals", "merge_cell_ranges"]
 
-FLUSH_INTERVAL_MS = 100  # at most 10 repaints a second
-
-_Display = Qt.ItemDataRole.DisplayRole
-_Foreground = Qt.ItemDataRole.ForegroundRole
-_Alignment = Qt.ItemDataRole.TextAlignmentRole
-_Tooltip = Qt.ItemDataRole.ToolTipRole
-_Font = Qt.ItemDataRole.FontRole
-# Roles a value change can touch; the sort role must be listed or a sorting proxy would not re-sort.
-_CHANGED_ROLES = [int(_Display), int(_Foreground), SORT_ROLE]
-_BUSY_ROLES = [int(_Display), int(_Font), int(_Tooltip)]
-# A delegate asks ~10 roles per painted cell; the ones this model never answers return first.
-_ANSWERED_ROLES = frozenset({_Display, _Foreground, _Alignment, SORT_ROLE, TICKET_ROLE, _Font, _Tooltip})
-
-CellRange = tuple[int, int, int, int]
-"""(top row, left column, bottom row, right column), inclusive."""
+_DISPLAY, _FOREGROUND, _TOOLTIP, _FONT = (
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
+    )
+)
+_BUSY_ROLES = [_DISPLAY, _FONT, _TOOLTIP]
+_STALE_ROLES = [_FOREGROUND, _TOOLTIP]
 
 
 class Totals(NamedTuple):
@@ -58,60 +59,33 @@ class Totals(NamedTuple):
         return self.profit + self.swap
 
 
-def merge_cell_ranges(cells: Mapping[int, Iterable[int]]) -> list[CellRange]:
-    """Cover exactly the given cells (row -> changed columns) with few rectangles, sorted.
-
-    Each row's columns become contiguous runs; the same run on adjacent rows becomes one rectangle.
-    """
-    rows_by_run: dict[tuple[int, int], list[int]] = {}
-    for row in sorted(cells):
-        for run in _runs(sorted(set(cells[row]))):
-            rows_by_run.setdefault(run, []).append(row)
-    return sorted(
-        (top, left, bottom, right)
-        for (left, right), rows in rows_by_run.items()
-        for top, bottom in _runs(rows)
-    )
-
-
-def _runs(ordered: Sequence[int]) -> list[tuple[int, int]]:
-    """Contiguous runs of an ascending sequence of distinct integers, as (first, last) pairs."""
-    runs: list[tuple[int, int]] = []
-    for number in ordered:
-        if runs and runs[-1][1] == number - 1:
-            runs[-1] = (runs[-1][0], number)
-        else:
-            runs.append((number, number))
-    return runs
-
-
-class PositionsTableModel(QAbstractTableModel):
-    """Open positions as table rows in arrival order, one row per (account, ticket); closed positions
+class PositionsTableModel(RecordTableModel[PositionKey, PositionRow]):
+    """Open positions as rows, one per (account, ticket), in arrival order until sorted; closed positions
     disappear."""
 
     totals_changed = pyqtSignal(object)  # Totals, emitted by flush() when they moved
 
-    def __init__(self, columns: Sequence[Column] = POSITION_COLUMNS, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._columns = tuple(columns)
-        self._rows: list[Position] = []
-        self._keys: list[PositionKey] = []  # the rows' (account, ticket), row for row
-        self._row_of: dict[PositionKey, int] = {}
-        self._dirty: dict[PositionKey, set[int]] = {}  # row -> columns whose value changed since the flush
-        # Running sums (volume, profit, swap): value updates adjust them by the difference, so a flush
-        # costs O(changed rows); any insert or removal re-adds them from scratch, which also stops drift.
+    def __init__(
+        self, columns: Sequence[RecordColumn[PositionRow]] = POSITION_COLUMNS, parent: QObject | None = None
+    ) -> None:
+        super().__init__(columns, _key_of, parent)
+        keys = [column.key for column in self.columns]
+        # The cells a tick moves; one shared set marks every ticked row (flush groups rows by it).
+        self._ticked = frozenset(i for i, key in enumerate(keys) if key in ("price_current", "profit"))
+        self._presorted = frozenset(list(self._ticked))  # equal cells, another object: keys refreshed
+        self._live = [i for i, column in enumerate(self.columns) if column.live]
+        self._ticket_column = keys.index("ticket") if "ticket" in keys else 0
+        # Running profit sum, adjusted by each tick's difference; volume and swap change only with a
+        # position update, which re-adds all three (and so also stops the profit sum drifting).
         self._sums = [0.0, 0.0, 0.0]
         self._totals_pending = False
         self._last_emitted_totals: Totals | None = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(FLUSH_INTERVAL_MS)
-        self._timer.timeout.connect(self.flush)
-        # Positions with an order in flight -> what the row says meanwhile ("closing…"): shown in italics
+        # Tickets with an order in flight -> what the row says meanwhile ("closing…"): shown in italics
         # beside the ticket, so the trader sees why its actions are disabled.
         self._busy: dict[PositionKey, str] = {}
         self._busy_font = QFont()
         self._busy_font.setItalic(True)
+        self._stale: dict[str, str] = {}  # account -> why its prices are greyed ("Prices 12 s old: …")
 
     # --- feeding -----------------------------------------------------------------------------------
 
@@ -127,31 +101,29 @@ class PositionsTableModel(QAbstractTableModel):
             self._apply_pnl(event.account_id, event.pnl)
         elif isinstance(event, PositionsUpdate):
             account_id = event.account_id
-            self._remove([(account_id, ticket) for ticket in event.removed])
+            self.remove([(account_id, ticket) for ticket in event.removed])
             self._upsert(account_id, event.positions)
         elif isinstance(event, Snapshot):
             # The snapshot is the truth; applied as a difference so selection and scroll survive a resync.
             keep = {(view.account_id, p.ticket) for view in event.accounts for p in view.positions}
-            self._remove([key for key in self._row_of if key not in keep])
+            self.remove([key for key in self._records if key not in keep])
             for view in event.accounts:
                 self._upsert(view.account_id, view.positions)
 
     def flush(self) -> None:
-        """Report the accumulated value changes as `dataChanged` ranges, then the totals if they moved."""
-        self._timer.stop()
-        if self._dirty:
-            cells = {self._row_of[k]: columns for k, columns in self._dirty.items() if k in self._row_of}
-            self._dirty = {}
-            for top, left, bottom, right in merge_cell_ranges(cells):
-                # createIndex: these cells exist, and index() would call back into Python twice to check.
-                top_left, bottom_right = self.createIndex(top, left), self.createIndex(bottom, right)
-                self.dataChanged.emit(top_left, bottom_right, _CHANGED_ROLES)
+        """Report the accumulated changes (cells or a re-sort), then the totals if they moved."""
+        super().flush()
         if self._totals_pending:
             self._totals_pending = False
             totals = self.totals()
             if totals != self._last_emitted_totals:
                 self._last_emitted_totals = totals
                 self.totals_changed.emit(totals)
+
+    @property
+    def dirty(self) -> bool:
+        """True while changes wait for a flush."""
+        return super().dirty or self._totals_pending
 
     def set_busy(self, account_id: str, ticket: int, label: str) -> None:
         """Mark a position's row as waiting for an order ('closing…'); an empty label clears it."""
@@ -160,175 +132,155 @@ class PositionsTableModel(QAbstractTableModel):
             self._busy[key] = label
         else:
             self._busy.pop(key, None)
-        row = self._row_of.get(key)
+        self._special_cells = bool(self._busy or self._stale)
+        row = self.row_of(key)
         if row is not None:
-            last = len(self._columns) - 1
+            last = self.columnCount() - 1
             self.dataChanged.emit(self.createIndex(row, 0), self.createIndex(row, last), _BUSY_ROLES)
 
     def busy(self, key: PositionKey) -> str:
         """What is in flight for this position ('closing…'), or '' when nothing is."""
         return self._busy.get(key, "")
 
-    @property
-    def dirty(self) -> bool:
-        """True while changes wait for a flush."""
-        return bool(self._dirty) or self._totals_pending
+    def set_stale(self, account_id: str, why: str) -> None:
+        """Grey an account's live cells (price, profit), `why` in their tooltip; '' shows them live again."""
+        was = bool(self._stale.get(account_id))
+        if why:
+            self._stale[account_id] = why
+        else:
+            self._stale.pop(account_id, None)
+        self._special_cells = bool(self._busy or self._stale)
+        if was != bool(why) and self._shown:
+            bottom = len(self._shown) - 1
+            for column in self._live:
+                self.dataChanged.emit(
+                    self.createIndex(0, column), self.createIndex(bottom, column), _STALE_ROLES
+                )
+
+    def stale(self, account_id: str) -> str:
+        """Why an account's prices are greyed, '' while they are live."""
+        return self._stale.get(account_id, "")
 
     # --- reading -----------------------------------------------------------------------------------
 
-    @property
-    def columns(self) -> tuple[Column, ...]:
-        return self._columns
-
     def position_at(self, row: int) -> Position:
-        """The position shown in `row` (source model row)."""
-        return self._rows[row]
-
-    def key_at(self, row: int) -> PositionKey:
-        """The (account, ticket) shown in `row` (source model row)."""
-        return self._keys[row]
+        """The position shown in `row`, at its latest price."""
+        return self.record_at(row).current()
 
     def position(self, key: PositionKey) -> Position | None:
         """The open position with this (account, ticket), if the table holds it."""
-        row = self._row_of.get(key)
-        return None if row is None else self._rows[row]
+        row = self._records.get(key)
+        return None if row is None else row.current()
 
-    def row_of(self, key: PositionKey) -> int | None:
-        """Source row of a position, or None when it is not (or no longer) open."""
-        return self._row_of.get(key)
+    def keyed_positions(self) -> list[tuple[PositionKey, Position]]:
+        """(account, ticket) and position of each row, top to bottom."""
+        return [(row.key, row.current()) for row in self.records()]
 
     def position_keys(self) -> list[PositionKey]:
-        """(account, ticket) of every row, in row order."""
-        return list(self._keys)
+        """(account, ticket) of every row, top to bottom."""
+        return self.keys()
+
+    def positions(self) -> list[Position]:
+        """The positions shown, top to bottom."""
+        return [row.current() for row in self.records()]
 
     def tickets(self) -> list[int]:
         """Tickets in row order."""
-        return [position.ticket for position in self._rows]
+        return [ticket for _account, ticket in self._shown]
 
     def totals(self) -> Totals:
         """Count, total volume, total profit and total swap of the open positions."""
         volume, profit, swap = self._sums
-        return Totals(count=len(self._rows), volume=volume, profit=profit, swap=swap)
+        return Totals(count=len(self._records), volume=volume, profit=profit, swap=swap)
 
-    # --- QAbstractTableModel -----------------------------------------------------------------------
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index: QModelIndex, role: int = _Display) -> object:
-        if role not in _ANSWERED_ROLES or not index.isValid():
-            return None
-        position = self._rows[index.row()]
-        column = self._columns[index.column()]
-        if role == _Display:
-            if self._busy and column.key == "ticket":
-                busy = self._busy.get(self._keys[index.row()])
-                if busy:
-                    return f"{column.text(position)} {busy}"
-            return column.text(position)
-        if role in (_Font, _Tooltip):
-            busy = self._busy.get(self._keys[index.row()]) if self._busy else None
-            if not busy:
-                return None
-            if role == _Font:
-                return self._busy_font
-            return (
-                f"#{position.ticket} is {busy} waiting for MetaTrader 5's answer; "
-                "its close and modify actions come back once that order has finished."
-            )
-        if role == _Foreground:
-            return None if column.colour is None else column.colour(position)
-        if role == _Alignment:
-            return column.align
-        if role == SORT_ROLE:
-            return column.sort_value(position)
-        if role == TICKET_ROLE:
-            return position.ticket
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _Display) -> object:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
-            return None
-        column = self._columns[section]
-        if role == _Display:
-            return column.header
-        if role == _Tooltip:
-            return column.tooltip or None
-        if role == _Alignment:
-            return column.align
-        return None
+    def special_data(self, row: int, column: int, role: int) -> object:
+        if self._busy:
+            ticket = self._shown[row][1]
+            label = self._busy.get(self._shown[row])
+            if label is not None:
+                if role == _DISPLAY and column == self._ticket_column:
+                    return f"{ticket} {label}"
+                if role == _FONT:
+                    return self._busy_font
+                if role == _TOOLTIP:
+                    return (
+                        f"#{ticket} is {label} waiting for MetaTrader 5's answer; "
+                        "its close and modify actions come back once that order has finished."
+                    )
+        if self._stale and column in self._live:
+            why = self._stale.get(self._shown[row][0])
+            if why and role == _FOREGROUND:
+                return _grey()
+            if why and role == _TOOLTIP:
+                return why
+        return NOT_SPECIAL
 
     # --- changes -----------------------------------------------------------------------------------
 
     def _apply_pnl(self, account_id: str, pnl: Mapping[int, tuple[float, float]]) -> None:
-        row_of = self._row_of
+        # The hot path: 10,000 ticks a second must cost well under a frame. One loop of locals for the
+        # rows that moved; the bookkeeping for all of them is done after it by dict methods (in C).
+        records = self._records
+        moved: list[PositionKey] = []
+        keys: list[float] = []
+        sorted_by = self._tick_sorted_by()  # 0: price, 1: profit, -1: the sort is not by a ticked column
+        gained = 0.0
         for ticket, (price, profit) in pnl.items():
-            row = row_of.get((account_id, ticket))
+            key = (account_id, ticket)
+            row = records.get(key)
             if row is None:
                 continue  # a tick for a position this table has not seen (yet) or already closed
-            old = self._rows[row]
-            if old.price_current != price or old.profit != profit:
-                self._update(row, old, old.moved(price, profit))
+            if row.profit != profit or row.price_current != price:
+                gained += profit - row.profit
+                row.price_current = price
+                row.profit = profit
+                moved.append(key)
+                if sorted_by >= 0:
+                    keys.append(profit if sorted_by else price)
+        if not moved:
+            return
+        self._sums[1] += gained
+        self._totals_pending = True
+        if sorted_by >= 0:
+            self._sort_keys.update(zip(moved, keys, strict=True))
+            self._resort = True
+        dirty, ticked = self._dirty, self._presorted if sorted_by >= 0 else self._ticked
+        if not dirty:
+            dirty.update(dict.fromkeys(moved, ticked))
+            return
+        for key in moved:
+            known = dirty.get(key)
+            dirty[key] = ticked if known is None or known == ticked else {*known, *ticked}
+
+    def _tick_sorted_by(self) -> int:
+        column = self.sort_column
+        if column < 0 or column not in self._ticked:
+            return -1
+        return 1 if self.columns[column].key == "profit" else 0
 
     def _upsert(self, account_id: str, positions: Iterable[Position]) -> None:
-        new: dict[PositionKey, Position] = {}
-        for position in positions:
-            key = (account_id, position.ticket)
-            row = self._row_of.get(key)
-            if row is None:
-                new[key] = position
-            elif self._rows[row] != position:
-                self._update(row, self._rows[row], position)
-        if new:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            self._rows.extend(new.values())
-            self._keys.extend(new)
-            for offset, key in enumerate(new):
-                self._row_of[key] = first + offset
-            self.endInsertRows()
-            self._structure_changed()
+        self.upsert(PositionRow(position, account_id) for position in positions)
+        self._recount()
 
-    def _remove(self, keys: Iterable[PositionKey]) -> None:
-        rows = sorted(self._row_of[k] for k in set(keys) if k in self._row_of)
-        if not rows:
-            return
-        for first, last in reversed(_runs(rows)):  # bottom-up, so the earlier row numbers stay valid
-            self.beginRemoveRows(QModelIndex(), first, last)
-            for key in self._keys[first : last + 1]:
-                del self._row_of[key]
-                self._dirty.pop(key, None)
-            del self._rows[first : last + 1]
-            del self._keys[first : last + 1]
-            self.endRemoveRows()
-        for row in range(rows[0], len(self._rows)):
-            self._row_of[self._keys[row]] = row
-        self._structure_changed()
+    def remove(self, keys: Iterable[PositionKey]) -> None:
+        gone = [key for key in keys if key in self._records]
+        if gone:
+            super().remove(gone)
+            self._recount()
 
-    def _update(self, row: int, old: Position, new: Position) -> None:
-        self._rows[row] = new
-        changed = [i for i, column in enumerate(self._columns) if column.value(old) != column.value(new)]
-        if changed:
-            self._dirty.setdefault(self._keys[row], set()).update(changed)
-        sums = self._sums
-        sums[0] += new.volume - old.volume
-        sums[1] += new.profit - old.profit
-        sums[2] += new.swap - old.swap
-        self._totals_pending = True
-        self._schedule()
-
-    def _structure_changed(self) -> None:
+    def _recount(self) -> None:
+        rows = self._records.values()
         self._sums = [
-            sum(p.volume for p in self._rows),
-            sum(p.profit for p in self._rows),
-            sum(p.swap for p in self._rows),
+            sum(row.position.volume for row in rows),
+            sum(row.profit for row in rows),
+            sum(row.position.swap for row in rows),
         ]
         self._totals_pending = True
-        self._schedule()
 
-    def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
+
+def _grey() -> QColor:
+    return QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+
+
+def _key_of(row: PositionRow) -> PositionKey:
+    return row.key

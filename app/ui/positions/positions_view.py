@@ -1,91 +1,69 @@
-"""PositionsView: the live positions table with a symbol filter, sorting, a totals footer and trade actions.
+"""PositionsView: MetaTrader 5's Trade tab: live positions, a symbol filter, the bottom line, trade actions.
 
-The view never trades: "Close", "Close partially…" and "Modify SL/TP…" only emit `close_requested` /
-`modify_requested` with the position's (account, ticket); whoever receives them confirms and routes the
-order to that account. In read-only mode (remote viewer) those actions do not exist at all.
+The view never trades: its menu and keys only emit requests (`close_requested`, `modify_requested`,
+`close_many_requested`, `new_order_requested`) naming each position by (account, ticket); whoever
+receives them confirms and routes the orders to the position's own account.
+In read-only mode (remote viewer) those actions do not exist at all. Rows stay where they are while the
+pointer is over the table or a menu or dialog about a row is open, and catch up with the sort after.
+While an account's terminal is not connected its prices and profits are greyed and the bottom line says
+how old they are.
 """
 
 from __future__ import annotations
 
-from PyQt6.QtCore import (
-    QByteArray,
-    QEvent,
-    QItemSelectionModel,
-    QModelIndex,
-    QObject,
-    QPoint,
-    QSortFilterProxyModel,
-    Qt,
-    pyqtSignal,
-)
-from PyQt6.QtGui import QKeyEvent, QKeySequence, QPalette
+import time
+from enum import Enum
+
+from PyQt6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, Qt, pyqtSignal
+from PyQt6.QtGui import QKeyEvent, QKeySequence
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QMenu,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.models import Position
-from app.core.number_format import format_money, format_volume
+from app.core.account_directory import AccountDirectory
+from app.core.enums import ConnectionState
+from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot, StatusUpdate
+from app.core.models import Account, Position
+from app.core.number_format import format_volume
 from app.core.state import PositionKey
-from app.ui.positions.positions_model import SORT_ROLE, PositionsTableModel, Totals
-from app.ui.widgets.columns import money_colour
+from app.engine.hub import EventHub
+from app.ui.positions.positions_model import PositionsTableModel, Totals
+from app.ui.positions.totals_bar import TotalsBar
+from app.ui.widgets.columns import COLUMN_INDEX, PositionRow
+from app.ui.widgets.record_view import RecordTableView
 
 _PARTIAL_STEP = 0.01  # the usual volume step; the events carry no SymbolSpec to say otherwise
 CLOSE_KEYS: tuple[QKeySequence, ...] = (QKeySequence(Qt.Key.Key_Delete), QKeySequence("Ctrl+W"))
+NEW_ORDER_KEYS: tuple[QKeySequence, ...] = (QKeySequence(Qt.Key.Key_F9), QKeySequence("Ctrl+N"))
+# "MetaTrader 5 is …": "disconnected" and "reconnecting" read as they are.
+_LINK_WORDS = {ConnectionState.STALE: "not answering"}
+MENU_HOLD = "menu"
+DIALOG_HOLD = "dialog"  # apart from the menu's: a dialog held inside the menu must not release it
 
 
-class PositionsProxy(QSortFilterProxyModel):
-    """Sorts by each column's Python sort key (ties by ticket) and filters by a symbol substring."""
+class CloseGroup(Enum):
+    """Which of the shown positions a bulk close takes."""
 
-    def __init__(self, source: PositionsTableModel, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._source = source
-        self._symbol_filter = ""
-        self.setSourceModel(source)
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
+    ALL = "all"
+    PROFITABLE = "profitable"
+    LOSING = "losing"
 
-    @property
-    def symbol_filter(self) -> str:
-        return self._symbol_filter
-
-    def set_symbol_filter(self, text: str) -> None:
-        """Show only positions whose symbol contains `text` (case-insensitive); empty shows all."""
-        wanted = text.strip().upper()
-        if wanted == self._symbol_filter:
-            return
-        if hasattr(self, "beginFilterChange"):  # Qt >= 6.10; invalidateRowsFilter is deprecated there
-            self.beginFilterChange()
-            self._symbol_filter = wanted
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self._symbol_filter = wanted
-            self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
-        if not self._symbol_filter:
-            return True
-        return self._symbol_filter in self._source.position_at(source_row).symbol.upper()
-
-    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
-        # Python comparison of the keys (a QVariant of a Python object does not order); None sorts last.
-        column = self._source.columns[left.column()]
-        a = self._source.position_at(left.row())
-        b = self._source.position_at(right.row())
-        key_a, key_b = column.sort_value(a), column.sort_value(b)
-        return (key_a is None, key_a, a.ticket) < (key_b is None, key_b, b.ticket)
+    def takes(self, position: Position) -> bool:
+        """Whether this group holds the position: by its Profit column, the figure the trader reads."""
+        if self is CloseGroup.PROFITABLE:
+            return position.profit > 0
+        if self is CloseGroup.LOSING:
+            return position.profit < 0
+        return True
 
 
-class PositionsTable(QTableView):
+class PositionsTable(RecordTableView[PositionKey, PositionRow]):
     """The table: close keys become `close_key_pressed`, and a closing row never hands its selection on.
 
     Qt's single-selection views select the next row when the selected one is removed; here that row
@@ -94,8 +72,12 @@ class PositionsTable(QTableView):
 
     close_key_pressed = pyqtSignal()
 
-    def __init__(self, close_keys: tuple[QKeySequence, ...], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(
+        self, model: PositionsTableModel, close_keys: tuple[QKeySequence, ...], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(
+            model, parent, hold_under_pointer=True, csv_name="positions", csv_what="open positions"
+        )
         self.close_keys = close_keys
 
     def _is_close_key(self, event: QKeyEvent) -> bool:
@@ -130,10 +112,12 @@ class PositionsTable(QTableView):
 
 
 class PositionsView(QWidget):
-    """Open positions with filter, sortable columns, totals footer and (unless read-only) trade actions."""
+    """Open positions with filter, sortable columns, the bottom line and (unless read-only) trade actions."""
 
     close_requested = pyqtSignal(object, object)  # (account, ticket), volume (None = the whole position)
     modify_requested = pyqtSignal(object)  # (account, ticket) whose SL/TP the trader wants to change
+    new_order_requested = pyqtSignal()
+    close_many_requested = pyqtSignal(object, object)  # CloseGroup, [((account, ticket), Position)]
 
     def __init__(
         self,
@@ -145,51 +129,32 @@ class PositionsView(QWidget):
         super().__init__(parent)
         self.model = model if model is not None else PositionsTableModel(parent=self)
         self.read_only = read_only
-        self.proxy = PositionsProxy(self.model, self)
+        self._accounts = AccountDirectory()  # to name an account when the desk has several
+        self._links: dict[str, ConnectionState] = {}  # account -> its link's state
+        self._prices_at: dict[str, float] = {}  # account -> when its prices last moved (monotonic)
+        self._figures: dict[str, Account] = {}  # account -> its latest figures
 
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText("Filter by symbol…")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self.proxy.set_symbol_filter)
+        self.filter_edit.textChanged.connect(self.set_symbol_filter)
 
-        self.table = PositionsTable(() if read_only else CLOSE_KEYS, self)
-        self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = PositionsTable(self.model, () if read_only else CLOSE_KEYS, self)
         # One row at a time: a close or modify always names exactly one position.
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        vertical = self.table.verticalHeader()
-        header = self.table.horizontalHeader()
-        assert vertical is not None and header is not None  # a table view always has both headers
-        vertical.setVisible(False)
-        header.setSectionsMovable(True)
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSortIndicatorClearable(True)  # a third click returns to arrival order
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
-        # Fit the columns to the first positions shown, unless the trader's saved layout is restored.
-        self._columns_sized = False
-        self.model.rowsInserted.connect(self._fit_columns_once)
-
-        self.summary_label = QLabel(self)
-        self.pnl_label = QLabel(self)
-        self.pnl_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.setSelectionMode(PositionsTable.SelectionMode.SingleSelection)
+        self.totals_bar = TotalsBar(self.table.header(), COLUMN_INDEX["profit"], self)
+        self.summary_label = self.totals_bar.summary_label
+        self.pnl_label = self.totals_bar.pnl_label
 
         top = QHBoxLayout()
         top.addWidget(self.filter_edit)
         top.addStretch(1)
-        footer = QHBoxLayout()
-        footer.addWidget(self.summary_label)
-        footer.addStretch(1)
-        footer.addWidget(self.pnl_label)
+        top.addWidget(self.summary_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
-        layout.addLayout(footer)
+        layout.addWidget(self.totals_bar)
 
         if not read_only:
             self.table.close_key_pressed.connect(self._close_selected)
@@ -202,138 +167,226 @@ class PositionsView(QWidget):
         self.model.totals_changed.connect(self._show_totals)
         self._show_totals(self.model.totals())
 
+    # --- feeding -----------------------------------------------------------------------------------
+
+    def subscribe(self, hub: EventHub) -> None:
+        """Follow positions, prices, the accounts and their connections."""
+        self.model.subscribe(hub)
+        for signal in (
+            hub.snapshot,
+            hub.pnl_update,
+            hub.account_update,
+            hub.status_update,
+            hub.accounts_update,
+        ):
+            signal.connect(self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        self._accounts.apply(event)
+        account_id = event.account_id
+        if isinstance(event, PnlUpdate):
+            self._prices_at[account_id] = time.monotonic()
+            if account_id == self._shown_account():
+                self.totals_bar.show_equity(event.equity)
+        elif isinstance(event, AccountUpdate):
+            self._figures[account_id] = event.account
+            self._show_figures()
+        elif isinstance(event, StatusUpdate):
+            self._set_link(account_id, event.status.state)
+        elif isinstance(event, Snapshot):
+            for view in event.accounts:
+                self._prices_at[view.account_id] = time.monotonic()
+                if view.account is not None:
+                    self._figures[view.account_id] = view.account
+                self._set_link(view.account_id, view.status.state)
+            self._show_figures()
+
+    def _shown_account(self) -> str | None:
+        """The account whose figures the bottom line gives: the first the desk lists."""
+        ids = self._accounts.ids or tuple(self._figures)
+        return ids[0] if ids else None
+
+    def _show_figures(self) -> None:
+        account_id = self._shown_account()
+        self.totals_bar.show_account(None if account_id is None else self._figures.get(account_id))
+        self.totals_bar.name_account(self._accounts.prefixed(account_id or "", ""))
+
+    def _set_link(self, account_id: str, state: ConnectionState) -> None:
+        if (
+            state is ConnectionState.CONNECTED
+            and self._links.get(account_id) is not ConnectionState.CONNECTED
+        ):
+            self._prices_at[account_id] = time.monotonic()  # the next tick is on its way: not stale yet
+        self._links[account_id] = state
+        self.show_age()
+
+    def update_hook(self) -> None:
+        """The window's repaint timer: report what changed, and how old the prices are when disconnected."""
+        self.model.flush()
+        if any(state is not ConnectionState.CONNECTED for state in self._links.values()):
+            self.show_age()
+
+    def show_age(self) -> None:
+        """Grey an account's prices and say their age while its terminal is not connected; clear it once
+        it is. The bottom line says it for every such account."""
+        said: list[str] = []
+        now = time.monotonic()
+        for account_id, state in self._links.items():
+            why = ""
+            if state is not ConnectionState.CONNECTED:
+                age = int(now - self._prices_at.get(account_id, now))
+                words = _LINK_WORDS.get(state, state.value)
+                why = self._accounts.prefixed(account_id, f"Prices {age} s old: MetaTrader 5 is {words}")
+                said.append(why)
+            if why != self.model.stale(account_id):
+                self.model.set_stale(account_id, why)
+        self.totals_bar.show_stale("; ".join(said))
+
     # --- selection ---------------------------------------------------------------------------------
 
     def key_at(self, index: QModelIndex) -> PositionKey | None:
-        """(account, ticket) of the row an index of the table (the proxy) is in."""
-        if not index.isValid():
-            return None
-        return self.model.key_at(self.proxy.mapToSource(index).row())
+        """(account, ticket) of the row an index of the table is in."""
+        return self.model.key_at(index.row()) if index.isValid() else None
 
     def ticket_at(self, index: QModelIndex) -> int | None:
-        """Ticket of the row an index of the table (the proxy) is in."""
+        """Ticket of the row an index of the table is in."""
         key = self.key_at(index)
         return None if key is None else key[1]
 
     def selected_key(self) -> PositionKey | None:
         """(account, ticket) of the selected row, or None."""
-        selection = self.table.selectionModel()
-        assert selection is not None  # set with the model
-        rows = selection.selectedRows()
-        return self.key_at(rows[0]) if rows else None
+        keys = self.table.selected_keys()
+        return keys[0] if keys else None
 
     def selected_ticket(self) -> int | None:
         """Ticket of the selected row, or None."""
         key = self.selected_key()
         return None if key is None else key[1]
 
+    def select_key(self, key: PositionKey) -> bool:
+        """Select (and scroll to) a position's row; False when it is not open or filtered out."""
+        return self.table.select_key(key)
+
     def select_ticket(self, ticket: int) -> bool:
         """Select the first row with this ticket (on a one-account desk: the position); see `select_key`."""
         key = next((key for key in self.model.position_keys() if key[1] == ticket), None)
         return key is not None and self.select_key(key)
 
-    def select_key(self, key: PositionKey) -> bool:
-        """Select (and scroll to) a position's row; False when it is not open or filtered out."""
-        source_row = self.model.row_of(key)
-        if source_row is None:
-            return False
-        index = self.proxy.mapFromSource(self.model.index(source_row, 0))
-        if not index.isValid():
-            return False
-        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        selection = self.table.selectionModel()
-        assert selection is not None  # set with the model
-        selection.setCurrentIndex(index, flags)
-        self.table.scrollTo(index)
-        return True
-
     def visible_tickets(self) -> list[int]:
         """Tickets in the order the table shows them (after filter and sort)."""
-        rows = (
-            self.proxy.mapToSource(self.proxy.index(row, 0)).row() for row in range(self.proxy.rowCount())
-        )
-        return [self.model.position_at(row).ticket for row in rows]
+        return self.model.tickets()
+
+    def visible_keys(self) -> list[PositionKey]:
+        """(account, ticket) of the rows in the order the table shows them."""
+        return self.model.position_keys()
+
+    def set_symbol_filter(self, text: str) -> None:
+        """Show only positions whose symbol contains `text` (case-insensitive); empty shows all."""
+        wanted = text.strip().upper()
+        self.model.set_filter((lambda row: wanted in row.position.symbol.upper()) if wanted else None)
 
     # --- header persistence ------------------------------------------------------------------------
 
     def header_state(self) -> QByteArray:
         """Column widths, order, visibility and sort, for the main window to save."""
-        header = self.table.horizontalHeader()
-        assert header is not None
-        return header.saveState()
+        return self.table.header_state()
 
     def restore_header_state(self, state: QByteArray) -> bool:
         """Restore a saved header state; False (and the defaults kept) when it cannot be read."""
-        header = self.table.horizontalHeader()
-        assert header is not None
-        if state.isEmpty() or not header.restoreState(state):
-            return False
-        self._columns_sized = True
-        self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
-        return True
-
-    def _fit_columns_once(self) -> None:
-        if not self._columns_sized:
-            self._columns_sized = True
-            self.table.resizeColumnsToContents()
+        return self.table.restore_header_state(state)
 
     # --- actions -----------------------------------------------------------------------------------
 
-    def context_menu(self, key: PositionKey) -> QMenu | None:
-        """The row menu for a position (None in read-only mode): close, close partially, modify."""
+    def context_menu(self, key: PositionKey | None) -> QMenu | None:
+        """The table's menu (None in read-only mode): a new order, the row's actions when on a row
+        (close, close partially, modify), and the bulk closes of the positions shown."""
         if self.read_only:
             return None
-        ticket = key[1]
         menu = QMenu(self)
+        new_order = menu.addAction("New order…")
+        assert new_order is not None  # addAction(text) always makes one
+        new_order.setShortcuts(list(NEW_ORDER_KEYS))  # a hint; the window's action owns the keys
+        new_order.triggered.connect(self.new_order_requested)
+        menu.addSeparator()
+        if key is not None:
+            self._add_row_actions(menu, key)
+            menu.addSeparator()
+        shown = self.model.positions()
+        for group, text in (
+            (CloseGroup.ALL, "Close all positions…"),
+            (CloseGroup.PROFITABLE, "Close profitable positions…"),
+            (CloseGroup.LOSING, "Close losing positions…"),
+        ):
+            action = menu.addAction(text)
+            assert action is not None
+            taken = [position for position in shown if group.takes(position)]
+            action.setEnabled(bool(taken))
+            action.triggered.connect(lambda _checked, g=group: self._close_many(g))
+        return menu
+
+    def _add_row_actions(self, menu: QMenu, key: PositionKey) -> None:
+        ticket = key[1]
         busy = self.model.busy(key)
         if busy:
             # Said first, so the disabled actions below explain themselves.
             waiting = menu.addAction(f"#{ticket} {busy} waiting for MetaTrader 5")
-            assert waiting is not None  # addAction(text) always makes one
+            assert waiting is not None
             waiting.setEnabled(False)
-            menu.addSeparator()
         close = menu.addAction("Close position")
         partial = menu.addAction("Close partially…")
-        menu.addSeparator()
         modify = menu.addAction("Modify SL/TP…")
         assert close is not None and partial is not None and modify is not None  # addAction(text) makes one
-        close.triggered.connect(lambda: self.close_requested.emit(key, None))
+        close.triggered.connect(lambda: self._request_close(key, None))
         partial.triggered.connect(lambda: self._close_partially(key))
-        modify.triggered.connect(lambda: self.modify_requested.emit(key))
+        modify.triggered.connect(lambda: self._request_modify(key))
         close.setShortcuts(list(CLOSE_KEYS))  # a hint in the menu; the table handles the keys
         for action in (close, partial, modify):
             action.setEnabled(not busy)  # one order in flight per position
-        return menu
 
     def _show_context_menu(self, pos: QPoint) -> None:
         key = self.key_at(self.table.indexAt(pos))
-        if key is None:
-            return
-        self.select_key(key)
-        menu = self.context_menu(key)
-        if menu is not None:
-            viewport = self.table.viewport()
-            assert viewport is not None
-            menu.exec(viewport.mapToGlobal(pos))
-            menu.deleteLater()
+        if key is not None:
+            self.select_key(key)
+        with self.model.held(MENU_HOLD):
+            menu = self.context_menu(key)
+            if menu is not None:
+                viewport = self.table.viewport()
+                assert viewport is not None
+                menu.exec(viewport.mapToGlobal(pos))
+                menu.deleteLater()
+
+    def _close_many(self, group: CloseGroup) -> None:
+        taken = [(key, position) for key, position in self.model.keyed_positions() if group.takes(position)]
+        if taken:
+            with self.model.held(DIALOG_HOLD):  # the confirmation lists them in the order shown
+                self.close_many_requested.emit(group, taken)
+
+    def _request_close(self, key: PositionKey, volume: float | None) -> None:
+        with self.model.held(DIALOG_HOLD):  # the confirmation is modal: the row stays put meanwhile
+            self.close_requested.emit(key, volume)
+
+    def _request_modify(self, key: PositionKey) -> None:
+        with self.model.held(DIALOG_HOLD):
+            self.modify_requested.emit(key)
 
     def _close_selected(self) -> None:
         key = self.selected_key()
         if key is not None:
-            self.close_requested.emit(key, None)
+            self._request_close(key, None)
 
     def _modify_at(self, index: QModelIndex) -> None:
         key = self.key_at(index)
         if key is not None:
-            self.modify_requested.emit(key)
+            self._request_modify(key)
 
     def _close_partially(self, key: PositionKey) -> None:
         position = self.model.position(key)
         if position is None:
             return  # closed while the menu was open: nothing left to close
-        volume = self._ask_partial_volume(position)
-        if volume is not None:
-            self.close_requested.emit(key, volume)
+        with self.model.held(DIALOG_HOLD):
+            volume = self._ask_partial_volume(position)
+            if volume is not None:
+                self.close_requested.emit(key, volume)
 
     def _ask_partial_volume(self, position: Position) -> float | None:
         """Ask how many lots to close, bounded by the position's volume; None when cancelled."""
@@ -356,25 +409,7 @@ class PositionsView(QWidget):
         finally:
             dialog.deleteLater()
 
-    # --- footer ------------------------------------------------------------------------------------
+    # --- bottom line -------------------------------------------------------------------------------
 
     def _show_totals(self, totals: Totals) -> None:
-        if totals.count == 0:
-            self.summary_label.setText("No open positions")
-        else:
-            noun = "position" if totals.count == 1 else "positions"
-            self.summary_label.setText(f"{totals.count} {noun} · {format_volume(totals.volume)} lots")
-        self.pnl_label.setText(f"Floating P&L: {format_money(totals.floating, signed=True)}")
-        profit, swap = format_money(totals.profit, signed=True), format_money(totals.swap, signed=True)
-        self.pnl_label.setToolTip(f"Profit {profit}, swap {swap}")
-        palette = self.pnl_label.palette()
-        colour = money_colour(totals.floating)
-        palette.setColor(
-            QPalette.ColorRole.WindowText, colour or self.palette().color(QPalette.ColorRole.WindowText)
-        )
-        self.pnl_label.setPalette(palette)
-
-    def changeEvent(self, event: QEvent | None) -> None:
-        super().changeEvent(event)
-        if event is not None and event.type() == QEvent.Type.PaletteChange and hasattr(self, "pnl_label"):
-            self._show_totals(self.model.totals())  # a theme switch picks the matching gain/loss colours
+        self.totals_bar.show_totals(totals)

@@ -9,23 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import count, islice
 
-from PyQt6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PyQt6.QtCore import QObject
 from PyQt6.QtGui import QColor, QGuiApplication, QPalette
 from PyQt6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -38,17 +30,16 @@ from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.storage.records import EventRecord
 from app.ui.widgets.columns import trade_colours
+from app.ui.widgets.record_table import LEFT, RecordColumn, RecordTableModel
+from app.ui.widgets.record_view import RecordTableView
 
 MAX_ROWS = 5000
-HEADERS = ("Time", "Type", "Level", "Title", "Text")
 TYPE_LABELS: dict[str, str] = {
     Notice.type: "Notice",
     TradeError.type: "Trade error",
     AutoTradeExecuted.type: "Auto-trade",
     StatusUpdate.type: "Connection",
 }
-TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
-_Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +58,14 @@ class LogEntry:
         return cls(record.time, record.type, record.level, record.title, record.text, record.account_id)
 
 
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """An entry as a row: `number` (its arrival) is its key, so two alike entries are two rows."""
+
+    number: int
+    entry: LogEntry
+
+
 def entry_for_event(event: Event) -> LogEntry | None:
     """How the log describes an event (the journal's wording); None for events the log does not keep."""
     described = describe(event)
@@ -77,7 +76,8 @@ def entry_for_event(event: Event) -> LogEntry | None:
     )
 
 
-def _level_colour(level: str) -> QColor | None:
+def _level_colour(row: LogRow) -> QColor | None:
+    level = row.entry.level
     if level == "error":
         return trade_colours().loss
     if level == "warning":
@@ -90,124 +90,100 @@ def _time_text(time: datetime) -> str:
     return time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-class EventLogModel(QAbstractTableModel):
+def log_columns(accounts: AccountDirectory) -> tuple[RecordColumn[LogRow], ...]:
+    """The log's columns; a title names its account when the desk has several ("FTMO 1: Connection lost")."""
+
+    def title(row: LogRow) -> str:
+        return accounts.prefixed(row.entry.account_id, row.entry.title)
+
+    return (
+        *LOG_COLUMNS[:3],
+        RecordColumn("title", "Title", title, title, LEFT, _level_colour),
+        LOG_COLUMNS[4],
+    )
+
+
+LOG_COLUMNS: tuple[RecordColumn[LogRow], ...] = (
+    RecordColumn(
+        "time",
+        "Time",
+        lambda r: _time_text(r.entry.time),
+        lambda r: r.entry.time,
+        align=LEFT,
+        colour=_level_colour,
+        tooltip="Local time",
+    ),
+    RecordColumn(
+        "type",
+        "Type",
+        lambda r: TYPE_LABELS.get(r.entry.type, r.entry.type),
+        lambda r: r.entry.type,
+        align=LEFT,
+        colour=_level_colour,
+    ),
+    RecordColumn(
+        "level", "Level", lambda r: r.entry.level.capitalize(), lambda r: r.entry.level, LEFT, _level_colour
+    ),
+    RecordColumn("title", "Title", lambda r: r.entry.title, lambda r: r.entry.title, LEFT, _level_colour),
+    RecordColumn(
+        "text",
+        "Text",
+        lambda r: r.entry.text,
+        lambda r: r.entry.text,
+        align=LEFT,
+        colour=_level_colour,
+        tip=lambda r: r.entry.text,
+        stretch=True,
+    ),
+)
+
+
+class EventLogModel(RecordTableModel[int, LogRow]):
     """Log rows, newest first, never more than `max_rows` (the oldest fall off)."""
 
     def __init__(self, max_rows: int = MAX_ROWS, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._max_rows = max_rows
-        self._rows: list[LogEntry] = []
-        # A title names its account when the desk has several ("FTMO 1: Connection lost").
         self.accounts = AccountDirectory()
+        super().__init__(log_columns(self.accounts), lambda row: row.number, parent, newest_first=True)
+        self._max_rows = max_rows
+        self._numbers = count()
 
     @property
     def max_rows(self) -> int:
         return self._max_rows
 
     def entries(self) -> list[LogEntry]:
-        """All rows, newest first."""
-        return list(self._rows)
+        """All rows (filtered out or not), newest first."""
+        return [row.entry for row in reversed(self.all_records())]
 
     def add(self, entry: LogEntry) -> None:
         """Put a live entry on top."""
-        self.beginInsertRows(QModelIndex(), 0, 0)
-        self._rows.insert(0, entry)
-        self.endInsertRows()
+        self.upsert([LogRow(next(self._numbers), entry)])
         self._trim()
 
     def add_history(self, entries: Iterable[LogEntry]) -> int:
         """Merge entries from the journal in time order, skipping any already shown; returns how many."""
-        known = set(self._rows)
+        known = set(self.entries())
         fresh = [entry for entry in entries if entry not in known]
         if not fresh:
             return 0
-        oldest = self._rows[-1].time if self._rows else None
-        fresh.sort(key=lambda entry: entry.time, reverse=True)
-        if oldest is None or fresh[0].time <= oldest:
-            # The usual case: the journal holds what happened before the window opened.
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._rows.extend(fresh)
-            self.endInsertRows()
-        else:
-            self.beginResetModel()
-            # Stable sort: live rows keep their arrival order among equal times.
-            self._rows = sorted([*self._rows, *fresh], key=lambda entry: entry.time, reverse=True)
-            self.endResetModel()
+        # Oldest first, as rows arrive; a stable sort keeps live rows in their order among equal times.
+        merged = sorted([*fresh, *reversed(self.entries())], key=lambda e: e.time)  # ties: live rows on top
+        self.set_records(LogRow(next(self._numbers), entry) for entry in merged)
         self._trim()
         return len(fresh)
 
     def _trim(self) -> None:
-        if len(self._rows) <= self._max_rows:
-            return
-        self.beginRemoveRows(QModelIndex(), self._max_rows, len(self._rows) - 1)
-        del self._rows[self._max_rows :]
-        self.endRemoveRows()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == 0:
-            return "Local time"
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
-            return None
-        entry = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._cell_text(entry, index.column())
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return _level_colour(entry.level)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return entry.text if index.column() == 4 else None
-        if role == TYPE_ROLE:
-            return entry.type
-        return None
-
-    def _cell_text(self, entry: LogEntry, column: int) -> str:
-        if column == 0:
-            return _time_text(entry.time)
-        if column == 1:
-            return TYPE_LABELS.get(entry.type, entry.type)
-        if column == 2:
-            return entry.level.capitalize()
-        return self.accounts.prefixed(entry.account_id, entry.title) if column == 3 else entry.text
+        excess = len(self._records) - self._max_rows
+        if excess > 0:
+            self.remove(list(islice(self._records, excess)))  # the oldest arrived first
 
 
-class EventLogFilter(QSortFilterProxyModel):
-    """Search over every column (ignoring case) plus an optional event type."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.setFilterKeyColumn(-1)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self._type: str | None = None
-
-    def set_search(self, text: str) -> None:
-        self.setFilterFixedString(text)
-
-    def set_type(self, event_type: str | None) -> None:
-        """Show only events of this type (None: all)."""
-        if event_type != self._type:
-            self._type = event_type
-            self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
-        if self._type is not None:
-            model = self.sourceModel()
-            assert model is not None
-            if model.index(source_row, 0, source_parent).data(TYPE_ROLE) != self._type:
-                return False
-        return super().filterAcceptsRow(source_row, source_parent)
+def _matches(
+    row: LogRow, needle: str, event_type: str | None, columns: tuple[RecordColumn[LogRow], ...]
+) -> bool:
+    if event_type is not None and row.entry.type != event_type:
+        return False
+    return not needle or any(needle in column.text(row).lower() for column in columns)
 
 
 class EventLogView(QWidget):
@@ -216,41 +192,25 @@ class EventLogView(QWidget):
     def __init__(self, parent: QWidget | None = None, *, max_rows: int = MAX_ROWS) -> None:
         super().__init__(parent)
         self.model = EventLogModel(max_rows, self)
-        self.proxy = EventLogFilter(self)
-        self.proxy.setSourceModel(self.model)
         self._link: dict[str, ConnectionState] = {}  # account id -> the state last logged
         self._history_request: int | None = None
 
         self.search_box = QLineEdit(self)
         self.search_box.setPlaceholderText("Search the event log…")
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.textChanged.connect(self.proxy.set_search)
+        self.search_box.textChanged.connect(self._filter)
         self.type_combo = QComboBox(self)
         self.type_combo.addItem("All types", None)
         for event_type, label in TYPE_LABELS.items():
             self.type_combo.addItem(label, event_type)
-        self.type_combo.currentIndexChanged.connect(
-            lambda _: self.proxy.set_type(self.type_combo.currentData())
-        )
+        self.type_combo.currentIndexChanged.connect(self._filter)
         self.problem_label = QLabel(self)
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet("QLabel { color: #cf222e; }")
         self.problem_label.hide()
-
-        self.table = QTableView(self)
-        self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        vertical = self.table.verticalHeader()
-        assert vertical is not None
-        vertical.hide()
-        header = self.table.horizontalHeader()
-        assert header is not None
-        header.setStretchLastSection(True)
-        for column in (0, 1, 2):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.resizeSection(3, 280)
+        self.table: RecordTableView[int, LogRow] = RecordTableView(
+            self.model, self, csv_name="event-log", csv_what="events"
+        )
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_box, 1)
@@ -272,7 +232,8 @@ class EventLogView(QWidget):
         several = self.model.accounts.several
         self.model.accounts.apply(event)
         if several != self.model.accounts.several and self.model.rowCount():
-            top, bottom = self.model.index(0, 3), self.model.index(self.model.rowCount() - 1, 3)
+            title = self.model.column_of("title")
+            top, bottom = self.model.index(0, title), self.model.index(self.model.rowCount() - 1, title)
             self.model.dataChanged.emit(top, bottom)
 
     def apply(self, event: Event) -> None:
@@ -295,9 +256,18 @@ class EventLogView(QWidget):
 
     def visible_entries(self) -> list[LogEntry]:
         """The rows the filters let through, top to bottom."""
-        rows = self.model.entries()
-        proxy = self.proxy
-        return [rows[proxy.mapToSource(proxy.index(row, 0)).row()] for row in range(proxy.rowCount())]
+        return [row.entry for row in self.model.records()]
+
+    def _filter(self) -> None:
+        """Search every column's text (ignoring case), within the chosen event type."""
+        needle = self.search_box.text().strip().lower()
+        event_type = self.type_combo.currentData()
+        wanted = event_type if isinstance(event_type, str) else None
+        if not needle and wanted is None:
+            self.model.set_filter(None)
+        else:
+            columns = self.model.columns
+            self.model.set_filter(lambda row: _matches(row, needle, wanted, columns))
 
     def _on_history(self, request_id: int, records: list[EventRecord]) -> None:
         if request_id == self._history_request:

@@ -42,7 +42,8 @@ from app.ui.history.history_view import HistoryView
 from app.ui.history.symbol_digits import SymbolDigits
 from app.ui.models.kill_switch_dialog import KILL_STYLE, MASTER_STYLE, master_text
 from app.ui.models.model_dock import ModelDock
-from app.ui.positions.positions_view import PositionsView
+from app.ui.positions.positions_view import NEW_ORDER_KEYS, CloseGroup, PositionsView
+from app.ui.shell.bulk_close import close_request, confirm_close_many
 from app.ui.shell.event_log import EventLogView
 from app.ui.shell.icons import app_icon
 from app.ui.shell.notifier import Notifier
@@ -52,6 +53,7 @@ from app.ui.trading.modify_dialog import ModifyDialog, confirm_close
 from app.ui.trading.order_ticket import OrderTicket
 from app.ui.trading.ticket_memory import load_ticket_memory, save_ticket_memory
 from app.ui.widgets.order_fields import StopUnit
+from app.ui.widgets.window_timer import WindowTimer
 
 if TYPE_CHECKING:
     from app.ml.manifest import ModelManifest
@@ -122,7 +124,7 @@ class MainWindow(QMainWindow):
         self.model_dock = ModelDock(
             self, read_only=read_only, journal_queries=journal_queries, models_dir=self._models_dir
         )
-        for widget in (self.positions.model, self.history, self.deals, self.event_log, self.account):
+        for widget in (self.positions, self.history, self.deals, self.event_log, self.account):
             widget.subscribe(hub)
         for panel in (
             self.symbol_digits,
@@ -134,6 +136,15 @@ class MainWindow(QMainWindow):
         ):
             panel.subscribe(hub)
         hub.status_update.connect(self._on_status)
+        # One repaint timer for the window (Electrum's timer_actions): events only mark views dirty.
+        self.repaint_timer = WindowTimer(self)
+        for hook in (
+            self.positions.update_hook,
+            lambda: self.account.flush() if self.account.dirty else None,
+            self.equity_chart.flush,
+            self.pnl_chart.flush,
+        ):
+            self.repaint_timer.add(hook)
         hub.accounts_update.connect(self._focus.shows)
         hub.snapshot.connect(self._focus.shows)
         if inflight is not None:
@@ -182,6 +193,8 @@ class MainWindow(QMainWindow):
         if not read_only:
             self.positions.close_requested.connect(self._close_position)
             self.positions.modify_requested.connect(self._modify_position)
+            self.positions.new_order_requested.connect(self.open_order_ticket)
+            self.positions.close_many_requested.connect(self._close_many)
             self.model_dock.command.connect(self.command_requested)
             self.model_dock.train_requested.connect(self.open_training_dialog)
             self.model_dock.auto_trading_changed.connect(self._show_auto_trading)
@@ -213,7 +226,7 @@ class MainWindow(QMainWindow):
             self.connect_action.setToolTip("Disconnect from MetaTrader 5 (the desk stops polling)")
             self.connect_action.triggered.connect(self._toggle_link)
             self.new_order_action = QAction("New order…", self)
-            self.new_order_action.setShortcut(QKeySequence("Ctrl+N"))
+            self.new_order_action.setShortcuts(list(NEW_ORDER_KEYS))  # F9 as in MetaTrader 5
             self.new_order_action.triggered.connect(self.open_order_ticket)
             self.settings_action = QAction("Settings…", self)
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
@@ -397,7 +410,19 @@ class MainWindow(QMainWindow):
         dialog = ModifyDialog(queries, position, self, currency=self._currency_of(account_id))
         dialog.order_requested.connect(lambda request: self.order_requested.emit(account_id, request))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        hold = f"modify-{account_id}-{key[1]}"  # the row stays put while the trader works on it
+        self.positions.model.hold(hold)
+        dialog.finished.connect(lambda _result: self.positions.model.hold(hold, False))
         dialog.show()
+
+    @pyqtSlot(object, object)
+    def _close_many(self, group: CloseGroup, positions: list[tuple[PositionKey, Position]]) -> None:
+        """One question listing them all, then one close each, to each position's own account."""
+        currencies = {self._currency_of(key[0]) for key, _position in positions}
+        currency = currencies.pop() if len(currencies) == 1 else ""
+        if confirm_close_many(self, group, [position for _key, position in positions], currency):
+            for (account_id, _ticket), position in positions:
+                self.order_requested.emit(account_id, close_request(position))
 
     @pyqtSlot()
     def _toggle_link(self) -> None:
@@ -456,6 +481,7 @@ class MainWindow(QMainWindow):
             ("positions_header", self.positions.restore_header_state),
             ("history_header", self.history.restore_header_state),
             ("deals_header", self.deals.restore_header_state),
+            ("event_log_header", self.event_log.table.restore_header_state),
         ):
             value = store.value(key)
             if value is not None:
@@ -472,6 +498,7 @@ class MainWindow(QMainWindow):
         store.setValue("positions_header", self.positions.header_state())
         store.setValue("history_header", self.history.header_state())
         store.setValue("deals_header", self.deals.header_state())
+        store.setValue("event_log_header", self.event_log.table.header_state())
         store.sync()
 
     @pyqtSlot()

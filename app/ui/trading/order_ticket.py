@@ -525,7 +525,13 @@ class OrderTicket(QDialog):
 
     def keyPressEvent(self, event: QKeyEvent | None) -> None:
         if event is not None and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            event.accept()  # an order needs an explicit click, never a stray Enter
+            event.accept()
+            # Enter presses the Buy or Sell button the trader moved the focus to (as in MetaTrader 5),
+            # and nothing else: a stray Enter in a field never places an order.
+            focused = self.focusWidget()
+            for side_button in self.buttons.values():
+                if focused is side_button and side_button.isEnabled():
+                    side_button.click()
             return
         super().keyPressEvent(event)
 

@@ -143,7 +143,7 @@ def price_label(colour: QColor | None = None, scale: float = 1.6) -> QLabel:
 
 
 def side_button(side: Side) -> QPushButton:
-    """A large Buy (blue) or Sell (red) button that never reacts to Enter: placing takes a click."""
+    """A large Buy (blue) or Sell (red) button: placing takes a click, or Enter once it has the focus."""
     button = QPushButton()
     button.setObjectName(f"{side.value.lower()}_button")
     button.setAutoDefault(False)

@@ -29,6 +29,7 @@ from app.storage.journal import Journal
 from app.ui.account import account_panel
 from app.ui.account.account_panel import AccountPanel, start_of_today_utc
 from app.ui.widgets.columns import trade_colours
+from app.ui.widgets.window_timer import WindowTimer
 from tests.one_account import MAIN, single_snapshot
 
 ACCOUNT = Account(
@@ -50,8 +51,14 @@ TODAY = start_of_today_utc()
 
 @pytest.fixture
 def panel(qtbot: QtBot) -> AccountPanel:
-    widget = AccountPanel()
+    return driven(qtbot, AccountPanel())
+
+
+def driven(qtbot: QtBot, widget: AccountPanel) -> AccountPanel:
+    """The panel with the window's repaint timer running, as the main window drives it."""
     qtbot.addWidget(widget)
+    repaints = WindowTimer(widget)
+    repaints.add(lambda: widget.flush() if widget.dirty else None)
     return widget
 
 
@@ -205,8 +212,7 @@ def test_margin_level_under_100_percent_is_shown_in_the_loss_colour(panel: Accou
 
 
 def test_the_masked_login_shows_only_its_last_four_digits(qtbot: QtBot) -> None:
-    panel = AccountPanel(mask_login=True)
-    qtbot.addWidget(panel)
+    panel = driven(qtbot, AccountPanel(mask_login=True))
 
     shown(panel, AccountUpdate(account=ACCOUNT))
 
@@ -233,7 +239,7 @@ def test_a_real_account_is_badged_real_in_the_loud_colour(panel: AccountPanel) -
     assert trade_colours().loss.name() in panel.type_badge.styleSheet()
 
 
-def test_updates_wait_for_the_coalescing_timer(qtbot: QtBot, panel: AccountPanel) -> None:
+def test_updates_wait_for_the_windows_repaint_timer(qtbot: QtBot, panel: AccountPanel) -> None:
     for equity in (10_001.0, 10_002.0, 10_003.0):
         panel.apply(AccountUpdate(account=replace(ACCOUNT, equity=equity)))
 
@@ -266,8 +272,7 @@ def test_todays_closed_pnl_sums_the_deals_journaled_since_midnight_utc(
     close_trade(journal, 200, profit=25.0, commission=-0.7, at=TODAY + timedelta(seconds=2))
     close_trade(journal, 300, profit=-11.8, commission=-0.7, at=TODAY + timedelta(seconds=3))
 
-    panel = AccountPanel(queries, account_id=MAIN)
-    qtbot.addWidget(panel)
+    panel = driven(qtbot, AccountPanel(queries, account_id=MAIN))
 
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "+11.80", timeout=3000)
     assert panel.value_colour("today_closed") == trade_colours().gain
@@ -277,8 +282,7 @@ def test_a_closed_position_refreshes_todays_closed_pnl(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, journal: Journal, queries: JournalQueries
 ) -> None:
     monkeypatch.setattr(account_panel, "TODAY_AFTER_CLOSE_MS", 10)
-    panel = AccountPanel(queries, account_id=MAIN)
-    qtbot.addWidget(panel)
+    panel = driven(qtbot, AccountPanel(queries, account_id=MAIN))
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "0.00", timeout=3000)
 
     close_trade(journal, 400, profit=-30.0, commission=-1.0, at=TODAY + timedelta(seconds=5))
@@ -294,8 +298,7 @@ def test_a_journal_that_cannot_be_read_says_so_instead_of_showing_zero(
     with journal.database.write() as session:
         session.execute(text("DROP TABLE deals"))
 
-    panel = AccountPanel(queries, account_id=MAIN)
-    qtbot.addWidget(panel)
+    panel = driven(qtbot, AccountPanel(queries, account_id=MAIN))
 
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "unavailable", timeout=3000)
     assert "Could not read" in panel.values["today_closed"].toolTip()
@@ -304,8 +307,7 @@ def test_a_journal_that_cannot_be_read_says_so_instead_of_showing_zero(
 def test_answers_to_other_widgets_questions_are_ignored(
     qtbot: QtBot, journal: Journal, queries: JournalQueries
 ) -> None:
-    panel = AccountPanel(queries, account_id=MAIN)
-    qtbot.addWidget(panel)
+    panel = driven(qtbot, AccountPanel(queries, account_id=MAIN))
     qtbot.waitUntil(lambda: panel.value_text("today_closed") == "0.00", timeout=3000)
 
     with qtbot.waitSignal(queries.closed_profit_loaded, timeout=3000):

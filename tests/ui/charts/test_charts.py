@@ -25,6 +25,7 @@ from app.storage.records import EquitySample
 from app.ui.charts.chart_series import EquitySeries
 from app.ui.charts.charts import RIGHT_PAD, EquityChart, PnlBySymbolChart, local_time_text
 from app.ui.widgets.columns import trade_colours
+from app.ui.widgets.window_timer import WindowTimer
 from tests.one_account import single_snapshot
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -59,6 +60,13 @@ def chart(qtbot: QtBot) -> EquityChart:
     widget.resize(900, 500)
     widget.show()
     return widget
+
+
+def driven(widget: EquityChart | PnlBySymbolChart) -> WindowTimer:
+    """The window's repaint timer, as the main window runs it for its charts."""
+    repaints = WindowTimer(widget)
+    repaints.add(widget.flush)
+    return repaints
 
 
 def fill(chart: EquityChart, seconds: int, end: datetime = NOW) -> None:
@@ -211,7 +219,8 @@ def test_pnl_ticks_before_any_account_read_are_not_plotted(chart: EquityChart) -
     assert len(chart.series) == 0
 
 
-def test_redraws_wait_for_the_coalescing_timer(qtbot: QtBot, chart: EquityChart) -> None:
+def test_redraws_wait_for_the_windows_repaint_timer(qtbot: QtBot, chart: EquityChart) -> None:
+    driven(chart)
     chart.apply(account_read(NOW))
     chart.apply(tick(NOW + timedelta(seconds=1), 10_051.0))
 
@@ -425,7 +434,8 @@ def test_no_positions_says_so_instead_of_an_empty_plot(bars: PnlBySymbolChart) -
     assert not bars.empty_label.isHidden() and bars.plot_widget.isHidden()
 
 
-def test_bar_redraws_wait_for_the_coalescing_timer(qtbot: QtBot, bars: PnlBySymbolChart) -> None:
+def test_bar_redraws_wait_for_the_windows_repaint_timer(qtbot: QtBot, bars: PnlBySymbolChart) -> None:
+    driven(bars)
     bars.apply(opened(position(1, "EURUSD", 12.5)))
 
     assert bars.shown() == {}

@@ -158,13 +158,13 @@ def test_a_row_shows_the_trade_with_net_profit_coloured(qtbot: QtBot, queries: J
     row = tickets(view).index(2000)
 
     def cell(key: str) -> object:
-        return view.proxy.index(row, HISTORY_COLUMN_INDEX[key]).data()
+        return view.model.index(row, HISTORY_COLUMN_INDEX[key]).data()
 
     assert (cell("symbol"), cell("side"), cell("volume")) == ("GBPUSD", "SELL", "0.10")
     assert (cell("price_open"), cell("price_close")) == ("1.10000", "1.20000")
     assert (cell("profit"), cell("source"), cell("model")) == ("-40.00", "auto", "trend-v2")
     assert cell("duration") == "30m 00s"
-    colour = view.proxy.index(row, HISTORY_COLUMN_INDEX["profit"]).data(Qt.ItemDataRole.ForegroundRole)
+    colour = view.model.index(row, HISTORY_COLUMN_INDEX["profit"]).data(Qt.ItemDataRole.ForegroundRole)
     assert colour == trade_colours().loss
 
 
@@ -174,7 +174,7 @@ def test_prices_show_their_decimals_until_the_symbols_digits_are_known_then_at_t
     digits = SymbolDigits()
     view = loaded_view(qtbot, queries, digits=digits)
     row = tickets(view).index(2000)
-    shown = view.proxy.index(row, HISTORY_COLUMN_INDEX["price_open"])
+    shown = view.model.index(row, HISTORY_COLUMN_INDEX["price_open"])
     assert shown.data() == "1.1"
 
     with qtbot.waitSignal(view.model.dataChanged, timeout=1000):
@@ -188,8 +188,8 @@ def test_commission_and_swap_are_shown_together_and_already_in_the_profit(
 ) -> None:
     view = loaded_view(qtbot, queries)
     row = tickets(view).index(1000)
-    assert view.proxy.index(row, HISTORY_COLUMN_INDEX["charges"]).data() == "-5.00"
-    assert view.proxy.index(row, HISTORY_COLUMN_INDEX["profit"]).data() == "+120.00"
+    assert view.model.index(row, HISTORY_COLUMN_INDEX["charges"]).data() == "-5.00"
+    assert view.model.index(row, HISTORY_COLUMN_INDEX["profit"]).data() == "+120.00"
 
 
 def test_footer_totals_count_wins_losses_win_rate_and_net(qtbot: QtBot, queries: JournalQueries) -> None:

@@ -15,14 +15,14 @@ from pytestqt.qtbot import QtBot
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
 from app.ui.positions.positions_model import (
-    FLUSH_INTERVAL_MS,
+    KEY_ROLE,
     SORT_ROLE,
-    TICKET_ROLE,
     PositionsTableModel,
     Totals,
     merge_cell_ranges,
 )
 from app.ui.widgets.columns import COLUMN_INDEX, money_colour, trade_colours
+from app.ui.widgets.window_timer import REPAINT_INTERVAL_MS, WindowTimer
 from tests.ui.positions_events import closed, make_position, modified, opened, pnl, snapshot
 
 PRICE = COLUMN_INDEX["price_current"]
@@ -82,7 +82,7 @@ def test_pnl_update_reports_only_the_price_and_profit_cells_of_that_row(three: P
     )
 
 
-def test_changes_of_adjacent_rows_merge_into_one_range_per_column_run(three: PositionsTableModel) -> None:
+def test_a_few_changed_rows_are_reported_cell_by_cell(three: PositionsTableModel) -> None:
     log = ChangeLog(three)
 
     three.apply(pnl({11: (1.0852, 2.0), 12: (151.3, 6.6)}))
@@ -91,7 +91,28 @@ def test_changes_of_adjacent_rows_merge_into_one_range_per_column_run(three: Pos
     )
     three.flush()
 
-    assert log.ranges == [(0, PRICE, 1, PRICE), (0, PROFIT, 1, PROFIT), (2, SL, 2, TP)]
+    assert sorted(log.ranges) == [
+        (0, PRICE, 0, PRICE),
+        (0, PROFIT, 0, PROFIT),
+        (1, PRICE, 1, PRICE),
+        (1, PROFIT, 1, PROFIT),
+        (2, SL, 2, SL),
+        (2, TP, 2, TP),
+    ]
+
+
+def test_changes_of_many_adjacent_rows_merge_into_one_range_per_column_run(
+    model: PositionsTableModel,
+) -> None:
+    model.apply(opened(*(make_position(ticket) for ticket in range(1, 101))))
+    model.flush()
+    log = ChangeLog(model)
+
+    model.apply(pnl({ticket: (1.0852, 2.0) for ticket in range(1, 61)}))
+    model.apply(modified(*(make_position(ticket, sl=1.08, tp=1.09) for ticket in range(61, 101))))
+    model.flush()
+
+    assert log.ranges == [(0, PRICE, 59, PRICE), (0, PROFIT, 59, PROFIT), (60, SL, 99, TP)]
 
 
 def test_value_changes_wait_for_flush(three: PositionsTableModel) -> None:
@@ -106,12 +127,16 @@ def test_value_changes_wait_for_flush(three: PositionsTableModel) -> None:
     assert not three.dirty
 
 
-def test_a_burst_of_ticks_is_repainted_once_by_the_timer(qtbot: QtBot, three: PositionsTableModel) -> None:
+def test_a_burst_of_ticks_is_repainted_once_by_the_windows_timer(
+    qtbot: QtBot, three: PositionsTableModel
+) -> None:
     log = ChangeLog(three)
+    timer = WindowTimer(three)
+    timer.add(three.flush)
 
     for step in range(50):
         three.apply(pnl({11: (1.0850 + step / 100_000, float(step))}))
-    qtbot.waitUntil(lambda: not three.dirty, timeout=10 * FLUSH_INTERVAL_MS)
+    qtbot.waitUntil(lambda: not three.dirty, timeout=10 * REPAINT_INTERVAL_MS)
 
     assert log.ranges == [(0, PRICE, 0, PRICE), (0, PROFIT, 0, PROFIT)]
     assert three.position(("", 11)).profit == 49.0
@@ -213,7 +238,7 @@ def test_subscribed_model_follows_the_hub(model: PositionsTableModel) -> None:
     assert model.position(("", 1)).profit == 2.5
 
 
-def test_cells_show_formatted_text_and_answer_ticket_and_sort_roles(three: PositionsTableModel) -> None:
+def test_cells_show_formatted_text_and_answer_key_and_sort_roles(three: PositionsTableModel) -> None:
     three.apply(pnl({11: (1.08612, 11.2), 12: (150.95, -16.55)}))
 
     def cell(row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -222,7 +247,7 @@ def test_cells_show_formatted_text_and_answer_ticket_and_sort_roles(three: Posit
     assert [cell(row, PRICE) for row in range(3)] == ["1.08612", "150.950", "2650.50"]
     assert [cell(row, PROFIT) for row in range(3)] == ["+11.20", "-16.55", "0.00"]
     assert cell(1, PROFIT, SORT_ROLE) == -16.55
-    assert cell(1, 0, TICKET_ROLE) == 12
+    assert cell(1, 0, KEY_ROLE) == ("", 12)  # (account, ticket)
     assert cell(0, SL) == "—"
     assert cell(0, COLUMN_INDEX["type"]) == "BUY"
     alignment = cell(0, PRICE, Qt.ItemDataRole.TextAlignmentRole)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import pytest
 from PyQt6.QtCore import QByteArray, QEvent, Qt, QTimer
 from PyQt6.QtGui import QKeyEvent
-from PyQt6.QtWidgets import QApplication, QInputDialog
+from PyQt6.QtWidgets import QApplication, QInputDialog, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.core.events import PositionsUpdate
-from app.ui.positions.positions_view import PositionsView
+from app.core.enums import ConnectionState
+from app.core.events import PositionsUpdate, StatusUpdate
+from app.core.models import TerminalStatus
+from app.engine.hub import EventHub
+from app.ui.positions.positions_view import MENU_HOLD, PositionsView
 from app.ui.widgets.columns import COLUMN_INDEX, trade_colours
+from app.ui.widgets.record_view import POINTER_HOLD
+from tests.scenarios.driver import answer_popup, dismiss, right_click
 from tests.ui.positions_events import closed, make_position, opened, pnl
 
 PROFIT = COLUMN_INDEX["profit"]
@@ -65,10 +70,12 @@ def test_sort_by_profit_stays_correct_after_pnl_updates(view: PositionsView) -> 
     assert view.visible_tickets() == [2, 1, 4, 3]
 
 
-def test_sort_keeps_new_positions_in_place(view: PositionsView) -> None:
+def test_a_new_position_takes_its_place_in_the_sort_at_the_next_repaint(view: PositionsView) -> None:
     sort_by_profit(view)
 
     view.model.apply(opened(make_position(5, profit=2.0)))
+    assert view.visible_tickets() == [2, 4, 1, 3, 5]  # inserted at the bottom at once
+    view.model.flush()
 
     assert view.visible_tickets() == [2, 4, 5, 1, 3]
 
@@ -133,9 +140,12 @@ def test_filter_applies_to_positions_opened_later(view: PositionsView) -> None:
     assert view.visible_tickets() == [2, 7]
 
 
-def test_footer_shows_count_volume_and_floating_pnl(view: PositionsView) -> None:
+def test_bottom_line_shows_count_volume_and_total_profit_with_the_floating_pnl_in_its_tooltip(
+    view: PositionsView,
+) -> None:
     assert view.summary_label.text() == "4 positions · 0.72 lots"
-    assert view.pnl_label.text() == "Floating P&L: +22.50"
+    assert view.pnl_label.text() == "+24.00"
+    assert view.pnl_label.toolTip() == "Total profit +24.00, swap -1.50: floating P&L +22.50"
 
 
 def test_footer_follows_updates_and_colours_a_loss_red(view: PositionsView) -> None:
@@ -144,7 +154,7 @@ def test_footer_follows_updates_and_colours_a_loss_red(view: PositionsView) -> N
     view.model.flush()
 
     assert view.summary_label.text() == "2 positions · 0.60 lots"
-    assert view.pnl_label.text() == "Floating P&L: -32.00"
+    assert view.pnl_label.text() == "-32.00"
     assert view.pnl_label.palette().color(view.pnl_label.foregroundRole()) == trade_colours().loss
 
 
@@ -153,7 +163,7 @@ def test_footer_says_when_nothing_is_open(qtbot: QtBot) -> None:
     qtbot.addWidget(empty)
 
     assert empty.summary_label.text() == "No open positions"
-    assert empty.pnl_label.text() == "Floating P&L: 0.00"
+    assert empty.pnl_label.text() == "0.00"
 
 
 def test_context_menu_close_carries_the_ticket(qtbot: QtBot, view: PositionsView) -> None:
@@ -238,7 +248,7 @@ def test_close_keys_are_claimed_before_window_shortcuts(view: PositionsView) -> 
 def test_double_click_requests_modify(qtbot: QtBot, view: PositionsView) -> None:
     view.show()
     qtbot.waitExposed(view)
-    cell = view.table.visualRect(view.proxy.index(1, PROFIT)).center()
+    cell = view.table.visualRect(view.model.index(1, PROFIT)).center()
 
     with qtbot.waitSignal(view.modify_requested, timeout=1000) as signal:
         qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
@@ -257,7 +267,7 @@ def test_read_only_view_has_no_trade_actions(qtbot: QtBot, read_only_view: Posit
 
     qtbot.keyClick(read_only_view.table, Qt.Key.Key_Delete)
     qtbot.keyClick(read_only_view.table, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
-    cell = read_only_view.table.visualRect(read_only_view.proxy.index(0, 0)).center()
+    cell = read_only_view.table.visualRect(read_only_view.model.index(0, 0)).center()
     qtbot.mouseClick(read_only_view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
     qtbot.mouseDClick(read_only_view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
 
@@ -291,3 +301,53 @@ def test_unreadable_header_state_keeps_the_defaults(qtbot: QtBot) -> None:
 
     assert not widget.restore_header_state(QByteArray(b"not a header state"))
     assert widget.table.horizontalHeader().logicalIndex(0) == 0
+
+
+def test_rows_stay_put_while_the_rows_menu_is_open_and_the_menu_lets_go_after(
+    qtbot: QtBot, view: PositionsView
+) -> None:
+    view.show()
+    qtbot.waitExposed(view)
+    sort_by_profit(view, Qt.SortOrder.DescendingOrder)
+    assert view.visible_tickets() == [3, 1, 4, 2]
+    seen: list[list[int]] = []
+
+    def look(menu: QWidget) -> None:
+        view.model.apply(pnl({2: (151.6, 99.0)}))  # a tick that would put #2 on top
+        view.model.flush()
+        seen.append(view.visible_tickets())
+        dismiss(menu)
+
+    menu = answer_popup(look)
+    right_click(view.table.viewport(), view.table.visualRect(view.model.index(1, 0)).center())
+    menu.wait(qtbot)
+
+    assert seen == [[3, 1, 4, 2]]
+    assert MENU_HOLD not in view.model.held_by  # the menu let go (the pointer may still hold the rows)
+    view.model.hold(POINTER_HOLD, False)  # as the pointer leaving the table does
+    view.model.flush()
+    assert view.visible_tickets() == [2, 3, 1, 4]
+
+
+def status(state: ConnectionState) -> StatusUpdate:
+    return StatusUpdate(status=TerminalStatus(state=state, mt5_connected=state is ConnectionState.CONNECTED))
+
+
+def test_prices_grey_while_the_terminal_is_not_answering_and_come_back_when_it_is(
+    view: PositionsView,
+) -> None:
+    hub = EventHub()
+    view.subscribe(hub)
+    profit = view.model.index(0, PROFIT)
+    live = profit.data(Qt.ItemDataRole.ForegroundRole)
+
+    hub.publish(status(ConnectionState.STALE))
+    view.update_hook()
+
+    assert view.totals_bar.stale_label.text() == "Prices 0 s old: MetaTrader 5 is not answering"
+    assert profit.data(Qt.ItemDataRole.ToolTipRole) == view.totals_bar.stale_label.text()
+    assert profit.data(Qt.ItemDataRole.ForegroundRole) != live
+    hub.publish(status(ConnectionState.CONNECTED))
+    view.update_hook()
+    assert view.totals_bar.stale_label.isHidden()
+    assert profit.data(Qt.ItemDataRole.ForegroundRole) == live

@@ -92,7 +92,7 @@ def select_row_of(window: MainWindow, qtbot: QtBot, ticket: int, desk: Desk) -> 
     qtbot.waitUntil(lambda: ticket in desk.state.of(MAIN).positions, timeout=5000)
     source_row = positions.model.row_of((MAIN, ticket))
     assert source_row is not None
-    index = positions.proxy.mapFromSource(positions.model.index(source_row, 0))
+    index = positions.model.index(source_row, 0)
     viewport = positions.table.viewport()
     assert isinstance(viewport, QWidget)
     QtBot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=positions.table.visualRect(index).center())

@@ -135,10 +135,10 @@ def test_heartbeats_without_a_state_change_are_not_logged(view: EventLogView, hu
 
 def test_cells_show_time_type_level_title_and_text(view: EventLogView, hub: EventHub) -> None:
     hub.publish(trade_error())
-    cells = [view.proxy.index(0, column).data() for column in range(view.proxy.columnCount())]
+    cells = [view.model.index(0, column).data() for column in range(view.model.columnCount())]
     local = START.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     assert cells == [local, "Trade error", "Error", "BUY GBPUSD failed", "Market closed"]
-    headers = [view.proxy.headerData(c, Qt.Orientation.Horizontal) for c in range(5)]
+    headers = [view.model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)]
     assert headers == ["Time", "Type", "Level", "Title", "Text"]
 
 
@@ -146,8 +146,8 @@ def test_errors_are_coloured_and_info_rows_are_not(view: EventLogView, hub: Even
     hub.publish(notice("all fine"))
     hub.publish(trade_error())
     foreground = Qt.ItemDataRole.ForegroundRole
-    assert view.proxy.index(0, 3).data(foreground) == trade_colours().loss
-    assert view.proxy.index(1, 3).data(foreground) is None
+    assert view.model.index(0, 3).data(foreground) == trade_colours().loss
+    assert view.model.index(1, 3).data(foreground) is None
 
 
 def test_rows_are_inserted_at_the_top_not_reset(qtbot: QtBot, view: EventLogView, hub: EventHub) -> None:

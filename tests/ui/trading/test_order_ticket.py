@@ -234,15 +234,25 @@ def test_sell_emits_an_open_request_with_the_typed_prices(qtbot: QtBot, ticket: 
     ]
 
 
-def test_enter_never_places_an_order(qtbot: QtBot, ticket: OrderTicket) -> None:
+def test_enter_in_a_field_never_places_an_order(qtbot: QtBot, ticket: OrderTicket) -> None:
     buy = ticket.buttons[Side.BUY]
     assert not buy.isDefault() and not buy.autoDefault()
-    buy.setFocus()
+    ticket.volume.setFocus()
     with qtbot.assertNotEmitted(ticket.order_requested, wait=100):
-        qtbot.keyClick(buy, Qt.Key.Key_Return)
         qtbot.keyClick(ticket.volume, Qt.Key.Key_Enter)
         qtbot.keyClick(ticket, Qt.Key.Key_Return)
     assert ticket.isVisible()
+
+
+def test_enter_on_the_focused_buy_button_places_the_order(qtbot: QtBot, ticket: OrderTicket) -> None:
+    buy = ticket.buttons[Side.BUY]
+    qtbot.waitUntil(buy.isEnabled, timeout=5000)
+    buy.setFocus()
+
+    with qtbot.waitSignal(ticket.order_requested, timeout=1000) as placed:
+        qtbot.keyClick(buy, Qt.Key.Key_Return)
+
+    assert placed.args[0].side is Side.BUY
 
 
 def test_the_comment_leaves_room_for_the_apps_own_id(ticket: OrderTicket) -> None:
