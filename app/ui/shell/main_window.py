@@ -50,7 +50,7 @@ from app.ui.shell.notifier import Notifier
 from app.ui.shell.theme import apply_theme
 from app.ui.shell.tray import TrayController
 from app.ui.trading.modify_dialog import ModifyDialog, confirm_close
-from app.ui.trading.order_ticket import OrderTicket
+from app.ui.trading.order_ticket import OrderTicket, TicketAccount
 from app.ui.trading.ticket_memory import load_ticket_memory, save_ticket_memory
 from app.ui.widgets.order_fields import StopUnit
 from app.ui.widgets.window_timer import WindowTimer
@@ -321,17 +321,26 @@ class MainWindow(QMainWindow):
     @pyqtSlot()
     def open_order_ticket(self) -> OrderTicket | None:
         """The order ticket, as MT5 opens it: on the selected position's symbol, else the last one traded,
-        with the last volume and SL/TP unit; its order goes to the engine through `order_requested`."""
+        with the last volume and SL/TP unit; its order goes to the engine through `order_requested`.
+
+        On a desk of several accounts it asks which account: the selected position's, else the last
+        order's (while that account is on), else the desk's trading account."""
         if self.read_only or self._terminal_queries is None:
             return None
         selected = self.positions.selected_key()
         position = self._shown_position(selected) if selected is not None else None
-        # The selected position's own account, else the account the desk trades on by default.
-        account_id = selected[0] if selected is not None else self._trading_account()
+        memory = self._ticket_memory
+        accounts = self._ticket_accounts()
+        offered = {entry.account_id for entry in accounts}
+        if selected is not None:
+            account_id: str | None = selected[0]
+        elif memory.account_id in offered:
+            account_id = memory.account_id
+        else:
+            account_id = self._trading_account()
         if account_id is None:
             return None
         queries = self._queries_for(account_id) if self._queries_for is not None else self._terminal_queries
-        memory = self._ticket_memory
         ticket = OrderTicket(
             queries,
             position.symbol if position is not None else memory.symbol,
@@ -339,13 +348,34 @@ class MainWindow(QMainWindow):
             parent=self,
             volume=memory.volume,
             stop_unit=memory.unit,
+            accounts=accounts,
+            account_id=account_id,
         )
-        ticket.order_requested.connect(lambda request: self.order_requested.emit(account_id, request))
-        ticket.order_requested.connect(lambda request: self._remember_ticket(request, ticket.stops.unit))
+        ticket.account_order_requested.connect(self.order_requested)
+        ticket.account_order_requested.connect(
+            lambda chosen, request: self._remember_ticket(request, ticket.stops.unit, chosen)
+        )
         ticket.stops.unit_changed.connect(lambda unit: self._remember_ticket(None, unit))
         ticket.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         ticket.show()
         return ticket
+
+    def _ticket_accounts(self) -> tuple[TicketAccount, ...]:
+        """The switched-on accounts the ticket may place an order on, each with its own terminal's read
+        path (none without per-account read paths: a window of one account)."""
+        queries_for = self._queries_for
+        if queries_for is None:
+            return ()
+        return tuple(
+            TicketAccount(
+                state.account_id,
+                state.label,
+                self._currency_of(state.account_id),
+                queries_for(state.account_id),
+            )
+            for state in self._state.accounts.values()
+            if state.enabled
+        )
 
     def _trading_account(self) -> str | None:
         """The account the order ticket and the training dialog work on."""
@@ -360,10 +390,10 @@ class MainWindow(QMainWindow):
     def _trading_currency(self) -> str:
         return self._currency_of(self._trading_account())
 
-    def _remember_ticket(self, placed: OrderRequest | None, unit: StopUnit) -> None:
+    def _remember_ticket(self, placed: OrderRequest | None, unit: StopUnit, account_id: str = "") -> None:
         memory = replace(self._ticket_memory, unit=unit)
         if placed is not None:
-            memory = replace(memory, symbol=placed.symbol, volume=placed.volume)
+            memory = replace(memory, symbol=placed.symbol, volume=placed.volume, account_id=account_id)
         self._ticket_memory = memory
         save_ticket_memory(self._window_state, memory)
 

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtWidgets import QApplication, QToolBar, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Side, TradeSource
+from app.ui.shell.main_window import MainWindow
 from app.ui.trading.order_ticket import OrderTicket, TicketAccount
 from tests.ui.three_accounts import (
     ACCOUNT_IDS,
@@ -134,3 +135,72 @@ def test_symbols_and_quotes_come_from_the_chosen_accounts_terminal(qtbot: QtBot,
         assert ticket.feed.spec is not None and ticket.feed.spec.name == "EURUSD"
     finally:
         hung.release()
+
+
+# -- opened from the window ------------------------------------------------------------------------------
+
+
+def new_order_button(window: MainWindow) -> QWidget:
+    toolbar = window.findChild(QToolBar, "main-toolbar")
+    assert toolbar is not None
+    button = toolbar.widgetForAction(window.new_order_action)
+    assert button is not None
+    return button
+
+
+def open_from_window(qtbot: QtBot, desktop: Desktop) -> OrderTicket:
+    """Click New order in the tool bar; the ticket it opens (each spec closes its own)."""
+    before = set(desktop.window.findChildren(OrderTicket))
+    qtbot.mouseClick(new_order_button(desktop.window), Qt.MouseButton.LeftButton)
+    [ticket] = [t for t in desktop.window.findChildren(OrderTicket) if t not in before and t.isVisible()]
+    return ticket  # the window's own: it deletes the ticket when it closes
+
+
+def click_row(qtbot: QtBot, desktop: Desktop, key: tuple[str, int], modifier: Qt.KeyboardModifier) -> None:
+    table = desktop.window.positions.table
+    row = desktop.window.positions.visible_keys().index(key)
+    model = table.model()
+    assert model is not None
+    viewport = table.viewport()
+    assert viewport is not None
+    point = table.visualRect(model.index(row, 0)).center()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, modifier, point)
+
+
+def test_the_windows_ticket_opens_on_the_selected_positions_account(qtbot: QtBot, desktop: Desktop) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    ticket_no = desktop.sim(EUR).open_external("GBPUSD", "sell", 0.2)
+    key = (EUR, ticket_no)
+    qtbot.waitUntil(lambda: key in desktop.window.positions.visible_keys(), timeout=10_000)
+    click_row(qtbot, desktop, key, Qt.KeyboardModifier.NoModifier)
+    assert desktop.window.positions.selected_key() == key
+
+    ticket = open_from_window(qtbot, desktop)
+
+    assert ticket.account_id == EUR
+    assert ticket.account_box.isVisible() and ticket.account_box.currentText() == "Prop EUR (EUR)"
+    qtbot.waitUntil(
+        lambda: ticket.feed.spec is not None and ticket.feed.spec.name == "GBPUSD", timeout=10_000
+    )
+    ticket.reject()
+    click_row(qtbot, desktop, key, Qt.KeyboardModifier.ControlModifier)  # deselect, for the next spec
+    assert desktop.window.positions.selected_key() is None
+
+
+def test_with_nothing_selected_the_ticket_opens_on_the_account_of_the_last_order(
+    qtbot: QtBot, desktop: Desktop
+) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    assert desktop.window.positions.selected_key() is None
+    before = set(desktop.sim(USD_2).positions())
+    first = open_from_window(qtbot, desktop)
+    choose(qtbot, first, USD_2)
+    qtbot.waitUntil(lambda: live(first), timeout=10_000)
+    qtbot.mouseClick(first.buttons[Side.SELL], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(desktop.sim(USD_2).positions()) == len(before) + 1, timeout=10_000)
+
+    again = open_from_window(qtbot, desktop)
+
+    assert again.account_id == USD_2
+    assert again.account_box.currentText() == "Swing USD (USD)"
+    again.reject()
