@@ -11,6 +11,7 @@ from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QRadioButton, QWidget
 
 from app.ui.trading.ticket_memory import TicketMemory, load_ticket_memory
 from app.ui.widgets.order_fields import StopUnit
+from tests.one_account import MAIN
 from tests.scenarios.conftest import Desktop
 from tests.scenarios.driver import (
     button,
@@ -70,7 +71,7 @@ def test_the_ticket_remembers_across_a_restart(desktop: Desktop) -> None:
         QSettings(str(desktop.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
     )
 
-    assert kept == TicketMemory("USDJPY", 1.2, StopUnit.PIPS)  # what the next start's window reads
+    assert kept == TicketMemory("USDJPY", 1.2, StopUnit.PIPS, MAIN)  # what the next start's window reads
 
 
 def test_the_ticket_opens_on_the_selected_positions_symbol(desktop: Desktop) -> None:

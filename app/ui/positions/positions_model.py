@@ -11,7 +11,7 @@ in place: no new record, no per-row work for positions whose price did not move.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
@@ -75,9 +75,14 @@ class PositionsTableModel(RecordTableModel[PositionKey, PositionRow]):
         self._presorted = frozenset(list(self._ticked))  # equal cells, another object: keys refreshed
         self._live = [i for i, column in enumerate(self.columns) if column.live]
         self._ticket_column = keys.index("ticket") if "ticket" in keys else 0
-        # Running profit sum, adjusted by each tick's difference; volume and swap change only with a
-        # position update, which re-adds all three (and so also stops the profit sum drifting).
-        self._sums = [0.0, 0.0, 0.0]
+        # Running sums per account (volume, profit, swap): a tick adjusts its account's profit by the
+        # difference; volume and swap change only with a position update, which re-adds all three (and
+        # so also stops the profit sum drifting). The totals are those of `_totalled` (None: all).
+        self._sums: dict[str, list[float]] = {}
+        self._totalled: frozenset[str] | None = None
+        self._counts: dict[str, int] = {}
+        self._labels: dict[str, str] = {}  # account -> what the trader calls it
+        self._account_column = keys.index("account") if "account" in keys else -1
         self._totals_pending = False
         self._last_emitted_totals: Totals | None = None
         # Tickets with an order in flight -> what the row says meanwhile ("closing…"): shown in italics
@@ -189,9 +194,40 @@ class PositionsTableModel(RecordTableModel[PositionKey, PositionRow]):
         return [ticket for _account, ticket in self._shown]
 
     def totals(self) -> Totals:
-        """Count, total volume, total profit and total swap of the open positions."""
-        volume, profit, swap = self._sums
-        return Totals(count=len(self._records), volume=volume, profit=profit, swap=swap)
+        """Count, total volume, total profit and total swap of the open positions (of the accounts
+        `total_accounts` chose)."""
+        return self.totals_of(self._totalled)
+
+    def totals_of(self, accounts: Collection[str] | None) -> Totals:
+        """The same sums over these accounts' positions only (None: every account's)."""
+        volume = profit = swap = 0.0
+        for account_id, sums in self._sums.items():
+            if accounts is None or account_id in accounts:
+                volume, profit, swap = volume + sums[0], profit + sums[1], swap + sums[2]
+        count = self._counts_of(accounts)
+        return Totals(count=count, volume=volume, profit=profit, swap=swap)
+
+    def _counts_of(self, accounts: Collection[str] | None) -> int:
+        if accounts is None:
+            return len(self._records)
+        return sum(self._counts.get(account_id, 0) for account_id in accounts)
+
+    def total_accounts(self, accounts: Collection[str] | None) -> None:
+        """Total only these accounts' positions from now on (None: every account's)."""
+        self._totalled = None if accounts is None else frozenset(accounts)
+        self._totals_pending = True
+
+    def set_account_labels(self, labels: Mapping[str, str]) -> None:
+        """What each account is called in the Account column (its id when not named)."""
+        if labels == self._labels:
+            return
+        self._labels = dict(labels)
+        for row in self._records.values():
+            label = self._labels.get(row.account_id) or row.account_id
+            if label != row.account_label:
+                row.account_label = label
+                if self._account_column >= 0:
+                    self.changed(row.key, (self._account_column,))
 
     def special_data(self, row: int, column: int, role: int) -> object:
         if self._busy:
@@ -239,7 +275,7 @@ class PositionsTableModel(RecordTableModel[PositionKey, PositionRow]):
                     keys.append(profit if sorted_by else price)
         if not moved:
             return
-        self._sums[1] += gained
+        self._sums.setdefault(account_id, [0.0, 0.0, 0.0])[1] += gained
         self._totals_pending = True
         if sorted_by >= 0:
             self._sort_keys.update(zip(moved, keys, strict=True))
@@ -259,7 +295,8 @@ class PositionsTableModel(RecordTableModel[PositionKey, PositionRow]):
         return 1 if self.columns[column].key == "profit" else 0
 
     def _upsert(self, account_id: str, positions: Iterable[Position]) -> None:
-        self.upsert(PositionRow(position, account_id) for position in positions)
+        label = self._labels.get(account_id, "")
+        self.upsert(PositionRow(position, account_id, label) for position in positions)
         self._recount()
 
     def remove(self, keys: Iterable[PositionKey]) -> None:
@@ -269,12 +306,17 @@ class PositionsTableModel(RecordTableModel[PositionKey, PositionRow]):
             self._recount()
 
     def _recount(self) -> None:
-        rows = self._records.values()
-        self._sums = [
-            sum(row.position.volume for row in rows),
-            sum(row.profit for row in rows),
-            sum(row.position.swap for row in rows),
-        ]
+        sums: dict[str, list[float]] = {}
+        counts: dict[str, int] = {}
+        for row in self._records.values():
+            account = sums.get(row.account_id)
+            if account is None:
+                account = sums[row.account_id] = [0.0, 0.0, 0.0]
+            account[0] += row.position.volume
+            account[1] += row.profit
+            account[2] += row.position.swap
+            counts[row.account_id] = counts.get(row.account_id, 0) + 1
+        self._sums, self._counts = sums, counts
         self._totals_pending = True
 
 

@@ -6,17 +6,21 @@ receives them confirms and routes the orders to the position's own account.
 In read-only mode (remote viewer) those actions do not exist at all. Rows stay where they are while the
 pointer is over the table or a menu or dialog about a row is open, and catch up with the sort after.
 While an account's terminal is not connected its prices and profits are greyed and the bottom line says
-how old they are.
+how old they are. On a desk of several accounts the Account column shows and an account filter sits beside
+the symbol filter; the bottom line then gives the chosen account's figures, and with every account shown
+the floating total per currency (money of two currencies is never added).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from enum import Enum
 
 from PyQt6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, Qt, pyqtSignal
 from PyQt6.QtGui import QKeyEvent, QKeySequence
 from PyQt6.QtWidgets import (
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QInputDialog,
@@ -28,9 +32,9 @@ from PyQt6.QtWidgets import (
 
 from app.core.account_directory import AccountDirectory
 from app.core.enums import ConnectionState
-from app.core.events import AccountUpdate, Event, PnlUpdate, Snapshot, StatusUpdate
+from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, Snapshot, StatusUpdate
 from app.core.models import Account, Position
-from app.core.number_format import format_volume
+from app.core.number_format import format_money, format_volume
 from app.core.state import PositionKey
 from app.engine.hub import EventHub
 from app.ui.positions.positions_model import PositionsTableModel, Totals
@@ -138,6 +142,14 @@ class PositionsView(QWidget):
         self.filter_edit.setPlaceholderText("Filter by symbol…")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.set_symbol_filter)
+        self._symbol = ""
+        self._account: str | None = None  # the account filter: None shows every account
+        self._listed: tuple[tuple[str, str], ...] = ()  # (id, label) of the accounts the filter offers
+        self.account_filter = QComboBox(self)
+        self.account_filter.setObjectName("positions-account")
+        self.account_filter.setToolTip("Show the positions of one account, or of all")
+        self.account_filter.activated.connect(self._on_account_chosen)
+        self.account_filter.hide()  # a desk of one account has nothing to choose
 
         self.table = PositionsTable(self.model, () if read_only else CLOSE_KEYS, self)
         # One row at a time: a close or modify always names exactly one position.
@@ -147,6 +159,7 @@ class PositionsView(QWidget):
         self.pnl_label = self.totals_bar.pnl_label
 
         top = QHBoxLayout()
+        top.addWidget(self.account_filter)
         top.addWidget(self.filter_edit)
         top.addStretch(1)
         top.addWidget(self.summary_label)
@@ -183,6 +196,8 @@ class PositionsView(QWidget):
 
     def _on_event(self, event: Event) -> None:
         self._accounts.apply(event)
+        if isinstance(event, AccountsUpdate | Snapshot):
+            self._list_accounts()
         account_id = event.account_id
         if isinstance(event, PnlUpdate):
             self._prices_at[account_id] = time.monotonic()
@@ -202,14 +217,68 @@ class PositionsView(QWidget):
             self._show_figures()
 
     def _shown_account(self) -> str | None:
-        """The account whose figures the bottom line gives: the first the desk lists."""
+        """The account whose figures the bottom line gives: the one filtered on, else the first listed."""
+        if self._account is not None:
+            return self._account
         ids = self._accounts.ids or tuple(self._figures)
         return ids[0] if ids else None
+
+    # --- accounts ----------------------------------------------------------------------------------
+
+    def _list_accounts(self) -> None:
+        """Offer the desk's accounts in the filter and name them in the Account column; both show only
+        while there are several."""
+        listed = tuple((account_id, self._accounts.label(account_id)) for account_id in self._accounts.ids)
+        if listed == self._listed:
+            return
+        several_before = len(self._listed) > 1
+        self._listed = listed
+        self.model.set_account_labels(dict(listed))
+        box = self.account_filter
+        box.blockSignals(True)
+        box.clear()
+        box.addItem("All accounts", None)
+        for account_id, label in listed:
+            box.addItem(label, account_id)
+        if self._account is not None and box.findData(self._account) < 0:
+            self._account = None  # the account filtered on left the desk
+            self._apply_filter()
+        box.setCurrentIndex(max(0, box.findData(self._account)) if self._account is not None else 0)
+        box.blockSignals(False)
+        several = len(listed) > 1
+        box.setVisible(several)
+        if several != several_before and "account" in COLUMN_INDEX:
+            self.table.setColumnHidden(COLUMN_INDEX["account"], not several)
+
+    def _on_account_chosen(self, index: int) -> None:
+        self.set_account_filter(self.account_filter.itemData(index))
+
+    def set_account_filter(self, account_id: str | None) -> None:
+        """Show only this account's positions (None: every account's)."""
+        self._account = account_id
+        self._apply_filter()
+        self._show_figures()
+
+    def _apply_filter(self) -> None:
+        symbol, account = self._symbol, self._account
+        accepts: Callable[[PositionRow], bool] | None
+        if symbol and account is not None:
+            accepts = lambda row: row.account_id == account and symbol in row.position.symbol.upper()  # noqa: E731
+        elif symbol:
+            accepts = lambda row: symbol in row.position.symbol.upper()  # noqa: E731
+        elif account is not None:
+            accepts = lambda row: row.account_id == account  # noqa: E731
+        else:
+            accepts = None
+        self.model.set_filter(accepts)
+        self.model.total_accounts(None if account is None else (account,))
+        self.model.flush()
 
     def _show_figures(self) -> None:
         account_id = self._shown_account()
         self.totals_bar.show_account(None if account_id is None else self._figures.get(account_id))
         self.totals_bar.name_account(self._accounts.prefixed(account_id or "", ""))
+        self._show_totals(self.model.totals())  # the bar wrote its one total again: split it if need be
 
     def _set_link(self, account_id: str, state: ConnectionState) -> None:
         if (
@@ -282,8 +351,8 @@ class PositionsView(QWidget):
 
     def set_symbol_filter(self, text: str) -> None:
         """Show only positions whose symbol contains `text` (case-insensitive); empty shows all."""
-        wanted = text.strip().upper()
-        self.model.set_filter((lambda row: wanted in row.position.symbol.upper()) if wanted else None)
+        self._symbol = text.strip().upper()
+        self._apply_filter()
 
     # --- header persistence ------------------------------------------------------------------------
 
@@ -413,3 +482,16 @@ class PositionsView(QWidget):
 
     def _show_totals(self, totals: Totals) -> None:
         self.totals_bar.show_totals(totals)
+        by_currency = self._totals_by_currency() if self._account is None else {}
+        if len(by_currency) > 1:
+            # Every account shown and their currencies differ: one floating total per currency.
+            parts = [format_money(profit, currency, signed=True) for currency, profit in by_currency.items()]
+            self.totals_bar.show_split_profit(" · ".join(parts))
+
+    def _totals_by_currency(self) -> dict[str, float]:
+        sums: dict[str, float] = {}
+        for account_id, account in self._figures.items():
+            totals = self.model.totals_of((account_id,))
+            if totals.count:
+                sums[account.currency] = sums.get(account.currency, 0.0) + totals.profit
+        return sums

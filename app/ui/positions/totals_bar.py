@@ -87,6 +87,18 @@ class TotalsBar(QWidget):
             palette.setColor(QPalette.ColorRole.WindowText, colour)
             self.pnl_label.setPalette(palette)
 
+    def show_split_profit(self, text: str) -> None:
+        """Total profit of several currencies side by side ('+7.82 USD · -9.12 EUR'), in the one total's
+        place: money of two currencies is never added."""
+        width = self.pnl_label.fontMetrics().horizontalAdvance(text) + 4
+        if width > self.pnl_label.width():
+            self.pnl_label.setFixedWidth(width)
+        _set_text(self.pnl_label, text)
+        self.pnl_label.setToolTip("Floating profit of the positions, per account currency")
+        palette = self.pnl_label.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, self.palette().color(QPalette.ColorRole.WindowText))
+        self.pnl_label.setPalette(palette)
+
     def _fit_total(self, currency: str) -> None:
         # A fixed size: a new total each tick then repaints the label alone, with no relayout of the bar.
         widest = self.pnl_label.fontMetrics().horizontalAdvance(f"-88,888,888.88 {currency}".strip())

@@ -44,6 +44,7 @@ from app.ui.models.kill_switch_dialog import KILL_STYLE, MASTER_STYLE, master_te
 from app.ui.models.model_dock import ModelDock
 from app.ui.positions.positions_view import NEW_ORDER_KEYS, CloseGroup, PositionsView
 from app.ui.shell.bulk_close import close_request, confirm_close_many
+from app.ui.shell.close_accounts_dialog import confirm_close_accounts
 from app.ui.shell.event_log import EventLogView
 from app.ui.shell.icons import app_icon
 from app.ui.shell.notifier import Notifier
@@ -447,12 +448,19 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot(object, object)
     def _close_many(self, group: CloseGroup, positions: list[tuple[PositionKey, Position]]) -> None:
-        """One question listing them all, then one close each, to each position's own account."""
-        currencies = {self._currency_of(key[0]) for key, _position in positions}
-        currency = currencies.pop() if len(currencies) == 1 else ""
-        if confirm_close_many(self, group, [position for _key, position in positions], currency):
-            for (account_id, _ticket), position in positions:
-                self.order_requested.emit(account_id, close_request(position))
+        """One question listing them all (with the accounts to tick when they span several), then one close
+        each, to each position's own account."""
+        accounts = list(dict.fromkeys(key[0] for key, _position in positions))
+        if len(accounts) > 1:
+            labels = {a: state.label for a in accounts if (state := self._state.get(a)) is not None}
+            currencies = {a: self._currency_of(a) for a in accounts}
+            positions = confirm_close_accounts(self, group, positions, labels, currencies)
+        else:
+            currency = self._currency_of(accounts[0]) if accounts else ""
+            if not confirm_close_many(self, group, [position for _key, position in positions], currency):
+                return
+        for (account_id, _ticket), position in positions:
+            self.order_requested.emit(account_id, close_request(position))
 
     @pyqtSlot()
     def _toggle_link(self) -> None:

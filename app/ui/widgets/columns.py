@@ -2,8 +2,8 @@
 
 A row is a `PositionRow`: the position as last reported, with the price and profit the 1 s loop moves in
 place (a new Position per tick cost ~4 µs a row, 45 ms at 10,000). Colours come from one small theme map
-chosen by the palette (light or dark), never from per-widget constants. Adding a column (an Account
-column for several accounts) is one more entry in `POSITION_COLUMNS`.
+chosen by the palette (light or dark), never from per-widget constants. Adding a column is one more entry
+in `POSITION_COLUMNS`; Account, beside the symbol, is shown only while the desk has several accounts.
 """
 
 from __future__ import annotations
@@ -56,10 +56,11 @@ class PositionRow:
     """A shown position of an account: the record as last reported, and its price and profit as the last
     tick moved them."""
 
-    __slots__ = ("account_id", "position", "price_current", "profit")
+    __slots__ = ("account_id", "account_label", "position", "price_current", "profit")
 
-    def __init__(self, position: Position, account_id: str = "") -> None:
+    def __init__(self, position: Position, account_id: str = "", account_label: str = "") -> None:
         self.account_id = account_id
+        self.account_label = account_label or account_id  # what the trader calls the account
         self.position = position
         self.price_current = position.price_current
         self.profit = position.profit
@@ -89,6 +90,15 @@ def _price(value: float | None, row: PositionRow) -> str:
 
 POSITION_COLUMNS: tuple[RecordColumn[PositionRow], ...] = (
     RecordColumn("symbol", "Symbol", lambda r: r.position.symbol, lambda r: r.position.symbol, align=LEFT),
+    RecordColumn(
+        "account",
+        "Account",
+        lambda r: r.account_label,
+        lambda r: r.account_label,
+        align=LEFT,
+        tooltip="The account the position is on (shown while the desk has several)",
+        hidden=True,
+    ),
     RecordColumn(
         "ticket",
         "Ticket",
