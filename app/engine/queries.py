@@ -169,19 +169,29 @@ class JournalQueries(QObject):
         until: datetime | None = None,
         symbol: str | None = None,
         source: TradeSource | None = None,
+        account_id: str | None = None,
     ) -> int:
-        """Every deal that closed (part of) a position in [since, until), and the period's entry charges."""
+        """Every deal that closed (part of) a position in [since, until), and the period's entry charges,
+        of one account or (None) every account."""
         return self._start(
-            lambda: self._journal.closed_history(since=since, until=until, symbol=symbol, source=source),
+            lambda: self._journal.closed_history(
+                since=since, until=until, symbol=symbol, source=source, account_id=account_id
+            ),
             self.history_loaded,
         )
 
     def load_deals(
-        self, since: datetime | None = None, until: datetime | None = None, symbol: str | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        symbol: str | None = None,
+        account_id: str | None = None,
     ) -> int:
-        """Every deal of the terminal's history in [since, until), balance operations included."""
+        """Every deal of the terminal's history in [since, until), balance operations included, of one
+        account or (None) every account."""
         return self._start(
-            lambda: self._journal.deals(since=since, until=until, symbol=symbol), self.deals_loaded
+            lambda: self._journal.deals(since=since, until=until, symbol=symbol, account_id=account_id),
+            self.deals_loaded,
         )
 
     def load_model_trades(self, model_id: str | None = None) -> int:

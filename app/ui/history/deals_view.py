@@ -33,7 +33,8 @@ class DealsView(RecordsTab[DealRecord]):
             DEAL_CSV_FIELDS,
             lambda deal: deal.symbol,
             parent,
-            key_of=lambda deal: deal.ticket,
+            account_of=lambda deal: deal.account_id,
+            key_of=lambda deal: (deal.account_id, deal.ticket),
             refresh_delay_ms=refresh_delay_ms,
             digits=digits,
             with_source=False,
@@ -57,8 +58,9 @@ class DealsView(RecordsTab[DealRecord]):
         until: datetime | None,
         symbol: str | None,
         source: TradeSource | None,
+        account_id: str | None,
     ) -> int:
-        return queries.load_deals(since, until, symbol)
+        return queries.load_deals(since, until, symbol, account_id)
 
     def _records_in(self, result: object) -> Sequence[DealRecord]:
         assert isinstance(result, list)
@@ -69,5 +71,8 @@ class DealsView(RecordsTab[DealRecord]):
 
     def _show_footer(self, result: object | None) -> None:
         count, money = deal_totals_texts(self.totals())
+        mixed = self.mixed_currencies()
+        if mixed:  # money of two currencies is never added up
+            money = f"Accounts in {' and '.join(mixed)}: choose one account to see its totals"
         self.summary_label.setText(count)
         self.money_label.setText(money)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from PyQt6.QtCore import QDate, pyqtSignal
@@ -40,6 +40,11 @@ class HistoryFilters(QWidget):
         self.symbol_combo = QComboBox(self)
         self.symbol_combo.addItem("All", None)
         self.symbol_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.account_label = QLabel("Account", self)
+        self.account_combo = QComboBox(self)
+        self.account_combo.addItem("All", None)
+        self.account_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.account_combo.setToolTip("One account's rows, or every account's")
         self.source_combo = QComboBox(self)
         self.source_combo.addItem("All", None)
         for source in TradeSource:
@@ -49,11 +54,21 @@ class HistoryFilters(QWidget):
         self.from_edit.dateChanged.connect(self._on_date_edited)
         self.to_edit.dateChanged.connect(self._on_date_edited)
         self.symbol_combo.currentIndexChanged.connect(lambda _: self.changed.emit())
+        self.account_combo.currentIndexChanged.connect(lambda _: self.changed.emit())
         self.source_combo.currentIndexChanged.connect(lambda _: self.changed.emit())
 
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(0, 0, 0, 0)
-        parts = [("Period", self.period_combo), ("From", self.from_edit), ("To", self.to_edit)]
+        self.row.addWidget(self.account_label)  # shown only while the desk has several accounts
+        self.row.addWidget(self.account_combo)
+        self.row.addSpacing(6)
+        self.account_label.hide()
+        self.account_combo.hide()
+        parts: list[tuple[str, QWidget]] = [
+            ("Period", self.period_combo),
+            ("From", self.from_edit),
+            ("To", self.to_edit),
+        ]
         parts.append(("Symbol", self.symbol_combo))
         if with_source:
             parts.append(("Source", self.source_combo))
@@ -82,6 +97,29 @@ class HistoryFilters(QWidget):
 
     def period(self) -> HistoryPeriod:
         return HistoryPeriod(self.period_combo.currentData())
+
+    def account(self) -> str | None:
+        """The account chosen (None: every account)."""
+        data = self.account_combo.currentData()
+        return None if data is None else str(data)
+
+    def offer_accounts(self, listed: Sequence[tuple[str, str]]) -> None:
+        """The desk's accounts as (id, name); the choice shows only while there are several. A chosen
+        account that left the desk falls back to All (and `changed` reloads)."""
+        combo = self.account_combo
+        chosen = self.account()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("All", None)
+        for account_id, label in listed:
+            combo.addItem(label, account_id)
+        index = combo.findData(chosen) if chosen is not None else 0
+        combo.setCurrentIndex(max(0, index))
+        combo.blockSignals(False)
+        self.account_label.setVisible(len(listed) > 1)
+        combo.setVisible(len(listed) > 1)
+        if chosen is not None and index < 0:
+            self.changed.emit()
 
     def symbol(self) -> str | None:
         data = self.symbol_combo.currentData()

@@ -44,7 +44,8 @@ class HistoryView(RecordsTab[ClosingDeal]):
             HISTORY_CSV_FIELDS,
             lambda closing: closing.symbol,
             parent,
-            key_of=lambda closing: closing.deal.ticket,
+            account_of=lambda closing: closing.deal.account_id,
+            key_of=lambda closing: (closing.deal.account_id, closing.deal.ticket),
             refresh_delay_ms=refresh_delay_ms,
             digits=digits,
             with_source=True,
@@ -80,8 +81,9 @@ class HistoryView(RecordsTab[ClosingDeal]):
         until: datetime | None,
         symbol: str | None,
         source: TradeSource | None,
+        account_id: str | None,
     ) -> int:
-        return queries.load_closed_history(since, until, symbol, source)
+        return queries.load_closed_history(since, until, symbol, source, account_id)
 
     def _records_in(self, result: object) -> Sequence[ClosingDeal]:
         assert isinstance(result, ClosedHistory)
@@ -100,6 +102,10 @@ class HistoryView(RecordsTab[ClosingDeal]):
             self._entry_charges = result.entry_charges
         totals = self.totals()
         summary, gross, net = totals_texts(totals)
+        mixed = self.mixed_currencies()
+        if mixed:  # money of two currencies is never added up
+            gross = ""
+            net = f"Accounts in {' and '.join(mixed)}: choose one account to see its totals"
         self.summary_label.setText(summary)
         self.gross_label.setText(gross)
         self.net_label.setText(net)

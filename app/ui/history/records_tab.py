@@ -3,7 +3,9 @@
 Every filter is a journal query (run off the GUI thread by `JournalQueries`); an answer to a question the
 tab no longer asks is dropped. A position closing or shrinking (POSITIONS_UPDATE with removals or
 changes) reloads the tab a second later, once the worker has journaled the deals. A viewer has no
-journal: the tab then says so and shows nothing else.
+journal: the tab then says so and shows nothing else. On a desk of several accounts an Account column and
+an account filter show; a row is named by its account and ticket (two brokers may use the same numbers),
+and totals of rows in two currencies are not added up.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.core.account_directory import AccountDirectory
 from app.core.enums import TradeSource
-from app.core.events import PositionsUpdate
+from app.core.events import AccountsUpdate, AccountUpdate, Event, PositionsUpdate, Snapshot
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.ui.history.history_filters import HistoryFilters
@@ -32,7 +35,7 @@ from app.ui.history.history_period import HistoryPeriod
 from app.ui.history.symbol_digits import SymbolDigits
 from app.ui.widgets.csv_export import CsvFields, write_csv
 from app.ui.widgets.csv_save import ask_csv_path, show_csv_error
-from app.ui.widgets.record_table import RecordColumn, RecordTableModel
+from app.ui.widgets.record_table import LEFT, RecordColumn, RecordTableModel
 from app.ui.widgets.record_view import RecordTableView
 
 R = TypeVar("R")
@@ -57,6 +60,7 @@ class RecordsTab(QWidget, Generic[R]):
         symbol_of: Callable[[R], str],
         parent: QWidget | None = None,
         *,
+        account_of: Callable[[R], str],
         key_of: Callable[[R], Hashable],
         refresh_delay_ms: int = REFRESH_DELAY_MS,
         with_source: bool,
@@ -77,6 +81,11 @@ class RecordsTab(QWidget, Generic[R]):
         self._request_symbol: str | None = None
         self._export_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         self.error_box: QMessageBox | None = None
+        self._account_of = account_of
+        self._accounts = AccountDirectory()
+        self._listed: tuple[tuple[str, str], ...] = ()
+        self._currencies: dict[str, str] = {}  # account -> its currency, as its figures say
+        columns = (*columns, self._account_column())
         self.model: RecordTableModel[Hashable, R] = RecordTableModel(columns, key_of, self)
         if digits is not None:
             self.model.set_digits(lambda record: digits.digits(symbol_of(record)))
@@ -130,6 +139,13 @@ class RecordsTab(QWidget, Generic[R]):
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.export_csv)
 
+    def _account_column(self) -> RecordColumn[R]:
+        def label(record: R) -> str:
+            return self._accounts.label(self._account_of(record))
+
+        tooltip = "The account of the row (shown while the desk has several)"
+        return RecordColumn("account", "Account", label, label, align=LEFT, tooltip=tooltip, hidden=True)
+
     def _build_table(self, columns: Sequence[RecordColumn[R]], sort_by: str) -> RecordTableView[Hashable, R]:
         table: RecordTableView[Hashable, R] = RecordTableView(self.model, self)
         keys = [column.key for column in columns]
@@ -145,6 +161,7 @@ class RecordsTab(QWidget, Generic[R]):
         until: datetime | None,
         symbol: str | None,
         source: TradeSource | None,
+        account_id: str | None,
     ) -> int:
         raise NotImplementedError
 
@@ -179,9 +196,43 @@ class RecordsTab(QWidget, Generic[R]):
     # --- loading -----------------------------------------------------------------------------------
 
     def subscribe(self, hub: EventHub) -> None:
-        """Reload when positions close or shrink (a viewer has nothing to reload)."""
+        """Reload when positions close or shrink (a viewer has nothing to reload); follow the accounts."""
         if not self.read_only:
             hub.positions_update.connect(self._on_positions_update)
+            for signal in (hub.accounts_update, hub.snapshot, hub.account_update):
+                signal.connect(self._on_accounts)
+
+    def _on_accounts(self, event: Event) -> None:
+        self._accounts.apply(event)
+        if isinstance(event, AccountUpdate):
+            self._currencies[event.account_id] = event.account.currency
+        elif isinstance(event, Snapshot):
+            for view in event.accounts:
+                if view.account is not None:
+                    self._currencies[view.account_id] = view.account.currency
+        if not isinstance(event, AccountsUpdate | Snapshot):
+            return
+        listed = tuple((account_id, self._accounts.label(account_id)) for account_id in self._accounts.ids)
+        if listed == self._listed:
+            return
+        several_before = len(self._listed) > 1
+        self._listed = listed
+        self.filters.offer_accounts(listed)
+        several = len(listed) > 1
+        if several != several_before:
+            self.table.setColumnHidden(self.model.column_of("account"), not several)
+        if self.model.records():  # a renamed account: its rows say the new name
+            self.model.set_records(self.model.all_records())
+
+    def mixed_currencies(self) -> list[str]:
+        """The currencies of the accounts whose rows are shown, when more than one (their money is then
+        not added up in the footer)."""
+        found = dict.fromkeys(
+            currency
+            for record in self.model.records()
+            if (currency := self._currencies.get(self._account_of(record), ""))
+        )
+        return list(found) if len(found) > 1 else []
 
     def set_period(self, period: HistoryPeriod) -> None:
         """Choose a date preset (or CUSTOM) and reload."""
@@ -199,7 +250,9 @@ class RecordsTab(QWidget, Generic[R]):
         since, until = self.filters.bounds()
         self._request_symbol = self.filters.symbol()
         self.status_label.setText("Loading…")
-        self._request = self._ask(self._queries, since, until, self._request_symbol, self.filters.source())
+        self._request = self._ask(
+            self._queries, since, until, self._request_symbol, self.filters.source(), self.filters.account()
+        )
         return self._request
 
     def _on_positions_update(self, event: PositionsUpdate) -> None:
