@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 from typing import Protocol
 
 from PyQt6.QtCore import QEvent, QObject, QRect, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QMouseEvent
+from PyQt6.QtGui import QFont, QFontDatabase, QFontMetrics, QMouseEvent
 from PyQt6.QtWidgets import QFrame, QLabel, QMainWindow, QSystemTrayIcon, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountDirectory
@@ -91,7 +92,7 @@ class ToastWidget(QFrame):
         )
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Click to dismiss")
-        title = QLabel(f"<b>{_escaped(toast.title)}</b>", self)
+        title = QLabel(f"<b>{_escaped(drawable(toast.title, self.font()))}</b>", self)
         text = QLabel(toast.text, self)
         text.setTextFormat(Qt.TextFormat.PlainText)
         text.setWordWrap(True)
@@ -119,6 +120,23 @@ class ToastWidget(QFrame):
 
     def mousePressEvent(self, event: QMouseEvent | None) -> None:
         self.dismiss()
+
+
+# Where Qt finds colour emoji when the UI font has none (Windows, macOS, most Linux desktops).
+_EMOJI_FAMILIES = ("Segoe UI Emoji", "Apple Color Emoji", "Noto Color Emoji", "Twemoji", "Symbola")
+
+
+def drawable(text: str, font: QFont) -> str:
+    """`text` without the emoji no installed font can draw (a bare Linux box drew "🤖" as an empty box)."""
+    kept = "".join(ch for ch in text if ord(ch) < 0x2000 or _can_draw(ord(ch), font.family()))
+    return kept.strip()
+
+
+@cache
+def _can_draw(code_point: int, family: str) -> bool:
+    installed = set(QFontDatabase.families())
+    families = (family, *(name for name in _EMOJI_FAMILIES if name in installed))
+    return any(QFontMetrics(QFont(name)).inFontUcs4(code_point) for name in families)
 
 
 def _escaped(text: str) -> str:

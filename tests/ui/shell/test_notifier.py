@@ -17,7 +17,7 @@ from app.core.models import DISCONNECTED_ON_REQUEST, TerminalStatus
 from app.core.settings import NotificationSettings
 from app.core.toast_text import Toast, ToastIcon, ToastKind, toast_for
 from app.engine.hub import EventHub
-from app.ui.shell.notifier import InWindowToasts, Notifier, TraySink, choose_sink
+from app.ui.shell.notifier import InWindowToasts, Notifier, TraySink, choose_sink, drawable
 
 AT = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 LOST = "Connection to MetaTrader 5 lost"
@@ -452,3 +452,18 @@ def test_a_lost_links_reason_ends_its_sentence_before_the_next_one() -> None:
     assert toast.text.startswith(
         "MetaTrader 5 is not running. Start MetaTrader 5 and log in. The desk reconnects"
     )
+
+
+def test_an_in_window_toast_title_drops_a_sign_no_installed_font_can_draw(window: QWidget) -> None:
+    unknown = "\U0010fffd"  # private use: no font has it, so Qt would draw an empty square
+    sink = InWindowToasts(window)
+    sink.show_toast(make_toast(f"{unknown} Auto-Trade Executed"))
+    (shown,) = sink.visible_toasts()
+    titles = [label.text() for label in window.findChildren(QLabel) if "Auto-Trade" in label.text()]
+    assert titles == ["<b>Auto-Trade Executed</b>"]
+    assert shown.title.endswith("Auto-Trade Executed")
+
+
+def test_text_the_font_draws_is_kept_whole(window: QWidget) -> None:
+    text = "BUY 0.10 EURUSD @ 1.08512 · Überweisung"
+    assert drawable(text, window.font()) == text
