@@ -4,7 +4,13 @@ Three figures, each the GUI thread's CPU time (`time.thread_time`) per step, vie
 - a 1 Hz P&L update moving every position, the table sorted by Profit (target ≤ 16 ms at 10,000);
 - 10 changed on-screen rows, against VeighNa's BaseMonitor (a QTableWidget, `setText` on each cell of a
   changed row, copied from vnpy/trader/ui/widget.py `update_old_row` / `BaseCell.set_content` /
-  `PnlCell`, without its sorting, the cheapest way it runs) (target: no costlier);
+  `PnlCell`, without its sorting, the cheapest way it runs) (target: no costlier). Like for like, a
+  table against a table: the Trade tab's own table (PositionsTable on PositionsTableModel) alone, the
+  same size, the same 10 rows on top, repainted by the same processEvents. The whole Trade tab (its
+  total row repainted too, which VeighNa's monitor does not have) is reported beside it;
+  Both are also measured with their events delivered as each design delivers them to the GUI thread,
+  a queued signal per event: the hub's one PnlUpdate per tick, VeighNa's event engine one EVENT_POSITION
+  per changed position (BaseMonitor.register_event: `signal.emit` → `process_event`);
 - the first load of 5,000 positions (target ≤ 100 ms), beside VeighNa's `insert_new_row` for each.
 Run `python -m tests.bench.bench_trade_tab [--rows N]`; `test_bench_trade_tab.py` runs it small.
 """
@@ -22,14 +28,15 @@ from dataclasses import dataclass
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PyQt6 import sip
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem, QWidget
 
 from app.core.enums import ConnectionState
 from app.core.events import PnlUpdate
 from app.core.models import Position, TerminalStatus
-from app.ui.positions.positions_view import PositionsView
+from app.ui.positions.positions_model import PositionsTableModel
+from app.ui.positions.positions_view import PositionsTable, PositionsView
 from app.ui.widgets.columns import COLUMN_INDEX, POSITION_COLUMNS, PositionRow
 from tests.bench.bench_positions_model import make_positions
 from tests.one_account import single_snapshot
@@ -54,6 +61,23 @@ def gui_seconds(step: Callable[[], None], *, steps: int = 10, repeats: int = 3) 
     return statistics.median(samples)
 
 
+def gui_seconds_side_by_side(
+    steps: Sequence[Callable[[], None]], *, each: int = 50, repeats: int = 7
+) -> list[float]:
+    """`gui_seconds` of several steps taken in turns, so a busy spell on a shared machine weighs on each
+    alike: the median over `repeats` turns of each step's mean CPU time over `each` calls."""
+    for step in steps:
+        step()
+    samples: list[list[float]] = [[] for _ in steps]
+    for _ in range(repeats):
+        for step, taken in zip(steps, samples, strict=True):
+            started = time.thread_time()
+            for _ in range(each):
+                step()
+            taken.append((time.thread_time() - started) / each)
+    return [statistics.median(taken) for taken in samples]
+
+
 def _show(widget: QWidget, app: QApplication) -> None:
     widget.resize(1_366, 700)
     widget.show()
@@ -73,17 +97,21 @@ def _ticks(positions: Sequence[Position], generation: int) -> dict[int, tuple[fl
 
 @dataclass
 class Desk:
-    """A shown PositionsView holding `positions`."""
+    """A shown widget holding `positions` in `model`: the whole Trade tab (PositionsView) or its table
+    alone; `update_hook` is what the window's repaint timer calls."""
 
-    view: PositionsView
+    widget: QWidget
+    model: PositionsTableModel
+    update_hook: Callable[[], None]
     positions: list[Position]
 
     def close(self) -> None:
-        self.view.close()
-        sip.delete(self.view)
+        self.widget.close()
+        sip.delete(self.widget)
 
 
 def loaded_desk(app: QApplication, count: int, *, sort_by_profit: bool) -> Desk:
+    """The Trade tab (filter, table, total row) holding `count` positions."""
     positions = make_positions(count)
     view = PositionsView()
     _show(view, app)
@@ -92,7 +120,20 @@ def loaded_desk(app: QApplication, count: int, *, sort_by_profit: bool) -> Desk:
     if sort_by_profit:
         view.table.sortByColumn(COLUMN_INDEX["profit"], Qt.SortOrder.DescendingOrder)
     app.processEvents()
-    return Desk(view, positions)
+    return Desk(view, view.model, view.update_hook, positions)
+
+
+def loaded_table(app: QApplication, count: int) -> Desk:
+    """The Trade tab's table alone, in arrival order, as VeighNa's monitor is a table alone."""
+    positions = make_positions(count)
+    model = PositionsTableModel()
+    table = PositionsTable(model, ())
+    model.setParent(table)
+    _show(table, app)
+    model.apply(single_snapshot(None, tuple(positions), _STATUS))
+    model.flush()
+    app.processEvents()
+    return Desk(table, model, model.flush, positions)
 
 
 def every_position_moves(app: QApplication, desk: Desk) -> Callable[[], None]:
@@ -101,8 +142,8 @@ def every_position_moves(app: QApplication, desk: Desk) -> Callable[[], None]:
     counter = iter(range(sys.maxsize))
 
     def step() -> None:
-        desk.view.model.apply(events[next(counter) % len(events)])
-        desk.view.update_hook()
+        desk.model.apply(events[next(counter) % len(events)])
+        desk.update_hook()
         app.processEvents()
 
     return step
@@ -110,15 +151,45 @@ def every_position_moves(app: QApplication, desk: Desk) -> Callable[[], None]:
 
 def ten_rows_move(app: QApplication, desk: Desk) -> Callable[[], None]:
     """A P&L update moving the first 10 rows on screen, then the repaint."""
-    shown = desk.view.visible_tickets()[:CHANGED]
+    shown = desk.model.tickets()[:CHANGED]
     by_ticket = {p.ticket: p for p in desk.positions}
     chosen = [by_ticket[t] for t in shown]
     events = [PnlUpdate(pnl=_ticks(chosen, g), floating_total=0.0, equity=0.0) for g in range(4)]
     counter = iter(range(sys.maxsize))
 
     def step() -> None:
-        desk.view.model.apply(events[next(counter) % len(events)])
-        desk.view.update_hook()
+        desk.model.apply(events[next(counter) % len(events)])
+        desk.update_hook()
+        app.processEvents()
+
+    return step
+
+
+class Delivery(QObject):
+    """A queued signal, as events reach the GUI thread from the engine's thread (the desk's EventHub,
+    VeighNa's EventEngine → BaseMonitor.signal): each emit is one posted event, handled by processEvents."""
+
+    delivered = pyqtSignal(object)
+
+    def to(self, receiver: Callable[[object], None]) -> Delivery:
+        # PyQt6 takes the connection type; its stubs do not list it.
+        self.delivered.connect(receiver, type=Qt.ConnectionType.QueuedConnection)  # type: ignore[call-arg]
+        return self
+
+
+def ten_rows_delivered(app: QApplication, desk: Desk) -> Callable[[], None]:
+    """`ten_rows_move`, the P&L update delivered by a queued signal as the hub delivers it."""
+    shown = desk.model.tickets()[:CHANGED]
+    by_ticket = {p.ticket: p for p in desk.positions}
+    chosen = [by_ticket[t] for t in shown]
+    events = [PnlUpdate(pnl=_ticks(chosen, g), floating_total=0.0, equity=0.0) for g in range(4)]
+    delivery = Delivery(desk.widget).to(desk.model.apply)  # type: ignore[arg-type]  # PnlUpdate in
+    counter = iter(range(sys.maxsize))
+
+    def step() -> None:
+        delivery.delivered.emit(events[next(counter) % len(events)])
+        app.processEvents()  # the delivery; then the window's repaint timer
+        desk.update_hook()
         app.processEvents()
 
     return step
@@ -222,6 +293,29 @@ def veighna_moves(
     return step
 
 
+def veighna_delivered(
+    app: QApplication, monitor: VeighNaMonitor, moving: Sequence[Position]
+) -> Callable[[], None]:
+    """`veighna_moves`, each position's event delivered by a queued signal as BaseMonitor receives it."""
+    moved = [
+        [
+            p.moved(price, profit)
+            for p, (price, profit) in zip(moving, _ticks(moving, g).values(), strict=True)
+        ]
+        for g in range(4)
+    ]
+    delivery = Delivery(monitor).to(monitor.process_event)  # type: ignore[arg-type]  # Position in
+    counter = iter(range(sys.maxsize))
+
+    def step() -> None:
+        for position in moved[next(counter) % len(moved)]:
+            delivery.delivered.emit(position)
+        app.processEvents()
+        app.processEvents()  # as many turns as the desk's step
+
+    return step
+
+
 # --- the figures ------------------------------------------------------------------------------------
 
 
@@ -232,9 +326,12 @@ class Figures:
     rows: int
     sorted_update: float
     every_row_veighna: float
-    ten_rows: float
+    ten_rows: float  # the Trade tab's table alone, like VeighNa's monitor
+    ten_rows_tab: float  # the whole Trade tab: the table and its total row
     ten_rows_sorted: float
     ten_rows_veighna: float
+    ten_rows_delivered: float  # the table alone, its P&L update delivered as the hub delivers it
+    ten_rows_veighna_delivered: float  # VeighNa, each position's event delivered as its engine does
     load: float
     load_veighna: float
     load_rows: int
@@ -249,27 +346,45 @@ def measure(
         ten_sorted = gui_seconds(ten_rows_move(app, desk), steps=steps * 5)
     finally:
         desk.close()
-    # Like for like with VeighNa, which does not sort: arrival order, the same 10 rows on screen.
-    desk = loaded_desk(app, rows, sort_by_profit=False)
-    try:
-        ten = gui_seconds(ten_rows_move(app, desk), steps=steps * 5)
-    finally:
-        desk.close()
-    positions = desk.positions
+    # Like for like with VeighNa, which does not sort: arrival order, the same 10 rows on top of the
+    # screen, all three shown at once and measured in turns.
+    table = loaded_table(app, rows)
+    tab = loaded_desk(app, rows, sort_by_profit=False)
+    positions = tab.positions
     monitor = veighna_loaded(app, positions)
     try:
-        ten_veighna = gui_seconds(
-            veighna_moves(app, monitor, positions[-CHANGED:]),  # insert_new_row puts the newest on top
-            steps=steps * 5,
+        newest = positions[-CHANGED:]  # insert_new_row puts the newest on top
+        ten, ten_tab, ten_veighna, ten_delivered, ten_veighna_delivered = gui_seconds_side_by_side(
+            [
+                ten_rows_move(app, table),
+                ten_rows_move(app, tab),
+                veighna_moves(app, monitor, newest),
+                ten_rows_delivered(app, table),
+                veighna_delivered(app, monitor, newest),
+            ],
+            each=steps * 5,
         )
         every_veighna = gui_seconds(veighna_moves(app, monitor, positions), steps=max(steps // 5, 1))
     finally:
+        table.close()
+        tab.close()
         monitor.close()
         sip.delete(monitor)
     load = first_load(app, load_rows)
     load_veighna = first_load_veighna(app, load_rows)
     return Figures(
-        rows, sorted_update, every_veighna, ten, ten_sorted, ten_veighna, load, load_veighna, load_rows
+        rows,
+        sorted_update,
+        every_veighna,
+        ten,
+        ten_tab,
+        ten_sorted,
+        ten_veighna,
+        ten_delivered,
+        ten_veighna_delivered,
+        load,
+        load_veighna,
+        load_rows,
     )
 
 
@@ -310,9 +425,15 @@ def report(figures: Figures) -> list[str]:
         f"1 Hz update moving all {figures.rows:,} positions, sorted by Profit: "
         f"{figures.sorted_update * ms:.1f} ms (target <= {FRAME_MS:.0f} ms); VeighNa setText on every "
         f"row, unsorted: {figures.every_row_veighna * ms:.1f} ms",
-        f"10 changed on-screen rows: {figures.ten_rows * ms:.2f} ms vs VeighNa setText "
-        f"{figures.ten_rows_veighna * ms:.2f} ms (ratio {figures.ten_rows / figures.ten_rows_veighna:.2f}, "
-        "target <= 1)",
+        f"10 changed on-screen rows, table against table: {figures.ten_rows * ms:.2f} ms vs VeighNa "
+        f"setText {figures.ten_rows_veighna * ms:.2f} ms "
+        f"(ratio {figures.ten_rows / figures.ten_rows_veighna:.2f}, target <= 1)",
+        f"10 changed on-screen rows, table against table, each delivered its events as it is in use "
+        f"(the hub: one queued signal per tick; VeighNa: one per changed position): "
+        f"{figures.ten_rows_delivered * ms:.2f} ms vs {figures.ten_rows_veighna_delivered * ms:.2f} ms "
+        f"(ratio {figures.ten_rows_delivered / figures.ten_rows_veighna_delivered:.2f}, target <= 1)",
+        f"10 changed on-screen rows, the whole Trade tab (table and total row): "
+        f"{figures.ten_rows_tab * ms:.2f} ms (ratio {figures.ten_rows_tab / figures.ten_rows_veighna:.2f})",
         f"10 changed on-screen rows, sorted by Profit (rows move): {figures.ten_rows_sorted * ms:.2f} ms",
         f"first load of {figures.load_rows:,} positions: {figures.load * ms:.1f} ms "
         f"(target <= {LOAD_MS:.0f} ms) vs VeighNa insert_new_row {figures.load_veighna * ms:.1f} ms",

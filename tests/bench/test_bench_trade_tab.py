@@ -19,6 +19,7 @@ from tests.bench.bench_trade_tab import (
     Figures,
     every_position_moves,
     loaded_desk,
+    loaded_table,
     measure,
     report,
     ten_rows_move,
@@ -35,8 +36,16 @@ def figures(qapp: QApplication) -> Figures:
 
 
 def test_ten_changed_rows_cost_about_what_veighnas_settext_costs(figures: Figures) -> None:
-    # Target: no costlier; allowed 3x here for a shared, noisy machine.
-    assert figures.ten_rows <= 3 * figures.ten_rows_veighna, report(figures)
+    # Target: no costlier (measured 1.03-1.10 at 10,000 rows, table against table); allowed 1.5x here
+    # for a shared, noisy machine.
+    assert figures.ten_rows <= 1.5 * figures.ten_rows_veighna, report(figures)
+
+
+def test_ten_changed_rows_of_the_whole_trade_tab_cost_little_more_than_veighnas_table(
+    figures: Figures,
+) -> None:
+    # The Trade tab also repaints its total row, which VeighNa's monitor does not have (measured 1.25x).
+    assert figures.ten_rows_tab <= 2 * figures.ten_rows_veighna, report(figures)
 
 
 def test_a_tick_moving_every_row_sorted_by_profit_costs_less_than_veighnas_unsorted_settext(
@@ -57,8 +66,8 @@ def sorted_desk(qapp: QApplication) -> Iterator[Desk]:
 
 
 @pytest.fixture
-def arrival_desk(qapp: QApplication) -> Iterator[Desk]:
-    desk = loaded_desk(qapp, 10_000, sort_by_profit=False)
+def arrival_table(qapp: QApplication) -> Iterator[Desk]:
+    desk = loaded_table(qapp, 10_000)
     yield desk
     desk.close()
 
@@ -72,18 +81,18 @@ def test_tick_moving_every_position_sorted(
 
 @pytest.mark.benchmark(group="trade tab: 10 changed on-screen rows of 10,000")
 def test_ten_rows_on_the_record_table(
-    benchmark: BenchmarkFixture, qapp: QApplication, arrival_desk: Desk
+    benchmark: BenchmarkFixture, qapp: QApplication, arrival_table: Desk
 ) -> None:
-    benchmark(ten_rows_move(qapp, arrival_desk))
+    benchmark(ten_rows_move(qapp, arrival_table))
 
 
 @pytest.mark.benchmark(group="trade tab: 10 changed on-screen rows of 10,000")
 def test_ten_rows_on_veighnas_settext_table(
-    benchmark: BenchmarkFixture, qapp: QApplication, arrival_desk: Desk
+    benchmark: BenchmarkFixture, qapp: QApplication, arrival_table: Desk
 ) -> None:
-    monitor = veighna_loaded(qapp, arrival_desk.positions)
+    monitor = veighna_loaded(qapp, arrival_table.positions)
     try:
-        benchmark(veighna_moves(qapp, monitor, arrival_desk.positions[-CHANGED:]))
+        benchmark(veighna_moves(qapp, monitor, arrival_table.positions[-CHANGED:]))
     finally:
         monitor.close()
         sip.delete(monitor)

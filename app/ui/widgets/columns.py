@@ -37,10 +37,20 @@ _DARK = TradeColours(
 )
 
 
+_chosen: tuple[int, TradeColours] = (-1, _LIGHT)  # (palette cacheKey, the set chosen for it)
+
+
 def trade_colours() -> TradeColours:
     """The colour set readable on the current palette: the dark set when the base colour is dark."""
-    base = QGuiApplication.palette().color(QPalette.ColorRole.Base)
-    return _DARK if base.lightness() < 128 else _LIGHT
+    # Asked for every painted money cell: the choice is kept per palette (its cacheKey changes with any
+    # change of colour), as reading a colour role costs ~1 µs.
+    global _chosen
+    palette = QGuiApplication.palette()
+    key = palette.cacheKey()
+    if key != _chosen[0]:
+        base = palette.color(QPalette.ColorRole.Base)
+        _chosen = (key, _DARK if base.lightness() < 128 else _LIGHT)
+    return _chosen[1]
 
 
 def money_colour(amount: float) -> QColor | None:

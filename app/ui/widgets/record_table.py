@@ -26,7 +26,9 @@ from PyQt6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QVariant,
 )
+from PyQt6.QtGui import QColor
 
 from app.ui.widgets.record_columns import (
     CENTRE,
@@ -80,6 +82,9 @@ _DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _FONT = (
 )
 _CHECK = int(Qt.ItemDataRole.CheckStateRole)
 _ANSWERED = frozenset({_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _FONT, _CHECK, SORT_ROLE, KEY_ROLE})
+# QStyledItemDelegate::initStyleOption asks font, alignment, foreground, check state, decoration, display,
+# background, in that order (slots 0-3 and 5 are the roles this model answers).
+_DELEGATE_ROLES = (_FONT, _ALIGNMENT, _FOREGROUND, _CHECK, _DISPLAY)
 _CHANGED_ROLES = [_DISPLAY, _FOREGROUND, SORT_ROLE]
 FEW_ROWS = 32  # up to this many changed rows are reported cell by cell, beyond it as merged ranges
 NOT_SPECIAL = object()
@@ -123,6 +128,8 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         # Changed columns marked with this very object already have their sort keys refreshed (by a
         # subclass's fast path), so flush does not compute them again.
         self._presorted: Collection[int] = frozenset()
+        self._align_variants = tuple(QVariant(column.align) for column in self._columns)
+        self._colour_variants: dict[int, tuple[QColor, QVariant]] = {}
 
     # --- columns -----------------------------------------------------------------------------------
 
@@ -204,19 +211,18 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         if dirty:
             row_of = self._rows()
             cells = {row_of[key]: columns for key, columns in dirty.items() if key in row_of}
+            emit, create = self.dataChanged.emit, self.createIndex  # one bound signal, not one per cell
             if len(cells) <= FEW_ROWS:
-                # A view repaints a range's bounding box; a few rows' cells, told one by one, cost
-                # exactly themselves (unchanged cells between two changed ones are not painted).
+                # A view repaints a range's bounding box, grown by a pixel into the next cells; a few
+                # rows' cells, told one by one, cost exactly themselves.
                 for row, columns in cells.items():
                     for column_changed in columns:
-                        index = self.createIndex(row, column_changed)
-                        self.dataChanged.emit(index, index, _CHANGED_ROLES)
+                        index = create(row, column_changed)
+                        emit(index, index, _CHANGED_ROLES)
                 return
             for top, left, bottom, right in merge_cell_ranges(cells):
                 # createIndex: these cells exist, and index() would call back into Python to check.
-                self.dataChanged.emit(
-                    self.createIndex(top, left), self.createIndex(bottom, right), _CHANGED_ROLES
-                )
+                emit(create(top, left), create(bottom, right), _CHANGED_ROLES)
 
     @property
     def dirty(self) -> bool:
@@ -344,8 +350,12 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
             special = self.special_data(row, index.column(), role)
             if special is not NOT_SPECIAL:
                 return special
+        return self._column_answer(row, index.column(), role)
+
+    def _column_answer(self, row: int, number: int, role: int) -> object:
+        """What the column itself answers for a cell, special or not."""
         record = self._records[self._shown[row]]
-        column = self._columns[index.column()]
+        column = self._columns[number]
         if role == _DISPLAY:
             if column.priced is not None:
                 return column.priced(record, self._digits_of(record))
@@ -365,38 +375,79 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
     def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan) -> None:
         # A painted cell asks 7 roles in one call (QStyledItemDelegate::initStyleOption): answering them
         # here crosses from C++ into Python once per cell instead of once per role. Every role this
-        # model answers is set, None included: the slots may still hold another cell's answer.
+        # model answers is set, None included: the delegate reuses the slots, which still hold the
+        # previous cell's answers. Alignment and colours go as ready QVariants (a third of the cost of
+        # converting the flag or QColor again); only the text is made per paint.
+        if self._special_cells:
+            self._multi_data_special(index, roleDataSpan)
+            return
+        number = index.column()
+        record = self._records[self._shown[index.row()]]
+        column = self._columns[number]
+        if column.priced is None:
+            text = column.text(record)
+        else:
+            text = column.priced(record, self._digits_of(record))
+        colour = None if column.colour is None else column.colour(record)
+        if len(roleDataSpan) == 7:
+            # The delegate's own order (QStyledItemDelegate::initStyleOption, every paint): the five
+            # slots this model answers are checked and set, decoration and background never touched.
+            font, align, foreground = roleDataSpan[0], roleDataSpan[1], roleDataSpan[2]
+            check, display = roleDataSpan[3], roleDataSpan[5]
+            roles = (font.role(), align.role(), foreground.role(), check.role(), display.role())
+            if roles == _DELEGATE_ROLES:
+                font.clearData()
+                align.setData(self._align_variants[number])
+                if colour is None:
+                    foreground.clearData()
+                else:
+                    foreground.setData(self._colour_variant(colour))
+                check.clearData()
+                display.setData(text)
+                return
+        for position in range(len(roleDataSpan)):
+            item = roleDataSpan[position]
+            role = item.role()
+            if role == _DISPLAY:
+                item.setData(text)
+            elif role == _ALIGNMENT:
+                item.setData(self._align_variants[number])
+            elif role == _FOREGROUND:
+                if colour is None:
+                    item.clearData()
+                else:
+                    item.setData(self._colour_variant(colour))
+            elif role in (_FONT, _CHECK):
+                item.clearData()
+            elif role in _ANSWERED:  # a role painting does not ask (tooltip, sort key): answered live
+                answer = self.data(index, role)
+                if answer is None:
+                    item.clearData()
+                else:
+                    item.setData(answer)
+
+    def _colour_variant(self, colour: QColor) -> QVariant:
+        # Columns hand out a few shared QColor objects (gain, loss, buy, sell): one QVariant each, kept
+        # with its colour so the id is not reused while it is known.
+        known = self._colour_variants.get(id(colour))
+        if known is None or known[0] is not colour:
+            if len(self._colour_variants) > 64:  # colours made per call: keep the map small
+                self._colour_variants.clear()
+            known = self._colour_variants[id(colour)] = (colour, QVariant(colour))
+        return known[1]
+
+    def _multi_data_special(self, index: _Index, roleDataSpan: QModelRoleDataSpan) -> None:
+        """multiData while some cells answer for themselves (`special_data`): each role asked live."""
         row, column_number = index.row(), index.column()
-        record = self._records[self._shown[row]]
-        column = self._columns[column_number]
-        special = self._special_cells
+        special = self.special_data
         for position in range(len(roleDataSpan)):
             item = roleDataSpan[position]
             role = item.role()
             if role not in _ANSWERED:
                 continue  # never set by this model (decoration, background)
-            answer: object = None
-            if special:
-                answer = self.special_data(row, column_number, role)
-                if answer is not NOT_SPECIAL:
-                    item.setData(answer)
-                    continue
-                answer = None
-            if role == _DISPLAY:
-                if column.priced is not None:
-                    answer = column.priced(record, self._digits_of(record))
-                else:
-                    answer = column.text(record)
-            elif role == _FOREGROUND:
-                answer = None if column.colour is None else column.colour(record)
-            elif role == _ALIGNMENT:
-                answer = column.align
-            elif role == _TOOLTIP:
-                answer = None if column.tip is None else column.tip(record) or None
-            elif role == SORT_ROLE:
-                answer = column.sort_key(record)
-            elif role == KEY_ROLE:
-                answer = self._shown[row]
+            answer = special(row, column_number, role)
+            if answer is NOT_SPECIAL:
+                answer = self._column_answer(row, column_number, role)
             if answer is None:
                 item.clearData()
             else:
