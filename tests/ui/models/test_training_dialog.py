@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,13 +124,15 @@ def test_the_dialog_keeps_repainting_while_it_trains(
     dialog.progress_bar.installEventFilter(counter)
     seen: set[int] = set()
     dialog.progress_bar.valueChanged.connect(seen.add)
-    ticks_while_training = []
+    ticks_while_training: list[float] = []
     timer = QTimer(dialog)
     timer.setInterval(5)
-    timer.timeout.connect(lambda: ticks_while_training.append(1) if dialog.busy else None)
+    timer.timeout.connect(lambda: ticks_while_training.append(time.monotonic()) if dialog.busy else None)
     timer.start()
     train_from(dialog, qtbot, bars_csv)
-    assert len(ticks_while_training) >= 3  # the GUI thread ran its timers while the model was fitted
+    # The GUI thread ran its timers while the model was fitted: a blocked one fires at most once, after the
+    # fit. Not more than two: a fast machine fits in a few tens of ms, and a count would measure the machine.
+    assert len(ticks_while_training) >= 2
     assert len(seen) >= 3  # 0, each fold, the final fit, done: every step reached the GUI thread
     assert counter.paints >= 2
 
