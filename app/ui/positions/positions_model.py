@@ -141,7 +141,7 @@ class PositionsTableModel(RecordTableModel[PositionKey, PositionRow]):
         row = self.row_of(key)
         if row is not None:
             last = self.columnCount() - 1
-            self.dataChanged.emit(self.createIndex(row, 0), self.createIndex(row, last), _BUSY_ROLES)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last), _BUSY_ROLES)
 
     def busy(self, key: PositionKey) -> str:
         """What is in flight for this position ('closing…'), or '' when nothing is."""
@@ -158,9 +158,7 @@ class PositionsTableModel(RecordTableModel[PositionKey, PositionRow]):
         if was != bool(why) and self._shown:
             bottom = len(self._shown) - 1
             for column in self._live:
-                self.dataChanged.emit(
-                    self.createIndex(0, column), self.createIndex(bottom, column), _STALE_ROLES
-                )
+                self.dataChanged.emit(self.index(0, column), self.index(bottom, column), _STALE_ROLES)
 
     def stale(self, account_id: str) -> str:
         """Why an account's prices are greyed, '' while they are live."""

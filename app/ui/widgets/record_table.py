@@ -16,20 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Protocol, TypeVar, cast
 
 from PyQt6.QtCore import (
     QAbstractItemModel,
-    QAbstractTableModel,
     QModelIndex,
-    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     Qt,
-    QVariant,
 )
-from PyQt6.QtGui import QColor
+from PyQt6.QtGui import QStandardItemModel
 
+from app.ui.widgets.record_cells import KEY_ROLE, NOT_SPECIAL, SORT_ROLE, RecordCells
 from app.ui.widgets.record_columns import (
     CENTRE,
     LEFT,
@@ -67,28 +65,7 @@ class SupportsLessThan(Protocol):
 
 R = TypeVar("R")
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-"""Role answering the cell's sort key (a number, text or time: ordered natively)."""
-KEY_ROLE = Qt.ItemDataRole.UserRole + 2
-"""Role answering the row's record key (ticket, deal, model id), in any column."""
-
-
-_Display = Qt.ItemDataRole.DisplayRole
-_Foreground = Qt.ItemDataRole.ForegroundRole
-_Alignment = Qt.ItemDataRole.TextAlignmentRole
-_Tooltip = Qt.ItemDataRole.ToolTipRole
-_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _FONT = (
-    int(role) for role in (_Display, _Foreground, _Alignment, _Tooltip, Qt.ItemDataRole.FontRole)
-)
-_CHECK = int(Qt.ItemDataRole.CheckStateRole)
-_ANSWERED = frozenset({_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _FONT, _CHECK, SORT_ROLE, KEY_ROLE})
-# QStyledItemDelegate::initStyleOption asks font, alignment, foreground, check state, decoration, display,
-# background, in that order (slots 0-3 and 5 are the roles this model answers).
-_DELEGATE_ROLES = (_FONT, _ALIGNMENT, _FOREGROUND, _CHECK, _DISPLAY)
-_CHANGED_ROLES = [_DISPLAY, _FOREGROUND, SORT_ROLE]
 FEW_ROWS = 32  # up to this many changed rows are reported cell by cell, beyond it as merged ranges
-NOT_SPECIAL = object()
-"""`special_data`'s answer when the column's own answer stands."""
 _SORT_HINT = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -97,7 +74,7 @@ def _no_digits(_record: object) -> int | None:
     return None
 
 
-class RecordTableModel(QAbstractTableModel, Generic[K, R]):
+class RecordTableModel(RecordCells[K, R], QStandardItemModel):
     """Records as rows keyed by `key_of(record)`, in arrival order (`newest_first`: latest on top) until
     `sort` picks a column."""
 
@@ -128,8 +105,12 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         # Changed columns marked with this very object already have their sort keys refreshed (by a
         # subclass's fast path), so flush does not compute them again.
         self._presorted: Collection[int] = frozenset()
-        self._align_variants = tuple(QVariant(column.align) for column in self._columns)
-        self._colour_variants: dict[int, tuple[QColor, QVariant]] = {}
+        self._init_cells()
+        # Row bookkeeping waiting for the storage's rowsInserted/rowsRemoved (see _storage_insert).
+        self._settle: Callable[[], None] | None = None
+        self.rowsInserted.connect(self._settled)  # connected first: before any view hears of the rows
+        self.rowsRemoved.connect(self._settled)
+        self.setColumnCount(len(self._columns))
 
     # --- columns -----------------------------------------------------------------------------------
 
@@ -153,6 +134,7 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         self._shown = self._ordered(self._arrival(self._shown))
         self._row = None
         self._resort = False
+        self._storage_rows(len(self._shown))
         self.endResetModel()
 
     def upsert(self, records: Iterable[R]) -> None:
@@ -178,15 +160,13 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
             return
         row_of = self._rows()
         rows = sorted(row_of[key] for key in gone if key in row_of)
+        for first, last in reversed(runs(rows)):  # bottom-up, so the earlier row numbers stay valid
+            self._storage_remove(first, last)
+        # The records go after their rows: a view told of one run's removal reads the rows still shown.
         for key in gone:
             del self._records[key]
             self._dirty.pop(key, None)
             self._sort_keys.pop(key, None)
-        for first, last in reversed(runs(rows)):  # bottom-up, so the earlier row numbers stay valid
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._shown[first : last + 1]
-            self._row = None
-            self.endRemoveRows()
         self._row = None
 
     def changed(self, key: K, columns: Collection[int]) -> None:
@@ -211,18 +191,19 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         if dirty:
             row_of = self._rows()
             cells = {row_of[key]: columns for key, columns in dirty.items() if key in row_of}
-            emit, create = self.dataChanged.emit, self.createIndex  # one bound signal, not one per cell
+            emit, create = self.dataChanged.emit, self.index  # one bound signal, not one per cell
             if len(cells) <= FEW_ROWS:
                 # A view repaints a range's bounding box, grown by a pixel into the next cells; a few
                 # rows' cells, told one by one, cost exactly themselves.
+                # No role list: "every role" is what changed (text, colour, sort key), and converting a
+                # list for each emit cost as much again as the emit.
                 for row, columns in cells.items():
                     for column_changed in columns:
                         index = create(row, column_changed)
-                        emit(index, index, _CHANGED_ROLES)
+                        emit(index, index)
                 return
             for top, left, bottom, right in merge_cell_ranges(cells):
-                # createIndex: these cells exist, and index() would call back into Python to check.
-                emit(create(top, left), create(bottom, right), _CHANGED_ROLES)
+                emit(create(top, left), create(bottom, right))
 
     @property
     def dirty(self) -> bool:
@@ -275,6 +256,7 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         self._accepts = accepts
         self._shown = self._ordered(self._arrival(self._accepted(self._records)))
         self._row = None
+        self._storage_rows(len(self._shown))
         self.endResetModel()
 
     # --- digits ------------------------------------------------------------------------------------
@@ -291,7 +273,7 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         for index, column in enumerate(self._columns):
             if column.priced is not None:
                 top, bottom = self.index(0, index), self.index(len(self._shown) - 1, index)
-                self.dataChanged.emit(top, bottom, [int(_Display)])
+                self.dataChanged.emit(top, bottom, [int(Qt.ItemDataRole.DisplayRole)])
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -322,154 +304,6 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         """Every record, filtered out or not, in arrival order."""
         return list(self._records.values())
 
-    def cell_text(self, row: int, column: int) -> str:
-        record, spec = self.record_at(row), self._columns[column]
-        return spec.text(record) if spec.priced is None else spec.priced(record, self._digits_of(record))
-
-    # --- QAbstractTableModel -----------------------------------------------------------------------
-
-    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        # The view asks for each painted cell's index; Qt's own index() would call back into Python
-        # twice (rowCount and columnCount) to check it.
-        if 0 <= row < len(self._shown) and 0 <= column < len(self._columns) and not parent.isValid():
-            return self.createIndex(row, column)
-        return QModelIndex()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self._shown)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index: _Index, role: int = _Display) -> object:
-        # Asked ~10 times per painted cell: plain int roles, unanswered roles first out, one frame deep.
-        if role not in _ANSWERED:
-            return None
-        row = index.row()
-        if self._special_cells:
-            special = self.special_data(row, index.column(), role)
-            if special is not NOT_SPECIAL:
-                return special
-        return self._column_answer(row, index.column(), role)
-
-    def _column_answer(self, row: int, number: int, role: int) -> object:
-        """What the column itself answers for a cell, special or not."""
-        record = self._records[self._shown[row]]
-        column = self._columns[number]
-        if role == _DISPLAY:
-            if column.priced is not None:
-                return column.priced(record, self._digits_of(record))
-            return column.text(record)
-        if role == _FOREGROUND:
-            return None if column.colour is None else column.colour(record)
-        if role == _ALIGNMENT:
-            return column.align
-        if role == _TOOLTIP:
-            return None if column.tip is None else column.tip(record) or None
-        if role == SORT_ROLE:
-            return column.sort_key(record)
-        if role == KEY_ROLE:
-            return self._shown[row]
-        return None
-
-    def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan) -> None:
-        # A painted cell asks 7 roles in one call (QStyledItemDelegate::initStyleOption): answering them
-        # here crosses from C++ into Python once per cell instead of once per role. Every role this
-        # model answers is set, None included: the delegate reuses the slots, which still hold the
-        # previous cell's answers. Alignment and colours go as ready QVariants (a third of the cost of
-        # converting the flag or QColor again); only the text is made per paint.
-        if self._special_cells:
-            self._multi_data_special(index, roleDataSpan)
-            return
-        number = index.column()
-        record = self._records[self._shown[index.row()]]
-        column = self._columns[number]
-        if column.priced is None:
-            text = column.text(record)
-        else:
-            text = column.priced(record, self._digits_of(record))
-        colour = None if column.colour is None else column.colour(record)
-        if len(roleDataSpan) == 7:
-            # The delegate's own order (QStyledItemDelegate::initStyleOption, every paint): the five
-            # slots this model answers are checked and set, decoration and background never touched.
-            font, align, foreground = roleDataSpan[0], roleDataSpan[1], roleDataSpan[2]
-            check, display = roleDataSpan[3], roleDataSpan[5]
-            roles = (font.role(), align.role(), foreground.role(), check.role(), display.role())
-            if roles == _DELEGATE_ROLES:
-                font.clearData()
-                align.setData(self._align_variants[number])
-                if colour is None:
-                    foreground.clearData()
-                else:
-                    foreground.setData(self._colour_variant(colour))
-                check.clearData()
-                display.setData(text)
-                return
-        for position in range(len(roleDataSpan)):
-            item = roleDataSpan[position]
-            role = item.role()
-            if role == _DISPLAY:
-                item.setData(text)
-            elif role == _ALIGNMENT:
-                item.setData(self._align_variants[number])
-            elif role == _FOREGROUND:
-                if colour is None:
-                    item.clearData()
-                else:
-                    item.setData(self._colour_variant(colour))
-            elif role in (_FONT, _CHECK):
-                item.clearData()
-            elif role in _ANSWERED:  # a role painting does not ask (tooltip, sort key): answered live
-                answer = self.data(index, role)
-                if answer is None:
-                    item.clearData()
-                else:
-                    item.setData(answer)
-
-    def _colour_variant(self, colour: QColor) -> QVariant:
-        # Columns hand out a few shared QColor objects (gain, loss, buy, sell): one QVariant each, kept
-        # with its colour so the id is not reused while it is known.
-        known = self._colour_variants.get(id(colour))
-        if known is None or known[0] is not colour:
-            if len(self._colour_variants) > 64:  # colours made per call: keep the map small
-                self._colour_variants.clear()
-            known = self._colour_variants[id(colour)] = (colour, QVariant(colour))
-        return known[1]
-
-    def _multi_data_special(self, index: _Index, roleDataSpan: QModelRoleDataSpan) -> None:
-        """multiData while some cells answer for themselves (`special_data`): each role asked live."""
-        row, column_number = index.row(), index.column()
-        special = self.special_data
-        for position in range(len(roleDataSpan)):
-            item = roleDataSpan[position]
-            role = item.role()
-            if role not in _ANSWERED:
-                continue  # never set by this model (decoration, background)
-            answer = special(row, column_number, role)
-            if answer is NOT_SPECIAL:
-                answer = self._column_answer(row, column_number, role)
-            if answer is None:
-                item.clearData()
-            else:
-                item.setData(answer)
-
-    def special_data(self, row: int, column: int, role: int) -> object:
-        """What a subclass shows instead, while `_special_cells` is set (a busy row, stale prices);
-        `NOT_SPECIAL` lets the column answer."""
-        return NOT_SPECIAL
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _Display) -> object:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
-            return None
-        column = self._columns[section]
-        if role == _Display:
-            return column.header
-        if role == _Tooltip:
-            return column.tooltip or None
-        if role == _Alignment:
-            return column.align
-        return None
-
     # --- inside ------------------------------------------------------------------------------------
 
     def _changed_columns(self, old: R, new: R) -> list[int]:
@@ -489,17 +323,51 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
             self._sort_keys.update((key, sort_key(new[key])) for key in shown)
             self._resort = True  # appended now, put in their place by the next flush
         if self._newest_first and self._sort_column < 0:
-            self.beginInsertRows(QModelIndex(), 0, len(shown) - 1)
-            self._shown[:0] = shown
-            self._row = None
-            self.endInsertRows()
+            self._storage_insert(0, shown)
             return
-        first = len(self._shown)
-        self.beginInsertRows(QModelIndex(), first, first + len(shown) - 1)
-        self._shown.extend(shown)
-        if self._row is not None:
-            self._row.update((key, first + offset) for offset, key in enumerate(shown))
-        self.endInsertRows()
+        self._storage_insert(len(self._shown), shown)
+
+    # --- the storage behind index() and rowCount() -------------------------------------------------
+    # QStandardItemModel keeps a row count and answers index(), rowCount() and columnCount() in C++, with
+    # no items in its cells (every cell is answered by data/multiData from the records). A table view
+    # asks index() for every cell it paints: answered in Python, that was a second crossing into Python
+    # per painted cell. The storage's rows are kept equal in number to `_shown`.
+
+    def _storage_rows(self, count: int) -> None:
+        """Set the storage's row count inside a reset (views hear only the reset)."""
+        blocked = self.blockSignals(True)
+        try:
+            self.setRowCount(count)
+        finally:
+            self.blockSignals(blocked)
+
+    def _storage_insert(self, first: int, keys: list[K]) -> None:
+        """Insert rows for `keys` at `first`: views are told before (old rows) and after (new rows)."""
+
+        def settle() -> None:
+            self._shown[first:first] = keys
+            self._row = None
+
+        self._settle = settle
+        QStandardItemModel.insertRows(self, first, len(keys))
+        self._settled()  # in case signals were blocked: the rows are in either way
+
+    def _storage_remove(self, first: int, last: int) -> None:
+        """Remove the rows `first`..`last`: views are told before (old rows) and after (new rows)."""
+
+        def settle() -> None:
+            del self._shown[first : last + 1]
+            self._row = None
+
+        self._settle = settle
+        QStandardItemModel.removeRows(self, first, last - first + 1)
+        self._settled()
+
+    def _settled(self, *_signal: object) -> None:
+        """The storage has its rows: `_shown` follows, before any view reads the rows (connected first)."""
+        settle, self._settle = self._settle, None
+        if settle is not None:
+            settle()
 
     def _accepted(self, records: Mapping[K, R]) -> list[K]:
         """The keys the filter lets through, in arrival order (latest first for `newest_first`)."""
@@ -565,8 +433,6 @@ class RecordTableModel(QAbstractTableModel, Generic[K, R]):
         for key, _column in held:
             if key not in new_rows:
                 new_rows[key] = order.index(key)  # a scan in C per selected row, not a map of all rows
-        self.changePersistentIndexList(
-            before, [self.createIndex(new_rows[key], column) for key, column in held]
-        )
+        self.changePersistentIndexList(before, [self.index(new_rows[key], column) for key, column in held])
         self.layoutChanged.emit([], _SORT_HINT)
         return True

@@ -76,7 +76,7 @@ def test_pnl_update_reports_only_the_price_and_profit_cells_of_that_row(three: P
     three.flush()
 
     assert log.ranges == [(1, PRICE, 1, PRICE), (1, PROFIT, 1, PROFIT)]
-    assert all(SORT_ROLE in roles and Qt.ItemDataRole.DisplayRole in roles for roles in log.roles)
+    assert all(roles == [] for roles in log.roles)  # no role list: text, colour and sort key all changed
     assert three.position(("", 12)) == make_position(
         12, "USDJPY", price_open=151.2, price_current=151.35, profit=9.91
     )

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtGui import QFont
+from PyQt6.QtWidgets import QApplication, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 from pytestqt.qtbot import QtBot
 
 from app.ui.positions.positions_view import PositionsView
@@ -193,3 +194,92 @@ def test_the_window_timer_runs_every_hook_even_after_one_fails(qtbot: QtBot) -> 
     timer.add(lambda: ran.append("next"))
     qtbot.waitUntil(lambda: len(ran) >= 2, timeout=1000)
     timer.stop()
+
+
+# --- the row storage behind index() and rowCount(), and the delegate's reused role slots -------------
+
+
+class Listener:
+    """Reads every row's Name when the model says rows came or went, as a view does then."""
+
+    def __init__(self, model: RecordTableModel[int, Item]) -> None:
+        self.model = model
+        self.seen: list[list[str]] = []
+        model.rowsInserted.connect(self._read)
+        model.rowsRemoved.connect(self._read)
+
+    def _read(self, *_signal: object) -> None:
+        model = self.model
+        self.seen.append([str(model.index(row, NAME).data()) for row in range(model.rowCount())])
+
+
+def test_a_listener_told_of_new_rows_reads_them_already_in_place(model: RecordTableModel[int, Item]) -> None:
+    listener = Listener(model)
+
+    model.upsert([Item(4, "d", 2.0)])
+
+    assert listener.seen == [["b", "a", "c", "d"]]
+
+
+def test_a_listener_told_of_removed_rows_reads_the_rest_in_their_new_places(
+    model: RecordTableModel[int, Item],
+) -> None:
+    listener = Listener(model)
+
+    model.remove([1, 3])
+
+    assert listener.seen[-1] == ["a"]
+    assert model.rowCount() == 1
+
+
+def test_the_row_count_follows_a_reload_and_a_filter(model: RecordTableModel[int, Item]) -> None:
+    model.set_records([Item(7, "x", 1.0), Item(8, "y", 2.0)])
+    assert model.rowCount() == 2 and model.index(1, NAME).data() == "y"
+
+    model.set_filter(lambda item: item.name == "y")
+
+    assert model.rowCount() == 1 and model.index(0, NAME).data() == "y"
+    assert not model.index(1, NAME).isValid()
+
+
+class ItalicFirstRow(RecordTableModel[int, Item]):
+    """Writes the first row in italics while `italic` is set, as the Trade tab writes a closing row."""
+
+    def __init__(self) -> None:
+        super().__init__(COLUMNS, lambda item: item.key)
+        self.italic_font = QFont()
+        self.italic_font.setItalic(True)
+
+    def make_first_row_italic(self, italic: bool) -> None:
+        self._special_cells = italic
+
+    def special_data(self, row: int, column: int, role: int) -> object:
+        if row == 0 and role == Qt.ItemDataRole.FontRole:
+            return self.italic_font
+        return super().special_data(row, column, role)
+
+
+def painted_font(view: QTableView, row: int, column: int) -> QFont:
+    """The font the view's delegate paints a cell in: its own role slots filled by the model."""
+    option = QStyleOptionViewItem()
+    delegate = view.itemDelegate()
+    assert isinstance(delegate, QStyledItemDelegate)
+    model = view.model()
+    assert model is not None
+    delegate.initStyleOption(option, model.index(row, column))
+    return option.font
+
+
+def test_a_cell_painted_after_an_italic_row_is_not_italic_once_the_row_is_plain_again(qtbot: QtBot) -> None:
+    model = ItalicFirstRow()
+    model.set_records([Item(1, "b", 3.0), Item(2, "a", 1.0)])
+    view: RecordTableView[int, Item] = RecordTableView(model)
+    qtbot.addWidget(view)
+    view.setItemDelegate(QStyledItemDelegate(view))  # made here: its initStyleOption may be called
+    model.make_first_row_italic(True)
+    assert painted_font(view, 0, NAME).italic()
+
+    model.make_first_row_italic(False)
+
+    assert not painted_font(view, 1, PRICE).italic()
+    assert not painted_font(view, 0, NAME).italic()
