@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PyQt6.QtCore import QByteArray, QEvent, Qt, QTimer
-from PyQt6.QtGui import QKeyEvent
+from PyQt6.QtCore import QByteArray, Qt, QTimer
 from PyQt6.QtWidgets import QApplication, QInputDialog, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -234,15 +233,6 @@ def test_close_key_on_a_selected_row_requests_a_full_close(
         qtbot.keyClick(view.table, qt_key, modifier)
 
     assert signal.args == [("", 4), None]
-
-
-def test_close_keys_are_claimed_before_window_shortcuts(view: PositionsView) -> None:
-    override = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
-    override.ignore()
-
-    QApplication.sendEvent(view.table, override)
-
-    assert override.isAccepted()
 
 
 def test_double_click_requests_modify(qtbot: QtBot, view: PositionsView) -> None:
