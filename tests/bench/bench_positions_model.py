@@ -36,6 +36,9 @@ _SYMBOLS = ("EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "EURGBP", "AUDUSD", "BTCUSD"
 _OPENED = datetime(2026, 11, 18, 8, 0, tzinfo=UTC)
 
 
+_DIGITS = {"USDJPY": 3, "XAUUSD": 2, "BTCUSD": 2}
+
+
 def make_positions(count: int = ROWS, generation: int = 0) -> list[Position]:
     """`count` varied positions; another `generation` gives the same tickets with other prices and profits."""
     positions = []
@@ -58,6 +61,7 @@ def make_positions(count: int = ROWS, generation: int = 0) -> list[Position]:
                 time=_OPENED + timedelta(minutes=i),
                 magic=0 if i % 6 else 240_001,
                 comment="" if i % 6 else "mt5desk:rf-eurusd",
+                digits=_DIGITS.get(symbol, 5),  # as the adapter fills it from the symbol's spec
             )
         )
     return positions

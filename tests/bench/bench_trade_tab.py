@@ -61,11 +61,9 @@ def gui_seconds(step: Callable[[], None], *, steps: int = 10, repeats: int = 3) 
     return statistics.median(samples)
 
 
-def gui_seconds_side_by_side(
-    steps: Sequence[Callable[[], None]], *, each: int = 50, repeats: int = 7
-) -> list[float]:
-    """`gui_seconds` of several steps taken in turns, so a busy spell on a shared machine weighs on each
-    alike: the median over `repeats` turns of each step's mean CPU time over `each` calls."""
+def turns(steps: Sequence[Callable[[], None]], *, each: int, repeats: int) -> list[list[float]]:
+    """Several steps taken in turns, so a busy spell on a shared machine weighs on each alike: per step,
+    its mean CPU time over `each` calls in each of `repeats` turns."""
     for step in steps:
         step()
     samples: list[list[float]] = [[] for _ in steps]
@@ -75,7 +73,20 @@ def gui_seconds_side_by_side(
             for _ in range(each):
                 step()
             taken.append((time.thread_time() - started) / each)
-    return [statistics.median(taken) for taken in samples]
+    return samples
+
+
+def gui_seconds_side_by_side(
+    steps: Sequence[Callable[[], None]], *, each: int = 50, repeats: int = 7
+) -> list[float]:
+    """`gui_seconds` of several steps taken in turns: the median over the turns of each step's mean."""
+    return [statistics.median(taken) for taken in turns(steps, each=each, repeats=repeats)]
+
+
+def paired_ratio(ours: Sequence[float], baseline: Sequence[float]) -> float:
+    """The median of turn-by-turn ratios: each turn's two figures were taken moments apart, so a busy
+    spell of the machine cancels out of each ratio instead of weighing on one side's median."""
+    return statistics.median(a / b for a, b in zip(ours, baseline, strict=True))
 
 
 def _show(widget: QWidget, app: QApplication) -> None:
@@ -332,6 +343,8 @@ class Figures:
     ten_rows_veighna: float
     ten_rows_delivered: float  # the table alone, its P&L update delivered as the hub delivers it
     ten_rows_veighna_delivered: float  # VeighNa, each position's event delivered as its engine does
+    ten_rows_ratio: float  # ten_rows against VeighNa, turn by turn (`paired_ratio`)
+    ten_rows_delivered_ratio: float  # ten_rows_delivered against VeighNa's delivered, turn by turn
     load: float
     load_veighna: float
     load_rows: int
@@ -354,7 +367,8 @@ def measure(
     monitor = veighna_loaded(app, positions)
     try:
         newest = positions[-CHANGED:]  # insert_new_row puts the newest on top
-        ten, ten_tab, ten_veighna, ten_delivered, ten_veighna_delivered = gui_seconds_side_by_side(
+        # Many short turns (each step 10 calls at a time), each ratio taken within a turn.
+        samples = turns(
             [
                 ten_rows_move(app, table),
                 ten_rows_move(app, tab),
@@ -362,8 +376,14 @@ def measure(
                 ten_rows_delivered(app, table),
                 veighna_delivered(app, monitor, newest),
             ],
-            each=steps * 5,
+            each=10,
+            repeats=steps * 4,
         )
+        ten, ten_tab, ten_veighna, ten_delivered, ten_veighna_delivered = (
+            statistics.median(taken) for taken in samples
+        )
+        ten_ratio = paired_ratio(samples[0], samples[2])
+        delivered_ratio = paired_ratio(samples[3], samples[4])
         every_veighna = gui_seconds(veighna_moves(app, monitor, positions), steps=max(steps // 5, 1))
     finally:
         table.close()
@@ -382,6 +402,8 @@ def measure(
         ten_veighna,
         ten_delivered,
         ten_veighna_delivered,
+        ten_ratio,
+        delivered_ratio,
         load,
         load_veighna,
         load_rows,
@@ -427,11 +449,11 @@ def report(figures: Figures) -> list[str]:
         f"row, unsorted: {figures.every_row_veighna * ms:.1f} ms",
         f"10 changed on-screen rows, table against table: {figures.ten_rows * ms:.2f} ms vs VeighNa "
         f"setText {figures.ten_rows_veighna * ms:.2f} ms "
-        f"(ratio {figures.ten_rows / figures.ten_rows_veighna:.2f}, target <= 1)",
+        f"(ratio {figures.ten_rows_ratio:.2f} turn by turn, target <= 1)",
         f"10 changed on-screen rows, table against table, each delivered its events as it is in use "
         f"(the hub: one queued signal per tick; VeighNa: one per changed position): "
         f"{figures.ten_rows_delivered * ms:.2f} ms vs {figures.ten_rows_veighna_delivered * ms:.2f} ms "
-        f"(ratio {figures.ten_rows_delivered / figures.ten_rows_veighna_delivered:.2f}, target <= 1)",
+        f"(ratio {figures.ten_rows_delivered_ratio:.2f} turn by turn, target <= 1)",
         f"10 changed on-screen rows, the whole Trade tab (table and total row): "
         f"{figures.ten_rows_tab * ms:.2f} ms (ratio {figures.ten_rows_tab / figures.ten_rows_veighna:.2f})",
         f"10 changed on-screen rows, sorted by Profit (rows move): {figures.ten_rows_sorted * ms:.2f} ms",
@@ -452,7 +474,7 @@ def main() -> int:
         print(line)
     met = (
         figures.sorted_update * 1e3 <= FRAME_MS
-        and figures.ten_rows <= figures.ten_rows_veighna
+        and figures.ten_rows_ratio <= 1
         and figures.load * 1e3 <= LOAD_MS
     )
     return 0 if met else 1
