@@ -36,9 +36,9 @@ def figures(qapp: QApplication) -> Figures:
 
 
 def test_ten_changed_rows_cost_about_what_veighnas_settext_costs(figures: Figures) -> None:
-    # Target: no costlier (measured 1.03-1.10 at 10,000 rows, table against table); allowed 1.5x here
-    # for a shared, noisy machine.
-    assert figures.ten_rows <= 1.5 * figures.ten_rows_veighna, report(figures)
+    # Target: no costlier (measured 0.96-0.97 turn by turn at 10,000 rows, table against table); allowed
+    # 1.5x here for a shared, noisy machine and a small run.
+    assert figures.ten_rows_ratio <= 1.5, report(figures)
 
 
 def test_ten_changed_rows_of_the_whole_trade_tab_cost_little_more_than_veighnas_table(
