@@ -38,7 +38,9 @@ _TOOLTIPS = (
     "Floating P&L: profit and swap of the open positions",
     "Margin level: equity / margin × 100; the broker's stop-out acts on this",
 )
-_MOST_ROWS_SHOWN = 10  # beyond this the strip scrolls instead of pushing the details away
+# Beyond this many lines the strip scrolls instead of pushing the details away: ten on a tall screen, five
+# on a laptop's 768 px (three accounts in two currencies; more would push the window past the screen).
+_MOST_ROWS_SHOWN, _MOST_ROWS_SHOWN_SHORT, _TALL_SCREEN = 10, 5, 900
 
 
 def _utc_now() -> datetime:
@@ -238,10 +240,12 @@ class AccountStrip(QTableWidget):
             item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
     def _fit_height(self) -> None:
-        """As tall as its lines (up to ten), and its sideways scroll bar when the panel is too narrow: the
-        strip never hides an account behind a scroll bar."""
+        """As tall as its lines (up to ten, five on a short screen), and its sideways scroll bar when the
+        panel is too narrow."""
         header = self.horizontalHeader()
-        shown = min(self.rowCount(), _MOST_ROWS_SHOWN)
+        screen = self.screen()
+        tall = screen is None or screen.availableGeometry().height() >= _TALL_SCREEN
+        shown = min(self.rowCount(), _MOST_ROWS_SHOWN if tall else _MOST_ROWS_SHOWN_SHORT)
         height = (header.sizeHint().height() if header is not None else 0) + 2 * self.frameWidth()
         height += sum(self.rowHeight(row) for row in range(shown))
         sideways = self.horizontalScrollBar()

@@ -161,7 +161,9 @@ class PerformanceDashboard(QWidget):
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.setMinimumWidth(260)
-        rows_height = vertical.length() + header.sizeHint().height()
+        # One row at least, the rest scrolled: a page's minimum is the whole chart panel's (a stacked
+        # widget takes its tallest page's), and every row at once kept the window from fitting 768 px.
+        rows_height = vertical.defaultSectionSize() + header.sizeHint().height()
         self.table.setMinimumHeight(rows_height + 2 * self.table.frameWidth())
 
         self.plot_widget = pg.PlotWidget(self, axisItems={"bottom": TimeAxis(), "left": MoneyAxis("left")})

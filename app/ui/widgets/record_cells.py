@@ -73,6 +73,12 @@ class RecordCells(Generic[K, R]):
         self._colour_variants: dict[int, tuple[QColor, QVariant]] = {}
         # Addresses of delegates' role slots where special_data set a font or check state (see multiData).
         self._styled: set[int] = set()
+        # The longest text each column has painted: a longer one may no longer fit its width.
+        self._longest = [0] * len(self._columns)
+
+    def _text_grew(self, column: int) -> None:
+        """A column painted a longer text than ever before (a profit past 1,000.00): its width may need
+        to grow, so that a number is never cut."""
 
     def cell_text(self, row: int, column: int) -> str:
         """A cell's text as shown (for CSV and tests)."""
@@ -127,6 +133,9 @@ class RecordCells(Generic[K, R]):
         else:
             text = column.priced(record, self._digits_of(record))
         colour = None if column.colour is None else column.colour(record)
+        if len(text) > self._longest[number]:  # a longer text than this column has shown: fit it
+            self._longest[number] = len(text)
+            self._text_grew(number)
         if len(roleDataSpan) == 7:
             display = roleDataSpan[5]
             if display.role() == _DISPLAY and (_layout_checked or _delegate_layout(roleDataSpan)):

@@ -24,6 +24,7 @@ from PyQt6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    pyqtSignal,
 )
 from PyQt6.QtGui import QStandardItemModel
 
@@ -78,6 +79,8 @@ class RecordTableModel(RecordCells[K, R], QStandardItemModel):
     """Records as rows keyed by `key_of(record)`, in arrival order (`newest_first`: latest on top) until
     `sort` picks a column."""
 
+    text_grew = pyqtSignal(int)  # a column painted a longer text than ever: views fit it (queued)
+
     def __init__(
         self,
         columns: Sequence[RecordColumn[R]],
@@ -113,6 +116,9 @@ class RecordTableModel(RecordCells[K, R], QStandardItemModel):
         self.setColumnCount(len(self._columns))
 
     # --- columns -----------------------------------------------------------------------------------
+
+    def _text_grew(self, column: int) -> None:
+        self.text_grew.emit(column)
 
     @property
     def columns(self) -> tuple[RecordColumn[R], ...]:

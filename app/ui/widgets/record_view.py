@@ -69,6 +69,9 @@ class RecordTableView(QTableView, Generic[K, R]):
         self.setSortingEnabled(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._show_header_menu)
+        header.sortIndicatorChanged.connect(self._room_for_the_arrow)
+        # Told while painting: fitted after the paint, never inside it.
+        model.text_grew.connect(self._fit_grown, Qt.ConnectionType.QueuedConnection)  # type: ignore[call-arg]
         model.rowsInserted.connect(self._fit_columns_once)
         model.modelReset.connect(self._fit_columns_once)
 
@@ -113,12 +116,45 @@ class RecordTableView(QTableView, Generic[K, R]):
         menu.deleteLater()
 
     def fit_columns(self) -> None:
-        """Size each column to its header and the first rows' texts (the stretch column takes the rest)."""
+        """Size each column to its header and the first rows' texts (the stretch column takes the rest).
+
+        Qt's header hints keep room for the sort arrow in every column (20 px each, 220 px over the Trade
+        tab: its Account column then no longer fitted 1366 px); only the sorted column gets that room.
+        """
         header = self.header()
+        arrows = header.isSortIndicatorShown()
+        header.setSortIndicatorShown(False)
+        try:
+            plain = [header.sectionSizeHint(index) for index in range(header.count())]
+        finally:
+            header.setSortIndicatorShown(arrows)
         for index, column in enumerate(self.records.columns):
             if not column.stretch:
-                width = max(self.sizeHintForColumn(index), header.sectionSizeHint(index))
-                header.resizeSection(index, width)
+                header.resizeSection(index, max(self.sizeHintForColumn(index), plain[index]))
+        self._room_for_the_arrow(header.sortIndicatorSection())
+
+    def _fit_grown(self, section: int) -> None:
+        """Widen a column whose shown texts no longer fit (a longer price or profit); never narrow it, and
+        never the stretch column, which elides its text."""
+        header = self.header()
+        if not 0 <= section < len(self.records.columns) or self.records.columns[section].stretch:
+            return
+        header.setResizeContentsPrecision(0)  # the rows on screen only, not the fit's 200
+        try:
+            needed = self.sizeHintForColumn(section)
+        finally:
+            header.setResizeContentsPrecision(FIT_SAMPLE_ROWS)
+        if header.sectionSize(section) < needed:
+            header.resizeSection(section, needed)
+            self._room_for_the_arrow(header.sortIndicatorSection())
+
+    def _room_for_the_arrow(self, section: int, _order: Qt.SortOrder | None = None) -> None:
+        """Widen the sorted column, if need be, so its header shows both its title and the sort arrow."""
+        header = self.header()
+        if 0 <= section < len(self.records.columns) and not self.records.columns[section].stretch:
+            needed = header.sectionSizeHint(section)
+            if header.sectionSize(section) < needed:
+                header.resizeSection(section, needed)
 
     def _fit_columns_once(self) -> None:
         if not self._columns_sized and self.records.rowCount() > 0:

@@ -9,11 +9,12 @@ from functools import partial
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QGuiApplication
-from PyQt6.QtWidgets import QApplication, QCheckBox, QWidget
+from PyQt6.QtWidgets import QApplication, QCheckBox, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
+from app.ui.positions.positions_model import PositionsTableModel
 from app.ui.positions.positions_view import PositionsView
 from app.ui.widgets.columns import COLUMN_INDEX
 from tests.one_account import single_snapshot
@@ -169,3 +170,47 @@ def test_a_desk_of_one_account_shows_no_account_column_and_no_account_filter(qtb
     hub.publish(single_snapshot(account_id="main", name="Demo"))
     assert not view.account_filter.isVisible()
     assert view.table.isColumnHidden(ACCOUNT_COLUMN)
+
+
+LAPTOP_WIDTH, LAPTOP_HEIGHT = 1366, 698  # a 1366x768 screen, less a taskbar and the window's title bar
+
+
+def cut_columns(table: QTableView) -> list[str]:
+    """The shown columns whose widest shown cell is wider than the column (its text elided)."""
+    header = table.horizontalHeader()
+    model = table.model()
+    assert header is not None and isinstance(model, PositionsTableModel)
+    return [
+        column.key
+        for index, column in enumerate(model.columns)
+        if not column.stretch
+        and not header.isSectionHidden(index)
+        and table.sizeHintForColumn(index) > header.sectionSize(index)
+    ]
+
+
+def test_the_trade_tab_of_three_accounts_fits_a_1366_px_window_with_no_number_cut(
+    qtbot: QtBot, desktop: Desktop, opened: dict[str, list[int]]
+) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    btc = {(a, desktop.sim(a).open_external("BTCUSD", "buy", 1.0, magic=240_001)) for a in ACCOUNT_IDS}
+    window, table = desktop.window, desktop.window.positions.table
+    window.resize(LAPTOP_WIDTH, LAPTOP_HEIGHT)
+    qtbot.waitUntil(lambda: btc <= set(window.positions.visible_keys()), timeout=10_000)
+    qtbot.wait(300)  # the window's layout settles
+
+    assert not table.isColumnHidden(ACCOUNT_COLUMN)
+    scroll = table.horizontalScrollBar()
+    assert scroll is not None and scroll.maximum() == 0
+    assert cut_columns(table) == []
+
+
+def test_the_window_of_three_accounts_fits_a_1366_by_768_screen(
+    qtbot: QtBot, desktop: Desktop, opened: dict[str, list[int]]
+) -> None:
+    wait_all_connected(qtbot, desktop.desk)
+    qtbot.waitUntil(lambda: desktop.window.positions.account_filter.isVisible(), timeout=10_000)
+
+    needed = desktop.window.minimumSizeHint()
+
+    assert needed.width() <= LAPTOP_WIDTH and needed.height() <= LAPTOP_HEIGHT

@@ -18,7 +18,7 @@ from app.ui.widgets.columns import COLUMN_INDEX
 from app.ui.widgets.record_table import LEFT, RecordColumn, RecordTableModel
 from app.ui.widgets.record_view import RecordTableView
 from app.ui.widgets.window_timer import WindowTimer
-from tests.ui.positions_events import make_position, opened
+from tests.ui.positions_events import make_position, opened, pnl
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,3 +283,23 @@ def test_a_cell_painted_after_an_italic_row_is_not_italic_once_the_row_is_plain_
 
     assert not painted_font(view, 1, PRICE).italic()
     assert not painted_font(view, 0, NAME).italic()
+
+
+def test_a_profit_grown_past_its_column_widens_the_column_instead_of_being_cut(qtbot: QtBot) -> None:
+    view = PositionsView()
+    qtbot.addWidget(view)
+    view.resize(1366, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    view.model.apply(opened(make_position(1, "EURUSD", profit=5.0)))
+    view.update_hook()
+    profit = COLUMN_INDEX["profit"]
+    qtbot.waitUntil(lambda: view.table.header().sectionSize(profit) > 0)
+    narrow = view.table.header().sectionSize(profit)
+
+    view.model.apply(pnl({1: (1.2, -123_456.78)}))
+    view.update_hook()
+
+    qtbot.waitUntil(lambda: view.table.header().sectionSize(profit) > narrow, timeout=2000)
+    assert view.table.sizeHintForColumn(profit) <= view.table.header().sectionSize(profit)
+    assert view.model.cell_text(0, profit) == "-123,456.78"
