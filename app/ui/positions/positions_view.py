@@ -481,8 +481,15 @@ class PositionsView(QWidget):
             self.totals_bar.show_split_profit(" · ".join(parts))
 
     def _totals_by_currency(self) -> dict[str, float]:
+        """Floating profit per currency, in the order of the desk's accounts (the first account's currency
+        first), not the order their figures happened to arrive in."""
         sums: dict[str, float] = {}
-        for account_id, account in self._figures.items():
+        known = self._figures
+        ordered = [a for a in self._accounts.ids if a in known] + [
+            a for a in known if a not in self._accounts.ids
+        ]
+        for account_id in ordered:
+            account = known[account_id]
             totals = self.model.totals_of((account_id,))
             if totals.count:
                 sums[account.currency] = sums.get(account.currency, 0.0) + totals.profit

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PyQt6.QtCore import QByteArray, Qt, QTimer
 from PyQt6.QtWidgets import QApplication, QInputDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState
-from app.core.events import PositionsUpdate, StatusUpdate
-from app.core.models import TerminalStatus
+from app.core.events import AccountsUpdate, AccountUpdate, PositionsUpdate, StatusUpdate
+from app.core.models import Account, DeskAccount, TerminalStatus
 from app.engine.hub import EventHub
 from app.ui.positions.positions_view import MENU_HOLD, PositionsView
 from app.ui.widgets.columns import COLUMN_INDEX, trade_colours
@@ -341,3 +343,28 @@ def test_prices_grey_while_the_terminal_is_not_answering_and_come_back_when_it_i
     view.update_hook()
     assert view.totals_bar.stale_label.isHidden()
     assert profit.data(Qt.ItemDataRole.ForegroundRole) == live
+
+
+def money_account(currency: str) -> Account:
+    return Account(
+        login=1, name="Trader", server="Demo", company="Broker", currency=currency, leverage=100,
+        balance=10_000.0, equity=10_000.0, margin=0.0, margin_free=10_000.0, margin_level=0.0, profit=0.0,
+    )  # fmt: skip
+
+
+def test_the_floating_totals_per_currency_follow_the_desks_account_order_not_arrival(qtbot: QtBot) -> None:
+    view = PositionsView()
+    qtbot.addWidget(view)
+    hub = EventHub()
+    view.subscribe(hub)
+    hub.publish(AccountsUpdate(accounts=(DeskAccount("usd", "Demo USD"), DeskAccount("eur", "Prop EUR"))))
+    # The EUR account's figures and positions arrive first.
+    for account_id, currency, ticket, profit in (("eur", "EUR", 1, -5.0), ("usd", "USD", 2, 7.0)):
+        hub.publish(AccountUpdate(account=money_account(currency), account_id=account_id))
+        position = make_position(ticket, profit=profit)
+        added = PositionsUpdate(positions=(position,), added=(ticket,), removed=(), modified=())
+        hub.publish(replace(added, account_id=account_id))
+
+    view.update_hook()
+
+    assert view.pnl_label.text() == "+7.00 USD · -5.00 EUR"
