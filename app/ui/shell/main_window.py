@@ -355,6 +355,7 @@ class MainWindow(QMainWindow):
             ("history_header", self.history.restore_header_state),
             ("deals_header", self.deals.restore_header_state),
             ("event_log_header", self.event_log.table.restore_header_state),
+            ("models_header", self.model_dock.restore_header_state),
         ):
             value = store.value(key)
             if value is not None:
@@ -372,6 +373,7 @@ class MainWindow(QMainWindow):
         store.setValue("history_header", self.history.header_state())
         store.setValue("deals_header", self.deals.header_state())
         store.setValue("event_log_header", self.event_log.table.header_state())
+        store.setValue("models_header", self.model_dock.header_state())
         store.sync()
 
     @pyqtSlot()
