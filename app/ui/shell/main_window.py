@@ -126,13 +126,10 @@ class MainWindow(QMainWindow):
         hub.status_update.connect(self._on_status)
         # One repaint timer for the window (Electrum's timer_actions): events only mark views dirty.
         self.repaint_timer = WindowTimer(self)
-        for hook in (
-            self.positions.update_hook,
-            lambda: self.account.flush() if self.account.dirty else None,
-            self.equity_chart.flush,
-            self.pnl_chart.flush,
-        ):
+        for hook in (self.positions.update_hook, self.equity_chart.flush, self.pnl_chart.flush):
             self.repaint_timer.add(hook)
+        self.account.attach(self.repaint_timer)
+        self.indicator.attach(self.repaint_timer)
         hub.accounts_update.connect(self._focus.shows)
         hub.snapshot.connect(self._focus.shows)
         if inflight is not None:
