@@ -193,6 +193,8 @@ class MainWindow(QMainWindow):
             self.trade_actions.order_requested.connect(self.order_requested)
             self.trade_actions.command_requested.connect(self.command_requested)
             self.model_dock.command.connect(self.command_requested)
+            # An imported model trades on the window's trading account, as a trained one does.
+            self.model_dock.account_for_new_models = self.trade_actions.trading_account
             self.model_dock.train_requested.connect(self.open_training_dialog)
             self.model_dock.auto_trading_changed.connect(self._show_auto_trading)
             self.tray.pause_auto_trading.connect(
