@@ -13,7 +13,28 @@ from dataclasses import dataclass, replace
 from app.core.enums import Backend
 from app.core.settings import DEFAULT_BRIDGE_HOST, DEFAULT_BRIDGE_PORT, TerminalSettings
 
-__all__ = ["DEFAULT_BRIDGE_HOST", "DEFAULT_BRIDGE_PORT", "TerminalTarget", "target_from_settings"]
+__all__ = [
+    "BACKEND_SETTINGS",
+    "DEFAULT_BRIDGE_HOST",
+    "DEFAULT_BRIDGE_PORT",
+    "TerminalTarget",
+    "settings_of",
+    "target_from_settings",
+]
+
+# The TerminalTarget fields (and so `terminal.<name>` settings) each backend reads, VeighNa's
+# `default_setting`: the backends open their terminals with these, and the settings form offers exactly
+# these. "password" stands for the keyring's password, handed over separately, never part of the target.
+BACKEND_SETTINGS: dict[Backend, tuple[str, ...]] = {
+    Backend.SIM: (),
+    Backend.MT5: ("path", "login", "server", "password", "timeout_ms"),
+    Backend.BRIDGE: ("bridge_host", "bridge_port", "path", "login", "server", "password", "timeout_ms"),
+}
+
+
+def settings_of(kind: Backend) -> tuple[str, ...]:
+    """The `terminal.*` settings a backend choice reads (`auto` tries MetaTrader 5 first)."""
+    return BACKEND_SETTINGS[Backend.MT5 if kind is Backend.AUTO else kind]
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from app.engine.queries import JournalQueries, TerminalQueries
 from app.remote.server import RemoteConfigError
 from app.remote.tokens import TokenError, read_token_file
 from app.startup.account_changes import apply_account_changes
+from app.startup.connection_test import try_connection
 from app.startup.heap import settle_startup_heap
 from app.startup.instance_lock import InstanceLock, InstanceLockedError
 from app.startup.remote_wiring import RemoteService, ViewerLink, print_to_stderr
@@ -245,7 +246,11 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, settings: Settings) -> in
     remove_leftover_temp_files((paths.config_dir, paths.data_dir, paths.models_dir))
     try:
         # First start (no settings file): the welcome dialog picks the terminal; Cancel keeps the defaults.
-        first_run = offer_first_run(paths.settings_file) if not paths.settings_file.exists() else None
+        first_run = (
+            offer_first_run(paths.settings_file, test_connection=try_connection, write_settings=save_settings)
+            if not paths.settings_file.exists()
+            else None
+        )
         if first_run is not None:
             settings, args.terminal = first_run.settings, first_run.settings.primary.terminal.backend
         try:

@@ -28,11 +28,6 @@ BACKENDS: dict[Backend, BackendSpec] = {
 }
 
 
-def settings_of(kind: Backend) -> tuple[str, ...]:
-    """The `terminal.*` settings a backend choice reads (`auto` tries MetaTrader 5 first)."""
-    return BACKENDS[Backend.MT5 if kind is Backend.AUTO else kind].settings
-
-
 @dataclass(frozen=True, slots=True)
 class BackendSelection:
     """The connected terminal, which backend it is, and a sentence for the trader on why."""

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.core.enums import Backend
-from app.core.target import TerminalTarget
-from app.terminal.backend import open_terminal, settings_of
+from app.core.target import TerminalTarget, settings_of
+from app.terminal.backend import open_terminal
 from app.terminal.errors import TerminalError
 from app.terminal.simulator import ManualClock, SimulatedTerminal
 from tests.bridge.servers import free_port

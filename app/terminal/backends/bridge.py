@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.core.enums import Backend
-from app.core.target import TerminalTarget
+from app.core.target import BACKEND_SETTINGS, TerminalTarget
 from app.terminal.adapter import Terminal
 from app.terminal.backends import BackendSpec, connect_with_credentials
 from app.terminal.bridge_client import BridgeApi
@@ -25,7 +25,7 @@ def open_bridge(target: TerminalTarget, password: str | None, clock: Clock | Non
 SPEC = BackendSpec(
     kind=Backend.BRIDGE,
     title="MetaTrader 5 under Wine (mt5linux bridge)",
-    settings=("bridge_host", "bridge_port", "path", "login", "server", "password", "timeout_ms"),
+    settings=BACKEND_SETTINGS[Backend.BRIDGE],
     open=open_bridge,
     connect=connect_with_credentials,
     reason=lambda target: (

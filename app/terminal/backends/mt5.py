@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.core.enums import Backend
-from app.core.target import TerminalTarget
+from app.core.target import BACKEND_SETTINGS, TerminalTarget
 from app.terminal.adapter import Terminal
 from app.terminal.backends import BackendSpec, connect_with_credentials
 from app.terminal.errors import CODE_NOT_INSTALLED, TerminalError
@@ -39,7 +39,7 @@ def open_mt5(target: TerminalTarget, password: str | None, clock: Clock | None) 
 SPEC = BackendSpec(
     kind=Backend.MT5,
     title="MetaTrader 5 (Windows)",
-    settings=("path", "login", "server", "password", "timeout_ms"),
+    settings=BACKEND_SETTINGS[Backend.MT5],
     open=open_mt5,
     connect=connect_with_credentials,
     reason=lambda _target: "Connected to MetaTrader 5.",

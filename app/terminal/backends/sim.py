@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.enums import Backend
-from app.core.target import TerminalTarget
+from app.core.target import BACKEND_SETTINGS, TerminalTarget
 from app.terminal.adapter import Terminal
 from app.terminal.backends import BackendSpec
 
@@ -55,7 +55,7 @@ def connect_sim(terminal: Terminal, target: TerminalTarget, password: str | None
 SPEC = BackendSpec(
     kind=Backend.SIM,
     title="Simulated demo terminal",
-    settings=(),
+    settings=BACKEND_SETTINGS[Backend.SIM],
     open=open_sim,
     connect=connect_sim,
     reason=lambda _target: "Simulated demo terminal, as chosen (--terminal sim).",

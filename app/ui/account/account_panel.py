@@ -2,9 +2,10 @@
 
 On a desk of several accounts the account strip (one line per account, totals per currency) sits above the
 figures, which then show the account chosen in the strip; a one-account desk shows no strip.
-Events only fold into the panel's state and mark it dirty; the window's repaint timer (`WindowTimer`)
-calls `flush` at most every 100 ms. Today's closed P&L comes from the journal through `JournalQueries`
-(a thread pool, never the GUI thread): at start, shortly after positions close, and every minute.
+Events only fold into the panel's state and mark it dirty; the window's repaint timer (`WindowTimer`,
+see `attach`) calls `flush` at most every 100 ms, and renews the strip's "down since" ages once a second.
+Today's closed P&L comes from the journal through `JournalQueries` (a thread pool, never the GUI thread):
+at start, shortly after positions close, and every minute.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.ui.account.account_strip import AccountStrip
 from app.ui.widgets.columns import money_colour, trade_colours
+from app.ui.widgets.window_timer import WindowTimer
 
 log = logging.getLogger(__name__)
 
 TODAY_REFRESH_MS = 60_000
+TODAY_TIMER_NAME = "today-closed-pnl"
 AGE_REFRESH_MS = 1_000
 # The desk journals a closed position's deals just after publishing the POSITIONS_UPDATE that removes
 # it; asking a moment later finds them (the minute refresh catches anything slower).
@@ -88,17 +91,13 @@ class AccountPanel(QWidget):
         self._build()
 
         self._today_timer = QTimer(self)
+        self._today_timer.setObjectName(TODAY_TIMER_NAME)  # a journal query, not a repaint
         self._today_timer.setInterval(TODAY_REFRESH_MS)
         self._today_timer.timeout.connect(self.refresh_today_closed)
         self._today_soon = QTimer(self)
         self._today_soon.setSingleShot(True)
         self._today_soon.setInterval(TODAY_AFTER_CLOSE_MS)
         self._today_soon.timeout.connect(self.refresh_today_closed)
-        # "Disconnected 3 min ago" in the strip grows while an account is down.
-        self._age_timer = QTimer(self)
-        self._age_timer.setInterval(AGE_REFRESH_MS)
-        self._age_timer.timeout.connect(self._renew_ages)
-        self._age_timer.start()
         if queries is not None:
             queries.closed_profit_loaded.connect(self._on_today_loaded)
             queries.failed.connect(self._on_query_failed)
@@ -263,9 +262,20 @@ class AccountPanel(QWidget):
         self._mark_dirty()
 
     @pyqtSlot()
-    def _renew_ages(self) -> None:
+    def attach(self, timer: WindowTimer) -> None:
+        """Repaint from the window's repaint timer: the ages once a second ("Disconnected 3 min ago" in the
+        strip grows while an account is down), then whatever changed, in the same tick."""
+        timer.add(self.renew_ages, every_ms=AGE_REFRESH_MS)
+        timer.add(self.flush_if_dirty)
+
+    def renew_ages(self) -> None:
+        """Mark the panel dirty while the strip shows an age that has grown."""
         if self.strip.renew_ages():
             self._mark_dirty()
+
+    def flush_if_dirty(self) -> None:
+        if self._dirty:
+            self.flush()
 
     def _mark_dirty(self) -> None:
         self._dirty = True

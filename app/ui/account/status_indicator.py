@@ -1,7 +1,8 @@
 """ConnectionIndicator: the status bar's light and line saying how the link to MetaTrader 5 is doing.
 
 Fed only by events (STATUS_UPDATE, ACCOUNT_UPDATE, SNAPSHOT, ACCOUNTS_UPDATE); the "heartbeat N s ago" part
-is recomputed once a second from the last heartbeat time, never by asking the terminal.
+is recomputed from the last heartbeat time on every tick of the window's repaint timer (`attach`), never by
+asking the terminal, and the label is touched only when the text changes (once a second).
 
 A desk of several accounts gets one light per account, in the strip's order, each with that account's
 details in its tooltip, and a line naming the accounts that are not connected ("2 of 3 connected · FTMO:
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PyQt6.QtCore import QRectF, QSize, Qt, QTimer
+from PyQt6.QtCore import QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
@@ -23,8 +24,8 @@ from app.core.enums import AccountTradeMode, ConnectionState
 from app.core.events import AccountsUpdate, AccountUpdate, Event, Snapshot, StatusUpdate
 from app.core.models import Account, TerminalStatus
 from app.engine.hub import EventHub
+from app.ui.widgets.window_timer import WindowTimer
 
-REFRESH_MS = 1000
 SEPARATOR = " · "
 SIMULATED_BADGE = "Demo (simulated terminal)"
 ALGO_OFF_TEXT = "Algo Trading is off in MetaTrader 5 — automatic and Python orders are refused"
@@ -231,13 +232,14 @@ class ConnectionIndicator(QWidget):
             layout.addWidget(part)
         layout.addWidget(self._algo_off, 1)
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self.refresh)
-        self._timer.start()
         self._render()
 
     # --- feeding -------------------------------------------------------------------------------------
+
+    def attach(self, timer: WindowTimer) -> None:
+        """Renew the ages from the window's repaint timer (a tick costs a few string operations; the label
+        repaints only when its text changes)."""
+        timer.add(self.refresh)
 
     def subscribe(self, hub: EventHub) -> None:
         """Follow the hub's account list, status, account and snapshot events."""
@@ -270,11 +272,13 @@ class ConnectionIndicator(QWidget):
         self._render()
 
     def refresh(self) -> None:
-        """Recompute the time-dependent text (the heartbeat age); called every second by the timer."""
+        """Recompute the time-dependent text (the heartbeat age); called on each tick of the window timer."""
         if self.lines.several:
-            self._text.setText(several_text(self.lines.lines, self._now(), self._viewer_host))
+            text = several_text(self.lines.lines, self._now(), self._viewer_host)
         else:
-            self._text.setText(status_text(self._status, self._now(), self._viewer_host))
+            text = status_text(self._status, self._now(), self._viewer_host)
+        if text != self._text.text():
+            self._text.setText(text)
 
     # --- reading (for the window and tests) ------------------------------------------------------------
 
@@ -310,9 +314,6 @@ class ConnectionIndicator(QWidget):
 
     def algo_off_shown(self) -> bool:
         return not self._algo_off.isHidden()
-
-    def refresh_timer(self) -> QTimer:
-        return self._timer
 
     # --- drawing ----------------------------------------------------------------------------------
 

@@ -12,17 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import QModelIndex, QStandardPaths, Qt, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QByteArray, QModelIndex, QStandardPaths, Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -43,15 +41,18 @@ from app.engine.queries import JournalQueries
 from app.ml.errors import ModelStoreError
 from app.ml.money import settings_from_backtest
 from app.storage.model_registry import RegisteredModel
+from app.ui.models.centred_check import CentredCheckDelegate
 from app.ui.models.kill_switch_dialog import KILL_STYLE, MASTER_STYLE, KillSwitchDialog, master_text
 from app.ui.models.model_settings_dialog import ModelSettingsDialog
-from app.ui.models.models_table import MODEL_COLUMN_INDEX, ModelsTableModel
+from app.ui.models.models_table import MODEL_COLUMN_INDEX, ModelEntry, ModelsTableModel
+from app.ui.widgets.record_view import RecordTableView
 
 if TYPE_CHECKING:
     from app.ml.manifest import ModelManifest
 
 # The model store's names, repeated so the window opens without importing scikit-learn (seconds).
 MODEL_SUFFIX, MANIFEST_SUFFIX = ".skops", ".json"
+REFUSAL_WIDTH = 260  # pixels: the time and the start of a refusal line
 
 
 class ModelDock(QDockWidget):
@@ -105,29 +106,45 @@ class ModelDock(QDockWidget):
         self.set_models(())
 
     # ---- building ---------------------------------------------------------------------------------
-    def _build_table(self) -> QTableView:
-        table = QTableView(self)
-        table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    def _build_table(self) -> RecordTableView[str, ModelEntry]:
+        # The list base every list shares: the header's menu shows and hides columns and exports CSV,
+        # a click on a header sorts, and the window saves the header's layout with the others.
+        table: RecordTableView[str, ModelEntry] = RecordTableView(
+            self.model, self, csv_name="models", csv_what="models"
+        )
+        table.setObjectName("models-table")
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        vertical = table.verticalHeader()
-        header = table.horizontalHeader()
-        assert vertical is not None and header is not None  # a table view always has both headers
-        vertical.setVisible(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(MODEL_COLUMN_INDEX["status"], QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(MODEL_COLUMN_INDEX["refusal"], QHeaderView.ResizeMode.Interactive)
-        table.setColumnWidth(MODEL_COLUMN_INDEX["refusal"], 260)  # the whole line is in its tooltip
+        # Refusals come later than the first rows the columns are fitted to: keep room for one to be read
+        # (the whole line is in its tooltip), unless the trader's own layout is restored.
+        self._refusal_room_given = False
+        self.model.modelReset.connect(self._give_refusal_room)
+        self.model.rowsInserted.connect(self._give_refusal_room)
         if not self.read_only:
+            table.setItemDelegateForColumn(MODEL_COLUMN_INDEX["enabled"], CentredCheckDelegate(table))
             table.doubleClicked.connect(self._on_double_clicked)
         selection = table.selectionModel()
         assert selection is not None  # set with the model
         selection.selectionChanged.connect(lambda *_: self._update_buttons())
         return table
+
+    @pyqtSlot()
+    def _give_refusal_room(self) -> None:
+        if self._refusal_room_given or not self.model.rowCount():
+            return
+        self._refusal_room_given = True
+        header = self.table.header()
+        column = MODEL_COLUMN_INDEX["refusal"]
+        header.resizeSection(column, max(header.sectionSize(column), REFUSAL_WIDTH))
+
+    def header_state(self) -> QByteArray:
+        """The table's column widths, order, visibility and sort, for the window to save."""
+        return self.table.header_state()
+
+    def restore_header_state(self, state: QByteArray) -> bool:
+        """The trader's saved column layout; False (defaults kept) when it cannot be read."""
+        restored = self.table.restore_header_state(state)
+        self._refusal_room_given = self._refusal_room_given or restored
+        return restored
 
     def _build_controls(self, parent: QWidget) -> QWidget:
         box = QWidget(parent)

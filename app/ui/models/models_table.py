@@ -96,7 +96,7 @@ MODEL_COLUMNS: tuple[RecordColumn[ModelEntry], ...] = (
     RecordColumn(
         "enabled",
         "On",
-        lambda e: "",
+        lambda e: "on" if e.summary.enabled else "off",  # the desk shows a checkbox instead (CSV: the text)
         lambda e: e.summary.enabled,
         CENTRE,
         tooltip="Trades on each new bar when ticked",
@@ -182,7 +182,8 @@ _CHECK, _DISPLAY, _ALIGN, _FONT, _TOOLTIP = (
 
 
 class ModelsTableModel(RecordTableModel[str, ModelEntry]):
-    """Rows in the engine's order, keyed by model id; `checkable=False` (viewer) shows Enabled as text."""
+    """Rows keyed by model id, in the engine's order until the trader sorts by a column;
+    `checkable=False` (viewer) shows Enabled as text."""
 
     enabled_toggled = pyqtSignal(str, bool)  # model id, wanted state
 
@@ -202,7 +203,8 @@ class ModelsTableModel(RecordTableModel[str, ModelEntry]):
         seen_at = now or datetime.now().astimezone()
         entries = [self._entry(summary, seen_at) for summary in models]
         self._wanted.clear()
-        if [e.summary.model_id for e in entries] == self.keys():
+        # The engine's order, not the rows' (the trader may have sorted them by a column).
+        if [e.summary.model_id for e in entries] == [e.summary.model_id for e in self.all_records()]:
             self.upsert(entries)
             self.changed_enabled()
             self.flush()

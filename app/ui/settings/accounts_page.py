@@ -35,7 +35,7 @@ from PyQt6.QtWidgets import (
 from app.core.accounts import MAX_ACCOUNTS, is_account_id
 from app.core.enums import Backend
 from app.core.settings import DEMO_CURRENCIES
-from app.terminal.backend import settings_of
+from app.core.target import settings_of
 from app.ui.settings.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
 from app.ui.widgets.order_fields import InlineError, muted_label, stack
 

@@ -1,8 +1,9 @@
 """The welcome dialog of the first start: which terminal to use, a connection test, then the settings file.
 
-Shown by the launcher when no settings file exists. The connection test runs on a QThreadPool thread
-(initialize() can take seconds and holds the GIL in bursts), with the backend's own bounded timeout; the
-simulator is tested in memory, so the demo account in the data folder is not touched. The password goes
+Shown by the launcher when no settings file exists, which hands in the connection test (app.startup's
+`try_connection`: the backend's own bounded timeout, the simulator in memory so the demo account in the
+data folder is not touched) and the settings writer. The test runs on a QThreadPool thread (initialize()
+can take seconds and holds the GIL in bursts). The password goes
 to the OS keyring, or to this session's memory when the system has none, never to the settings file.
 "Save this account and add another" keeps the account filled in and clears the form for the next one, so a
 trader with several terminals sets them all up before the desk first starts.
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +35,8 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.enums import Backend
-from app.core.number_format import format_money
 from app.core.settings import FIRST_ACCOUNT_ID, Settings, settings_from_dict
 from app.core.target import DEFAULT_BRIDGE_HOST, DEFAULT_BRIDGE_PORT, TerminalTarget
-from app.storage.settings_store import save_settings
 from app.ui.settings.accounts_page import new_account_id
 from app.ui.settings.credentials import NO_KEYRING_MESSAGE, CredentialError, CredentialStore, SessionPasswords
 from app.ui.widgets.order_fields import InlineError, WrappingLabel, muted_label
@@ -60,32 +60,11 @@ class ConnectionAttempt:
     password: str | None = field(default=None, repr=False)
 
 
-def try_connection(attempt: ConnectionAttempt) -> tuple[bool, str]:
-    """Connect, read the account, disconnect; (True, what answered) or (False, what to do)."""
-    from app.terminal.backend import open_terminal
-    from app.terminal.errors import TerminalError
-
-    # In memory: a test must not create or change the demo account file.
-    target = replace(attempt.target, sim_state_file="")
-    try:
-        selection = open_terminal(target, password=attempt.password if target.login is not None else None)
-    except TerminalError as error:
-        return False, str(error)
-    except Exception as error:  # whatever a backend raises, the trader gets a sentence, not a crash
-        return False, f"The connection failed unexpectedly ({type(error).__name__}: {error})"
-    try:
-        account = selection.terminal.account()
-        kind = "the simulated demo terminal" if selection.simulated else "MetaTrader 5"
-        if selection.kind is Backend.BRIDGE:
-            kind += f" through the bridge at {target.bridge_address}"
-        return True, (
-            f"Connected to {kind}: account {account.login} on {account.server or 'the terminal'}, "
-            f"balance {format_money(account.balance, account.currency)}"
-        )
-    except TerminalError as error:
-        return False, f"Connected, but the account could not be read: {error}"
-    finally:
-        selection.terminal.disconnect()
+ConnectionTest = Callable[[ConnectionAttempt], tuple[bool, str]]
+"""Connect, read the account, disconnect: (True, what answered) or (False, what to do). Runs on a worker
+thread and never raises."""
+SettingsWriter = Callable[[Path, Settings], None]
+"""Write the settings file (atomically); raises OSError when it cannot."""
 
 
 class _ProbeSignals(QObject):
@@ -93,13 +72,14 @@ class _ProbeSignals(QObject):
 
 
 class _Probe(QRunnable):
-    def __init__(self, attempt: ConnectionAttempt, signals: _ProbeSignals) -> None:
+    def __init__(self, attempt: ConnectionAttempt, test: ConnectionTest, signals: _ProbeSignals) -> None:
         super().__init__()
         self._attempt = attempt
+        self._test = test
         self._signals = signals
 
     def run(self) -> None:
-        ok, text = try_connection(self._attempt)
+        ok, text = self._test(self._attempt)
         # The dialog may have been closed (and deleted) while the test ran: then there is nobody to tell.
         with contextlib.suppress(RuntimeError):
             self._signals.finished.emit(ok, text)
@@ -115,11 +95,17 @@ def parse_bridge(text: str) -> tuple[str, int] | None:
 
 
 class FirstRunDialog(QDialog):
-    """Pick demo, MetaTrader 5 or the bridge; "Test connection"; Save writes `settings_file`."""
+    """Pick demo, MetaTrader 5 or the bridge; "Test connection"; Save writes `settings_file`.
+
+    The launcher hands in how to test a connection and how to write the settings file: the dialog itself
+    reaches neither a terminal nor the disk."""
 
     def __init__(
         self,
         settings_file: Path,
+        *,
+        test_connection: ConnectionTest,
+        write_settings: SettingsWriter,
         credentials: CredentialStore | None = None,
         session: SessionPasswords | None = None,
         parent: QWidget | None = None,
@@ -129,6 +115,8 @@ class FirstRunDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Welcome to MT5 Desk")
         self.settings_file = settings_file
+        self._test_connection = test_connection
+        self._write_settings = write_settings
         self.credentials = credentials or CredentialStore()
         self.session = session or SessionPasswords()
         self.saved: Settings | None = None
@@ -339,7 +327,7 @@ class FirstRunDialog(QDialog):
         self.testing = True
         self.test_button.setEnabled(False)
         self.test_result.setText("Testing the connection…")
-        self._pool.start(_Probe(attempt, self._signals))
+        self._pool.start(_Probe(attempt, self._test_connection, self._signals))
 
     @pyqtSlot(bool, str)
     def _show_test_result(self, ok: bool, text: str) -> None:
@@ -357,7 +345,7 @@ class FirstRunDialog(QDialog):
         if isinstance(table, dict) and not self._keep_password(table):
             return
         try:
-            save_settings(self.settings_file, settings)
+            self._write_settings(self.settings_file, settings)
         except OSError as error:
             self.save_error.show_messages(
                 f"The settings could not be saved to {self.settings_file} ({error.strerror or error}). "
@@ -420,9 +408,17 @@ class FirstRunOutcome:
     session: SessionPasswords
 
 
-def offer_first_run(settings_file: Path, parent: QWidget | None = None) -> FirstRunOutcome | None:
+def offer_first_run(
+    settings_file: Path,
+    *,
+    test_connection: ConnectionTest,
+    write_settings: SettingsWriter,
+    parent: QWidget | None = None,
+) -> FirstRunOutcome | None:
     """Show the welcome dialog; None when the trader cancelled (nothing saved, defaults for this run)."""
-    dialog = FirstRunDialog(settings_file, parent=parent)
+    dialog = FirstRunDialog(
+        settings_file, test_connection=test_connection, write_settings=write_settings, parent=parent
+    )
     accepted = dialog.exec()
     dialog.wait_for_test()
     if not accepted or dialog.saved is None:

@@ -16,23 +16,19 @@ from PyQt6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QToolBar,
 )
 
 from app.core.account_directory import AccountFocus
-from app.core.enums import ConnectionState, OrderAction, Timeframe
+from app.core.enums import ConnectionState
 from app.core.events import Event, StatusUpdate
-from app.core.models import OrderRequest, Position
 from app.core.settings import Settings, Theme
-from app.core.state import DeskState, PositionKey
-from app.engine.commands import RegisterModelCommand
+from app.core.state import DeskState
 from app.engine.hub import EventHub
 from app.engine.inflight import InFlightOrders
 from app.engine.queries import JournalQueries, TerminalQueries
-from app.ml.money import settings_from_backtest
 from app.ui.account.account_panel import AccountPanel
 from app.ui.account.status_indicator import ConnectionIndicator
 from app.ui.charts.charts import EquityChart, PnlBySymbolChart
@@ -42,23 +38,18 @@ from app.ui.history.history_view import HistoryView
 from app.ui.history.symbol_digits import SymbolDigits
 from app.ui.models.kill_switch_dialog import KILL_STYLE, MASTER_STYLE, master_text
 from app.ui.models.model_dock import ModelDock
-from app.ui.positions.positions_view import NEW_ORDER_KEYS, CloseGroup, PositionsView
-from app.ui.shell.bulk_close import close_request, confirm_close_many
-from app.ui.shell.close_accounts_dialog import confirm_close_accounts
+from app.ui.positions.positions_view import NEW_ORDER_KEYS, PositionsView
 from app.ui.shell.event_log import EventLogView
 from app.ui.shell.icons import app_icon
 from app.ui.shell.notifier import Notifier
 from app.ui.shell.theme import apply_theme
+from app.ui.shell.trade_actions import TradeActions
 from app.ui.shell.tray import TrayController
-from app.ui.trading.modify_dialog import ModifyDialog, confirm_close
-from app.ui.trading.order_ticket import OrderTicket, TicketAccount
-from app.ui.trading.ticket_memory import load_ticket_memory, save_ticket_memory
-from app.ui.widgets.order_fields import StopUnit
 from app.ui.widgets.window_timer import WindowTimer
 
 if TYPE_CHECKING:
-    from app.ml.manifest import ModelManifest
     from app.ui.models.training_dialog import TrainingDialog
+    from app.ui.trading.order_ticket import OrderTicket
 
 
 class MainWindow(QMainWindow):
@@ -97,16 +88,12 @@ class MainWindow(QMainWindow):
         self.read_only = read_only
         self._state = state
         self._focus = AccountFocus(trading_account)
-        # A position's own terminal answers its dialogs (quotes, symbol specs); the trading account's else.
-        self._queries_for = terminal_queries_for
         self._settings = settings
-        self._terminal_queries = terminal_queries
-        self._models_dir = None if read_only else models_dir
+        models_dir = None if read_only else models_dir
         self._window_state = (
             QSettings(str(window_state_file), QSettings.Format.IniFormat) if window_state_file else None
         )
         self._quitting = False
-        self._ticket_memory = load_ticket_memory(self._window_state)
         self.setWindowTitle(f"MT5 Desk — viewing {viewer_host}" if viewer_host else "MT5 Desk")
         self.setWindowIcon(app_icon())
         self.resize(1280, 800)
@@ -123,7 +110,7 @@ class MainWindow(QMainWindow):
         self.indicator = ConnectionIndicator(viewer_host=viewer_host)
         self.dashboard = PerformanceDashboard(None if read_only else journal_queries)
         self.model_dock = ModelDock(
-            self, read_only=read_only, journal_queries=journal_queries, models_dir=self._models_dir
+            self, read_only=read_only, journal_queries=journal_queries, models_dir=models_dir
         )
         for widget in (self.positions, self.history, self.deals, self.event_log, self.account):
             widget.subscribe(hub)
@@ -139,13 +126,10 @@ class MainWindow(QMainWindow):
         hub.status_update.connect(self._on_status)
         # One repaint timer for the window (Electrum's timer_actions): events only mark views dirty.
         self.repaint_timer = WindowTimer(self)
-        for hook in (
-            self.positions.update_hook,
-            lambda: self.account.flush() if self.account.dirty else None,
-            self.equity_chart.flush,
-            self.pnl_chart.flush,
-        ):
+        for hook in (self.positions.update_hook, self.equity_chart.flush, self.pnl_chart.flush):
             self.repaint_timer.add(hook)
+        self.account.attach(self.repaint_timer)
+        self.indicator.attach(self.repaint_timer)
         hub.accounts_update.connect(self._focus.shows)
         hub.snapshot.connect(self._focus.shows)
         if inflight is not None:
@@ -190,13 +174,27 @@ class MainWindow(QMainWindow):
         )
         self.notifier.subscribe(hub)
 
-        self._build_actions()
+        # A viewer has no trading actions at all: absent, not disabled.
+        self.trade_actions: TradeActions | None = None
         if not read_only:
-            self.positions.close_requested.connect(self._close_position)
-            self.positions.modify_requested.connect(self._modify_position)
-            self.positions.new_order_requested.connect(self.open_order_ticket)
-            self.positions.close_many_requested.connect(self._close_many)
+            self.trade_actions = TradeActions(
+                self,
+                self.positions,
+                state,
+                self._focus,
+                terminal_queries=terminal_queries,
+                terminal_queries_for=terminal_queries_for,
+                models_dir=models_dir,
+                window_state=self._window_state,
+            )
+        self._build_actions()
+        if self.trade_actions is not None:
+            self.trade_actions.connect_positions()
+            self.trade_actions.order_requested.connect(self.order_requested)
+            self.trade_actions.command_requested.connect(self.command_requested)
             self.model_dock.command.connect(self.command_requested)
+            # An imported model trades on the window's trading account, as a trained one does.
+            self.model_dock.account_for_new_models = self.trade_actions.trading_account
             self.model_dock.train_requested.connect(self.open_training_dialog)
             self.model_dock.auto_trading_changed.connect(self._show_auto_trading)
             self.tray.pause_auto_trading.connect(
@@ -289,178 +287,14 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot()
     def open_training_dialog(self) -> TrainingDialog | None:
-        """The training dialog; a saved model is registered with the desk, switched off."""
-        if self.read_only or self._models_dir is None:
-            return None
-        from app.ui.models.training_dialog import (
-            TrainingDialog,  # scikit-learn loads on first use, not at start
-        )
-
-        dialog = TrainingDialog(
-            self._terminal_queries, self._models_dir, self, account_currency=self._trading_currency()
-        )
-        dialog.model_saved.connect(self._register_trained)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        return dialog
-
-    @pyqtSlot(object, object)
-    def _register_trained(self, manifest: ModelManifest, model_file: Path) -> None:
-        # The backtest's lot size and threshold: the figures the trader saw are the ones it trades with.
-        settings = settings_from_backtest(
-            manifest.symbol, Timeframe(manifest.timeframe), manifest.backtest_money
-        )
-        account_id = self._trading_account()
-        if account_id is None:
-            return
-        self.command_requested.emit(
-            RegisterModelCommand(
-                model_file=model_file, manifest=manifest, settings=settings, account_id=account_id
-            )
-        )
+        """The training dialog (none in a viewer); a saved model is registered with the desk, switched off."""
+        return None if self.trade_actions is None else self.trade_actions.open_training_dialog()
 
     @pyqtSlot()
     def open_order_ticket(self) -> OrderTicket | None:
-        """The order ticket, as MT5 opens it: on the selected position's symbol, else the last one traded,
-        with the last volume and SL/TP unit; its order goes to the engine through `order_requested`.
-
-        On a desk of several accounts it asks which account: the selected position's, else the last
-        order's (while that account is on), else the desk's trading account."""
-        if self.read_only or self._terminal_queries is None:
-            return None
-        selected = self.positions.selected_key()
-        position = self._shown_position(selected) if selected is not None else None
-        memory = self._ticket_memory
-        accounts = self._ticket_accounts()
-        offered = {entry.account_id for entry in accounts}
-        if selected is not None:
-            account_id: str | None = selected[0]
-        elif memory.account_id in offered:
-            account_id = memory.account_id
-        else:
-            account_id = self._trading_account()
-        if account_id is None:
-            return None
-        queries = self._queries_for(account_id) if self._queries_for is not None else self._terminal_queries
-        ticket = OrderTicket(
-            queries,
-            position.symbol if position is not None else memory.symbol,
-            account_currency=self._currency_of(account_id),
-            parent=self,
-            volume=memory.volume,
-            stop_unit=memory.unit,
-            accounts=accounts,
-            account_id=account_id,
-        )
-        ticket.account_order_requested.connect(self.order_requested)
-        ticket.account_order_requested.connect(
-            lambda chosen, request: self._remember_ticket(request, ticket.stops.unit, chosen)
-        )
-        ticket.stops.unit_changed.connect(lambda unit: self._remember_ticket(None, unit))
-        ticket.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        ticket.show()
-        return ticket
-
-    def _ticket_accounts(self) -> tuple[TicketAccount, ...]:
-        """The switched-on accounts the ticket may place an order on, each with its own terminal's read
-        path (none without per-account read paths: a window of one account)."""
-        queries_for = self._queries_for
-        if queries_for is None:
-            return ()
-        return tuple(
-            TicketAccount(
-                state.account_id,
-                state.label,
-                self._currency_of(state.account_id),
-                queries_for(state.account_id),
-            )
-            for state in self._state.accounts.values()
-            if state.enabled
-        )
-
-    def _trading_account(self) -> str | None:
-        """The account the order ticket and the training dialog work on."""
-        if self._focus.account_id is None and self._state.first is not None:
-            return self._state.first.account_id
-        return self._focus.account_id
-
-    def _currency_of(self, account_id: str | None) -> str:
-        state = self._state.get(account_id) if account_id is not None else None
-        return state.account.currency if state is not None and state.account is not None else ""
-
-    def _trading_currency(self) -> str:
-        return self._currency_of(self._trading_account())
-
-    def _remember_ticket(self, placed: OrderRequest | None, unit: StopUnit, account_id: str = "") -> None:
-        memory = replace(self._ticket_memory, unit=unit)
-        if placed is not None:
-            memory = replace(memory, symbol=placed.symbol, volume=placed.volume, account_id=account_id)
-        self._ticket_memory = memory
-        save_ticket_memory(self._window_state, memory)
-
-    def _shown_position(self, key: PositionKey) -> Position | None:
-        """The position as its row shows it: the row the trader acts on is fed by the hub's typed signal,
-        which arrives a moment before the desk's folded state hears of the same event."""
-        return self.positions.model.position(key) or self._state.position(key)
-
-    def _still_busy(self, key: PositionKey) -> bool:
-        """True (and the status bar says why) while an order for this position is in flight."""
-        busy = self.positions.model.busy(key)
-        status_bar = self.statusBar()
-        if busy and status_bar is not None:
-            status_bar.showMessage(
-                f"#{key[1]} is {busy} wait for MetaTrader 5's answer before sending another order for it.",
-                10_000,
-            )
-        return bool(busy)
-
-    @pyqtSlot(object, object)
-    def _close_position(self, key: PositionKey, volume: float | None) -> None:
-        account_id, ticket = key
-        position = self._shown_position(key)
-        if position is None:
-            QMessageBox.information(self, "Close position", f"Position #{ticket} is already closed.")
-            return
-        if self._still_busy(key):
-            return
-        # None closes the whole position (the menu's Close position, Delete, Ctrl+W): confirm its volume.
-        currency = self._currency_of(account_id)
-        if confirm_close(self, position, position.volume if volume is None else volume, currency):
-            request = OrderRequest(
-                action=OrderAction.CLOSE, symbol=position.symbol, ticket=ticket, volume=volume
-            )
-            self.order_requested.emit(account_id, request)
-
-    @pyqtSlot(object)
-    def _modify_position(self, key: PositionKey) -> None:
-        position = self._shown_position(key)
-        if position is None or self._terminal_queries is None or self._still_busy(key):
-            return
-        account_id = key[0]
-        queries = self._queries_for(account_id) if self._queries_for is not None else self._terminal_queries
-        dialog = ModifyDialog(queries, position, self, currency=self._currency_of(account_id))
-        dialog.order_requested.connect(lambda request: self.order_requested.emit(account_id, request))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        hold = f"modify-{account_id}-{key[1]}"  # the row stays put while the trader works on it
-        self.positions.model.hold(hold)
-        dialog.finished.connect(lambda _result: self.positions.model.hold(hold, False))
-        dialog.show()
-
-    @pyqtSlot(object, object)
-    def _close_many(self, group: CloseGroup, positions: list[tuple[PositionKey, Position]]) -> None:
-        """One question listing them all (with the accounts to tick when they span several), then one close
-        each, to each position's own account."""
-        accounts = list(dict.fromkeys(key[0] for key, _position in positions))
-        if len(accounts) > 1:
-            labels = {a: state.label for a in accounts if (state := self._state.get(a)) is not None}
-            currencies = {a: self._currency_of(a) for a in accounts}
-            positions = confirm_close_accounts(self, group, positions, labels, currencies)
-        else:
-            currency = self._currency_of(accounts[0]) if accounts else ""
-            if not confirm_close_many(self, group, [position for _key, position in positions], currency):
-                return
-        for (account_id, _ticket), position in positions:
-            self.order_requested.emit(account_id, close_request(position))
+        """The order ticket (none in a viewer), on the selected position's symbol, else the last one traded;
+        its order goes to the engine through `order_requested`."""
+        return None if self.trade_actions is None else self.trade_actions.open_order_ticket()
 
     @pyqtSlot()
     def _toggle_link(self) -> None:
@@ -520,6 +354,7 @@ class MainWindow(QMainWindow):
             ("history_header", self.history.restore_header_state),
             ("deals_header", self.deals.restore_header_state),
             ("event_log_header", self.event_log.table.restore_header_state),
+            ("models_header", self.model_dock.restore_header_state),
         ):
             value = store.value(key)
             if value is not None:
@@ -537,6 +372,7 @@ class MainWindow(QMainWindow):
         store.setValue("history_header", self.history.header_state())
         store.setValue("deals_header", self.deals.header_state())
         store.setValue("event_log_header", self.event_log.table.header_state())
+        store.setValue("models_header", self.model_dock.header_state())
         store.sync()
 
     @pyqtSlot()

@@ -9,7 +9,6 @@ focused button) does. ModifyDialog and confirm_close live in modify_dialog.py an
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from PyQt6.QtCore import QRegularExpression, Qt, QTimer, pyqtSignal, pyqtSlot
@@ -35,6 +34,15 @@ from app.engine.commands import COMMENT_TAG, MT5_COMMENT_LIMIT, TRADE_ID_LENGTH
 from app.engine.queries import TerminalQueries
 from app.ui.trading.modify_dialog import ModifyDialog, confirm_close
 from app.ui.trading.ticket_accounts import AccountChoice, TicketAccount
+from app.ui.trading.ticket_checks import (
+    SIDES,
+    SymbolMatch,
+    button_text,
+    match_symbol,
+    side_problems,
+    stop_hint,
+    stop_verdict,
+)
 from app.ui.widgets.columns import trade_colours
 from app.ui.widgets.order_fields import (
     InlineError,
@@ -49,14 +57,11 @@ from app.ui.widgets.order_fields import (
 )
 from app.ui.widgets.order_validation import (
     StopKind,
-    closing_price,
     entry_price,
     format_lots,
     format_spec_price,
     implied_side,
-    price_to_pips,
     step_decimals,
-    validate_stops,
     validate_volume,
 )
 
@@ -65,7 +70,6 @@ COMMENT_LIMIT = MT5_COMMENT_LIMIT - len(COMMENT_TAG) - TRADE_ID_LENGTH - 1
 MARGIN_DEBOUNCE_MS = 300
 DEFAULT_VOLUME = 0.10  # until an order has been placed, whose volume the ticket then remembers
 __all__ = ["COMMENT_LIMIT", "ModifyDialog", "OrderTicket", "TicketAccount", "confirm_close"]
-_SIDES = (Side.SELL, Side.BUY)
 
 
 class OrderTicket(QDialog):
@@ -213,7 +217,7 @@ class OrderTicket(QDialog):
         self.margin_label = QLabel("Margin ≈ —")
         self.margin_error = InlineError()
         self.buttons: dict[Side, QPushButton] = {}
-        for side in _SIDES:
+        for side in SIDES:
             self.buttons[side] = side_button(side)
             self.buttons[side].clicked.connect(lambda _checked, s=side: self._place(s))
         self.side_note = muted_label()
@@ -240,7 +244,7 @@ class OrderTicket(QDialog):
         form.addRow("Comment", stack(self.comment, self.comment_room))
         form.addRow("", stack(self.margin_label, self.margin_error))
         place = QHBoxLayout()
-        for side in _SIDES:
+        for side in SIDES:
             place.addWidget(self.buttons[side])
         bottom = QHBoxLayout()
         bottom.addWidget(self.side_note, 1)
@@ -282,21 +286,11 @@ class OrderTicket(QDialog):
         if not self._symbols:
             self._follow(typed.upper())  # no list to check against: the spec request will say if it exists
             return
-        exact = [s for s in self._symbols if s.upper() == typed.upper()]
-        matches = exact or [s for s in self._symbols if typed.upper() in s.upper()]
-        if len(matches) == 1:
-            self._follow(matches[0])
+        matched = match_symbol(typed, self._symbols)
+        if isinstance(matched, SymbolMatch):
+            self._follow(matched.symbol)
             return
-        if not matches:
-            self.symbol_error.show_messages(
-                f"{typed} is not one of the broker's symbols: pick one from the list."
-            )
-        else:
-            shown = ", ".join(matches[:5]) + (", …" if len(matches) > 5 else "")
-            self.symbol_error.show_messages(
-                f"{typed} is part of {len(matches)} symbols ({shown}): type more of the name or pick one "
-                "from the list."
-            )
+        self.symbol_error.show_messages(matched)
         self._revalidate()
 
     def _symbol_problem(self) -> str | None:
@@ -426,60 +420,33 @@ class OrderTicket(QDialog):
 
     def _problems(self, side: Side) -> dict[str, list[str]]:
         """What stops a `side` order now, keyed by field ('volume', 'sl', 'tp', 'market')."""
-        spec, tick = self.feed.spec, self.feed.tick
-        if spec is None or tick is None:
-            return {"market": ["Waiting for the symbol's details and a live quote."]}
-        found: dict[str, list[str]] = {}
-        volume_problem = validate_volume(self.volume.value(), spec)
-        if volume_problem:
-            found["volume"] = [volume_problem]
-        for kind in StopKind:
-            number = self.stops.value(kind)
-            if number is not None and math.isnan(number):
-                found[kind.value] = [f"{kind.label}: enter a number above 0 ({self.stops.unit.value})."]
-                continue
-            price = self.stops.price(kind, side, entry_price(side, tick))
-            sl, tp = (price, None) if kind is StopKind.SL else (None, price)
-            stop_problems = validate_stops(side, closing_price(side, tick), sl, tp, spec)
-            if stop_problems:
-                found[kind.value] = stop_problems
-        return found
+        return side_problems(side, self.feed.spec, self.feed.tick, self.volume.value(), self.stops)
 
     @pyqtSlot()
     def _revalidate(self) -> None:
         symbol_problem = self._symbol_problem()
         if symbol_problem is not None:
-            for side in _SIDES:
+            for side in SIDES:
                 button = self.buttons[side]
-                button.setText(f"{side.value.title()} at {'ASK' if side is Side.BUY else 'BID'}\n—")
+                button.setText(button_text(side, None, None))
                 button.setEnabled(False)
                 button.setToolTip(symbol_problem)
             self.side_note.setText("" if self.symbol_error.text() else symbol_problem)
             return
-        per_side = {side: self._problems(side) for side in _SIDES}
+        per_side = {side: self._problems(side) for side in SIDES}
         tick, spec = self.feed.tick, self.feed.spec
         shown = set(per_side[Side.BUY].get("volume", []))
         self.volume_error.show_messages(per_side[Side.BUY].get("volume", []))
         for kind in StopKind:
-            failing = [side for side in _SIDES if kind.value in per_side[side]]
-            errors: list[str] = []
-            # Red only when no side can use the value; otherwise the other button explains itself.
-            if len(failing) == len(_SIDES):
-                texts = {side: per_side[side][kind.value] for side in _SIDES}
-                shown.update(text for side_texts in texts.values() for text in side_texts)
-                if texts[Side.BUY] == texts[Side.SELL]:
-                    errors = texts[Side.BUY]
-                else:
-                    errors = [
-                        f"For a {side.value.title()}: {text}" for side in _SIDES for text in texts[side]
-                    ]
-            self.stops.show_feedback(kind, errors, self._hint(kind, tick, spec, failing))
+            verdict = stop_verdict(kind, per_side)
+            shown.update(verdict.errors)
+            hint = stop_hint(kind, tick, spec, self.stops, verdict.failing)
+            self.stops.show_feedback(kind, list(verdict.errors), hint)
         notes = []
-        for side in _SIDES:
+        for side in SIDES:
             reasons = [text for texts in per_side[side].values() for text in texts]
             button = self.buttons[side]
-            price = "—" if tick is None or spec is None else format_spec_price(entry_price(side, tick), spec)
-            button.setText(f"{side.value.title()} at {'ASK' if side is Side.BUY else 'BID'}\n{price}")
+            button.setText(button_text(side, tick, spec))
             button.setEnabled(not reasons)
             button.setToolTip("\n".join(reasons))
             unexplained = [text for text in reasons if text not in shown]
@@ -488,21 +455,6 @@ class OrderTicket(QDialog):
         if "market" in per_side[Side.BUY]:  # the feed's own problem, if any, is already shown in red
             notes = [] if self.feed.problems() else per_side[Side.BUY]["market"]
         self.side_note.setText("\n".join(notes))
-
-    def _hint(self, kind: StopKind, tick: Tick | None, spec: SymbolSpec | None, failing: list[Side]) -> str:
-        number = self.stops.value(kind)
-        if tick is None or spec is None or number is None or math.isnan(number):
-            return ""
-        if self.stops.unit is StopUnit.PIPS:
-            parts = []
-            for side in _SIDES:
-                price = self.stops.price(kind, side, entry_price(side, tick))
-                parts.append(f"{side.value.title()} → {format_spec_price(price or 0.0, spec)}")
-            return " · ".join(parts)
-        distances = {s: price_to_pips(s, kind, entry_price(s, tick), number, spec) for s in _SIDES}
-        return " · ".join(
-            f"{distances[s]:.1f} pips for a {s.value.title()}" for s in _SIDES if s not in failing
-        )
 
     def _place(self, side: Side) -> None:
         tick, spec = self.feed.tick, self.feed.spec

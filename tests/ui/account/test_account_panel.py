@@ -57,8 +57,7 @@ def panel(qtbot: QtBot) -> AccountPanel:
 def driven(qtbot: QtBot, widget: AccountPanel) -> AccountPanel:
     """The panel with the window's repaint timer running, as the main window drives it."""
     qtbot.addWidget(widget)
-    repaints = WindowTimer(widget)
-    repaints.add(lambda: widget.flush() if widget.dirty else None)
+    widget.attach(WindowTimer(widget))
     return widget
 
 

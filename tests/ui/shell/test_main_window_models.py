@@ -8,24 +8,30 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication, QLabel
+from PyQt6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState, Timeframe
+from app.core.events import AccountsUpdate
+from app.core.models import DeskAccount
 from app.core.settings import Settings
 from app.core.state import DeskState
 from app.core.target import TerminalTarget
-from app.engine.commands import AutoTradingCommand, KillSwitchCommand
+from app.engine.commands import AutoTradingCommand, KillSwitchCommand, RegisterModelCommand
 from app.engine.desk import Desk, DeskConfig
 from app.engine.hub import EventHub
 from app.engine.intervals import Intervals
 from app.engine.queries import JournalQueries, TerminalQueries
+from app.ml.pipelines import Algorithm
+from app.ml.store import save_model
+from app.ml.training import TrainingOptions, train_model
 from app.terminal.simulator import ClockSpec
 from app.ui.charts.dashboard import VIEWER_NOTICE, PerformanceDashboard
 from app.ui.models.training_job import training_pool
 from app.ui.shell.main_window import MainWindow
 from tests.ml.frames import synthetic_frame
 from tests.one_account import MAIN
+from tests.scenarios.driver import answer_modal, click, press, type_keys
 from tests.ui.models.test_training_dialog import write_csv
 
 
@@ -141,3 +147,35 @@ def test_quitting_stops_a_training_still_running(qtbot: QtBot, window: MainWindo
     assert job.cancel_requested
     assert training_pool().waitForDone(20_000)
     qtbot.waitUntil(lambda: cancelled == [True], timeout=5000)
+
+
+def test_a_model_imported_from_the_dock_is_registered_on_the_windows_trading_account(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    hub = EventHub()
+    window = MainWindow(hub, DeskState(), Settings(), models_dir=tmp_path / "models")
+    qtbot.addWidget(window)
+    window.show()
+    hub.publish(AccountsUpdate(accounts=(DeskAccount(MAIN, "Main"),)))
+    trained = train_model(
+        synthetic_frame(1_500, seed=2), symbol="EURUSD", timeframe=Timeframe.M1,
+        algorithm=Algorithm.LOGREG, options=TrainingOptions(folds=2),
+    )  # fmt: skip
+    shared = save_model(trained, tmp_path / "from-a-colleague", name="Shared")
+    commands = sent(window)
+
+    def pick_the_file(dialog: QWidget) -> None:
+        name = QApplication.focusWidget()  # the file name field has the focus
+        assert isinstance(name, QLineEdit) and dialog.isAncestorOf(name)
+        type_keys(name, str(tmp_path / "from-a-colleague" / shared.file_name))
+        press(name, Qt.Key.Key_Return)
+
+    picking = answer_modal(pick_the_file)
+    click(window.model_dock.import_button)
+    picking.wait(qtbot)
+    assert picking.title == "Import a model"
+
+    (registered,) = commands
+    assert isinstance(registered, RegisterModelCommand)
+    assert (registered.account_id, registered.manifest.model_id) == (MAIN, shared.model_id)
+    assert window.model_dock.message_box is None  # no "no account for the model to trade on"
