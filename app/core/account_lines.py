@@ -13,11 +13,7 @@ from datetime import datetime
 from app.core.enums import ConnectionState
 from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, Snapshot, StatusUpdate
 from app.core.models import Account, TerminalStatus
-from app.core.state import CurrencyTotals
-
-
-def _not_connected() -> TerminalStatus:
-    return TerminalStatus(state=ConnectionState.DISCONNECTED, mt5_connected=False)
+from app.core.state import CurrencyTotals, currency_totals, not_connected
 
 
 def moved_account(account: Account, equity: float, floating: float) -> Account:
@@ -41,7 +37,7 @@ class AccountLine:
     name: str = ""
     enabled: bool = True
     account: Account | None = None
-    status: TerminalStatus = field(default_factory=_not_connected)
+    status: TerminalStatus = field(default_factory=not_connected)
     down_since: datetime | None = None
 
     @property
@@ -132,18 +128,8 @@ class AccountLines:
     def totals(self) -> list[CurrencyTotals]:
         """Balance, equity, floating P&L and margin summed per account currency (money of two currencies
         is never added), in first-seen order; switched-off accounts and unread ones are left out."""
-        sums: dict[str, list[float]] = {}
-        for line in self._lines.values():
-            account = line.account
-            if account is None or not line.enabled:
-                continue
-            row = sums.setdefault(account.currency, [0, 0.0, 0.0, 0.0, 0.0])
-            row[0] += 1
-            row[1] += account.balance
-            row[2] += account.equity
-            row[3] += account.profit
-            row[4] += account.margin
-        return [
-            CurrencyTotals(currency, int(row[0]), row[1], row[2], row[3], row[4])
-            for currency, row in sums.items()
-        ]
+        return currency_totals(
+            (line.account, line.account.profit)
+            for line in self._lines.values()
+            if line.account is not None and line.enabled
+        )

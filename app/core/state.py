@@ -9,7 +9,7 @@ Positions are kept per account: two brokers can use the same ticket number.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from app.core.enums import ConnectionState
@@ -29,7 +29,8 @@ PositionKey = tuple[str, int]
 """(account id, ticket): what names one open position on a desk of several accounts."""
 
 
-def _not_connected() -> TerminalStatus:
+def not_connected() -> TerminalStatus:
+    """The status of an account nothing has been heard of yet."""
     return TerminalStatus(state=ConnectionState.DISCONNECTED, mt5_connected=False)
 
 
@@ -42,7 +43,7 @@ class AccountState:
     enabled: bool = True
     account: Account | None = None
     positions: dict[int, Position] = field(default_factory=dict)
-    status: TerminalStatus = field(default_factory=_not_connected)
+    status: TerminalStatus = field(default_factory=not_connected)
     floating_total: float = 0.0
 
     @property
@@ -68,6 +69,23 @@ class CurrencyTotals:
     equity: float
     floating: float
     margin: float
+
+
+def currency_totals(figures: Iterable[tuple[Account, float]]) -> list[CurrencyTotals]:
+    """(account, its floating P&L) pairs summed per account currency, in first-seen order: money of two
+    currencies is never added."""
+    sums: dict[str, list[float]] = {}
+    for account, floating in figures:
+        row = sums.setdefault(account.currency, [0, 0.0, 0.0, 0.0, 0.0])
+        row[0] += 1
+        row[1] += account.balance
+        row[2] += account.equity
+        row[3] += floating
+        row[4] += account.margin
+    return [
+        CurrencyTotals(currency, int(row[0]), row[1], row[2], row[3], row[4])
+        for currency, row in sums.items()
+    ]
 
 
 @dataclass(slots=True)
@@ -153,21 +171,11 @@ class DeskState:
 
     def totals(self) -> list[CurrencyTotals]:
         """Balance, equity, floating P&L and margin summed per account currency, in first-seen order."""
-        sums: dict[str, list[float]] = {}
-        for state in self.accounts.values():
-            account = state.account
-            if account is None:
-                continue
-            row = sums.setdefault(account.currency, [0, 0.0, 0.0, 0.0, 0.0])
-            row[0] += 1
-            row[1] += account.balance
-            row[2] += account.equity
-            row[3] += state.floating_total
-            row[4] += account.margin
-        return [
-            CurrencyTotals(currency, int(row[0]), row[1], row[2], row[3], row[4])
-            for currency, row in sums.items()
-        ]
+        return currency_totals(
+            (state.account, state.floating_total)
+            for state in self.accounts.values()
+            if state.account is not None
+        )
 
     def snapshot(self, only: Collection[str] | None = None) -> Snapshot:
         """Everything a newcomer needs, as one event; `only` keeps just those accounts (and their models)."""

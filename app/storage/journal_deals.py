@@ -20,12 +20,9 @@ from sqlalchemy.orm import Session
 from app.core.comments import trader_text
 from app.core.enums import DealEntry, DealType, OrderAction, Side, TradeSource
 from app.storage.database import Database
+from app.storage.query_parts import CLOSING_ENTRIES, TRADING_DEALS, chunked, window
 from app.storage.records import ClosedHistory, ClosingDeal, DealRecord
 from app.storage.tables import DealRow, TradeRow
-
-_TRADING = (DealType.BUY, DealType.SELL)
-_CLOSING = (DealEntry.OUT, DealEntry.OUT_BY, DealEntry.INOUT)
-_CHUNK = 500  # stays well under SQLite's limit on bound parameters
 
 
 class DealJournal:
@@ -62,12 +59,12 @@ class DealJournal:
     ) -> ClosedHistory:
         """The closing deals with `since <= time < until` (oldest first) and the period's entry charges,
         of one account or (None) every account."""
-        trading = [*_window(since, until, symbol, account_id), DealRow.type.in_(_TRADING)]
+        trading = [*_window(since, until, symbol, account_id), DealRow.type.in_(TRADING_DEALS)]
         with self._db.read() as session:
             closing = list(
                 session.scalars(
                     select(DealRow)
-                    .where(*trading, DealRow.entry.in_(_CLOSING))
+                    .where(*trading, DealRow.entry.in_(CLOSING_ENTRIES))
                     .order_by(DealRow.time, DealRow.account_id, DealRow.ticket)
                 )
             )
@@ -78,7 +75,7 @@ class DealJournal:
         history = _History(trades, deals_of)
         rows = [history.closing(deal) for deal in closing]
         charges = fsum(
-            deal.profit + deal.commission + deal.swap + deal.fee
+            deal.net_profit
             for deal in entries
             if source is None or history.source((deal.account_id, deal.position_id)) is source
         )
@@ -91,29 +88,20 @@ class DealJournal:
 def _window(
     since: datetime | None, until: datetime | None, symbol: str | None, account_id: str | None
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if account_id is not None:
-        conditions.append(DealRow.account_id == account_id)
-    if since is not None:
-        conditions.append(DealRow.time >= since)
-    if until is not None:
-        conditions.append(DealRow.time < until)
-    if symbol is not None:
-        conditions.append(DealRow.symbol == symbol)
-    return conditions
+    return window(DealRow.time, since, until, (DealRow.account_id, account_id), (DealRow.symbol, symbol))
 
 
 _Position = tuple[str, int]  # (account id, position id)
 
 
-def _chunks(positions: Sequence[_Position]) -> Iterable[tuple[str, list[int]]]:
-    """The positions as (account, up to _CHUNK position ids) batches."""
+def _chunks(positions: Sequence[_Position]) -> Iterable[tuple[str, Sequence[int]]]:
+    """The positions as (account, a batch of its position ids) pairs."""
     by_account: dict[str, list[int]] = defaultdict(list)
     for account_id, position in positions:
         by_account[account_id].append(position)
     for account_id, ids in by_account.items():
-        for start in range(0, len(ids), _CHUNK):
-            yield account_id, ids[start : start + _CHUNK]
+        for chunk in chunked(ids):
+            yield account_id, chunk
 
 
 def _opening_trades(session: Session, positions: Sequence[_Position]) -> dict[_Position, TradeRow]:
@@ -140,7 +128,7 @@ def _deals_by_position(session: Session, positions: Sequence[_Position]) -> dict
             .where(
                 DealRow.account_id == account_id,
                 DealRow.position_id.in_(chunk),
-                DealRow.type.in_(_TRADING),
+                DealRow.type.in_(TRADING_DEALS),
             )
             .order_by(DealRow.time, DealRow.ticket)
         )
@@ -205,7 +193,7 @@ def _remaining(size: float | None, deals: list[DealRow], closing: DealRow) -> fl
         return 0.0
     left = size
     for deal in deals:
-        if deal.entry in _CLOSING:
+        if deal.entry in CLOSING_ENTRIES:
             left -= min(deal.volume, left) if deal.entry is DealEntry.INOUT else deal.volume
         if deal.ticket == closing.ticket:
             break

@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, tuple_
+from sqlalchemy import CursorResult, delete, func, or_, select, tuple_
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
-from app.core.enums import DealType, OrderAction, TradeSource, TradeStatus
+from app.core.enums import OrderAction, TradeSource, TradeStatus
 from app.core.settings import FIRST_ACCOUNT_ID
 from app.storage.database import Database
+from app.storage.query_parts import TRADING_DEALS, window
 from app.storage.records import EquitySample, EventRecord, TradeRecord
 from app.storage.tables import DealRow, EquitySampleRow, EventRow, TradeRow
 
@@ -42,18 +43,17 @@ class HistoryJournal:
     ) -> list[TradeRecord]:
         """Fully closed positions with `since <= closed_at < until`, in the order they closed."""
         query = select(TradeRow).where(
-            TradeRow.action == OrderAction.OPEN, TradeRow.status == TradeStatus.CLOSED
+            TradeRow.action == OrderAction.OPEN,
+            TradeRow.status == TradeStatus.CLOSED,
+            *window(
+                TradeRow.closed_at,
+                since,
+                until,
+                (TradeRow.account_id, account_id),
+                (TradeRow.symbol, symbol),
+                (TradeRow.source, source),
+            ),
         )
-        if account_id is not None:
-            query = query.where(TradeRow.account_id == account_id)
-        if since is not None:
-            query = query.where(TradeRow.closed_at >= since)
-        if until is not None:
-            query = query.where(TradeRow.closed_at < until)
-        if symbol is not None:
-            query = query.where(TradeRow.symbol == symbol)
-        if source is not None:
-            query = query.where(TradeRow.source == source)
         with self._db.read() as session:
             rows = session.scalars(query.order_by(TradeRow.closed_at, TradeRow.id))
             return [TradeRecord.from_row(row) for row in rows]
@@ -65,11 +65,10 @@ class HistoryJournal:
         Counted from deals, not trades, so partial closes and positions opened outside the app count too;
         deposits and withdrawals (balance deals) do not.
         """
-        net = DealRow.profit + DealRow.commission + DealRow.swap + DealRow.fee
-        query = select(func.coalesce(func.sum(net), 0.0)).where(
+        query = select(func.coalesce(func.sum(DealRow.net_profit), 0.0)).where(
             DealRow.account_id == account_id,
             DealRow.time >= since,
-            DealRow.type.in_((DealType.BUY, DealType.SELL)),
+            DealRow.type.in_(TRADING_DEALS),
         )
         with self._db.read() as session:
             return round(float(session.scalar(query) or 0.0), 8)
@@ -112,12 +111,7 @@ class HistoryJournal:
         query = select(
             table.time, table.balance, table.equity, table.margin, table.floating, table.account_id
         )
-        if account_id is not None:
-            query = query.where(table.account_id == account_id)
-        if since is not None:
-            query = query.where(table.time >= since)
-        if until is not None:
-            query = query.where(table.time < until)
+        query = query.where(*window(table.time, since, until, (table.account_id, account_id)))
         with self._db.read() as session:
             return [EquitySample(*row) for row in session.execute(query.order_by(table.time))]
 
@@ -175,9 +169,7 @@ class HistoryJournal:
 
 def _keep_last_per_bucket(session: Session, bucket: str, *, start: datetime | None, end: datetime) -> int:
     """Delete every sample in [start, end) except the newest of each time bucket."""
-    in_range: list[ColumnElement[bool]] = [EquitySampleRow.time < end]
-    if start is not None:
-        in_range.append(EquitySampleRow.time >= start)
+    in_range = window(EquitySampleRow.time, start, end)
     # Each account keeps the last sample of each bucket: (account, time) pairs survive together.
     survivors = (
         select(EquitySampleRow.account_id, func.max(EquitySampleRow.time))

@@ -19,21 +19,19 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.core.comments import trader_text
-from app.core.enums import DealEntry, DealType, OrderAction, Side, TradeSource, TradeStatus
+from app.core.enums import DealEntry, OrderAction, Side, TradeSource, TradeStatus
 from app.core.models import Deal, Position
 from app.core.number_format import format_lots
 from app.core.settings import FIRST_ACCOUNT_ID
 from app.storage.database import Database
 from app.storage.errors import JournalError
+from app.storage.query_parts import CLOSING_ENTRIES, TRADING_DEALS, chunked
 from app.storage.records import TradeRecord
 from app.storage.tables import DealRow, TradeRow
 
 MAX_TRADE_ID_LENGTH = 32
 EXTERNAL_TRADE_ID_PREFIX = "ext-"
 _VOLUME_EPSILON = 1e-9
-_TRADING_DEALS = (DealType.BUY, DealType.SELL)
-_CLOSING_ENTRIES = (DealEntry.OUT, DealEntry.OUT_BY, DealEntry.INOUT)
-_QUERY_CHUNK = 500  # stays well under SQLite's limit on bound parameters
 
 
 class TradeJournal:
@@ -300,9 +298,7 @@ class TradeJournal:
         unique = {deal.ticket: deal for deal in deals}
         with self._db.write() as session:
             known: set[int] = set()
-            tickets = list(unique)
-            for start in range(0, len(tickets), _QUERY_CHUNK):
-                chunk = tickets[start : start + _QUERY_CHUNK]
+            for chunk in chunked(list(unique)):
                 known.update(
                     session.scalars(
                         select(DealRow.ticket).where(
@@ -461,7 +457,7 @@ def _apply_deals(session: Session, row: TradeRow) -> None:
     query = select(DealRow).where(
         DealRow.account_id == row.account_id,
         DealRow.position_id == row.position_ticket,
-        DealRow.type.in_(_TRADING_DEALS),
+        DealRow.type.in_(TRADING_DEALS),
     )
     deals = list(session.scalars(query))
     if not deals:
@@ -470,8 +466,8 @@ def _apply_deals(session: Session, row: TradeRow) -> None:
     if opened > (row.volume or 0.0) + _VOLUME_EPSILON:
         # The IN deals know the full size even when the position was first seen after a partial close.
         row.volume = round(opened, 8)
-    closing = [deal for deal in deals if deal.entry in _CLOSING_ENTRIES]
-    row.profit = round(fsum(deal.profit + deal.commission + deal.swap + deal.fee for deal in deals), 8)
+    closing = [deal for deal in deals if deal.entry in CLOSING_ENTRIES]
+    row.profit = round(fsum(deal.net_profit for deal in deals), 8)
     row.commission = round(fsum(deal.commission for deal in deals), 8)
     row.swap = round(fsum(deal.swap for deal in deals), 8)
     row.fee = round(fsum(deal.fee for deal in deals), 8)

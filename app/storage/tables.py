@@ -24,6 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -158,6 +159,11 @@ class DealRow(Base):
     magic: Mapped[int] = mapped_column(Integer)
     reason: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(String(64))
+
+    @hybrid_property
+    def net_profit(self) -> float:
+        """What the deal did to the balance: profit + commission + swap + fee (also as an SQL expression)."""
+        return self.profit + self.commission + self.swap + self.fee
 
 
 class EquitySampleRow(Base):

@@ -27,7 +27,8 @@ from app.core.number_format import format_money
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
 from app.storage.records import EquitySample
-from app.ui.charts.chart_accounts import AccountSum, ChartChoice, chart_choices, summed_history
+from app.ui.charts.chart_account_box import ChartAccountBox
+from app.ui.charts.chart_accounts import AccountSum, ChartChoice, summed_history
 from app.ui.charts.chart_axes import MoneyAxis, TimeAxis
 from app.ui.charts.chart_series import EquitySeries, SeriesPoint
 from app.ui.charts.pnl_by_symbol_chart import PnlBySymbolChart, plain_plot, theme_colours
@@ -75,7 +76,6 @@ class EquityChart(QWidget):
         self._account_seen = False  # PNL_UPDATE equity means nothing before the balance is known
         self.focus = AccountFocus()  # one account's equity: two currencies' money is never added
         self.lines = AccountLines()  # the desk's accounts, for the selector
-        self._choices: list[ChartChoice] = []
         self._sum: AccountSum | None = None  # set while the accounts of one currency are shown added up
         self._history_members: tuple[str, ...] = ()
         self._currency = ""
@@ -174,12 +174,11 @@ class EquityChart(QWidget):
         buttons.addSpacing(8)
         buttons.addWidget(self.live_button)
 
-        self.account_box = QComboBox(self)
-        self.account_box.setObjectName("equity-account")
-        self.account_box.setToolTip("Whose equity: one account, or the accounts of one currency added up")
+        self.account_box = ChartAccountBox(
+            "equity-account", "Whose equity: one account, or the accounts of one currency added up", self
+        )
         self.account_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.account_box.activated.connect(self._on_account_chosen)
-        self.account_box.hide()  # a desk of one account has nothing to choose
+        self.account_box.chosen.connect(self.show_accounts)
         top = QHBoxLayout()
         top.setContentsMargins(6, 2, 2, 0)
         top.addWidget(self.account_box)
@@ -277,23 +276,8 @@ class EquityChart(QWidget):
     # --- the account(s) shown ----------------------------------------------------------------------
 
     def _offer_choices(self) -> None:
-        choices = chart_choices(self.lines)
-        if choices == self._choices:
-            return
-        self._choices = choices
-        box = self.account_box
-        box.blockSignals(True)
-        box.clear()
-        for choice in choices:
-            box.addItem(choice.label, choice.key)
         shown = "+".join(self._history_members) if self._sum is not None else self.focus.account_id or ""
-        box.setCurrentIndex(max(0, box.findData(shown)))
-        box.blockSignals(False)
-        box.setVisible(len(choices) > 1)
-
-    def _on_account_chosen(self, index: int) -> None:
-        if 0 <= index < len(self._choices):
-            self.show_accounts(self._choices[index])
+        self.account_box.offer(self.lines, shown)
 
     def show_accounts(self, choice: ChartChoice) -> None:
         """Show one account's equity, or the sum of several of one currency, from the journal's history on."""

@@ -14,14 +14,15 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, Qt
 from PyQt6.QtGui import QColor, QFontMetrics, QPalette
-from PyQt6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountFocus
 from app.core.account_lines import AccountLines
 from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.number_format import format_money
 from app.engine.hub import EventHub
-from app.ui.charts.chart_accounts import ChartChoice, chart_choices
+from app.ui.charts.chart_account_box import ChartAccountBox
+from app.ui.charts.chart_accounts import ChartChoice
 from app.ui.charts.chart_axes import MoneyAxis
 from app.ui.charts.chart_series import SymbolPnl
 from app.ui.widgets.columns import money_colour
@@ -52,7 +53,6 @@ class PnlBySymbolChart(QWidget):
         self.focus = AccountFocus()
         self.lines = AccountLines()  # the desk's accounts and currencies, for the selector
         self._by_account: dict[str, SymbolPnl] = {}
-        self._choices: list[ChartChoice] = []
         self._members: tuple[str, ...] | None = None  # chosen in the selector; None: the focused account
         self._shown: dict[str, float] = {}
         self._dirty = False
@@ -74,11 +74,10 @@ class PnlBySymbolChart(QWidget):
         self.empty_label = QLabel("No open positions", self)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.account_box = QComboBox(self)
-        self.account_box.setObjectName("pnl-account")
-        self.account_box.setToolTip("Whose positions: one account, or the accounts of one currency added up")
-        self.account_box.activated.connect(self._on_account_chosen)
-        self.account_box.hide()  # a desk of one account has nothing to choose
+        self.account_box = ChartAccountBox(
+            "pnl-account", "Whose positions: one account, or the accounts of one currency added up", self
+        )
+        self.account_box.chosen.connect(self.show_accounts)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.account_box, 0, Qt.AlignmentFlag.AlignLeft)
@@ -158,22 +157,7 @@ class PnlBySymbolChart(QWidget):
         self._mark_dirty()
 
     def _offer_choices(self) -> None:
-        choices = chart_choices(self.lines)
-        if choices == self._choices:
-            return
-        self._choices = choices
-        box = self.account_box
-        box.blockSignals(True)
-        box.clear()
-        for choice in choices:
-            box.addItem(choice.label, choice.key)
-        box.setCurrentIndex(max(0, box.findData("+".join(self._shown_accounts()))))
-        box.blockSignals(False)
-        box.setVisible(len(choices) > 1)
-
-    def _on_account_chosen(self, index: int) -> None:
-        if 0 <= index < len(self._choices):
-            self.show_accounts(self._choices[index])
+        self.account_box.offer(self.lines, "+".join(self._shown_accounts()))
 
     def show_accounts(self, choice: ChartChoice) -> None:
         """Bars of one account, or of the accounts of one currency added up."""

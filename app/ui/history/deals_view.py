@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
+from PyQt6.QtCore import pyqtBoundSignal
 from PyQt6.QtWidgets import QLabel, QWidget
 
-from app.core.enums import TradeSource
 from app.engine.queries import JournalQueries
 from app.storage.records import DealRecord
 from app.ui.history.deals_model import DEAL_COLUMNS, DealTotals, deal_totals, deal_totals_texts
+from app.ui.history.history_filters import Selection
 from app.ui.history.records_tab import REFRESH_DELAY_MS, RecordsTab
 from app.ui.history.symbol_digits import SymbolDigits
 from app.ui.widgets.csv_export import DEAL_CSV_FIELDS
@@ -43,24 +43,16 @@ class DealsView(RecordsTab[DealRecord]):
             export_name="deals",
             sort_by="time",
         )
+
+    def _build_footer(self) -> None:
         self.money_label = QLabel(self.footer)
         self.footer_row.addWidget(self.money_label)
-        if queries is None:
-            return
-        queries.deals_loaded.connect(self._loaded)
-        self._show_footer(None)
-        self.refresh()
 
-    def _ask(
-        self,
-        queries: JournalQueries,
-        since: datetime | None,
-        until: datetime | None,
-        symbol: str | None,
-        source: TradeSource | None,
-        account_id: str | None,
-    ) -> int:
-        return queries.load_deals(since, until, symbol, account_id)
+    def _ask(self, queries: JournalQueries, chosen: Selection) -> int:
+        return queries.load_deals(chosen.since, chosen.until, chosen.symbol, chosen.account_id)
+
+    def _answers(self, queries: JournalQueries) -> pyqtBoundSignal:
+        return queries.deals_loaded
 
     def _records_in(self, result: object) -> Sequence[DealRecord]:
         assert isinstance(result, list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from PyQt6.QtCore import QDate, pyqtSignal
@@ -12,6 +13,17 @@ from app.core.enums import TradeSource
 from app.ui.history.history_period import HistoryPeriod, period_bounds, preset_first_day
 
 EARLIEST = QDate(2000, 1, 1)  # shown as "Any": the from-date of "All"
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What the filter bar selects: the UTC [since, until) and a symbol, source and account (None: any)."""
+
+    since: datetime | None
+    until: datetime | None
+    symbol: str | None
+    source: TradeSource | None
+    account_id: str | None
 
 
 class HistoryFilters(QWidget):
@@ -128,6 +140,11 @@ class HistoryFilters(QWidget):
     def source(self) -> TradeSource | None:
         data = self.source_combo.currentData()  # Qt may hand a StrEnum back as a plain str
         return None if data is None or self.source_combo.isHidden() else TradeSource(data)
+
+    def selection(self) -> Selection:
+        """Everything chosen, as one journal query asks it."""
+        since, until = self.bounds()
+        return Selection(since, until, self.symbol(), self.source(), self.account())
 
     def bounds(self, today: date | None = None) -> tuple[datetime | None, datetime | None]:
         """The UTC [since, until) chosen; a preset's dates are shown anew ("Today" moves on at midnight)."""

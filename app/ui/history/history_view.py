@@ -7,15 +7,14 @@ balance; the footer's net also counts the commission the period's opening deals 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from PyQt6.QtCore import QEvent, Qt
+from PyQt6.QtCore import QEvent, Qt, pyqtBoundSignal
 from PyQt6.QtGui import QPalette
 from PyQt6.QtWidgets import QLabel, QWidget
 
-from app.core.enums import TradeSource
 from app.engine.queries import JournalQueries
 from app.storage.records import ClosedHistory, ClosingDeal
+from app.ui.history.history_filters import Selection
 from app.ui.history.history_model import HISTORY_COLUMNS, HistoryTotals, history_totals, totals_texts
 from app.ui.history.history_period import HistoryPeriod
 from app.ui.history.records_tab import REFRESH_DELAY_MS, VIEWER_NOTICE, RecordsTab
@@ -57,7 +56,9 @@ class HistoryView(RecordsTab[ClosingDeal]):
         self.period_combo = self.filters.period_combo
         self.from_edit, self.to_edit = self.filters.from_edit, self.filters.to_edit
         self.symbol_combo, self.source_combo = self.filters.symbol_combo, self.filters.source_combo
-        self._entry_charges = 0.0
+
+    def _build_footer(self) -> None:
+        self._entry_charges = 0.0  # the last load's, for the footer's net
         self.gross_label = QLabel(self.footer)
         self.net_label = QLabel(self.footer)
         self.net_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -68,22 +69,14 @@ class HistoryView(RecordsTab[ClosingDeal]):
         self.footer_row.addWidget(self.gross_label)
         self.footer_row.addSpacing(12)
         self.footer_row.addWidget(self.net_label)
-        if queries is None:
-            return
-        queries.history_loaded.connect(self._loaded)
-        self._show_footer(None)
-        self.refresh()
 
-    def _ask(
-        self,
-        queries: JournalQueries,
-        since: datetime | None,
-        until: datetime | None,
-        symbol: str | None,
-        source: TradeSource | None,
-        account_id: str | None,
-    ) -> int:
-        return queries.load_closed_history(since, until, symbol, source, account_id)
+    def _ask(self, queries: JournalQueries, chosen: Selection) -> int:
+        return queries.load_closed_history(
+            chosen.since, chosen.until, chosen.symbol, chosen.source, chosen.account_id
+        )
+
+    def _answers(self, queries: JournalQueries) -> pyqtBoundSignal:
+        return queries.history_loaded
 
     def _records_in(self, result: object) -> Sequence[ClosingDeal]:
         assert isinstance(result, ClosedHistory)

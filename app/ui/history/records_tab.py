@@ -11,11 +11,11 @@ and totals of rows in two currencies are not added up.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from PyQt6.QtCore import QByteArray, QStandardPaths, Qt, QTimer
+from PyQt6.QtCore import QByteArray, QStandardPaths, Qt, QTimer, pyqtBoundSignal
 from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,11 +26,10 @@ from PyQt6.QtWidgets import (
 )
 
 from app.core.account_directory import AccountDirectory
-from app.core.enums import TradeSource
 from app.core.events import AccountsUpdate, AccountUpdate, Event, PositionsUpdate, Snapshot
 from app.engine.hub import EventHub
 from app.engine.queries import JournalQueries
-from app.ui.history.history_filters import HistoryFilters
+from app.ui.history.history_filters import HistoryFilters, Selection
 from app.ui.history.history_period import HistoryPeriod
 from app.ui.history.symbol_digits import SymbolDigits
 from app.ui.widgets.csv_export import CsvFields, write_csv
@@ -48,8 +47,9 @@ _PROBLEM_STYLE = "QLabel { color: #cf222e; }"
 class RecordsTab(QWidget, Generic[R]):
     """Filters, a sortable table of journal records, a footer, Refresh and Export CSV.
 
-    Subclasses say what to ask the journal (`_ask`), what a load holds (`_records_in`) and what the
-    footer says (`_show_footer`). `queries=None` makes the read-only (viewer) tab: just `VIEWER_NOTICE`.
+    Subclasses say what to ask the journal (`_ask`) and which signal answers (`_answers`), what a load
+    holds (`_records_in`), what the footer adds (`_build_footer`) and says (`_show_footer`).
+    `queries=None` makes the read-only (viewer) tab: just `VIEWER_NOTICE`.
     """
 
     def __init__(
@@ -120,6 +120,7 @@ class RecordsTab(QWidget, Generic[R]):
         self.footer_row.addSpacing(12)
         self.footer_row.addWidget(self.status_label)
         self.footer_row.addStretch(1)
+        self._build_footer()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -138,6 +139,9 @@ class RecordsTab(QWidget, Generic[R]):
         self.filters.changed.connect(self.refresh)
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.export_csv)
+        self._answers(queries).connect(self._loaded)
+        self._show_footer(None)
+        self.refresh()
 
     def _account_column(self) -> RecordColumn[R]:
         def label(record: R) -> str:
@@ -154,15 +158,14 @@ class RecordsTab(QWidget, Generic[R]):
 
     # --- what a subclass says --------------------------------------------------------------------------
 
-    def _ask(
-        self,
-        queries: JournalQueries,
-        since: datetime | None,
-        until: datetime | None,
-        symbol: str | None,
-        source: TradeSource | None,
-        account_id: str | None,
-    ) -> int:
+    def _ask(self, queries: JournalQueries, chosen: Selection) -> int:
+        raise NotImplementedError
+
+    def _answers(self, queries: JournalQueries) -> pyqtBoundSignal:
+        raise NotImplementedError
+
+    def _build_footer(self) -> None:
+        """Add the tab's own labels after the count and status (called once, during construction)."""
         raise NotImplementedError
 
     def _records_in(self, result: object) -> Sequence[R]:
@@ -247,12 +250,10 @@ class RecordsTab(QWidget, Generic[R]):
         self._refresh_timer.stop()
         if self._queries is None:
             return None
-        since, until = self.filters.bounds()
-        self._request_symbol = self.filters.symbol()
+        chosen = self.filters.selection()
+        self._request_symbol = chosen.symbol
         self.status_label.setText("Loading…")
-        self._request = self._ask(
-            self._queries, since, until, self._request_symbol, self.filters.source(), self.filters.account()
-        )
+        self._request = self._ask(self._queries, chosen)
         return self._request
 
     def _on_positions_update(self, event: PositionsUpdate) -> None:
