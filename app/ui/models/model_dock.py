@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 
 # The model store's names, repeated so the window opens without importing scikit-learn (seconds).
 MODEL_SUFFIX, MANIFEST_SUFFIX = ".skops", ".json"
-REFUSAL_WIDTH = 260  # pixels: the time and the start of a refusal line
 
 
 class ModelDock(QDockWidget):
@@ -116,9 +115,6 @@ class ModelDock(QDockWidget):
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         # Refusals come later than the first rows the columns are fitted to: keep room for one to be read
         # (the whole line is in its tooltip), unless the trader's own layout is restored.
-        self._refusal_room_given = False
-        self.model.modelReset.connect(self._give_refusal_room)
-        self.model.rowsInserted.connect(self._give_refusal_room)
         if not self.read_only:
             table.setItemDelegateForColumn(MODEL_COLUMN_INDEX["enabled"], CentredCheckDelegate(table))
             table.doubleClicked.connect(self._on_double_clicked)
@@ -127,24 +123,13 @@ class ModelDock(QDockWidget):
         selection.selectionChanged.connect(lambda *_: self._update_buttons())
         return table
 
-    @pyqtSlot()
-    def _give_refusal_room(self) -> None:
-        if self._refusal_room_given or not self.model.rowCount():
-            return
-        self._refusal_room_given = True
-        header = self.table.header()
-        column = MODEL_COLUMN_INDEX["refusal"]
-        header.resizeSection(column, max(header.sectionSize(column), REFUSAL_WIDTH))
-
     def header_state(self) -> QByteArray:
         """The table's column widths, order, visibility and sort, for the window to save."""
         return self.table.header_state()
 
     def restore_header_state(self, state: QByteArray) -> bool:
         """The trader's saved column layout; False (defaults kept) when it cannot be read."""
-        restored = self.table.restore_header_state(state)
-        self._refusal_room_given = self._refusal_room_given or restored
-        return restored
+        return self.table.restore_header_state(state)
 
     def _build_controls(self, parent: QWidget) -> QWidget:
         box = QWidget(parent)

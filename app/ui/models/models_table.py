@@ -164,6 +164,7 @@ MODEL_COLUMNS: tuple[RecordColumn[ModelEntry], ...] = (
         colour=lambda e: trade_colours().loss if e.last_refusal else None,
         tooltip="The last risk rule that stopped a trade of this model, and when it was first seen",
         tip=_tip("refusal"),
+        min_width=260,  # the time and the start of a refusal line, before any refusal was seen
     ),
 )
 

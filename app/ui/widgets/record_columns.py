@@ -29,7 +29,8 @@ class RecordColumn(Generic[R]):
     cell's tooltip, `tooltip` the header's. `priced(record, digits)` writes a price at its symbol's digits
     once known. `hidden` columns start hidden (the header's menu shows them); the `stretch` column takes
     the width left over and gives way first (its text is elided, never a number's). `live` columns move
-    with the market and are greyed while the terminal is not connected.
+    with the market and are greyed while the terminal is not connected. `min_width` (pixels) keeps a column
+    of long texts readable when the first rows fitted it narrow (an empty "Last refusal").
     """
 
     key: str
@@ -44,6 +45,7 @@ class RecordColumn(Generic[R]):
     hidden: bool = False
     stretch: bool = False
     live: bool = False
+    min_width: int = 0
 
 
 def price_column(

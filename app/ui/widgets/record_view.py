@@ -130,7 +130,8 @@ class RecordTableView(QTableView, Generic[K, R]):
             header.setSortIndicatorShown(arrows)
         for index, column in enumerate(self.records.columns):
             if not column.stretch:
-                header.resizeSection(index, max(self.sizeHintForColumn(index), plain[index]))
+                fitted = max(self.sizeHintForColumn(index), plain[index], column.min_width)
+                header.resizeSection(index, fitted)
         self._room_for_the_arrow(header.sortIndicatorSection())
 
     def _fit_grown(self, section: int) -> None:

@@ -303,3 +303,15 @@ def test_a_profit_grown_past_its_column_widens_the_column_instead_of_being_cut(q
     qtbot.waitUntil(lambda: view.table.header().sectionSize(profit) > narrow, timeout=2000)
     assert view.table.sizeHintForColumn(profit) <= view.table.header().sectionSize(profit)
     assert view.model.cell_text(0, profit) == "-123,456.78"
+
+
+def test_a_column_with_a_minimum_width_is_fitted_no_narrower_than_it(qtbot: QtBot) -> None:
+    columns = (*COLUMNS, RecordColumn("note", "Note", lambda i: "", lambda i: "", LEFT, min_width=240))
+    model: RecordTableModel[int, Item] = RecordTableModel(columns, lambda item: item.key)
+    view: RecordTableView[int, Item] = RecordTableView(model)
+    qtbot.addWidget(view)
+
+    model.set_records([Item(1, "b", 3.0)])
+
+    assert view.header().sectionSize(2) >= 240
+    assert view.header().sectionSize(NAME) < 240
