@@ -169,14 +169,6 @@ class DeskState:
         """Every account's models, account by account."""
         return tuple(model for models in self.models_by_account.values() for model in models)
 
-    def totals(self) -> list[CurrencyTotals]:
-        """Balance, equity, floating P&L and margin summed per account currency, in first-seen order."""
-        return currency_totals(
-            (state.account, state.floating_total)
-            for state in self.accounts.values()
-            if state.account is not None
-        )
-
     def snapshot(self, only: Collection[str] | None = None) -> Snapshot:
         """Everything a newcomer needs, as one event; `only` keeps just those accounts (and their models)."""
         views = tuple(
