@@ -7,25 +7,13 @@ when each account's link last went down, which the strip writes as "Disconnected
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.core.enums import ConnectionState
 from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, Snapshot, StatusUpdate
 from app.core.models import Account, TerminalStatus
 from app.core.state import CurrencyTotals, currency_totals, not_connected
-
-
-def moved_account(account: Account, equity: float, floating: float) -> Account:
-    """The account after a P&L tick: between account reads free margin and margin level move with equity
-    (margin itself does not)."""
-    return replace(
-        account,
-        equity=equity,
-        profit=floating,
-        margin_free=equity - account.margin,
-        margin_level=equity / account.margin * 100 if account.margin > 0 else 0.0,
-    )
 
 
 @dataclass(slots=True)
@@ -85,7 +73,7 @@ class AccountLines:
             line = self.of(event.account_id)
             if line.account is None:
                 return False  # an equity computed without a known balance is not shown
-            line.account = moved_account(line.account, event.equity, event.floating_total)
+            line.account = line.account.moved(event.equity, event.floating_total)
             return True
         if isinstance(event, StatusUpdate):
             line = self.of(event.account_id)

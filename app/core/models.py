@@ -8,7 +8,7 @@ the terminal's own display.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.core.enums import (
@@ -98,6 +98,17 @@ class Account:
     trade_allowed: bool = True
     trade_expert: bool = True
     currency_digits: int = 2
+
+    def moved(self, equity: float, floating: float) -> Account:
+        """The account after a P&L tick: between account reads free margin and margin level move with
+        equity (margin itself does not)."""
+        return replace(
+            self,
+            equity=equity,
+            profit=floating,
+            margin_free=equity - self.margin,
+            margin_level=equity / self.margin * 100 if self.margin > 0 else 0.0,
+        )
 
 
 # TerminalStatus.message of a disconnect the trader asked for: nothing was lost and nothing reconnects, so

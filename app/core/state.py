@@ -10,7 +10,7 @@ Positions are kept per account: two brokers can use the same ticket number.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from app.core.enums import ConnectionState
 from app.core.events import (
@@ -106,7 +106,7 @@ class DeskState:
                     positions[ticket] = current.moved(price, profit)
             state.floating_total = event.floating_total
             if state.account is not None:
-                state.account = replace(state.account, equity=event.equity, profit=event.floating_total)
+                state.account = state.account.moved(event.equity, event.floating_total)
             return bool(event.pnl)
         if isinstance(event, PositionsUpdate):
             state = self.of(event.account_id)

@@ -18,7 +18,6 @@ from PyQt6.QtGui import QColor, QFont, QPalette
 from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core.account_directory import AccountFocus
-from app.core.account_lines import moved_account
 from app.core.enums import AccountTradeMode
 from app.core.events import AccountsUpdate, AccountUpdate, Event, PnlUpdate, PositionsUpdate, Snapshot
 from app.core.models import Account
@@ -215,7 +214,7 @@ class AccountPanel(QWidget):
         account = self._account
         if account is None:
             return  # its equity was computed without a known balance
-        self._account = moved_account(account, event.equity, event.floating_total)
+        self._account = account.moved(event.equity, event.floating_total)
 
     @pyqtSlot(str)
     def follow(self, account_id: str) -> None:
