@@ -24,6 +24,7 @@ from app.core.enums import AccountTradeMode, ConnectionState
 from app.core.events import AccountsUpdate, AccountUpdate, Event, Snapshot, StatusUpdate
 from app.core.models import Account, TerminalStatus
 from app.engine.hub import EventHub
+from app.ui.widgets.elided_label import ElidedLabel
 from app.ui.widgets.window_timer import WindowTimer
 
 SEPARATOR = " · "
@@ -157,23 +158,6 @@ class StatusLight(QWidget):
             painter.end()
 
 
-class ElidedLabel(QLabel):
-    """A one-line label that gives up width first and ends in "…" when cut (full text in `text()`)."""
-
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("Algo Trading is off…") + 8)
-
-    def paintEvent(self, event: QPaintEvent | None) -> None:
-        painter = QPainter(self)
-        try:
-            shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
-            painter.drawText(self.rect(), int(self.alignment()), shown)
-        finally:
-            painter.end()
-
-
 class ConnectionIndicator(QWidget):
     """Status-bar widget: light + text, simulated badge, account type, and the Algo Trading warning.
 
@@ -213,7 +197,7 @@ class ConnectionIndicator(QWidget):
             "No MetaTrader 5 terminal is used: prices and fills come from the built-in simulator"
         )
         self._account_type = QLabel(self)
-        self._algo_off = ElidedLabel(ALGO_OFF_TEXT, self)
+        self._algo_off = ElidedLabel(ALGO_OFF_TEXT, self, at_least="Algo Trading is off…")
         self._algo_off.setStyleSheet("QLabel { color: #cf222e; font-weight: bold; }")
         self._algo_off.setToolTip(
             "Press the 'Algo Trading' button in the MetaTrader 5 toolbar (or allow it under "

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from PyQt6.QtCore import QEvent, Qt
 from PyQt6.QtGui import QPalette, QResizeEvent
-from PyQt6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QWidget
 
 from app.core.models import Account
 from app.core.number_format import format_money, format_volume
 from app.ui.positions.positions_model import Totals
 from app.ui.widgets.columns import money_colour
+from app.ui.widgets.elided_label import ElidedLabel
 
 
 def account_line(account: Account | None, equity: float | None = None) -> str:
@@ -45,11 +46,9 @@ class TotalsBar(QWidget):
         self._prefix = ""  # the account's name when the desk has several
         self._totals = Totals(0, 0.0, 0.0, 0.0)
         self.summary_label = QLabel(self)
-        self.account_label = QLabel(self)
-        self.account_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Cut with "…" rather than pushing the total profit out of its column on a narrow window.
+        self.account_label = ElidedLabel("", self)
         self.account_label.setToolTip("Balance, equity, margin, free margin and margin level of the account")
-        # Clipped rather than pushing the total profit out of its column on a narrow window.
-        self.account_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.stale_label = QLabel(self)
         self.stale_label.hide()
         self.pnl_label = QLabel(self)  # its right edge kept under the Profit column's

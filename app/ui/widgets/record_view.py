@@ -74,6 +74,7 @@ class RecordTableView(QTableView, Generic[K, R]):
         model.text_grew.connect(self._fit_grown, Qt.ConnectionType.QueuedConnection)  # type: ignore[call-arg]
         model.rowsInserted.connect(self._fit_columns_once)
         model.modelReset.connect(self._fit_columns_once)
+        self.fit_columns()  # to the titles while empty (not Qt's 100 px each); the first rows fit again
 
     def header(self) -> QHeaderView:
         header = self.horizontalHeader()
@@ -130,7 +131,7 @@ class RecordTableView(QTableView, Generic[K, R]):
             header.setSortIndicatorShown(arrows)
         for index, column in enumerate(self.records.columns):
             if not column.stretch:
-                fitted = max(self.sizeHintForColumn(index), plain[index], column.min_width)
+                fitted = max(self.sizeHintForColumn(index) + self._slack(), plain[index], column.min_width)
                 header.resizeSection(index, fitted)
         self._room_for_the_arrow(header.sortIndicatorSection())
 
@@ -146,8 +147,13 @@ class RecordTableView(QTableView, Generic[K, R]):
         finally:
             header.setResizeContentsPrecision(FIT_SAMPLE_ROWS)
         if header.sectionSize(section) < needed:
-            header.resizeSection(section, needed)
+            header.resizeSection(section, needed + self._slack())
             self._room_for_the_arrow(header.sortIndicatorSection())
+
+    def _slack(self) -> int:
+        """Room for one more digit: a later text of the same length can be wider ("+10.58" than
+        "-17.50", AUDUSD than EURUSD), and only a longer one makes the column fit again."""
+        return self.fontMetrics().horizontalAdvance("0")
 
     def _room_for_the_arrow(self, section: int, _order: Qt.SortOrder | None = None) -> None:
         """Widen the sorted column, if need be, so its header shows both its title and the sort arrow."""
