@@ -6,7 +6,8 @@ resources/screenshots/. The Trade tab is shot maximised (trade_tab.png, trade_ta
 menu open): run it under Xvfb with openbox at 1366×768 for those. `alerts` makes only the Settings >
 Alerts picture; `training` only the training dialog's, on a 1366×768 screen (the offscreen platform is
 given one); `accounts` only the account strip and the positions table of a desk of three demo accounts
-(USD, EUR, USD).
+(USD, EUR, USD); `models` only the Models dock and the Models tab (models.png, maximised: Xvfb and openbox
+at 1366×768) after two models trained on the simulator's bars traded through the session.
 """
 
 from __future__ import annotations
@@ -15,29 +16,41 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PyQt6 import sip
-from PyQt6.QtCore import QEventLoop, QTimer
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtCore import QEventLoop, Qt, QTimer
+from PyQt6.QtWidgets import QApplication, QSplitter
 
 from app.alerts.channel_secrets import ChannelSecrets
 from app.alerts.transport import Delivery
-from app.core.enums import Backend, ConnectionState, Side
-from app.core.events import AutoTradeExecuted, TradeError
+from app.core.comments import tagged_comment
+from app.core.enums import Backend, ConnectionState, OrderAction, Side, Timeframe, TradeSource
+from app.core.event_text import describe
+from app.core.events import AutoTradeExecuted, TradeError, encode
+from app.core.models import OrderRequest, OrderResult
 from app.core.settings import AlertChannel, AlertSettings, Settings
 from app.core.target import TerminalTarget
+from app.engine.commands import auto_trade_id, new_trade_id
 from app.engine.desk import Desk, DeskConfig
 from app.engine.intervals import Intervals
 from app.engine.queries import JournalQueries, TerminalQueries
+from app.ml.algorithms import Algorithm
+from app.ml.bars import BarFrame
+from app.ml.money import ContractTerms, settings_from_backtest
+from app.ml.options import TrainingOptions
 from app.storage.database import open_database
 from app.storage.journal import Journal
+from app.storage.model_registry import ModelRegistry
 from app.terminal.adapter import Terminal
 from app.terminal.simulator import ClockSpec, ManualClock, SimulatedTerminal
 from app.ui.settings.credentials import CredentialStore, SessionPasswords
 from app.ui.settings.settings_dialog import SettingsDialog
 from app.ui.shell.main_window import MainWindow
+from app.ui.shell.notifier import ToastWidget
 from app.ui.shell.theme import apply_theme
 from tests.one_account import MAIN
 
@@ -58,8 +71,129 @@ TRADES = [  # (hours before END it opens, symbol, side, volume, hours it stays o
 PARTIALS = {"EURUSD": (1.0, 0.20), "XAUUSD": (2.0, 0.04)}  # symbol -> (hours after opening, lots closed)
 
 
-def build_history(home: Path) -> None:
-    """Trade on the simulator through eight hours and journal what the engine would have seen.
+@dataclass(frozen=True)
+class ModelPlan:
+    """A model trained on the simulator's bars before the session, then traded through it bar by bar."""
+
+    name: str
+    symbol: str
+    timeframe: Timeframe
+    algorithm: Algorithm
+    threshold: float  # its backtest's, and so its live confidence threshold
+    hold_bars: int  # max_holding_bars
+    stopped: float | None  # hours before END the trader switched it off; None: still on
+
+
+MODELS = (
+    ModelPlan("EURUSD momentum", "EURUSD", Timeframe.M1, Algorithm.HGB, 0.6, 10, None),
+    ModelPlan("Gold swing", "XAUUSD", Timeframe.M15, Algorithm.FOREST, 0.52, 3, 3.0),
+)
+
+
+class Replay:
+    """One model trading as the auto-trader does: orders journaled before they are sent, AUTO_TRADE_EXECUTED
+    journaled with its confidence, positions closed after `hold_bars` bars."""
+
+    def __init__(self, plan: ModelPlan, terminal: Terminal, journal: Journal, models_dir: Path) -> None:
+        from app.ml.store import open_model, save_model
+        from app.ml.training import train_model
+
+        self.plan, self.terminal, self.journal = plan, terminal, journal
+        self.spec = terminal.symbol(plan.symbol)
+        rates = terminal.rates(plan.symbol, plan.timeframe, 6000, start_pos=1)
+        trained = train_model(
+            BarFrame.from_rates(rates, self.spec.point), symbol=plan.symbol, timeframe=plan.timeframe,
+            algorithm=plan.algorithm, options=TrainingOptions(threshold=plan.threshold, lots=0.1),
+            terms=ContractTerms.from_spec(self.spec, terminal.account().currency),
+        )  # fmt: skip
+        start = END - timedelta(hours=8)
+        self.manifest = save_model(trained, models_dir, name=plan.name, created_at=start)
+        self.settings = replace(
+            settings_from_backtest(plan.symbol, plan.timeframe, trained.money),
+            max_holding_bars=plan.hold_bars,
+        )
+        registry = ModelRegistry(journal.database)
+        self.magic = registry.add(self.manifest, self.manifest.file_name, self.settings).magic
+        registry.set_enabled(self.manifest.model_id, plan.stopped is None)
+        self.model = open_model(self.manifest, models_dir)
+        self.until = END - timedelta(hours=plan.stopped or 0.0)
+        self.ticket: int | None = None
+        self.opened = start
+
+    def step(self, now: datetime) -> None:
+        """At each new bar: close what was held long enough (or all once switched off), then maybe open."""
+        bar = self.plan.timeframe.seconds
+        if int(now.timestamp()) % bar:
+            return
+        if self.ticket is not None and (
+            now - self.opened >= timedelta(seconds=bar * self.plan.hold_bars) or now >= self.until
+        ):
+            close = OrderRequest(
+                OrderAction.CLOSE,
+                self.plan.symbol,
+                ticket=self.ticket,
+                magic=self.magic,
+                comment=self.plan.name,
+            )
+            self._send(close, new_trade_id(), now)
+            self.journal.record_deals(self.terminal.deals_for_position(self.ticket))
+            self.ticket = None
+        if self.ticket is not None or now >= self.until:
+            return
+        rates = self.terminal.rates(
+            self.plan.symbol, self.plan.timeframe, self.model.bars_needed, start_pos=1
+        )
+        frame = BarFrame.from_rates(rates, self.spec.point)
+        side, confidence = self.model.predict_proba_last(frame, threshold=self.settings.confidence_threshold)
+        if side is None:
+            return
+        trade_id = auto_trade_id(self.manifest.model_id, frame.moment(len(frame) - 1))
+        request = OrderRequest(
+            OrderAction.OPEN,
+            self.plan.symbol,
+            side,
+            volume=self.settings.lot_size,
+            magic=self.magic,
+            comment=self.plan.name,
+        )
+        filled = self._send(request, trade_id, now)
+        self.ticket, self.opened = filled.position_ticket, now
+        self.journal.record_fill(
+            trade_id, position_ticket=filled.position_ticket, order=filled.order, deal=filled.deal,
+            price=filled.price, volume=filled.volume, at=now, retcode=filled.retcode,
+        )  # fmt: skip
+        self.journal.record_deals(self.terminal.deals_for_position(filled.position_ticket))
+        event = AutoTradeExecuted(
+            model_id=self.manifest.model_id, model_name=self.plan.name, trade_id=trade_id, direction=side,
+            symbol=self.plan.symbol, confidence=confidence, entry_price=filled.price, stop_loss=None,
+            take_profit=None, lot_size=filled.volume, digits=self.spec.digits, timestamp=now,
+        )  # fmt: skip
+        said = describe(event)
+        assert said is not None
+        self.journal.add_event(
+            time=now, type=event.type, level=said.level, title=said.title, text=said.text,
+            payload_json=encode(event),
+        )  # fmt: skip
+
+    def _send(self, request: OrderRequest, trade_id: str, now: datetime) -> OrderResult:
+        request = replace(request, comment=tagged_comment(trade_id, request.comment))
+        self.journal.record_pending(
+            trade_id=trade_id, source=TradeSource.AUTO, action=request.action, symbol=request.symbol,
+            side=request.side, volume=request.volume, sl=None, tp=None, magic=self.magic,
+            comment=request.comment, model_id=self.manifest.model_id, position_ticket=request.ticket,
+            requested_at=now,
+        )  # fmt: skip
+        self.journal.mark_sent(trade_id, now)
+        result = self.terminal.send(request)
+        assert result.retcode == 10009, result  # TRADE_RETCODE_DONE
+        if request.action is OrderAction.CLOSE:
+            self.journal.mark_done(trade_id, retcode=result.retcode, at=now)
+        return result
+
+
+def build_history(home: Path, models: Sequence[ModelPlan] = ()) -> None:
+    """Trade on the simulator through eight hours and journal what the engine would have seen; `models` are
+    trained, registered and traded through the same hours.
 
     Two positions are closed in two parts, so History shows partial closes ("0.20 of 0.50").
     """
@@ -71,6 +205,7 @@ def build_history(home: Path) -> None:
     terminal.connect()
     database = open_database(home / "journal.sqlite3")
     journal = Journal(database)
+    replays = [Replay(plan, terminal, journal, home / "models") for plan in models]
     opens = {END - timedelta(hours=h): (s, side, v, hold, note) for h, s, side, v, hold, note in TRADES}
     closes: list[tuple[datetime, int]] = []  # a list: two positions may close at the same minute
     partials: list[tuple[datetime, int, float]] = []
@@ -98,6 +233,8 @@ def build_history(home: Path) -> None:
             closes.remove(close)
             sim.close_external(close[1])
             journal.record_deals(terminal.deals_for_position(close[1]))
+        for replay in replays:
+            replay.step(now)
         account = terminal.account()
         journal.add_equity_sample(
             time=now,
@@ -270,6 +407,73 @@ def several_accounts() -> None:
         assert desktop.desk.stop(20)
 
 
+def models_window() -> None:
+    """The Models dock and the Models tab, maximised, after eight hours of two models trading: one still
+    on (auto-trading on, its live signal in), one switched off three hours ago."""
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        build_history(home, MODELS)
+        desk = Desk(
+            DeskConfig(
+                target=TerminalTarget(Backend.SIM, sim_state_file=str(home / "sim.json")),
+                database_file=home / "journal.sqlite3",
+                intervals=Intervals(0.5, 1.0, 1.0, 2.0),
+                sim_clock=ClockSpec(),
+            )
+        )
+        window = MainWindow(
+            desk.hub,
+            desk.state,
+            Settings(),
+            terminal_queries=TerminalQueries(desk.host),
+            journal_queries=JournalQueries(desk.journal),
+            models_dir=home / "models",
+        )
+        window.command_requested.connect(desk.submit)  # the master switch and the model switches, as the app
+        window.showMaximized()
+        desk.start()
+        for _ in range(100):
+            wait(100)
+            if desk.state.of(MAIN).status.state is ConnectionState.CONNECTED and desk.state.of(MAIN).account:
+                break
+        window.auto_trading_action.trigger()
+        window.right_tabs.setCurrentWidget(window.dashboard)
+        table = window.model_dock.model
+        for _ in range(900):  # an M1 model predicts when the next minute's bar closes
+            wait(100)
+            summaries = [table.entry(row).summary for row in range(table.rowCount())]
+            if any(s.last_signal is not None for s in summaries):
+                break
+        on = next(row for row in range(table.rowCount()) if table.entry(row).summary.enabled)
+        window.model_dock.table.selectRow(on)  # Settings… and Export… act on it
+        window.dashboard.select_model(table.entry(on).summary.model_id)
+        # Arranged as a trader watching models would on a laptop: the dock fitted to its two rows, the account
+        # panel pushed up (the positions' bottom line keeps balance, equity and margin), the right side for
+        # the live-vs-backtest figures and the curve.
+        dock_table = window.model_dock.table
+        rows = dock_table.horizontalHeader().height() + dock_table.verticalHeader().length()
+        dock_height = window.model_dock.height() - dock_table.height() + rows + 2 * dock_table.frameWidth()
+        window.resizeDocks([window.model_dock], [dock_height], Qt.Orientation.Vertical)
+        window.right_split.setSizes([0, sum(window.right_split.sizes())])
+        wait(300)
+        figures = window.dashboard.table  # every row of the figures, the curve below them
+        split = window.dashboard.findChild(QSplitter)
+        assert split is not None
+        whole = (
+            figures.horizontalHeader().height() + figures.verticalHeader().length() + 2 * figures.frameWidth()
+        )
+        split.setSizes([whole, sum(split.sizes()) - whole])
+        wait(1500)
+        for _ in range(150):  # a model's trade is announced by a toast over the curve: let it go first
+            if not any(toast.isVisible() for toast in window.findChildren(ToastWidget)):
+                break
+            wait(100)
+        wait(500)
+        window.grab().save(str(OUT / "models.png"))
+        window.quit()
+        desk.stop()
+
+
 def trade_tab(window: MainWindow) -> None:
     """The Trade tab maximised (1366 px wide under Xvfb), then with a row's context menu open."""
     window.showMaximized()
@@ -320,6 +524,10 @@ def main() -> int:
     if sys.argv[1:] == ["accounts"]:
         several_accounts()
         print(f"screenshots written to {OUT / 'accounts_strip.png'} and {OUT / 'accounts_positions.png'}")
+        return 0
+    if sys.argv[1:] == ["models"]:
+        models_window()
+        print(f"screenshot written to {OUT / 'models.png'}")
         return 0
     if sys.argv[1:] == ["training"]:
         training_dialog()
