@@ -45,7 +45,7 @@ from app.engine.model_runtime import (
     stop_prices,
 )
 from app.engine.ports import OrderPort, TerminalReads
-from app.engine.risk import Refusal, RiskContext, RiskGuard
+from app.engine.risk import Refusal, RiskContext, RiskGuard, Rule
 from app.engine.trading import Outcome, is_link_error
 from app.ml.bars import BarFrame
 from app.ml.errors import DataError
@@ -250,11 +250,21 @@ class AutoTrader(ModelCommands):
             comment=runtime.name,
         )
         refusal = self._guard.check(runtime.record, settings, request, self._risk_context(runtime))
+        if refusal is not None and refusal.rule == Rule.MAX_OPEN_MODEL and self._holds(runtime, signal):
+            # Its own positions, all on the signal's side, fill the model's limit: it holds them, the state
+            # the trader chose with that limit, not a refusal to warn of (nor red in Last refusal).
+            runtime.status = f"holding {signal.value}: {refusal.summary} (max open positions per model)"
+            return False, _joined(closed, f"holding: {refusal.text}")
         if refusal is not None:
             self._refused(runtime, refusal)
             return False, _joined(closed, f"Risk limit: {refusal.rule}: {refusal.text}")
         runtime.blocked_rule = None
         return self._open(runtime, request, bar_time, confidence, closed)
+
+    def _holds(self, runtime: ModelRuntime, signal: Side) -> bool:
+        """Whether every open position of this model is on the signal's side."""
+        own = [p for p in self._positions.values() if p.magic == runtime.magic]
+        return bool(own) and all(p.side is signal for p in own)
 
     def _open(
         self, runtime: ModelRuntime, request: OrderRequest, bar_time: datetime, confidence: float, closed: str

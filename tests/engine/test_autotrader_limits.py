@@ -82,11 +82,30 @@ def test_the_same_limits_saved_again_say_nothing(desk: Desk) -> None:
     assert desk.notices("Risk limits changed") == []
 
 
-def test_a_model_at_its_open_positions_limit_is_blocked(desk: Desk) -> None:
-    manifest = desk.add(0.9, max_open_positions=1)
+def test_a_model_whose_own_positions_on_the_signals_side_fill_its_limit_holds_them_without_a_warning(
+    desk: Desk,
+) -> None:
+    manifest = desk.add(0.9, max_open_positions=1)  # BUY at 90 %
     open_for(desk, desk.magic(manifest), "buy")
     desk.master()
+
     desk.go(at(10, 1))
+
+    assert desk.notices("Risk limit: Max open positions per model") == []
+    [prediction] = desk.trader.registry.predictions(manifest.model_id)
+    assert prediction.acted is False and prediction.reason.startswith("holding: ")
+    assert desk.summary(manifest).status == "holding BUY: 1 of 1 open (max open positions per model)"
+    assert desk.executed() == []
+
+
+def test_a_model_at_its_limit_with_a_position_it_could_not_close_is_blocked(desk: Desk) -> None:
+    manifest = desk.add(0.9, max_open_positions=1)  # BUY at 90 %
+    open_for(desk, desk.magic(manifest), "sell")
+    desk.sim.force_next_retcode(10006)  # TRADE_RETCODE_REJECT: the opposite signal's close of the SELL fails
+    desk.master()
+
+    desk.go(at(10, 1))
+
     assert_blocked(desk, manifest, "Max open positions per model", "has 1 open position(s) ≥ its limit 1")
 
 
