@@ -283,17 +283,22 @@ def veighna_loaded(app: QApplication, positions: Sequence[Position]) -> VeighNaM
     return monitor
 
 
-def veighna_moves(
-    app: QApplication, monitor: VeighNaMonitor, moving: Sequence[Position]
-) -> Callable[[], None]:
-    """These positions moved, each through process_event (VeighNa unsorted: no re-sort), then the repaint."""
-    moved = [
+def _moved_generations(moving: Sequence[Position]) -> list[list[Position]]:
+    """Four generations of these positions moved by `_ticks`, as VeighNa receives each position's event."""
+    return [
         [
             p.moved(price, profit)
             for p, (price, profit) in zip(moving, _ticks(moving, g).values(), strict=True)
         ]
         for g in range(4)
     ]
+
+
+def veighna_moves(
+    app: QApplication, monitor: VeighNaMonitor, moving: Sequence[Position]
+) -> Callable[[], None]:
+    """These positions moved, each through process_event (VeighNa unsorted: no re-sort), then the repaint."""
+    moved = _moved_generations(moving)
     counter = iter(range(sys.maxsize))
 
     def step() -> None:
@@ -308,13 +313,7 @@ def veighna_delivered(
     app: QApplication, monitor: VeighNaMonitor, moving: Sequence[Position]
 ) -> Callable[[], None]:
     """`veighna_moves`, each position's event delivered by a queued signal as BaseMonitor receives it."""
-    moved = [
-        [
-            p.moved(price, profit)
-            for p, (price, profit) in zip(moving, _ticks(moving, g).values(), strict=True)
-        ]
-        for g in range(4)
-    ]
+    moved = _moved_generations(moving)
     delivery = Delivery(monitor).to(monitor.process_event)  # type: ignore[arg-type]  # Position in
     counter = iter(range(sys.maxsize))
 

@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLayout,
     QLayoutItem,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -416,6 +417,19 @@ def dismiss(popup: QWidget) -> None:
 def press_button(text: str) -> Callable[[QWidget], None]:
     def respond(dialog: QWidget) -> None:
         click_button(dialog, text)
+
+    return respond
+
+
+def save_as(target: object) -> Callable[[QWidget], None]:
+    """Answer a file dialog as a person saving to `target`: select the focused name field, type, Enter."""
+
+    def respond(dialog: QWidget) -> None:
+        name = QApplication.focusWidget()  # the file name field has the focus
+        assert isinstance(name, QLineEdit) and dialog.isAncestorOf(name)
+        press(name, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        type_keys(name, str(target))
+        press(name, Qt.Key.Key_Return)
 
     return respond
 

@@ -12,13 +12,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from app.terminal.simulator import ClockSpec
 from app.ui.history.deals_model import DEAL_COLUMN_INDEX
 from tests.scenarios.conftest import Desktop
-from tests.scenarios.driver import answer_modal, click_button, press, row_as_dict, type_keys
+from tests.scenarios.driver import answer_modal, click_button, row_as_dict, save_as
 from tests.scenarios.steps import close_partially, close_whole, money_in, place, show_tab, type_date
 
 HOUR = 3600.0
@@ -156,14 +154,7 @@ def test_export_csv_saves_the_rows_shown_to_the_file_named(desktop: Desktop, tmp
     target = tmp_path / "exports" / "my-history.csv"
     target.parent.mkdir()
 
-    def save_as(dialog: QWidget) -> None:
-        name = QApplication.focusWidget()  # the file name field has the focus
-        assert isinstance(name, QLineEdit) and dialog.isAncestorOf(name)
-        press(name, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        type_keys(name, str(target))
-        press(name, Qt.Key.Key_Return)
-
-    saving = answer_modal(save_as)
+    saving = answer_modal(save_as(target))
     click_button(desktop.window.history, "Export CSV…")
     saving.wait(desktop.qtbot)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtGui import QPalette
-from PyQt6.QtWidgets import QApplication, QComboBox, QLineEdit, QWidget
+from PyQt6.QtWidgets import QApplication, QComboBox
 
 from app.core.enums import OrderAction, Side
 from app.ui.widgets.columns import COLUMN_INDEX
@@ -29,7 +29,7 @@ from tests.scenarios.driver import (
     press,
     press_button,
     right_click,
-    type_keys,
+    save_as,
     wait_for_window,
 )
 
@@ -289,15 +289,8 @@ def test_export_csv_from_the_headers_menu_saves_the_positions_as_shown(
     target = tmp_path / "exports" / "open.csv"
     target.parent.mkdir()
 
-    def save_as(dialog: QWidget) -> None:
-        name = QApplication.focusWidget()  # the file name field has the focus
-        assert isinstance(name, QLineEdit) and dialog.isAncestorOf(name)
-        press(name, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        type_keys(name, str(target))
-        press(name, Qt.Key.Key_Return)
-
     menu = answer_popup(pick_from_menu("Export CSV…"))
-    saving = answer_modal(save_as)
+    saving = answer_modal(save_as(target))
     header = desktop.window.positions.table.header()
     right_click(header, header_point(desktop, COLUMN_INDEX["profit"]))
     menu.wait(desktop.qtbot)

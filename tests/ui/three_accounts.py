@@ -8,12 +8,15 @@ act on figures they read first, never on totals of the whole session.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
+import pytest
 from PyQt6.QtCore import QCoreApplication, QEvent
+from PyQt6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Backend, ConnectionState
@@ -123,3 +126,15 @@ def close_desktop(desktop: Desktop) -> None:
     assert desktop.desk.stop(20), "the desk did not stop"
     window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def module_desktop(folder_name: str):  # type: ignore[no-untyped-def]  # a pytest fixture, typed by pytest
+    """A test module's `desktop` fixture: a three-account desk and its window, opened once for the module."""
+
+    @pytest.fixture(scope="module")
+    def desktop(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+        opened = open_desktop(tmp_path_factory.mktemp(folder_name))
+        yield opened
+        close_desktop(opened)
+
+    return desktop

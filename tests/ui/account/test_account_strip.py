@@ -3,14 +3,11 @@ figures are shown chosen by a click, a link that is down said with since when, a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import ConnectionState
@@ -29,8 +26,7 @@ from tests.ui.three_accounts import (
     USD_1,
     USD_2,
     Desktop,
-    close_desktop,
-    open_desktop,
+    module_desktop,
     wait_all_connected,
 )
 
@@ -41,11 +37,7 @@ ACCOUNT = Account(
 )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def desktop(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    opened = open_desktop(tmp_path_factory.mktemp("three-accounts"))
-    yield opened
-    close_desktop(opened)
+desktop = module_desktop("three-accounts")
 
 
 def strip_of(desktop: Desktop) -> AccountStrip:

@@ -4,13 +4,11 @@ currencies added together."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.core.number_format import format_money
@@ -22,17 +20,11 @@ from tests.ui.three_accounts import (
     USD_1,
     USD_2,
     Desktop,
-    close_desktop,
-    open_desktop,
+    module_desktop,
     wait_all_connected,
 )
 
-
-@pytest.fixture(scope="module")
-def desktop(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    opened = open_desktop(tmp_path_factory.mktemp("equity-accounts"))
-    yield opened
-    close_desktop(opened)
+desktop = module_desktop("equity-accounts")
 
 
 def chart_of(desktop: Desktop) -> EquityChart:

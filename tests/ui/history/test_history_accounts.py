@@ -4,13 +4,12 @@ and no footer total adding two currencies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication, QWidget
+from PyQt6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import DealEntry
@@ -27,17 +26,11 @@ from tests.ui.three_accounts import (
     NAMES,
     USD_1,
     Desktop,
-    close_desktop,
-    open_desktop,
+    module_desktop,
     wait_all_connected,
 )
 
-
-@pytest.fixture(scope="module")
-def desktop(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    opened = open_desktop(tmp_path_factory.mktemp("history-accounts"))
-    yield opened
-    close_desktop(opened)
+desktop = module_desktop("history-accounts")
 
 
 @pytest.fixture

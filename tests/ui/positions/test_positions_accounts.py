@@ -9,7 +9,7 @@ from functools import partial
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QGuiApplication
-from PyQt6.QtWidgets import QApplication, QCheckBox, QTableView, QWidget
+from PyQt6.QtWidgets import QCheckBox, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.number_format import format_money
@@ -26,19 +26,14 @@ from tests.ui.three_accounts import (
     USD_1,
     USD_2,
     Desktop,
-    close_desktop,
-    open_desktop,
+    module_desktop,
     wait_all_connected,
 )
 
 ACCOUNT_COLUMN = COLUMN_INDEX["account"]
 
 
-@pytest.fixture(scope="module")
-def desktop(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    opened = open_desktop(tmp_path_factory.mktemp("positions-accounts"))
-    yield opened
-    close_desktop(opened)
+desktop = module_desktop("positions-accounts")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtGui import QGuiApplication
-from PyQt6.QtWidgets import QApplication, QLineEdit, QWidget
+from PyQt6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Side
@@ -26,9 +26,8 @@ from tests.scenarios.driver import (
     choose,
     click,
     pick_from_menu,
-    press,
     right_click,
-    type_keys,
+    save_as,
 )
 from tests.ui.model_fixtures import summary
 
@@ -160,15 +159,8 @@ def test_export_csv_from_the_models_header_menu_saves_the_models_as_shown(
     target = tmp_path / "exports" / "models.csv"
     target.parent.mkdir()
 
-    def save_as(dialog: QWidget) -> None:
-        name = QApplication.focusWidget()  # the file name field has the focus
-        assert isinstance(name, QLineEdit) and dialog.isAncestorOf(name)
-        press(name, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        type_keys(name, str(target))
-        press(name, Qt.Key.Key_Return)
-
     menu = answer_popup(pick_from_menu("Export CSV…"))
-    saving = answer_modal(save_as)
+    saving = answer_modal(save_as(target))
     right_click(window.model_dock.table.header(), header_point(window, MODEL_COLUMN_INDEX["lot"]))
     menu.wait(qtbot)
     saving.wait(qtbot)

@@ -3,11 +3,9 @@ from the chosen account's terminal, and its order goes to that account's termina
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication, QToolBar, QWidget
+from PyQt6.QtWidgets import QToolBar, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.enums import Side, TradeSource
@@ -20,17 +18,11 @@ from tests.ui.three_accounts import (
     USD_1,
     USD_2,
     Desktop,
-    close_desktop,
-    open_desktop,
+    module_desktop,
     wait_all_connected,
 )
 
-
-@pytest.fixture(scope="module")
-def desktop(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    opened = open_desktop(tmp_path_factory.mktemp("ticket-accounts"))
-    yield opened
-    close_desktop(opened)
+desktop = module_desktop("ticket-accounts")
 
 
 def entries(desktop: Desktop, *account_ids: str) -> tuple[TicketAccount, ...]:
